@@ -1,0 +1,1 @@
+"""Atelier's three services: registration, notifications and calendar."""

@@ -1,0 +1,15 @@
+"""The calendar service: iCalendar feeds per town, per event and per participant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from shared.app import create_service_app
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the calendar service."""
+    app, _api = create_service_app(__name__, "calendar", config)
+    return app

@@ -1,0 +1,82 @@
+"""The registration service's use cases: they flush, the view commits once per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from shared.domain import registrations as rules
+from shared.errors import NotFound
+from shared.i18n import current_language
+from shared.models import Event, EventKind, Group, Registration
+
+
+def list_events(
+    session: Session, *, town: str | None = None, kind: EventKind | None = None
+) -> list[Event]:
+    """Events with their groups and dates, optionally only those in a town or of a kind."""
+    query = (
+        select(Event)
+        .options(selectinload(Event.groups).selectinload(Group.dates))
+        .order_by(Event.id)
+    )
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    if town is not None:
+        query = query.where(Event.groups.any(Group.town_slug == town))
+    return list(session.scalars(query))
+
+
+def get_event(session: Session, slug: str) -> Event:
+    """The event with this slug, or 404."""
+    event = session.scalar(
+        select(Event)
+        .where(Event.slug == slug)
+        .options(selectinload(Event.groups).selectinload(Group.dates))
+    )
+    if event is None:
+        raise NotFound()
+    return event
+
+
+def find_group(event: Event, slug: str) -> Group:
+    """The event's group with this slug, or 404 (a group of another event is not found)."""
+    group = next((g for g in event.groups if g.slug == slug), None)
+    if group is None:
+        raise NotFound(errors={"group": [NotFound.default_message]})
+    return group
+
+
+def register_participant(
+    session: Session, event_slug: str, data: dict[str, Any], *, lock_timeout_ms: int
+) -> Registration:
+    """Register from validated API or form data."""
+    event = get_event(session, event_slug)
+    group = find_group(event, data["group"])
+    participant = rules.Participant(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        role=data["role"],
+        language=data.get("language") or current_language(),
+        phone=data.get("phone"),
+        organisation=data.get("organisation"),
+    )
+    return rules.register(
+        session,
+        event,
+        group,
+        participant,
+        commit_all_dates=data["commit_all_dates"],
+        date_id=data.get("date"),
+        lock_timeout_ms=lock_timeout_ms,
+    )
+
+
+def cancel_by_token(session: Session, manage_token: str, *, lock_timeout_ms: int) -> Registration:
+    """Cancel the registration the manage token opens (again is a no-op)."""
+    registration = rules.registration_by_token(session, manage_token)
+    rules.cancel(session, registration, lock_timeout_ms=lock_timeout_ms)
+    return registration

@@ -1,0 +1,155 @@
+"""Every input and output of the registration API, with all of its validation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+
+from shared.i18n import LANGUAGES, current_language
+from shared.models import AttendanceRule, EventKind, Role
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
+
+
+class LocalDateTime(fields.DateTime):
+    """An aware datetime written in Brussels time with its UTC offset."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.astimezone(BRUSSELS).isoformat()
+
+
+def localized(attribute: str) -> fields.Function:
+    """A translated text field of an event, written in the request's language."""
+    return fields.Function(lambda event: event.localized(attribute, current_language()))
+
+
+def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
+    def no_control_characters(value: str) -> None:
+        if CONTROL_CHARACTERS.search(value):
+            raise ValidationError(gettext("Les caractères de contrôle ne sont pas acceptés."))
+
+    def not_blank(value: str) -> None:
+        if not value.strip():
+            raise ValidationError(gettext("Ce champ ne peut pas être vide."))
+
+    validators = [
+        validate.Length(max=max_length, error=_l("%(max)s caractères au plus.", max=max_length)),
+        no_control_characters,
+    ]
+    if required:
+        validators.insert(0, not_blank)
+    return fields.String(required=required, validate=validators, allow_none=not required)
+
+
+class SessionDateSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    start = LocalDateTime(attribute="starts_at", dump_only=True)
+    end = LocalDateTime(attribute="ends_at", dump_only=True)
+    recurrence_rule = fields.String(dump_only=True, allow_none=True)
+    cancelled = fields.Function(lambda d: d.cancelled_at is not None, dump_only=True)
+
+
+class GroupSchema(Schema):
+    slug = fields.String(dump_only=True)
+    name = fields.String(dump_only=True)
+    town = fields.String(dump_only=True)
+    town_slug = fields.String(dump_only=True)
+    venue = fields.String(attribute="venue_name", dump_only=True)
+    address = fields.String(dump_only=True)
+    street_address = fields.String(dump_only=True)
+    postcode = fields.String(dump_only=True)
+    latitude = fields.Float(dump_only=True, allow_none=True)
+    longitude = fields.Float(dump_only=True, allow_none=True)
+    capacity = fields.Integer(dump_only=True, allow_none=True)
+    seats_left = fields.Integer(dump_only=True, allow_none=True)
+    waitlist_length = fields.Integer(dump_only=True)
+    cancelled = fields.Boolean(attribute="is_cancelled", dump_only=True)
+    dates = fields.List(fields.Nested(SessionDateSchema), dump_only=True)
+
+
+class EventSchema(Schema):
+    slug = fields.String(dump_only=True)
+    title = localized("title")
+    description = localized("description")
+    prerequisites = localized("prerequisites")
+    kind = fields.Enum(EventKind, by_value=True, dump_only=True)
+    attendance_rule = fields.Enum(AttendanceRule, by_value=True, dump_only=True)
+    registration_opens_at = LocalDateTime(dump_only=True, allow_none=True)
+    registration_closes_at = LocalDateTime(dump_only=True, allow_none=True)
+    organiser_contact = fields.String(dump_only=True)
+    price = fields.Decimal(as_string=True, dump_only=True)
+    groups = fields.List(fields.Nested(GroupSchema), dump_only=True)
+
+
+class EventQueryArgsSchema(Schema):
+    town = fields.String(validate=validate.Length(max=120))
+    kind = fields.Enum(EventKind, by_value=True)
+
+
+class RegistrationCreateSchema(Schema):
+    group = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    first_name = _plain_text(100)
+    last_name = _plain_text(100)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(PHONE, error=_l("Ce numéro de téléphone n'est pas valide.")),
+    )
+    organisation = _plain_text(200, required=False)
+    role = fields.Enum(
+        Role,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": _l("Choisissez une des fonctions proposées.")},
+    )
+    language = fields.String(
+        load_default=None,
+        validate=validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge.")),
+    )
+    consent = fields.Boolean(required=True)
+    commit_all_dates = fields.Boolean(load_default=False)
+    date = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+    @pre_load
+    def strip_strings(self, data: Any, **_kwargs: Any) -> Any:
+        """Surrounding spaces are typing noise; empty optional fields mean absent."""
+        if not isinstance(data, dict):
+            return data
+        cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        for optional in ("phone", "organisation"):
+            if cleaned.get(optional) == "":
+                cleaned[optional] = None
+        return cleaned
+
+    @validates("consent")
+    def consent_given(self, value: bool, **_kwargs: Any) -> None:
+        """Registration needs the participant's explicit consent."""
+        if value is not True:
+            raise ValidationError(gettext("Votre consentement est nécessaire pour vous inscrire."))
+
+
+class RegistrationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    status = fields.String(dump_only=True)
+    waitlist_position = fields.Integer(dump_only=True, allow_none=True)
+    manage_token = fields.String(dump_only=True)
+    calendar_token = fields.String(dump_only=True)
+    event = fields.Function(lambda r: r.event.slug, dump_only=True)
+    group = fields.Nested(GroupSchema, dump_only=True)
+    first_name = fields.String(dump_only=True)
+    last_name = fields.String(dump_only=True)
+    email = fields.String(dump_only=True)
+    phone = fields.String(dump_only=True, allow_none=True)
+    organisation = fields.String(dump_only=True, allow_none=True)
+    role = fields.Enum(Role, by_value=True, dump_only=True)
+    language = fields.String(dump_only=True)
+    created_at = LocalDateTime(dump_only=True)
+    cancelled_at = LocalDateTime(dump_only=True, allow_none=True)

@@ -1,0 +1,61 @@
+"""Registering for a group, reading a registration by its manage token, cancelling it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.registration import operations
+from services.registration.schemas import RegistrationCreateSchema, RegistrationSchema
+from shared.database import db
+from shared.domain.registrations import registration_by_token
+from shared.models import Registration
+
+bp = Blueprint("registrations", __name__, url_prefix="/api/v1", description="Registrations")
+
+
+def _lock_timeout() -> int:
+    return current_app.config["DATABASE_LOCK_TIMEOUT_MS"]
+
+
+@bp.route("/events/<event_slug>/registrations")
+class EventRegistrations(MethodView):
+    @bp.arguments(RegistrationCreateSchema)
+    @bp.response(201, RegistrationSchema)
+    @bp.alt_response(404, description="No such event or group")
+    @bp.alt_response(409, description="Closed, or already registered")
+    @bp.alt_response(503, description="Too busy; retry after the Retry-After delay")
+    def post(self, data: dict[str, Any], event_slug: str) -> Registration:
+        """Register for one group: confirmed while places remain, otherwise waitlisted."""
+        registration = operations.register_participant(
+            db.session, event_slug, data, lock_timeout_ms=_lock_timeout()
+        )
+        db.session.commit()
+        return registration
+
+
+@bp.route("/registrations/<manage_token>")
+class RegistrationDetail(MethodView):
+    @bp.response(200, RegistrationSchema)
+    @bp.alt_response(404, description="Unknown token")
+    @bp.alt_response(410, description="Replaced token")
+    def get(self, manage_token: str) -> Registration:
+        """The registration this manage token opens."""
+        return registration_by_token(db.session, manage_token)
+
+
+@bp.route("/registrations/<manage_token>/cancel")
+class RegistrationCancellation(MethodView):
+    @bp.response(200, RegistrationSchema)
+    @bp.alt_response(404, description="Unknown token")
+    @bp.alt_response(410, description="Replaced token")
+    def post(self, manage_token: str) -> Registration:
+        """Cancel the registration; cancelling again changes nothing."""
+        registration = operations.cancel_by_token(
+            db.session, manage_token, lock_timeout_ms=_lock_timeout()
+        )
+        db.session.commit()
+        return registration

@@ -1,0 +1,1 @@
+"""Atelier's common package: configuration, database, models and the domain rules."""

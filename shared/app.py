@@ -1,0 +1,53 @@
+"""What every service's app factory starts from: configuration, database, languages,
+Redis, Celery, the OpenAPI machinery, one error shape and /healthz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+
+from shared import health
+from shared.config import check_production_safety, load_config
+from shared.database import db
+from shared.errors_http import register_error_handlers
+from shared.i18n import init_i18n
+from shared.queue import celery_init_app
+from shared.redis_store import init_redis
+
+DOCS_ASSETS_URL = "/api/v1/docs-assets"
+
+
+def create_service_app(
+    import_name: str, title: str, config: dict[str, Any] | None = None
+) -> tuple[Flask, Api]:
+    """Build a service's Flask app and its API registry from the environment and ``config``."""
+    app = Flask(import_name)
+    app.config.update(load_config(config))
+    check_production_safety(app.config)
+    app.config.update(
+        API_TITLE=f"Atelier {title}",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=f"{DOCS_ASSETS_URL}/",
+        JSON_SORT_KEYS=False,
+    )
+    db.init_app(app)
+    init_i18n(app)
+    init_redis(app)
+    celery_init_app(app)
+    api = Api(app)
+    register_error_handlers(app)
+    app.register_blueprint(health.bp)
+    # The API docs page loads Swagger UI from the installed package, never from a CDN.
+    app.register_blueprint(
+        Blueprint(
+            "docs_assets", __name__, static_folder=swagger_ui_path, static_url_path=DOCS_ASSETS_URL
+        )
+    )
+    return app, api

@@ -1,0 +1,57 @@
+"""Configuration read from environment variables, with safe local defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = Path(os.environ.get("ATELIER_RUN_DIR", PROJECT_ROOT / "run"))
+DEFAULT_SECRET_KEY = "atelier-local-development-key"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the environment does not allow a safe start."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings shared by every service, from the environment and ``overrides``."""
+    env = os.environ.get
+    config: dict[str, Any] = {
+        "ATELIER_ENV": env("ATELIER_ENV", "development"),
+        "SECRET_KEY": env("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "DATABASE_URL": env("DATABASE_URL", f"sqlite:///{RUN_DIR / 'atelier.sqlite3'}"),
+        "REDIS_URL": env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "DATABASE_LOCK_TIMEOUT_MS": _int("DATABASE_LOCK_TIMEOUT_MS", 5000),
+        "REGISTRATION_BASE_URL": env("REGISTRATION_BASE_URL", "http://127.0.0.1:5001"),
+        "CALENDAR_BASE_URL": env("CALENDAR_BASE_URL", "http://127.0.0.1:5003"),
+        "MAIL_SERVER": env("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int("MAIL_PORT", 8025),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Atelier <no-reply@atelier.example.org>"),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
+    }
+    config.update(overrides or {})
+    return config
+
+
+def check_production_safety(config: dict[str, Any]) -> None:
+    """Refuse to run in production with the development secret key."""
+    if config["ATELIER_ENV"] == "production" and config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise ConfigurationError("SECRET_KEY must be set to a private random value in production.")

@@ -1,0 +1,128 @@
+"""The one relational database: engine set-up, one session per app context, UTC datetimes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC; SQLite keeps no offset, so it is restored here."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def str_enum(kind: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column storing the members' values as strings (no native type)."""
+    return Enum(kind, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def create_db_engine(url: str, *, lock_timeout_ms: int = 5000) -> Engine:
+    """Create an engine; on SQLite every transaction takes the write lock up front.
+
+    SQLite has no row locks: beginning with BEGIN IMMEDIATE serialises writers, so a
+    count-then-insert can never race, and a writer that waits longer than the busy timeout
+    fails cleanly instead of on a stale snapshot.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@dataclass
+class _Binding:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+class Database:
+    """Gives each Flask app its engine and each app context one session."""
+
+    def init_app(self, app: Flask) -> None:
+        """Create the app's engine and close the context's session at teardown."""
+        engine = create_db_engine(
+            app.config["DATABASE_URL"], lock_timeout_ms=app.config["DATABASE_LOCK_TIMEOUT_MS"]
+        )
+        app.extensions["database"] = _Binding(engine, sessionmaker(engine, expire_on_commit=False))
+        app.teardown_appcontext(self._close_session)
+
+    @property
+    def binding(self) -> _Binding:
+        """The current app's engine and session factory."""
+        return current_app.extensions["database"]
+
+    @property
+    def engine(self) -> Engine:
+        """The current app's engine."""
+        return self.binding.engine
+
+    @property
+    def session(self) -> Session:
+        """The session of the current app context, opened on first use."""
+        if "db_session" not in g:
+            g.db_session = self.binding.session_factory()
+        return g.db_session
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+db = Database()

@@ -1,0 +1,130 @@
+"""Places in a group: the lock that serialises changes, the counts, the waiting list."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from shared.errors import Busy
+from shared.models import Group, Registration, RegistrationStatus
+from shared.models.registrations import ACTIVE_STATUSES
+
+RETRY_AFTER_S = "2"
+
+
+def is_lock_timeout(error: DBAPIError) -> bool:
+    """Whether a database error means a lock could not be had in time (a retryable state)."""
+    message = str(error.orig).lower()
+    return (
+        "lock timeout" in message
+        or "database is locked" in message
+        or (getattr(error.orig, "sqlstate", None) == "55P03")
+    )
+
+
+def lock_group(session: Session, group: Group, *, lock_timeout_ms: int = 5000) -> None:
+    """Take the group's row lock for the rest of the transaction, waiting a bounded time.
+
+    Every change to a group's confirmed places or waiting list happens under this lock, so
+    counting then inserting cannot race. SQLite transactions already hold the write lock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    try:
+        session.execute(text(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}"))
+        session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    except DBAPIError as error:
+        if is_lock_timeout(error):
+            raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
+        raise
+    session.refresh(group)
+
+
+def confirmed_count(session: Session, group: Group) -> int:
+    """How many confirmed registrations the group holds."""
+    return (
+        session.scalar(
+            select(func.count(Registration.id)).where(
+                Registration.group_id == group.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+        or 0
+    )
+
+
+def has_free_place(session: Session, group: Group) -> bool:
+    """Whether one more participant can be confirmed (a group without capacity never fills)."""
+    return group.capacity is None or confirmed_count(session, group) < group.capacity
+
+
+def waiting_list(session: Session, group: Group) -> list[Registration]:
+    """The group's waitlisted registrations, first come first."""
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(
+                Registration.group_id == group.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.waitlist_position, Registration.id)
+        )
+    )
+
+
+def next_waitlist_position(session: Session, group: Group) -> int:
+    """The position a newcomer to the waiting list takes."""
+    highest = session.scalar(
+        select(func.max(Registration.waitlist_position)).where(
+            Registration.group_id == group.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+    )
+    return (highest or 0) + 1
+
+
+def close_waitlist_gaps(session: Session, group: Group) -> None:
+    """Renumber the waiting list 1..N in its current order."""
+    for position, registration in enumerate(waiting_list(session, group), start=1):
+        registration.waitlist_position = position
+    session.flush()
+
+
+def promote_waitlisted(session: Session, group: Group) -> list[Registration]:
+    """Confirm waitlisted registrations, first come first, while places remain; return them."""
+    promoted = []
+    free = None if group.capacity is None else group.capacity - confirmed_count(session, group)
+    for registration in waiting_list(session, group):
+        if free is not None and free <= 0:
+            break
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.waitlist_position = None
+        promoted.append(registration)
+        if free is not None:
+            free -= 1
+    session.flush()
+    if promoted:
+        close_waitlist_gaps(session, group)
+    return promoted
+
+
+def bump_revision(session: Session, group: Group) -> None:
+    """Mark the group changed for everything that caches what it shows (calendar feeds)."""
+    session.execute(update(Group).where(Group.id == group.id).values(revision=Group.revision + 1))
+    session.expire(group, ["revision"])
+
+
+def active_registration_counts(session: Session, group_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Confirmed and waitlisted counts for several groups in one query."""
+    counts: dict[int, dict[str, int]] = {
+        group_id: {status.value: 0 for status in ACTIVE_STATUSES} for group_id in group_ids
+    }
+    rows = session.execute(
+        select(Registration.group_id, Registration.status, func.count(Registration.id))
+        .where(Registration.group_id.in_(group_ids), Registration.status.in_(ACTIVE_STATUSES))
+        .group_by(Registration.group_id, Registration.status)
+    )
+    for group_id, status, count in rows:
+        counts[group_id][RegistrationStatus(status).value] = count
+    return counts

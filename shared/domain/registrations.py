@@ -1,0 +1,241 @@
+"""Registering, cancelling and looking up registrations: the two-date rule, the window,
+one active registration per person and event, and the waiting list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.database import utcnow
+from shared.domain.capacity import (
+    bump_revision,
+    close_waitlist_gaps,
+    has_free_place,
+    lock_group,
+    next_waitlist_position,
+    promote_waitlisted,
+)
+from shared.errors import AlreadyRegistered, Gone, InvalidRequest, NotFound, RegistrationClosed
+from shared.i18n import format_day
+from shared.models import (
+    AttendanceRule,
+    EmailKind,
+    Event,
+    Group,
+    Registration,
+    RegistrationStatus,
+    RevokedToken,
+    Role,
+    SessionDate,
+)
+from shared.outbox import queue_email
+from shared.tokens import digest, new_token
+
+CONSENT_VERSION = "2026-11"
+
+
+@dataclass(frozen=True)
+class Participant:
+    """What a person tells about themselves when registering."""
+
+    first_name: str
+    last_name: str
+    email: str
+    role: Role
+    language: str
+    phone: str | None = None
+    organisation: str | None = None
+
+
+def normalise_email(email: str) -> str:
+    """The form under which two spellings of one address compare equal."""
+    return email.strip().lower()
+
+
+def check_registration_window(event: Event, group: Group, now: datetime) -> None:
+    """Refuse with 409 unless registration is open for this group at ``now``."""
+    if event.attendance_rule is AttendanceRule.NO_REGISTRATION:
+        raise RegistrationClosed(
+            _l("Cet événement est libre d'accès : aucune inscription n'est nécessaire.")
+        )
+    if group.is_cancelled:
+        raise RegistrationClosed(_l("Ce groupe a été annulé."))
+    if event.registration_opens_at and now < event.registration_opens_at:
+        raise RegistrationClosed(
+            _l("Les inscriptions ouvrent le %(when)s.", when=_LazyDate(event.registration_opens_at))
+        )
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        raise RegistrationClosed(_l("Les inscriptions sont clôturées."))
+    first = first_date(group)
+    if first is not None and now >= first.starts_at:
+        raise RegistrationClosed(_l("Ce groupe a déjà commencé : les inscriptions sont clôturées."))
+
+
+class _LazyDate:
+    """A date that formats itself in the request's language when the message is rendered."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __str__(self) -> str:
+        return format_day(self.moment)
+
+
+def first_date(group: Group) -> SessionDate | None:
+    """The group's earliest date that still takes place."""
+    return next((d for d in group.dates if d.cancelled_at is None), None)
+
+
+def upcoming_dates(group: Group) -> list[SessionDate]:
+    """The group's dates that still take place, in order."""
+    return [d for d in group.dates if d.cancelled_at is None]
+
+
+def check_commitment(
+    event: Event, group: Group, commit_all_dates: bool, date_id: int | None
+) -> SessionDate | None:
+    """Apply the attendance rule: all dates of one group need an explicit commitment;
+    one-date events need a date of that group. Returns the chosen date, if any."""
+    if event.attendance_rule is AttendanceRule.ALL_DATES:
+        if not commit_all_dates:
+            dates = ", ".join(format_day(d.starts_at) for d in upcoming_dates(group))
+            raise InvalidRequest(
+                errors={
+                    "commit_all_dates": [
+                        _l(
+                            "Vous devez vous engager à participer à toutes les dates : %(dates)s.",
+                            dates=dates,
+                        )
+                    ]
+                }
+            )
+        return None
+    chosen = next((d for d in upcoming_dates(group) if d.id == date_id), None)
+    if chosen is None:
+        raise InvalidRequest(errors={"date": [_l("Choisissez une des dates de ce groupe.")]})
+    return chosen
+
+
+def find_active_registration(session: Session, event: Event, email: str) -> Registration | None:
+    """The person's confirmed or waitlisted registration for this event, if any."""
+    return session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.email_normalized == normalise_email(email),
+            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+        )
+    )
+
+
+def register(
+    session: Session,
+    event: Event,
+    group: Group,
+    participant: Participant,
+    *,
+    commit_all_dates: bool,
+    date_id: int | None = None,
+    now: datetime | None = None,
+    lock_timeout_ms: int = 5000,
+) -> Registration:
+    """Register a participant: confirmed while places remain, otherwise waitlisted."""
+    now = now or utcnow()
+    if group.event_id != event.id:
+        raise NotFound()
+    check_registration_window(event, group, now)
+    chosen_date = check_commitment(event, group, commit_all_dates, date_id)
+    lock_group(session, group, lock_timeout_ms=lock_timeout_ms)
+    if find_active_registration(session, event, participant.email) is not None:
+        raise AlreadyRegistered()
+    confirmed = has_free_place(session, group)
+    registration = Registration(
+        event=event,
+        group=group,
+        session_date=chosen_date,
+        first_name=participant.first_name,
+        last_name=participant.last_name,
+        email=participant.email.strip(),
+        email_normalized=normalise_email(participant.email),
+        phone=participant.phone,
+        organisation=participant.organisation,
+        role=participant.role,
+        language=participant.language,
+        consent_version=CONSENT_VERSION,
+        consented_at=now,
+        status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
+        waitlist_position=None if confirmed else next_waitlist_position(session, group),
+        manage_token=new_token(),
+        calendar_token=new_token(),
+    )
+    session.add(registration)
+    try:
+        session.flush()
+    except IntegrityError as error:  # a concurrent request registered the same address
+        raise AlreadyRegistered() from error
+    bump_revision(session, group)
+    if confirmed:
+        queue_email(session, EmailKind.CONFIRMED, registration=registration)
+        if not has_free_place(session, group):
+            queue_email(session, EmailKind.GROUP_FULL, group=group)
+    else:
+        queue_email(
+            session,
+            EmailKind.WAITLISTED,
+            registration=registration,
+            payload={"waitlist_position": registration.waitlist_position},
+        )
+    return registration
+
+
+def cancel(
+    session: Session, registration: Registration, *, lock_timeout_ms: int = 5000
+) -> list[Registration]:
+    """Cancel a registration (idempotent) and promote from the waiting list; return the promoted."""
+    if registration.status is RegistrationStatus.CANCELLED:
+        return []
+    group = registration.group
+    lock_group(session, group, lock_timeout_ms=lock_timeout_ms)
+    session.refresh(registration)
+    if registration.status is RegistrationStatus.CANCELLED:
+        return []
+    registration.status = RegistrationStatus.CANCELLED
+    registration.waitlist_position = None
+    registration.cancelled_at = utcnow()
+    session.flush()
+    queue_email(session, EmailKind.CANCELLED, registration=registration)
+    promoted = promote_waitlisted(session, group)
+    close_waitlist_gaps(session, group)
+    for newly_confirmed in promoted:
+        queue_email(session, EmailKind.PROMOTED, registration=newly_confirmed)
+    bump_revision(session, group)
+    return promoted
+
+
+def registration_by_token(session: Session, token: str, *, kind: str = "manage") -> Registration:
+    """The registration a manage or calendar token opens; 410 for a replaced token, else 404."""
+    column = Registration.manage_token if kind == "manage" else Registration.calendar_token
+    registration = session.scalar(select(Registration).where(column == token))
+    if registration is not None:
+        return registration
+    revoked = session.scalar(
+        select(RevokedToken.id).where(
+            RevokedToken.token_digest == digest(token), RevokedToken.kind == kind
+        )
+    )
+    raise Gone() if revoked else NotFound()
+
+
+def reissue_token(session: Session, registration: Registration, *, kind: str) -> str:
+    """Replace the registration's manage or calendar token; the old one answers 410 from now."""
+    attribute = "manage_token" if kind == "manage" else "calendar_token"
+    old = getattr(registration, attribute)
+    session.add(RevokedToken(token_digest=digest(old), kind=kind, registration_id=registration.id))
+    fresh = new_token()
+    setattr(registration, attribute, fresh)
+    session.flush()
+    return fresh

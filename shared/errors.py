@@ -1,0 +1,67 @@
+"""Domain errors: each carries its HTTP status, a stable code and a translatable message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    """A rule refused the request; nothing was changed."""
+
+    status = 409
+    code = "conflict"
+    default_message: LazyString | str = _l("La demande est en conflit avec l'état actuel.")
+
+    def __init__(
+        self,
+        message: LazyString | str | None = None,
+        *,
+        errors: dict[str, list[Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message if message is not None else self.default_message
+        self.errors = errors or {}
+        self.headers = headers or {}
+        super().__init__(str(self.message))
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = _l("Cette ressource n'existe pas.")
+
+
+class Gone(DomainError):
+    status = 410
+    code = "gone"
+    default_message = _l("Ce lien a été remplacé et ne fonctionne plus.")
+
+
+class InvalidRequest(DomainError):
+    status = 422
+    code = "invalid"
+    default_message = _l("Certaines données sont invalides.")
+
+
+class RegistrationClosed(DomainError):
+    code = "registration_closed"
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+    default_message = _l("Cette adresse e-mail est déjà inscrite à cet événement.")
+
+
+class CapacityConflict(DomainError):
+    code = "capacity_conflict"
+
+
+class Busy(DomainError):
+    """The database lock could not be had in time; the client should try again."""
+
+    status = 503
+    code = "busy"
+    default_message = _l("Le service est très sollicité. Veuillez réessayer dans un instant.")

@@ -1,0 +1,45 @@
+"""Languages: French by default, English and Ukrainian; one gettext catalogue for every service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, format_date, format_time, get_locale
+
+LANGUAGES = ("fr", "en", "uk")
+DEFAULT_LANGUAGE = "fr"
+LANGUAGE_COOKIE = "lang"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def select_language() -> str:
+    """The request's language: an explicit ?lang=, then the cookie, then Accept-Language."""
+    for candidate in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def init_i18n(app: Flask) -> Babel:
+    """Attach Flask-Babel with the shared catalogue and the Brussels timezone."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Brussels")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    return Babel(app, locale_selector=select_language)
+
+
+def current_language() -> str:
+    """The language of the current request, French outside one."""
+    return str(get_locale() or DEFAULT_LANGUAGE) if has_request_context() else DEFAULT_LANGUAGE
+
+
+def format_day(moment: datetime) -> str:
+    """A date as people say it in the current language, in Brussels time: "mardi 3 octobre 2023"."""
+    return format_date(moment, "full")
+
+
+def format_hours(start: datetime, end: datetime) -> str:
+    """The times of day a session runs, in Brussels time: "09:30–16:00"."""
+    return f"{format_time(start, 'HH:mm')}–{format_time(end, 'HH:mm')}"

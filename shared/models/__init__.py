@@ -1,0 +1,33 @@
+"""Every table of the database. Each names its owning service: the only one that writes it."""
+
+from shared.models.events import AttendanceRule, Event, EventKind, Group, SessionDate
+from shared.models.messaging import DeliveryStatus, EmailKind, EmailMessage, OutboxMessage
+from shared.models.organisers import ApiToken, AuditEntry, Organiser, event_organisers
+from shared.models.registrations import (
+    Attendance,
+    Registration,
+    RegistrationStatus,
+    RevokedToken,
+    Role,
+)
+
+__all__ = [
+    "ApiToken",
+    "Attendance",
+    "AttendanceRule",
+    "AuditEntry",
+    "DeliveryStatus",
+    "EmailKind",
+    "EmailMessage",
+    "Event",
+    "EventKind",
+    "Group",
+    "Organiser",
+    "OutboxMessage",
+    "Registration",
+    "RegistrationStatus",
+    "RevokedToken",
+    "Role",
+    "SessionDate",
+    "event_organisers",
+]

@@ -1,0 +1,147 @@
+"""Events, their groups (one cohort at one venue) and the groups' session dates.
+
+Owner: the registration service.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.database import Base, UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from shared.models.organisers import Organiser
+    from shared.models.registrations import Registration
+
+
+class EventKind(enum.StrEnum):
+    WORKSHOP = "workshop"
+    INFORMATION_SESSION = "information_session"
+    DROP_IN = "drop_in"
+
+
+class AttendanceRule(enum.StrEnum):
+    ALL_DATES = "all_dates"
+    ONE_DATE = "one_date"
+    NO_REGISTRATION = "no_registration"
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    prerequisites: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, "event_kind"))
+    attendance_rule: Mapped[AttendanceRule] = mapped_column(
+        str_enum(AttendanceRule, "attendance_rule")
+    )
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    organiser_contact: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal("0"))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    groups: Mapped[list[Group]] = relationship(
+        back_populates="event", order_by="Group.position", cascade="all, delete-orphan"
+    )
+    organisers: Mapped[list[Organiser]] = relationship(
+        secondary="event_organisers", back_populates="events"
+    )
+
+    def localized(self, field: str, language: str) -> str:
+        """Return a translated text field in ``language``, falling back to French."""
+        texts: dict[str, Any] = getattr(self, field) or {}
+        return texts.get(language) or texts.get("fr") or ""
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("event_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    venue_name: Mapped[str] = mapped_column(String(200))
+    street_address: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(20))
+    town: Mapped[str] = mapped_column(String(120))
+    town_slug: Mapped[str] = mapped_column(String(120), index=True)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every write that changes what the group shows (dates, venue, seats):
+    # the calendar service keys its cached feeds on it.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="groups")
+    dates: Mapped[list[SessionDate]] = relationship(
+        back_populates="group", order_by="SessionDate.starts_at", cascade="all, delete-orphan"
+    )
+    registrations: Mapped[list[Registration]] = relationship(back_populates="group")
+
+    @property
+    def address(self) -> str:
+        """Street, postcode and town on one line."""
+        return f"{self.street_address}, {self.postcode} {self.town}"
+
+    # confirmed_count and waitlist_length are column properties loaded with the group,
+    # declared beside Registration in shared.models.registrations.
+
+    @property
+    def is_cancelled(self) -> bool:
+        """Whether the whole group was called off."""
+        return self.cancelled_at is not None
+
+    @property
+    def seats_left(self) -> int | None:
+        """Places still free, or None for a group without a limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.confirmed_count, 0)
+
+
+class SessionDate(Base):
+    __tablename__ = "session_dates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # An RFC 5545 RRULE value (e.g. "FREQ=WEEKLY;BYDAY=WE") for recurring office hours,
+    # with the local dates on which they do not take place.
+    recurrence_rule: Mapped[str | None] = mapped_column(String(200))
+    excluded_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # iCalendar SEQUENCE: increases on every change of time or place.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="dates")
+
+    @property
+    def is_cancelled(self) -> bool:
+        """Whether this date, or its whole group, was called off."""
+        return self.cancelled_at is not None or self.group.is_cancelled
+
+    @property
+    def excluded(self) -> list[date]:
+        """The closures of a recurring date, as dates."""
+        return [date.fromisoformat(day) for day in self.excluded_dates or []]

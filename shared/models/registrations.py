@@ -1,0 +1,144 @@
+"""Participants' registrations, revoked tokens and per-date attendance.
+
+Owner: the registration service.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import ColumnProperty, Mapped, column_property, mapped_column, relationship
+
+from shared.database import Base, UTCDateTime, str_enum, utcnow
+from shared.models.events import Event, Group, SessionDate
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Role(enum.StrEnum):
+    FIELD_WORKER = "field_worker"
+    PROJECT_LEAD = "project_lead"
+    PUBLIC_ADMINISTRATION = "public_administration"
+    RESEARCHER = "researcher"
+    OTHER = "other"
+
+
+ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+_ACTIVE_SQL = text("status IN ('confirmed', 'waitlisted')")
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One active registration per person and event, enforced by the database too.
+        Index(
+            "uq_registrations_active_email",
+            "event_id",
+            "email_normalized",
+            unique=True,
+            sqlite_where=_ACTIVE_SQL,
+            postgresql_where=_ACTIVE_SQL,
+        ),
+        Index("ix_registrations_group_status", "group_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    session_date_id: Mapped[int | None] = mapped_column(
+        ForeignKey("session_dates.id", ondelete="SET NULL")
+    )
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    email_normalized: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "participant_role"))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    consent_version: Mapped[str] = mapped_column(String(40))
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        str_enum(RegistrationStatus, "registration_status")
+    )
+    waitlist_position: Mapped[int | None] = mapped_column(Integer)
+    manage_token: Mapped[str] = mapped_column(String(64), unique=True)
+    calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    group: Mapped[Group] = relationship(back_populates="registrations")
+    session_date: Mapped[SessionDate | None] = relationship()
+    attendances: Mapped[list[Attendance]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        """Confirmed or waiting: it holds or awaits a place."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def full_name(self) -> str:
+        """First and last name."""
+        return f"{self.first_name} {self.last_name}"
+
+
+class RevokedToken(Base):
+    """A manage or calendar token replaced by a new one: looked up to answer 410, not 404."""
+
+    __tablename__ = "revoked_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attendance(Base):
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("registration_id", "session_date_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    session_date_id: Mapped[int] = mapped_column(ForeignKey("session_dates.id", ondelete="CASCADE"))
+    present: Mapped[bool] = mapped_column(Boolean)
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisers.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="attendances")
+    session_date: Mapped[SessionDate] = relationship()
+
+
+def _count_of(status: RegistrationStatus) -> ColumnProperty[int]:
+    return column_property(
+        select(func.count(Registration.id))
+        .where(Registration.group_id == Group.id, Registration.status == status)
+        .correlate_except(Registration)
+        .scalar_subquery()
+    )
+
+
+# Loaded with each group, so listings show availability without a query per group.
+Group.confirmed_count = _count_of(RegistrationStatus.CONFIRMED)
+Group.waitlist_length = _count_of(RegistrationStatus.WAITLISTED)

@@ -1,0 +1,65 @@
+"""The transactional outbox: emails are recorded with the change and handed over after commit."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from shared.models import Event, Group, OutboxMessage, Registration
+from shared.queue import MAIL_QUEUE
+
+log = logging.getLogger(__name__)
+
+DELIVER_OUTBOX_TASK = "notifications.deliver_outbox"
+_PENDING = "outbox_pending"
+
+
+def queue_email(
+    session: Session,
+    kind: str,
+    *,
+    registration: Registration | None = None,
+    group: Group | None = None,
+    event: Event | None = None,
+    payload: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Record an email to send once the current transaction commits."""
+    group = group or (registration.group if registration else None)
+    event = event or (group.event if group else None)
+    message = OutboxMessage(
+        kind=kind,
+        registration_id=registration.id if registration else None,
+        group_id=group.id if group else None,
+        event_id=event.id if event else None,
+        payload=payload or {},
+    )
+    session.add(message)
+    session.flush()
+    session.info.setdefault(_PENDING, []).append(message.id)
+    return message
+
+
+def publish(outbox_ids: list[int]) -> None:
+    """Hand committed outbox rows to the worker; any that fail to enqueue wait for the sweep."""
+    celery = current_app.extensions["celery"]
+    for outbox_id in outbox_ids:
+        try:
+            celery.send_task(DELIVER_OUTBOX_TASK, args=[outbox_id], queue=MAIL_QUEUE, retry=False)
+        except Exception:  # the broker is down: the row stays queued and the sweep sends it
+            log.warning("outbox %s not enqueued; the sweep will pick it up", outbox_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    if pending and has_app_context():
+        current_app.extensions.get("outbox_publisher", publish)(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,125 @@
+"""Fixtures for every test: a private Redis, a migrated throwaway database, apps, sessions
+rolled back after each test, and factories."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.database import Base, create_db_engine
+from shared.migrate import upgrade_database
+from tests.support.factories import Factory
+from tests.support.servers import RedisServer
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database: on the PostgreSQL server DATABASE_URL names, else SQLite."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('database') / 'atelier.sqlite3'}"
+        upgrade_database(url)
+        yield url
+        return
+    name = f"atelier_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    upgrade_database(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server of the test run's own, on a free port."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_config(
+    database_url: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Settings every test app starts from."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_server.url,
+        "DATABASE_LOCK_TIMEOUT_MS": 3000,
+        "RUN_DIR": str(tmp_path_factory.mktemp("run")),
+    }
+
+
+@pytest.fixture
+def registration_app(base_config: dict[str, Any]) -> Flask:
+    """The registration service."""
+    from services.registration import create_app
+
+    return create_app(dict(base_config))
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """A session for the test, inside a transaction rolled back after it.
+
+    The app's requests get sessions of their own on the same connection; their commits only
+    release a savepoint.
+    """
+    binding = app.extensions["database"]
+    connection = binding.engine.connect()
+    transaction = connection.begin()
+    original = binding.session_factory
+    binding.session_factory = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    session = binding.session_factory()
+    yield session
+    session.close()
+    binding.session_factory = original
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    """A test client whose requests share the test's rolled-back transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make(db_session: Session) -> Factory:
+    """Factories for events, groups and registrations."""
+    return Factory(db_session)
+
+
+@pytest.fixture
+def committed_database(database_url: str) -> Iterator[str]:
+    """For tests whose servers commit for real: every table is emptied afterwards."""
+    yield database_url
+    engine = create_db_engine(database_url)
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+def tests_output_dir() -> Path:
+    """Where tests leave files for people to look at (screenshots)."""
+    path = Path(__file__).resolve().parent.parent / "test-output"
+    path.mkdir(exist_ok=True)
+    return path

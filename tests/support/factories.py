@@ -1,0 +1,111 @@
+"""Build events, groups, dates and registrations in a test's session."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from shared.database import utcnow
+from shared.domain.registrations import Participant, register
+from shared.models import AttendanceRule, Event, EventKind, Group, Registration, Role, SessionDate
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+_serial = itertools.count(1)
+
+
+def local(text: str) -> datetime:
+    """A Brussels wall-clock time, aware: local("2023-10-03T09:30")."""
+    return datetime.fromisoformat(text).replace(tzinfo=BRUSSELS)
+
+
+class Factory:
+    """Creates rows with sensible defaults; every keyword overrides one.
+
+    Each row is committed (inside the test's outer transaction), so a request that the code
+    under test rolls back does not take the test's data with it.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def event(self, **fields: Any) -> Event:
+        """A workshop whose registration is open, without groups."""
+        n = next(_serial)
+        values: dict[str, Any] = {
+            "slug": f"event-{n}",
+            "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}", "uk": f"Семінар {n}"},
+            "description": {"fr": "Description", "en": "Description", "uk": "Опис"},
+            "prerequisites": {"fr": "Français oral A2", "en": "Oral French A2", "uk": "Усна A2"},
+            "kind": EventKind.WORKSHOP,
+            "attendance_rule": AttendanceRule.ALL_DATES,
+            "organiser_contact": "organisers@example.org",
+            "registration_opens_at": utcnow() - timedelta(days=1),
+        }
+        values.update(fields)
+        event = Event(**values)
+        self.session.add(event)
+        self.session.commit()
+        return event
+
+    def group(
+        self,
+        event: Event | None = None,
+        *,
+        capacity: int | None = 20,
+        dates: list[tuple[datetime, datetime]] | None = None,
+        **fields: Any,
+    ) -> Group:
+        """A group at a venue with two dates, a week apart, starting in a month."""
+        event = event or self.event()
+        n = next(_serial)
+        if dates is None:
+            first = (
+                (utcnow() + timedelta(days=30))
+                .astimezone(BRUSSELS)
+                .replace(hour=9, minute=30, second=0, microsecond=0)
+            )
+            dates = [
+                (first, first.replace(hour=16)),
+                (first + timedelta(weeks=1), (first + timedelta(weeks=1)).replace(hour=16)),
+            ]
+        values: dict[str, Any] = {
+            "slug": f"group-{n}",
+            "name": f"Groupe {n}",
+            "venue_name": "DICS",
+            "street_address": "avenue Gouverneur Bovesse 100",
+            "postcode": "5100",
+            "town": "Jambes",
+            "town_slug": "jambes",
+            "capacity": capacity,
+            "position": n,
+        }
+        values.update(fields)
+        group = Group(event=event, **values)
+        group.dates = [SessionDate(starts_at=start, ends_at=end) for start, end in dates]
+        self.session.add(group)
+        self.session.commit()
+        self.session.refresh(group)
+        return group
+
+    def registration(self, group: Group | None = None, **fields: Any) -> Registration:
+        """Register a new participant through the domain rules (confirmed or waitlisted)."""
+        group = group or self.group()
+        n = next(_serial)
+        values: dict[str, Any] = {
+            "first_name": "Participant",
+            "last_name": f"N{n}",
+            "email": f"participant{n}@example.org",
+            "role": Role.FIELD_WORKER,
+            "language": "fr",
+        }
+        values.update(fields)
+        registration = register(
+            self.session, group.event, group, Participant(**values), commit_all_dates=True
+        )
+        self.session.commit()
+        self.session.refresh(group)
+        return registration

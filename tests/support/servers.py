@@ -1,0 +1,171 @@
+"""Start real servers (redis-server, gunicorn, a Celery worker) on free ports and stop them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    """Block until something accepts connections on ``port``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> None:
+    """Block until ``url`` answers with any HTTP status."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer after {timeout}s")
+
+
+def service_environment(**overrides: str) -> dict[str, str]:
+    """The environment for a child process of the project: its code on the path."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
+    env.update(overrides)
+    return env
+
+
+class ManagedProcess:
+    """A child process with its log file, stopped gently then firmly."""
+
+    def __init__(self, args: Sequence[str], log_path: Path, env: dict[str, str]) -> None:
+        self.args = list(args)
+        self.log_path = log_path
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ManagedProcess:
+        """Start the process (again)."""
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        return self
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` to the whole process group and reap it."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after ten seconds."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        """What the process printed so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def redis_server_binary() -> str:
+    """Path of redis-server; the Makefile installs it."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed; run `make test`, which installs it")
+    return binary
+
+
+class RedisServer(ManagedProcess):
+    """A private redis-server on a free port, keeping nothing on disk."""
+
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        workdir.mkdir(parents=True, exist_ok=True)
+        args = [
+            redis_server_binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--maxmemory-policy",
+            "noeviction",
+        ]
+        super().__init__(args, workdir / f"redis-{self.port}.log", dict(os.environ))
+
+    @property
+    def url(self) -> str:
+        """redis:// address of database 0."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        """Start and wait until it accepts connections."""
+        super().start()
+        wait_for_port(self.port)
+        return self
+
+
+def gunicorn_command(app: str, port: int, workers: int = 2) -> list[str]:
+    """Run a service's app factory under gunicorn on ``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        f"{app}:create_app()",
+    ]
+
+
+@contextmanager
+def running(process: ManagedProcess) -> Iterator[ManagedProcess]:
+    """Start ``process`` for the duration of the block."""
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

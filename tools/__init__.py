@@ -1,0 +1,1 @@
+"""Developer tools: running the local stack."""

@@ -1,0 +1,160 @@
+"""``make run``: the whole stack in the foreground on embedded defaults; Ctrl-C stops it all.
+
+SQLite under ./run, the Redis at REDIS_URL (one is started when none answers), outgoing mail
+to a local sink writing .eml files under ./run/mail unless MAIL_SERVER is set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from shared.config import PROJECT_ROOT, RUN_DIR
+
+SERVICES = {
+    "registration": int(os.environ.get("REGISTRATION_PORT", "5001")),
+    "notifications": int(os.environ.get("NOTIFICATIONS_PORT", "5002")),
+    "calendar": int(os.environ.get("CALENDAR_PORT", "5003")),
+}
+MAIL_SINK_PORT = 8025
+
+
+def answers(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """Every process of the stack, named."""
+    python = sys.executable
+    run: list[tuple[str, list[str]]] = []
+    redis = urlparse(env["REDIS_URL"])
+    if not answers(redis.hostname or "127.0.0.1", redis.port or 6379):
+        redis_server = shutil.which("redis-server")
+        if redis_server is None:
+            sys.exit("No Redis answers at REDIS_URL and redis-server is not installed.")
+        run.append(
+            (
+                "redis",
+                [
+                    redis_server,
+                    "--port",
+                    str(redis.port or 6379),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--dir",
+                    str(RUN_DIR),
+                ],
+            )
+        )
+    if "MAIL_SERVER" not in os.environ:
+        mail_folder = RUN_DIR / "mail"
+        run.append(
+            (
+                "mail",
+                [
+                    python,
+                    "-m",
+                    "tools.mail_sink",
+                    "--port",
+                    str(MAIL_SINK_PORT),
+                    "--folder",
+                    str(mail_folder),
+                ],
+            )
+        )
+    for service, port in SERVICES.items():
+        run.append(
+            (
+                service,
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "2",
+                    "--access-logfile",
+                    "-",
+                    f"services.{service}:create_app()",
+                ],
+            )
+        )
+    return run
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Apply migrations and load the demo data into an empty database."""
+    subprocess.run([sys.executable, "-m", "shared.migrate"], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "services.registration",
+            "load-demo",
+            "--if-empty",
+        ],
+        env=env,
+        check=True,
+    )
+
+
+def main() -> None:
+    """Start everything, wait for Ctrl-C, stop everything."""
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    env.setdefault("MAIL_PORT", str(MAIL_SINK_PORT))
+    prepare(env)
+    processes = [
+        (name, subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, start_new_session=True))
+        for name, args in commands(env)
+    ]
+    print(
+        "\nAtelier is running:\n"
+        f"  registration  http://127.0.0.1:{SERVICES['registration']}/  "
+        f"(API docs: /api/v1/docs)\n"
+        f"  notifications http://127.0.0.1:{SERVICES['notifications']}/healthz\n"
+        f"  calendar      http://127.0.0.1:{SERVICES['calendar']}/\n"
+        f"  emails        {Path(RUN_DIR) / 'mail'} (one .eml file per message)\n"
+        "Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        while all(process.poll() is None for _, process in processes):
+            time.sleep(0.5)
+        for name, process in processes:
+            if process.poll() is not None:
+                print(f"{name} exited with status {process.returncode}; stopping.", flush=True)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+    finally:
+        for _, process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for _, process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()

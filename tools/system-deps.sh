@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Install what the project needs from the distribution, only when it is missing.
+#   tools/system-deps.sh venv      python3 with venv and pip
+#   tools/system-deps.sh redis     redis-server, unless a Redis already answers at REDIS_URL
+#   tools/system-deps.sh chromium  Debian's chromium, for the browser tests
+set -euo pipefail
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else
+    echo "Please install as root: $*" >&2
+    exit 1
+  fi
+}
+
+apt_install() {
+  if ! command -v apt-get >/dev/null; then
+    echo "Please install these packages with your system's package manager: $*" >&2
+    exit 1
+  fi
+  echo "Installing from the distribution: $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+redis_answers() {
+  python3 - "${REDIS_URL:-redis://127.0.0.1:6379/0}" <<'PY'
+import socket, sys, urllib.parse
+url = urllib.parse.urlparse(sys.argv[1])
+try:
+    with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=1) as s:
+        s.sendall(b"PING\r\n")
+        sys.exit(0 if s.recv(16).startswith((b"+PONG", b"-NOAUTH")) else 1)
+except OSError:
+    sys.exit(1)
+PY
+}
+
+case "${1:-}" in
+  venv)
+    command -v python3 >/dev/null || apt_install python3
+    python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+      echo "Atelier needs Python 3.11 or newer; this python3 is $(python3 --version)." >&2
+      exit 1
+    }
+    python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv python3-pip
+    ;;
+  redis)
+    command -v redis-server >/dev/null || redis_answers || apt_install redis-server
+    ;;
+  chromium)
+    command -v chromium >/dev/null || apt_install chromium
+    ;;
+  *)
+    echo "usage: $0 venv|redis|chromium" >&2
+    exit 2
+    ;;
+esac
