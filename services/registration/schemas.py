@@ -14,7 +14,9 @@ from shared.i18n import LANGUAGES, current_language
 from shared.models import AttendanceRule, EventKind, Role
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and lone surrogates that no database can store.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
 
 
@@ -94,7 +96,10 @@ class EventQueryArgsSchema(Schema):
 
 
 class RegistrationCreateSchema(Schema):
-    group = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    group = fields.String(
+        required=True,
+        validate=validate.Regexp(SLUG, error=_l("Identifiant de groupe invalide.")),
+    )
     first_name = _plain_text(100)
     last_name = _plain_text(100)
     email = fields.Email(required=True, validate=validate.Length(max=254))

@@ -1,0 +1,161 @@
+"""Bad input gets a clear 4xx with field messages in the request's language, never a 500,
+and changes nothing that is stored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.models import OutboxMessage, Registration
+from tests.registration.helpers import registration_body
+
+
+@pytest.fixture
+def group(make):
+    return make.group(make.event(slug="atelier"), slug="jambes", capacity=20)
+
+
+@pytest.fixture
+def existing(make, group):
+    """A registration already stored, which no rejected request may change."""
+    return make.registration(group, email="kept@example.org", first_name="Kept")
+
+
+def stored_state(session):
+    session.expire_all()
+    rows = session.execute(
+        select(Registration.id, Registration.first_name, Registration.status, Registration.email)
+    ).all()
+    return rows, session.scalar(select(func.count(OutboxMessage.id)))
+
+
+def post(client, body, *, path="/api/v1/events/atelier/registrations", language="en", **kw):
+    headers = {"Accept-Language": language, **kw.pop("headers", {})}
+    if isinstance(body, (bytes, str)):
+        return client.post(path, data=body, headers={"Content-Type": "application/json", **headers})
+    return client.post(path, json=body, headers=headers)
+
+
+BAD_FIELDS = [
+    ({"first_name": 42}, "first_name", "A text is expected."),
+    ({"first_name": ""}, "first_name", "This field may not be empty."),
+    ({"first_name": "   "}, "first_name", "This field may not be empty."),
+    ({"last_name": "Bell\x07ami"}, "last_name", "Control characters are not accepted."),
+    ({"last_name": "x" * 101}, "last_name", "At most 100 characters."),
+    ({"email": "not-an-address"}, "email", "This email address is not valid."),
+    ({"email": None}, "email", "This field may not be empty."),
+    ({"phone": "call me"}, "phone", "This phone number is not valid."),
+    ({"role": "astronaut"}, "role", "Choose one of the roles offered."),
+    ({"language": "de"}, "language", "Unsupported language."),
+    ({"consent": False}, "consent", "Your consent is needed to register."),
+    ({"consent": "maybe"}, "consent", "A true or false value is expected."),
+    ({"commit_all_dates": [True]}, "commit_all_dates", "A true or false value is expected."),
+    ({"date": "3"}, "date", "A whole number is expected."),
+    ({"surprise": 1}, "surprise", "This field is not accepted."),
+    ({"first_name": "\ud800"}, "first_name", "Control characters are not accepted."),
+    ({"group": "Jambes!"}, "group", "Invalid group identifier."),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BAD_FIELDS)
+def test_each_invalid_field_is_named_with_a_message(
+    client, db_session, group, existing, change, field, message
+):
+    before = stored_state(db_session)
+
+    body = json.dumps(registration_body("jambes", **change)).encode()  # keeps lone surrogates
+
+    response = post(client, body)
+
+    assert response.status_code == 422
+    assert response.json["code"] == "unprocessable_entity"
+    assert response.json["errors"][field] == [message]
+    assert stored_state(db_session) == before
+
+
+@pytest.mark.parametrize(
+    "missing", ["group", "first_name", "last_name", "email", "role", "consent"]
+)
+def test_missing_required_field_is_named(client, db_session, group, existing, missing):
+    body = registration_body("jambes")
+    del body[missing]
+
+    response = post(client, body)
+
+    assert response.status_code == 422
+    assert response.json["errors"][missing] == ["This field is required."]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("fr", "Cette adresse e-mail n'est pas valide."),
+        ("en", "This email address is not valid."),
+        ("uk", "Ця адреса електронної пошти недійсна."),
+    ],
+)
+def test_field_messages_follow_the_request_language(client, group, language, message):
+    response = post(client, registration_body("jambes", email="nope"), language=language)
+
+    assert response.json["errors"]["email"] == [message]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"", b"[1, 2]", b'"a string"', b"null", b'{"group": "\\ud800"}', b"\xff\xfe"],
+    ids=["malformed", "empty", "array", "string", "null", "lone-surrogate", "not-utf8"],
+)
+def test_malformed_bodies_are_4xx(client, db_session, group, existing, body):
+    before = stored_state(db_session)
+
+    response = post(client, body)
+
+    assert 400 <= response.status_code < 500
+    assert set(response.json) >= {"code", "status", "message"}
+    assert stored_state(db_session) == before
+
+
+def test_a_ten_megabyte_body_is_413(client, db_session, group, existing):
+    before = stored_state(db_session)
+    huge = registration_body("jambes", organisation="x" * (10 * 1024 * 1024))
+
+    response = post(client, huge)
+
+    assert response.status_code == 413
+    assert response.json["message"] == "The request is too large."
+    assert stored_state(db_session) == before
+
+
+def test_unknown_event_is_404(client, group):
+    response = post(client, registration_body("jambes"), path="/api/v1/events/nope/registrations")
+
+    assert response.status_code == 404
+
+
+def test_unknown_group_is_404_naming_the_field(client, group):
+    response = post(client, registration_body("atlantis"))
+
+    assert response.status_code == 404
+    assert response.json["errors"] == {"group": ["This resource does not exist."]}
+
+
+def test_a_group_of_another_event_is_not_found(client, make, db_session, group, existing):
+    make.group(make.event(slug="other"), slug="elsewhere")
+    before = stored_state(db_session)
+
+    response = post(client, registration_body("elsewhere"))
+
+    assert response.status_code == 404
+    assert stored_state(db_session) == before
+
+
+def test_registering_with_a_form_body_is_refused(client, group):
+    response = client.post(
+        "/api/v1/events/atelier/registrations",
+        data=registration_body("jambes"),
+        headers={"Accept-Language": "en"},
+    )
+
+    assert 400 <= response.status_code < 500
