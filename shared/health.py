@@ -29,3 +29,9 @@ def healthz() -> tuple[Response, int]:
         checks["redis"] = "unavailable"
     healthy = all(value == "ok" for value in checks.values())
     return jsonify(status="ok" if healthy else "degraded", **checks), 200 if healthy else 503
+
+
+@bp.get("/livez")
+def livez() -> Response:
+    """The process answers; nothing else is checked (a liveness probe)."""
+    return jsonify(status="ok")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from services.registration import demo
 from shared.database import db, utcnow
 
 
 @click.command("load-demo")
+@with_appcontext
 @click.option("--original-dates", is_flag=True, help="Keep the seed's 2023 dates.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when events already exist.")
 def load_demo(original_dates: bool, if_empty: bool) -> None:

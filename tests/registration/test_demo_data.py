@@ -1,0 +1,101 @@
+"""`flask --app services.registration load-demo` loads the seed's events."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.registration.demo import BRUSSELS, load_events, seed_events, weeks_to_shift
+from shared.database import create_db_engine, utcnow
+from shared.models import AttendanceRule, Event, EventKind
+
+WORKSHOP = "pratiquer-action-evaluation-experimentalistes"
+
+
+def test_load_demo_command_lists_four_groups_with_twenty_places_each(
+    registration_app, committed_database
+):
+    result = registration_app.test_cli_runner().invoke(args=["load-demo"])
+    assert result.exit_code == 0, result.output
+
+    response = registration_app.test_client().get(f"/api/v1/events/{WORKSHOP}")
+
+    groups = response.json["groups"]
+    assert [g["town_slug"] for g in groups] == [
+        "charleroi",
+        "jambes",
+        "court-saint-etienne",
+        "liege",
+    ]
+    assert [g["town"] for g in groups] == ["Charleroi", "Jambes", "Court-Saint-Étienne", "Liège"]
+    assert {g["seats_left"] for g in groups} == {20}
+    assert response.json["price"] == "0.00"
+
+
+def test_load_demo_if_empty_keeps_existing_data(registration_app, committed_database):
+    runner = registration_app.test_cli_runner()
+    runner.invoke(args=["load-demo"])
+
+    again = runner.invoke(args=["load-demo", "--if-empty"])
+
+    assert "already exist" in again.output
+    assert len(registration_app.test_client().get("/api/v1/events").json) == 3
+
+
+def test_demo_moves_the_schedule_to_coming_tuesdays_keeping_the_spacing(committed_database):
+    today = date(2026, 11, 29)
+    engine = create_db_engine(committed_database)
+    with Session(engine) as session:
+        load_events(session, today=today)
+        workshop = session.scalar(select(Event).where(Event.slug == WORKSHOP))
+        dates = [[d.starts_at.astimezone(BRUSSELS) for d in g.dates] for g in workshop.groups]
+        ends = [d.ends_at.astimezone(BRUSSELS) for g in workshop.groups for d in g.dates]
+        opens = workshop.registration_opens_at
+    engine.dispose()
+
+    starts = [d for pair in dates for d in pair]
+    assert all(d.weekday() == 1 for d in starts), "every date stays a Tuesday"
+    assert all(d.time() == time(9, 30) for d in starts)
+    assert all(d.time() == time(16, 0) for d in ends)
+    assert min(starts).date() >= today + timedelta(weeks=6)
+    assert [(b - a).days for a, b in dates] == [7, 14, 7, 14]
+    assert opens < utcnow(), "registration is open now"
+
+
+def test_seed_keeps_its_2023_schedule_and_other_events(committed_database):
+    engine = create_db_engine(committed_database)
+    with Session(engine) as session:
+        events = {e.slug: e for e in load_events(session)}
+        jambes = events[WORKSHOP].groups[1]
+        drop_in = events["permanences-isp"]
+        info = events["seance-information-formations"]
+        first_jambes = jambes.dates[0].starts_at.astimezone(BRUSSELS)
+        office_hours = drop_in.groups[0].dates[0]
+        rule, start, end = (
+            office_hours.recurrence_rule,
+            office_hours.starts_at.astimezone(BRUSSELS),
+            office_hours.ends_at.astimezone(BRUSSELS),
+        )
+        kinds = (drop_in.kind, drop_in.attendance_rule, info.kind, info.attendance_rule)
+    engine.dispose()
+
+    assert first_jambes.date() == date(2023, 10, 3)
+    assert (rule, start.weekday(), start.time(), end.time()) == (
+        "FREQ=WEEKLY;BYDAY=WE",
+        2,
+        time(9, 30),
+        time(12, 0),
+    )
+    assert kinds == (
+        EventKind.DROP_IN,
+        AttendanceRule.NO_REGISTRATION,
+        EventKind.INFORMATION_SESSION,
+        AttendanceRule.ONE_DATE,
+    )
+
+
+def test_shift_is_whole_weeks():
+    assert weeks_to_shift(seed_events(), date(2023, 8, 15)) == 1  # 26 Sep is 6 weeks on
+    assert weeks_to_shift(seed_events(), date(2020, 1, 1)) == 0

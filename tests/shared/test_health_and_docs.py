@@ -1,0 +1,49 @@
+"""Every service answers /healthz (database and Redis) and publishes its OpenAPI document."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.calendar import create_app as create_calendar
+from services.notifications import create_app as create_notifications
+from services.registration import create_app as create_registration
+from tests.conftest import closing
+from tests.support.servers import RedisServer
+
+FACTORIES = [create_registration, create_notifications, create_calendar]
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_healthz_reports_database_and_redis(base_config, factory):
+    for app in closing(factory(dict(base_config))):
+        response = app.test_client().get("/healthz")
+
+        assert response.status_code == 200
+        assert response.json == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_healthz_is_503_when_redis_is_down(base_config, factory, tmp_path):
+    stopped = RedisServer(tmp_path)  # a port nothing listens on
+    for app in closing(factory({**base_config, "REDIS_URL": stopped.url})):
+        response = app.test_client().get("/healthz")
+
+        assert response.status_code == 503
+        assert response.json["redis"] == "unavailable"
+        assert response.json["database"] == "ok"
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_openapi_document_and_docs_page_are_served(base_config, factory):
+    for app in closing(factory(dict(base_config))):
+        client = app.test_client()
+        spec = client.get("/api/v1/openapi.json")
+        docs = client.get("/api/v1/docs")
+
+        assert spec.status_code == 200
+        assert spec.json["openapi"].startswith("3.")
+        assert docs.status_code == 200
+        assert b"swagger-ui" in docs.data
+        asset = client.get("/api/v1/docs-assets/swagger-ui-bundle.js")
+        assert asset.status_code == 200
+        asset.close()
