@@ -44,6 +44,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 bench: $(INSTALLED) $(COMPILED) system-redis
+	tools/system-deps.sh wrk
 	$(BIN)/python -m bench
 
 # Extract new messages into the catalogues; translate them, then `make test` checks none is missing.

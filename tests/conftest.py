@@ -4,7 +4,6 @@ rolled back after each test, and factories."""
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.database import Base, create_db_engine
-from shared.migrate import upgrade_database
+from tests.support.databases import throwaway_database
 from tests.support.factories import Factory
 from tests.support.servers import RedisServer
 
@@ -24,22 +22,9 @@ from tests.support.servers import RedisServer
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, migrated database: on the PostgreSQL server DATABASE_URL names, else SQLite."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        url = f"sqlite:///{tmp_path_factory.mktemp('database') / 'atelier.sqlite3'}"
-        upgrade_database(url)
+    folder = tmp_path_factory.mktemp("database")
+    with throwaway_database(folder, os.environ.get("DATABASE_URL")) as url:
         yield url
-        return
-    name = f"atelier_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    upgrade_database(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")

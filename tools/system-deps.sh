@@ -3,6 +3,7 @@
 #   tools/system-deps.sh venv      python3 with venv and pip
 #   tools/system-deps.sh redis     redis-server, unless a Redis already answers at REDIS_URL
 #   tools/system-deps.sh chromium  Debian's chromium, for the browser tests
+#   tools/system-deps.sh wrk       the HTTP load generator of the benchmarks
 set -euo pipefail
 
 as_root() {
@@ -52,8 +53,11 @@ case "${1:-}" in
   chromium)
     command -v chromium >/dev/null || apt_install chromium
     ;;
+  wrk)
+    command -v wrk >/dev/null || apt_install wrk
+    ;;
   *)
-    echo "usage: $0 venv|redis|chromium" >&2
+    echo "usage: $0 venv|redis|chromium|wrk" >&2
     exit 2
     ;;
 esac

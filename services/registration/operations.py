@@ -5,23 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload, undefer
 
 from shared.domain import registrations as rules
 from shared.errors import NotFound
 from shared.i18n import current_language
 from shared.models import Event, EventKind, Group, Registration
 
+# Events are listed with their groups' dates and availability, in three queries.
+WITH_GROUPS = selectinload(Event.groups).options(
+    selectinload(Group.dates), undefer(Group.confirmed_count), undefer(Group.waitlist_length)
+)
+
 
 def list_events(
     session: Session, *, town: str | None = None, kind: EventKind | None = None
 ) -> list[Event]:
     """Events with their groups and dates, optionally only those in a town or of a kind."""
-    query = (
-        select(Event)
-        .options(selectinload(Event.groups).selectinload(Group.dates))
-        .order_by(Event.id)
-    )
+    query = select(Event).options(WITH_GROUPS).order_by(Event.id)
     if kind is not None:
         query = query.where(Event.kind == kind)
     if town is not None:
@@ -31,30 +32,30 @@ def list_events(
 
 def get_event(session: Session, slug: str) -> Event:
     """The event with this slug, or 404."""
-    event = session.scalar(
-        select(Event)
-        .where(Event.slug == slug)
-        .options(selectinload(Event.groups).selectinload(Group.dates))
-    )
+    event = session.scalar(select(Event).where(Event.slug == slug).options(WITH_GROUPS))
     if event is None:
         raise NotFound()
     return event
 
 
-def find_group(event: Event, slug: str) -> Group:
-    """The event's group with this slug, or 404 (a group of another event is not found)."""
-    group = next((g for g in event.groups if g.slug == slug), None)
+def find_group(session: Session, event_slug: str, group_slug: str) -> Group:
+    """The event's group with this slug, with its event and dates; 404 for either unknown."""
+    group = session.scalar(
+        select(Group)
+        .join(Group.event)
+        .where(Event.slug == event_slug, Group.slug == group_slug)
+        .options(contains_eager(Group.event), selectinload(Group.dates))
+    )
     if group is None:
+        if session.scalar(select(Event.id).where(Event.slug == event_slug)) is None:
+            raise NotFound()
         raise NotFound(errors={"group": [NotFound.default_message]})
     return group
 
 
-def register_participant(
-    session: Session, event_slug: str, data: dict[str, Any], *, lock_timeout_ms: int
-) -> Registration:
+def register_participant(session: Session, event_slug: str, data: dict[str, Any]) -> Registration:
     """Register from validated API or form data."""
-    event = get_event(session, event_slug)
-    group = find_group(event, data["group"])
+    group = find_group(session, event_slug, data["group"])
     participant = rules.Participant(
         first_name=data["first_name"],
         last_name=data["last_name"],
@@ -66,17 +67,16 @@ def register_participant(
     )
     return rules.register(
         session,
-        event,
+        group.event,
         group,
         participant,
         commit_all_dates=data["commit_all_dates"],
         date_id=data.get("date"),
-        lock_timeout_ms=lock_timeout_ms,
     )
 
 
-def cancel_by_token(session: Session, manage_token: str, *, lock_timeout_ms: int) -> Registration:
+def cancel_by_token(session: Session, manage_token: str) -> Registration:
     """Cancel the registration the manage token opens (again is a no-op)."""
     registration = rules.registration_by_token(session, manage_token)
-    rules.cancel(session, registration, lock_timeout_ms=lock_timeout_ms)
+    rules.cancel(session, registration)
     return registration

@@ -76,6 +76,13 @@ class GroupSchema(Schema):
     dates = fields.List(fields.Nested(SessionDateSchema), dump_only=True)
 
 
+class RegisteredGroupSchema(GroupSchema):
+    """A registration's group: availability is the listings' business (and two counts)."""
+
+    class Meta:
+        exclude = ("capacity", "seats_left", "waitlist_length")
+
+
 class EventSchema(Schema):
     slug = fields.String(dump_only=True)
     title = localized("title")
@@ -148,7 +155,7 @@ class RegistrationSchema(Schema):
     manage_token = fields.String(dump_only=True)
     calendar_token = fields.String(dump_only=True)
     event = fields.Function(lambda r: r.event.slug, dump_only=True)
-    group = fields.Nested(GroupSchema, dump_only=True)
+    group = fields.Nested(RegisteredGroupSchema, dump_only=True)
     first_name = fields.String(dump_only=True)
     last_name = fields.String(dump_only=True)
     email = fields.String(dump_only=True)

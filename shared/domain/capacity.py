@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -23,22 +23,20 @@ def is_lock_timeout(error: DBAPIError) -> bool:
     )
 
 
-def lock_group(session: Session, group: Group, *, lock_timeout_ms: int = 5000) -> None:
-    """Take the group's row lock for the rest of the transaction, waiting a bounded time.
+def lock_group(session: Session, group: Group) -> None:
+    """Take the group's row lock for the rest of the transaction and mark the group changed.
 
     Every change to a group's confirmed places or waiting list happens under this lock, so
-    counting then inserting cannot race. SQLite transactions already hold the write lock.
+    counting then inserting cannot race. Writing the row takes the lock and bumps the
+    revision that cached feeds are keyed on in one statement; the wait is bounded by the
+    connection's lock timeout (on SQLite the transaction already holds the write lock).
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
     try:
-        session.execute(text(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}"))
-        session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+        bump_revision(session, group)
     except DBAPIError as error:
         if is_lock_timeout(error):
             raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
         raise
-    session.refresh(group)
 
 
 def confirmed_count(session: Session, group: Group) -> int:

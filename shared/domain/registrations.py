@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from shared.database import utcnow
 from shared.domain.capacity import (
-    bump_revision,
     close_waitlist_gaps,
-    has_free_place,
+    confirmed_count,
     lock_group,
     next_waitlist_position,
     promote_waitlisted,
@@ -141,7 +140,6 @@ def register(
     commit_all_dates: bool,
     date_id: int | None = None,
     now: datetime | None = None,
-    lock_timeout_ms: int = 5000,
 ) -> Registration:
     """Register a participant: confirmed while places remain, otherwise waitlisted."""
     now = now or utcnow()
@@ -149,10 +147,9 @@ def register(
         raise NotFound()
     check_registration_window(event, group, now)
     chosen_date = check_commitment(event, group, commit_all_dates, date_id)
-    lock_group(session, group, lock_timeout_ms=lock_timeout_ms)
-    if find_active_registration(session, event, participant.email) is not None:
-        raise AlreadyRegistered()
-    confirmed = has_free_place(session, group)
+    lock_group(session, group)
+    taken = confirmed_count(session, group)
+    confirmed = group.capacity is None or taken < group.capacity
     registration = Registration(
         event=event,
         group=group,
@@ -175,12 +172,13 @@ def register(
     session.add(registration)
     try:
         session.flush()
-    except IntegrityError as error:  # a concurrent request registered the same address
+    except IntegrityError as error:
+        # The unique index on active registrations per event and address decides, also
+        # between two simultaneous requests for different groups.
         raise AlreadyRegistered() from error
-    bump_revision(session, group)
     if confirmed:
         queue_email(session, EmailKind.CONFIRMED, registration=registration)
-        if not has_free_place(session, group):
+        if group.capacity is not None and taken + 1 == group.capacity:
             queue_email(session, EmailKind.GROUP_FULL, group=group)
     else:
         queue_email(
@@ -192,14 +190,12 @@ def register(
     return registration
 
 
-def cancel(
-    session: Session, registration: Registration, *, lock_timeout_ms: int = 5000
-) -> list[Registration]:
+def cancel(session: Session, registration: Registration) -> list[Registration]:
     """Cancel a registration (idempotent) and promote from the waiting list; return the promoted."""
     if registration.status is RegistrationStatus.CANCELLED:
         return []
     group = registration.group
-    lock_group(session, group, lock_timeout_ms=lock_timeout_ms)
+    lock_group(session, group)
     session.refresh(registration)
     if registration.status is RegistrationStatus.CANCELLED:
         return []
@@ -212,7 +208,6 @@ def cancel(
     close_waitlist_gaps(session, group)
     for newly_confirmed in promoted:
         queue_email(session, EmailKind.PROMOTED, registration=newly_confirmed)
-    bump_revision(session, group)
     return promoted
 
 

@@ -135,10 +135,11 @@ def _count_of(status: RegistrationStatus) -> ColumnProperty[int]:
         select(func.count(Registration.id))
         .where(Registration.group_id == Group.id, Registration.status == status)
         .correlate_except(Registration)
-        .scalar_subquery()
+        .scalar_subquery(),
+        deferred=True,
     )
 
 
-# Loaded with each group, so listings show availability without a query per group.
+# Loaded on first use, or with the group where a query asks (listings undefer them).
 Group.confirmed_count = _count_of(RegistrationStatus.CONFIRMED)
 Group.waitlist_length = _count_of(RegistrationStatus.WAITLISTED)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -17,10 +16,6 @@ from shared.models import Registration
 bp = Blueprint("registrations", __name__, url_prefix="/api/v1", description="Registrations")
 
 
-def _lock_timeout() -> int:
-    return current_app.config["DATABASE_LOCK_TIMEOUT_MS"]
-
-
 @bp.route("/events/<event_slug>/registrations")
 class EventRegistrations(MethodView):
     @bp.arguments(RegistrationCreateSchema)
@@ -30,9 +25,7 @@ class EventRegistrations(MethodView):
     @bp.alt_response(503, description="Too busy; retry after the Retry-After delay")
     def post(self, data: dict[str, Any], event_slug: str) -> Registration:
         """Register for one group: confirmed while places remain, otherwise waitlisted."""
-        registration = operations.register_participant(
-            db.session, event_slug, data, lock_timeout_ms=_lock_timeout()
-        )
+        registration = operations.register_participant(db.session, event_slug, data)
         db.session.commit()
         return registration
 
@@ -54,8 +47,6 @@ class RegistrationCancellation(MethodView):
     @bp.alt_response(410, description="Replaced token")
     def post(self, manage_token: str) -> Registration:
         """Cancel the registration; cancelling again changes nothing."""
-        registration = operations.cancel_by_token(
-            db.session, manage_token, lock_timeout_ms=_lock_timeout()
-        )
+        registration = operations.cancel_by_token(db.session, manage_token)
         db.session.commit()
         return registration
