@@ -99,9 +99,10 @@ def served(service: str, env: dict[str, str], *, workers: int | None = None) -> 
             server.stop()
 
 
-def figure(name: str, value: float, unit: str, *, baseline: float | None = None) -> str:
+def figure(name: str, value: float | int, unit: str, *, baseline: float | None = None) -> str:
     """One line of the report; with a baseline, the ratio to it."""
-    line = f"{name}: {value:,.1f} {unit}"
+    shown = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    line = f"{name}: {shown} {unit}"
     if baseline:
         line += f"  (ratio: {value / baseline:.2f}× baseline)"
     print(line, flush=True)

@@ -3,9 +3,6 @@ multi-process gunicorn server, on whichever database the suite runs against."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 import requests
 from sqlalchemy import select
@@ -15,6 +12,7 @@ from shared.database import create_db_engine
 from shared.models import Registration, RegistrationStatus
 from tests.registration.helpers import registration_body
 from tests.support.factories import Factory
+from tests.support.load import all_at_once
 
 ATTEMPTS = 200
 CAPACITY = 20
@@ -30,18 +28,6 @@ def group_slug(committed_database):
         slug = group.slug
     engine.dispose()
     return slug
-
-
-def all_at_once(count: int, action):
-    """Run ``action(i)`` for i in range(count) on ``count`` threads released together."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        barrier.wait()
-        return action(i)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def stored(committed_database) -> list[Registration]:
