@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGUES := $(wildcard shared/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test test-suite lint format bench messages clean system-redis system-chromium
+.PHONY: run test test-suite lint format bench messages clean system-redis system-postgres system-chromium
 
 $(INSTALLED): pyproject.toml
 	tools/system-deps.sh venv
@@ -27,10 +27,13 @@ system-redis:
 system-chromium:
 	tools/system-deps.sh chromium
 
+system-postgres:
+	tools/system-deps.sh postgres
+
 run: $(INSTALLED) $(COMPILED) system-redis
 	$(BIN)/python -m tools.run_stack
 
-test: $(INSTALLED) $(COMPILED) system-redis system-chromium lint test-suite
+test: $(INSTALLED) $(COMPILED) system-redis system-postgres system-chromium lint test-suite
 
 test-suite: $(INSTALLED) $(COMPILED)
 	$(BIN)/python -m pytest

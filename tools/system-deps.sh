@@ -2,6 +2,7 @@
 # Install what the project needs from the distribution, only when it is missing.
 #   tools/system-deps.sh venv      python3 with venv and pip
 #   tools/system-deps.sh redis     redis-server, unless a Redis already answers at REDIS_URL
+#   tools/system-deps.sh postgres  PostgreSQL's server programs, for tests that restart one
 #   tools/system-deps.sh chromium  Debian's chromium, for the browser tests
 #   tools/system-deps.sh wrk       the HTTP load generator of the benchmarks
 set -euo pipefail
@@ -53,11 +54,15 @@ case "${1:-}" in
   chromium)
     command -v chromium >/dev/null || apt_install chromium
     ;;
+  postgres)
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+      || apt_install postgresql
+    ;;
   wrk)
     command -v wrk >/dev/null || apt_install wrk
     ;;
   *)
-    echo "usage: $0 venv|redis|chromium|wrk" >&2
+    echo "usage: $0 venv|redis|postgres|chromium|wrk" >&2
     exit 2
     ;;
 esac

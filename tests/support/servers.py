@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -169,3 +170,83 @@ def running(process: ManagedProcess) -> Iterator[ManagedProcess]:
         yield process
     finally:
         process.stop()
+
+
+def postgres_binary(name: str) -> str:
+    """Path of a PostgreSQL server program (initdb, postgres); the Makefile installs them."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}")) or [
+        Path(p) for p in [shutil.which(name)] if p
+    ]
+    if not found:
+        raise RuntimeError(f"{name} is not installed; run `make test`, which installs it")
+    return str(found[-1])
+
+
+def _as_postgres_user(args: list[str]) -> list[str]:
+    # The server refuses to run as root; root runs it as the distribution's postgres user.
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+class PostgresServer(ManagedProcess):
+    """A private PostgreSQL cluster on a free port, for tests that stop or restart it.
+
+    Its folder is a fresh one under the system's temporary directory, which the postgres
+    user can reach; ``destroy()`` stops the server and removes it.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        workdir = Path(tempfile.mkdtemp(prefix="atelier-postgres-"))
+        self.workdir = workdir
+        self.data = workdir / "pgdata"
+        if os.geteuid() == 0:
+            shutil.chown(workdir, "postgres")
+        subprocess.run(
+            _as_postgres_user(
+                [
+                    postgres_binary("initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        args = _as_postgres_user(
+            [
+                postgres_binary("postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-h",
+                "127.0.0.1",
+                "-k",
+                str(workdir),
+                "-c",
+                "fsync=off",
+            ]
+        )
+        super().__init__(args, workdir / "postgres.log", dict(os.environ))
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL of its postgres database."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> PostgresServer:
+        """Start and wait until it accepts connections."""
+        super().start()
+        wait_for_port(self.port)
+        return self
+
+    def destroy(self) -> None:
+        """Stop the server and remove its files."""
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
