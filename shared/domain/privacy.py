@@ -1,0 +1,98 @@
+"""Storage limitation: registrations are anonymised some months after their group's last
+date, or at once on request; the counts and presence that reports need are kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.database import utcnow
+from shared.models import Registration, SessionDate
+from shared.tokens import new_token
+
+ANONYMOUS = "—"
+
+
+def anonymise(registration: Registration, *, now: datetime | None = None) -> None:
+    """Replace everything that identifies the person; keep role, status and presence.
+
+    The tokens are replaced by fresh ones nobody holds, so old links find nothing.
+    """
+    registration.first_name = ANONYMOUS
+    registration.last_name = ANONYMOUS
+    registration.email = f"anonymised-{registration.id}@invalid"
+    registration.email_normalized = registration.email
+    registration.phone = None
+    registration.organisation = None
+    registration.manage_token = new_token()
+    registration.calendar_token = new_token()
+    registration.anonymised_at = now or utcnow()
+
+
+def anonymise_expired(session: Session, *, months: int, now: datetime | None = None) -> list[int]:
+    """Anonymise registrations whose group's last date ended ``months`` ago; return their ids."""
+    now = now or utcnow()
+    cutoff = now - relativedelta(months=months)
+    last_end = (
+        select(SessionDate.group_id, func.max(SessionDate.ends_at).label("last_end"))
+        .where(SessionDate.recurrence_rule.is_(None))
+        .group_by(SessionDate.group_id)
+        .subquery()
+    )
+    expired = list(
+        session.scalars(
+            select(Registration)
+            .join(last_end, last_end.c.group_id == Registration.group_id)
+            .where(Registration.anonymised_at.is_(None), last_end.c.last_end < cutoff)
+        )
+    )
+    for registration in expired:
+        anonymise(registration, now=now)
+    session.flush()
+    return [registration.id for registration in expired]
+
+
+def personal_data(registration: Registration) -> dict[str, Any]:
+    """Everything stored about the person in this registration, for them to download."""
+    group = registration.group
+    return {
+        "registration": {
+            "id": registration.id,
+            "status": registration.status.value,
+            "waitlist_position": registration.waitlist_position,
+            "created_at": registration.created_at.isoformat(),
+            "updated_at": registration.updated_at.isoformat(),
+            "cancelled_at": registration.cancelled_at and registration.cancelled_at.isoformat(),
+        },
+        "person": {
+            "first_name": registration.first_name,
+            "last_name": registration.last_name,
+            "email": registration.email,
+            "phone": registration.phone,
+            "organisation": registration.organisation,
+            "role": registration.role.value,
+            "language": registration.language,
+        },
+        "consent": {
+            "version": registration.consent_version,
+            "given_at": registration.consented_at.isoformat(),
+        },
+        "event": {"slug": registration.event.slug, "title": registration.event.title},
+        "group": {
+            "name": group.name,
+            "venue": group.venue_name,
+            "address": group.address,
+            "dates": [
+                {"start": d.starts_at.isoformat(), "end": d.ends_at.isoformat()}
+                for d in group.dates
+            ],
+        },
+        "attendance": [
+            {"date": a.session_date.starts_at.isoformat(), "present": a.present}
+            for a in registration.attendances
+        ],
+    }

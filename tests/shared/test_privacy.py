@@ -1,0 +1,62 @@
+"""Anonymisation after the retention period and the participant's own data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.domain.privacy import ANONYMOUS, anonymise_expired, personal_data
+from shared.models import Attendance, RegistrationStatus
+from tests.support.factories import local
+
+
+def two_dates(day: str):
+    start = local(f"{day}T09:30")
+    return [
+        (start, start.replace(hour=16)),
+        (start + timedelta(weeks=1), (start + timedelta(weeks=1)).replace(hour=16)),
+    ]
+
+
+def test_registrations_are_anonymised_months_after_the_groups_last_date(
+    registration_app, db_session, make
+):
+    past = make.group(make.event(registration_opens_at=None), dates=two_dates("2030-01-08"))
+    recent = make.group(make.event(registration_opens_at=None), dates=two_dates("2030-05-07"))
+    old = make.registration(
+        past, email="old@example.org", phone="081 00 00 00", organisation="CPAS"
+    )
+    kept = make.registration(recent, email="recent@example.org")
+    db_session.add(Attendance(registration=old, session_date=past.dates[0], present=True))
+    old_token = old.manage_token
+    now = local("2030-07-20T12:00")  # six months after 15 January, two after 14 May
+
+    anonymised = anonymise_expired(db_session, months=6, now=now)
+
+    assert anonymised == [old.id]
+    assert (old.first_name, old.last_name, old.phone, old.organisation) == (
+        ANONYMOUS,
+        ANONYMOUS,
+        None,
+        None,
+    )
+    assert "old@example.org" not in old.email
+    assert old.manage_token != old_token
+    assert old.status is RegistrationStatus.CONFIRMED, "counts for reports are kept"
+    assert [a.present for a in old.attendances] == [True], "presence for reports is kept"
+    assert kept.email == "recent@example.org"
+    assert anonymise_expired(db_session, months=6, now=now) == [], "once only"
+
+
+def test_personal_data_holds_what_is_stored_about_the_person(registration_app, db_session, make):
+    registration = make.registration(
+        email="mina@example.org", first_name="Mina", organisation="ILI Namur"
+    )
+
+    data = personal_data(registration)
+
+    assert data["person"]["first_name"] == "Mina"
+    assert data["person"]["email"] == "mina@example.org"
+    assert data["person"]["organisation"] == "ILI Namur"
+    assert data["registration"]["status"] == "confirmed"
+    assert len(data["group"]["dates"]) == 2
+    assert data["consent"]["version"]
