@@ -39,6 +39,13 @@ def load_compose_schema() -> dict[str, Any]:
     return json.loads(COMPOSE_SCHEMA.read_text())
 
 
+def gunicorn_settings() -> dict[str, Any]:
+    """The settings gunicorn reads from gunicorn.conf.py, in the current environment."""
+    settings: dict[str, Any] = {}
+    exec(compile(GUNICORN_CONF.read_text(), str(GUNICORN_CONF), "exec"), settings)
+    return settings
+
+
 def compose_variables() -> set[str]:
     """Every variable docker-compose.yml interpolates."""
     return {

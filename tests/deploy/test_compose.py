@@ -28,6 +28,7 @@ from tests.deploy.stack import (
     compose_variables,
     documented_settings,
     environment_reads,
+    gunicorn_settings,
     healthcheck_argv,
     load_compose,
     load_compose_schema,
@@ -125,9 +126,7 @@ def test_web_service_runs_its_app_factory_under_gunicorn_with_the_config_file(na
 
 
 def test_gunicorn_listens_where_compose_publishes_and_probes() -> None:
-    settings: dict[str, Any] = {}
-    exec(compile(GUNICORN_CONF.read_text(), str(GUNICORN_CONF), "exec"), settings)
-    assert settings["bind"] == [f"0.0.0.0:{CONTAINER_PORT}"]
+    assert gunicorn_settings()["bind"] == [f"0.0.0.0:{CONTAINER_PORT}"]
 
 
 @pytest.mark.parametrize("command", commands_of("gunicorn"), ids=ids(commands_of("gunicorn")))
