@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+# One image for every Atelier process; docker-compose.yml picks the command per service.
+
+# Builder: compilers for any dependency without a wheel, the virtualenv, compiled catalogues.
+FROM python:3.11-slim AS builder
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential \
+    && rm -rf /var/lib/apt/lists/*
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+# Dependencies first, from pyproject.toml alone, so code changes reuse this layer.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
+    && pip install -r requirements.txt
+COPY babel.cfg gunicorn.conf.py ./
+COPY shared ./shared
+COPY services ./services
+RUN pybabel compile --use-fuzzy -d shared/translations \
+    && python -m compileall -q shared services gunicorn.conf.py
+
+# Runtime: the interpreter, the virtualenv and the code; no compilers.
+FROM python:3.11-slim AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/app \
+    ATELIER_ENV=production \
+    ATELIER_RUN_DIR=/var/lib/atelier
+RUN groupadd --system --gid 10001 atelier \
+    && useradd --system --uid 10001 --gid atelier --home-dir /var/lib/atelier --no-create-home \
+       --shell /usr/sbin/nologin atelier \
+    && install -d -o atelier -g atelier -m 0750 /var/lib/atelier
+COPY --from=builder /opt/venv /opt/venv
+# The code stays owned by root: the service user can read it, not change it.
+COPY --from=builder /src /app
+WORKDIR /app
+USER atelier:atelier
+EXPOSE 8000
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "services.registration:create_app()"]

@@ -1,0 +1,33 @@
+"""Gunicorn settings shared by the web services:
+``gunicorn -c gunicorn.conf.py 'services.registration:create_app()'``."""
+
+from __future__ import annotations
+
+import os
+
+
+def cores_available() -> int:
+    """CPU cores this process may run on (a container's cpuset included)."""
+    return len(os.sched_getaffinity(0)) or 1
+
+
+def worker_count() -> int:
+    """WEB_CONCURRENCY when set, else two workers per core: requests mostly wait on the database."""
+    configured = os.environ.get("WEB_CONCURRENCY", "").strip()
+    return int(configured) if configured else 2 * cores_available()
+
+
+bind = ["0.0.0.0:8000"]
+workers = worker_count()
+worker_class = "gthread"
+threads = 4
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+# Heartbeat files on the container's overlay filesystem can stall workers; memory cannot.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = "-"
+errorlog = "-"
+# The ports are published on the loopback interface only, so every peer is the reverse proxy,
+# whose X-Forwarded-Proto tells which requests arrived over HTTPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")

@@ -1,0 +1,28 @@
+"""gunicorn.conf.py: how many processes each web service runs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.deploy.stack import gunicorn_settings
+
+
+def test_two_workers_per_core_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert gunicorn_settings()["workers"] == 2 * len(os.sched_getaffinity(0))
+
+
+def test_web_concurrency_sets_the_number_of_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+    assert gunicorn_settings()["workers"] == 7
+
+
+def test_workers_serve_several_requests_each_and_log_to_the_console(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    settings = gunicorn_settings()
+    assert settings["worker_class"] == "gthread" and settings["threads"] > 1
+    assert settings["accesslog"] == "-" and settings["errorlog"] == "-"
