@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
+
+from prometheus_client import multiprocess
 
 
 def cores_available() -> int:
@@ -31,3 +34,14 @@ errorlog = "-"
 # The ports are published on the loopback interface only, so every peer is the reverse proxy,
 # whose X-Forwarded-Proto tells which requests arrived over HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+# Every worker process counts its own requests; /metrics adds the counts up from this folder.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    tempfile.mkdtemp(prefix="atelier-metrics-", dir=worker_tmp_dir),
+)
+
+
+def child_exit(_server: object, worker: object) -> None:
+    """Forget a finished worker's live gauges (its counters stay in the totals)."""
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

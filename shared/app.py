@@ -3,17 +3,21 @@ Redis, Celery, the OpenAPI machinery, one error shape and /healthz."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Flask
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared import health
 from shared.config import check_production_safety, load_config
 from shared.database import db
 from shared.errors_http import register_error_handlers
 from shared.i18n import init_i18n
+from shared.limits import init_limits
+from shared.observability import DatabaseGauges, configure_logging, init_observability
 from shared.queue import celery_init_app
 from shared.redis_store import init_redis
 
@@ -21,12 +25,21 @@ DOCS_ASSETS_URL = "/api/v1/docs-assets"
 
 
 def create_service_app(
-    import_name: str, title: str, config: dict[str, Any] | None = None
+    import_name: str,
+    title: str,
+    config: dict[str, Any] | None = None,
+    *,
+    gauges: Iterable[DatabaseGauges] = (),
 ) -> tuple[Flask, Api]:
-    """Build a service's Flask app and its API registry from the environment and ``config``."""
+    """Build a service's Flask app and its API registry from the environment and ``config``;
+    ``gauges`` are the database figures its /metrics reports."""
     app = Flask(import_name)
     app.config.update(load_config(config))
     check_production_safety(app.config)
+    configure_logging(app.config["LOG_LEVEL"])
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         API_TITLE=f"Atelier {title}",
         API_VERSION="v1",
@@ -41,6 +54,8 @@ def create_service_app(
     init_i18n(app)
     init_redis(app)
     celery_init_app(app)
+    init_limits(app)
+    init_observability(app, gauges)
     api = Api(app)
     register_error_handlers(app)
     app.register_blueprint(health.bp)

@@ -46,6 +46,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Atelier <no-reply@atelier.example.org>"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
+        "RATE_LIMITS_ENABLED": _flag("RATE_LIMITS_ENABLED", True),
+        "RATE_LIMIT_REGISTRATION": env("RATE_LIMIT_REGISTRATION", "20/minute;200/day"),
+        "RATE_LIMIT_TOKEN_LOOKUP": env("RATE_LIMIT_TOKEN_LOOKUP", "120/minute"),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
     }
     config.update(overrides or {})
     return config

@@ -46,6 +46,7 @@ def base_config(
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_server.url,
         "DATABASE_LOCK_TIMEOUT_MS": 3000,
+        "RATE_LIMITS_ENABLED": False,
         "RUN_DIR": str(tmp_path_factory.mktemp("run")),
     }
 

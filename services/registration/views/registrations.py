@@ -11,6 +11,7 @@ from services.registration import operations
 from services.registration.schemas import RegistrationCreateSchema, RegistrationSchema
 from shared.database import db
 from shared.domain.registrations import registration_by_token
+from shared.limits import limiter, registration_limit, token_lookup_limit
 from shared.models import Registration
 
 bp = Blueprint("registrations", __name__, url_prefix="/api/v1", description="Registrations")
@@ -18,6 +19,7 @@ bp = Blueprint("registrations", __name__, url_prefix="/api/v1", description="Reg
 
 @bp.route("/events/<event_slug>/registrations")
 class EventRegistrations(MethodView):
+    @limiter.limit(registration_limit)
     @bp.arguments(RegistrationCreateSchema)
     @bp.response(201, RegistrationSchema)
     @bp.alt_response(404, description="No such event or group")
@@ -32,6 +34,8 @@ class EventRegistrations(MethodView):
 
 @bp.route("/registrations/<manage_token>")
 class RegistrationDetail(MethodView):
+    decorators = (limiter.limit(token_lookup_limit),)
+
     @bp.response(200, RegistrationSchema)
     @bp.alt_response(404, description="Unknown token")
     @bp.alt_response(410, description="Replaced token")
@@ -42,6 +46,8 @@ class RegistrationDetail(MethodView):
 
 @bp.route("/registrations/<manage_token>/cancel")
 class RegistrationCancellation(MethodView):
+    decorators = (limiter.limit(token_lookup_limit),)
+
     @bp.response(200, RegistrationSchema)
     @bp.alt_response(404, description="Unknown token")
     @bp.alt_response(410, description="Replaced token")

@@ -1,0 +1,179 @@
+"""What a service tells its operators: JSON logs and Prometheus metrics.
+
+Logs name routes by their template (``/manage/<manage_token>``) and records by their ids,
+so tokens, names and emails never reach them. Metrics count requests and their latency, and
+read the figures that matter from the database at scrape time (registrations, the outbox
+queue, failed emails), so every process reports the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.database import db, utcnow
+from shared.models import DeliveryStatus, EmailMessage, OutboxMessage, Registration
+
+log = logging.getLogger("atelier.requests")
+
+REQUESTS = Counter(
+    "atelier_http_requests_total",
+    "HTTP requests answered",
+    ["service", "method", "route", "status"],
+)
+LATENCY = Histogram(
+    "atelier_http_request_duration_seconds", "Time to answer a request", ["service", "route"]
+)
+
+DatabaseGauges = Callable[[Session], Iterable[Metric]]
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send every logger's records to stderr as JSON, once per process."""
+    root = logging.getLogger()
+    if any(isinstance(handler.formatter, JsonFormatter) for handler in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def route_of_request() -> str:
+    """The matched route's template, or a placeholder when none matched."""
+    return request.url_rule.rule if request.url_rule else "<unmatched>"
+
+
+def init_observability(app: Flask, gauges: Iterable[DatabaseGauges] = ()) -> None:
+    """Log and count every request of ``app``; serve ``/metrics`` with ``gauges``."""
+    database_gauges = list(gauges)
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _record(response: Response) -> Response:
+        started = g.pop("request_started", None)
+        if started is None:
+            return response
+        seconds = time.perf_counter() - started
+        route = route_of_request()
+        REQUESTS.labels(app.name, request.method, route, response.status_code).inc()
+        LATENCY.labels(app.name, route).observe(seconds)
+        log.info(
+            "request",
+            extra={
+                "service": app.name,
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(1000 * seconds, 2),
+            },
+        )
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        """Prometheus metrics of this service."""
+        registry = CollectorRegistry()
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            registry.register(_Collected(REGISTRY.collect))
+        registry.register(_Collected(lambda: _read_gauges(database_gauges)))
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+class _Collected:
+    """Adapts a function returning metrics to prometheus_client's collector protocol."""
+
+    def __init__(self, collect: Callable[[], Iterable[Metric]]) -> None:
+        self._collect = collect
+
+    def collect(self) -> Iterable[Metric]:
+        return self._collect()
+
+
+def _read_gauges(gauges: list[DatabaseGauges]) -> Iterator[Metric]:
+    try:
+        for gauge in gauges:
+            yield from gauge(db.session)
+    finally:
+        db.session.rollback()
+
+
+def registration_gauges(session: Session) -> Iterator[Metric]:
+    """Registrations by status."""
+    by_status = GaugeMetricFamily(
+        "atelier_registrations", "Registrations by status", labels=["status"]
+    )
+    rows = session.execute(
+        select(Registration.status, func.count(Registration.id)).group_by(Registration.status)
+    )
+    for status, count in rows:
+        by_status.add_metric([str(status)], count)
+    yield by_status
+
+
+def delivery_gauges(session: Session) -> Iterator[Metric]:
+    """Emails by delivery status, and the outbox rows still waiting for delivery."""
+    by_status = GaugeMetricFamily("atelier_emails", "Emails by delivery status", labels=["status"])
+    rows = session.execute(
+        select(EmailMessage.status, func.count(EmailMessage.id)).group_by(EmailMessage.status)
+    )
+    for status, count in rows:
+        by_status.add_metric([str(status)], count)
+    yield by_status
+    waiting = (
+        select(OutboxMessage.created_at)
+        .outerjoin(EmailMessage, EmailMessage.outbox_id == OutboxMessage.id)
+        .where(
+            (EmailMessage.id.is_(None))
+            | EmailMessage.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING])
+        )
+        .subquery()
+    )
+    count, oldest = session.execute(
+        select(func.count(), func.min(waiting.c.created_at)).select_from(waiting)
+    ).one()
+    yield GaugeMetricFamily(
+        "atelier_outbox_pending", "Outbox emails not yet delivered", value=count
+    )
+    age = (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0
+    yield GaugeMetricFamily(
+        "atelier_outbox_oldest_pending_age_seconds",
+        "Age of the oldest undelivered email",
+        value=age,
+    )
+
+
+def _aware(moment: datetime | str) -> datetime:
+    # An aggregate bypasses the column type, so SQLite hands back naive UTC, even as text.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

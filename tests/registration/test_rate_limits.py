@@ -1,0 +1,78 @@
+"""Registrations and token look-ups are rate-limited per address, counted in Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.registration import create_app
+from tests.conftest import closing
+from tests.registration.helpers import registration_body
+from tests.support.servers import RedisServer
+
+
+@pytest.fixture
+def limited_app(base_config, committed_database, tmp_path):
+    redis = RedisServer(tmp_path / "redis").start()  # fresh counters for this test
+    config = {
+        **base_config,
+        "REDIS_URL": redis.url,
+        "RATE_LIMITS_ENABLED": True,
+        "RATE_LIMIT_REGISTRATION": "3/minute",
+        "RATE_LIMIT_TOKEN_LOOKUP": "2/minute",
+    }
+    yield from closing(create_app(config))
+    redis.stop()
+
+
+def test_too_many_registrations_from_one_address_get_429_with_retry_after(limited_app):
+    client = limited_app.test_client()
+    url = "/api/v1/events/nope/registrations"
+
+    answers = [client.post(url, json=registration_body("g")).status_code for _ in range(4)]
+    refused = client.post(url, json=registration_body("g"), headers={"Accept-Language": "en"})
+
+    assert answers == [404, 404, 404, 429]
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.json["message"] == "Too many requests. Please try again later."
+
+
+def test_other_addresses_keep_their_own_allowance(limited_app):
+    client = limited_app.test_client()
+    url = "/api/v1/events/nope/registrations"
+    for _ in range(3):
+        client.post(url, json=registration_body("g"), environ_base={"REMOTE_ADDR": "10.0.0.1"})
+
+    other = client.post(url, json=registration_body("g"), environ_base={"REMOTE_ADDR": "10.0.0.2"})
+
+    assert other.status_code == 404
+
+
+def test_token_look_ups_are_limited(limited_app):
+    client = limited_app.test_client()
+
+    statuses = [client.get(f"/api/v1/registrations/guess-{i}").status_code for i in range(3)]
+
+    assert statuses == [404, 404, 429]
+
+
+def test_limits_are_skipped_not_enforced_when_redis_is_down(
+    base_config, committed_database, tmp_path
+):
+    down = RedisServer(tmp_path / "down")  # never started
+    config = {
+        **base_config,
+        "REDIS_URL": down.url,
+        "RATE_LIMITS_ENABLED": True,
+        "RATE_LIMIT_REGISTRATION": "1/minute",
+    }
+    for app in closing(create_app(config)):
+        client = app.test_client()
+        statuses = [
+            client.post(
+                "/api/v1/events/nope/registrations", json=registration_body("g")
+            ).status_code
+            for _ in range(3)
+        ]
+
+    assert statuses == [404, 404, 404]

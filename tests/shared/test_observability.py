@@ -1,0 +1,62 @@
+"""Operators get JSON logs without personal data and Prometheus metrics from every service."""
+
+from __future__ import annotations
+
+import logging
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.registration.helpers import registration_body
+
+
+def samples(response) -> dict[tuple[str, tuple], float]:
+    """Every sample of a /metrics answer, by name and sorted labels."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for sample in family.samples
+    }
+
+
+def test_request_logs_name_routes_and_never_people_or_tokens(client, make, caplog):
+    group = make.group()
+    body = registration_body(group.slug, first_name="Olena", email="olena.k@example.org")
+
+    with caplog.at_level(logging.INFO):
+        created = client.post(f"/api/v1/events/{group.event.slug}/registrations", json=body)
+        token = created.json["manage_token"]
+        client.get(f"/api/v1/registrations/{token}")
+
+    logged = " ".join(str(record.__dict__) for record in caplog.records)
+    request_logs = [r for r in caplog.records if r.getMessage() == "request"]
+    assert {r.route for r in request_logs} >= {
+        "/api/v1/events/<event_slug>/registrations",
+        "/api/v1/registrations/<manage_token>",
+    }
+    assert {r.status for r in request_logs} >= {201, 200}
+    for secret in ("Olena", "olena.k@example.org", token):
+        assert secret not in logged
+
+
+def test_metrics_count_requests_by_route_and_registrations_by_status(client, make):
+    group = make.group(capacity=1)
+    for _ in range(2):
+        client.post(
+            f"/api/v1/events/{group.event.slug}/registrations",
+            json=registration_body(group.slug),
+        )
+
+    response = client.get("/metrics")
+
+    assert response.status_code == 200
+    figures = samples(response)
+    assert figures[("atelier_registrations", (("status", "confirmed"),))] == 1
+    assert figures[("atelier_registrations", (("status", "waitlisted"),))] == 1
+    posted = [
+        value
+        for (name, labels), value in figures.items()
+        if name == "atelier_http_requests_total"
+        and ("route", "/api/v1/events/<event_slug>/registrations") in labels
+        and ("status", "201") in labels
+    ]
+    assert posted and posted[0] >= 2
