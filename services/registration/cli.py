@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from services.registration import auth, demo
@@ -16,6 +17,7 @@ from shared.models import Event, Organiser
 
 
 @click.command("load-demo")
+@with_appcontext
 @click.option("--original-dates", is_flag=True, help="Keep the seed's 2023 dates.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when events already exist.")
 def load_demo(original_dates: bool, if_empty: bool) -> None:
@@ -38,6 +40,7 @@ def read_password() -> str:
 
 
 @click.command("create-organiser")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", default="", help="The organiser's name, as shown on attendance sheets.")
 @click.option("--admin", is_flag=True, help="May see and change every event.")
@@ -63,6 +66,7 @@ def create_organiser(email: str, name: str, admin: bool, event_slugs: tuple[str,
 
 
 @click.command("revoke-token")
+@with_appcontext
 @click.argument("token")
 def revoke_token(token: str) -> None:
     """Revoke a personal API token; it stops working at once."""
@@ -75,6 +79,7 @@ def revoke_token(token: str) -> None:
 
 
 @click.command("list-organisers")
+@with_appcontext
 def list_organisers() -> None:
     """Every organiser: address, admin or not, active tokens, events run."""
     organisers = db.session.scalars(select(Organiser).order_by(Organiser.email))
