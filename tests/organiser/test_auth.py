@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from services.registration.auth import authenticate
@@ -183,7 +182,9 @@ def test_create_organiser_reads_the_password_from_stdin_and_prints_a_token(
 ):
     event = make.event()
 
-    result = cli("create-organiser", "Anna@Example.org", "--event", event.slug, input="s3cret pass\n")
+    result = cli(
+        "create-organiser", "Anna@Example.org", "--event", event.slug, input="s3cret pass\n"
+    )
 
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]

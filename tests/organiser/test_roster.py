@@ -91,7 +91,9 @@ def test_presence_is_refused_for_the_waiting_list_and_other_groups_dates(client,
     account = accounts(group.event)
     url = f"/api/v1/events/{group.event.slug}/registrations/{waiting.id}/attendance"
 
-    on_waiting = client.put(url, json={"date": group.dates[0].id, "present": True}, headers=account.bearer)
+    on_waiting = client.put(
+        url, json={"date": group.dates[0].id, "present": True}, headers=account.bearer
+    )
     other_date = client.put(
         f"/api/v1/events/{group.event.slug}/registrations/{_confirmed[0].id}/attendance",
         json={"date": other.dates[0].id, "present": True},
@@ -116,7 +118,9 @@ def test_one_tap_on_the_presence_page_marks_a_person_present(client, make, accou
 
     assert response.status_code == 303
     assert response.headers["Location"] == f"{page_url}#p{person.id}"
-    attendance = db_session.scalar(select(Attendance).where(Attendance.registration_id == person.id))
+    attendance = db_session.scalar(
+        select(Attendance).where(Attendance.registration_id == person.id)
+    )
     assert attendance.present is True
     page = client.get(page_url).get_data(as_text=True)
     assert 'class="is-present"' in page
@@ -223,13 +227,17 @@ def test_moving_into_a_full_or_started_group_is_refused_and_changes_nothing(
     full, _confirmed, _waiting = full_group_with_waiting_list(make, event=group.event)
     started = make.group(
         group.event,
-        dates=[(group.dates[0].starts_at.replace(year=2020), group.dates[0].ends_at.replace(year=2020))],
+        dates=[
+            (group.dates[0].starts_at.replace(year=2020), group.dates[0].ends_at.replace(year=2020))
+        ],
     )
     account = accounts(group.event)
     url = f"/api/v1/events/{group.event.slug}/registrations/{mover.id}/move"
     before = len(outbox_kinds(db_session))
 
-    into_full = client.post(url, json={"group": full.slug}, headers={**account.bearer, "Accept-Language": "en"})
+    into_full = client.post(
+        url, json={"group": full.slug}, headers={**account.bearer, "Accept-Language": "en"}
+    )
     into_started = client.post(url, json={"group": started.slug}, headers=account.bearer)
 
     assert into_full.status_code == 409
@@ -315,7 +323,9 @@ def test_roster_page_actions_cancel_and_move(client, make, accounts, db_session)
         f"/organiser/events/{event_slug}/groups/{group.slug}/"
     ).get_data(as_text=True)
 
-    cancelled = post_form(client, f"/organiser/events/{event_slug}/registrations/{leaving.id}/cancel")
+    cancelled = post_form(
+        client, f"/organiser/events/{event_slug}/registrations/{leaving.id}/cancel"
+    )
     moved = post_form(
         client, f"/organiser/events/{event_slug}/registrations/{mover.id}/move", group=target.slug
     )
