@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request
+from flask_babel import format_date
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
@@ -38,6 +39,7 @@ def template_helpers() -> dict[str, Any]:
         "page_language": current_language(),
         "format_day": format_day,
         "format_hours": format_hours,
+        "short_day": lambda moment: format_date(moment, "d MMM"),
         "percent": labels.percent,
         "role_label": labels.role_label,
         "kind_labels": labels.KIND_LABELS,
