@@ -149,3 +149,12 @@ def test_unknown_event_is_404_and_revoked_token_401(apps):
     refused = client.get(f"/api/v1/events/{event.slug}/dashboard", headers=account.bearer)
     assert refused.status_code == 401
     assert set(refused.json) == {"code", "status", "message"}
+
+
+def test_openapi_documents_public_and_organiser_operations_side_by_side(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+
+    assert set(paths["/api/v1/events"]) >= {"get", "post"}
+    assert set(paths["/api/v1/events/{event_slug}"]) >= {"get", "patch"}
+    assert "get" in paths["/api/v1/events/{event_slug}/groups/{group_slug}/roster"]
+    assert "put" in paths["/api/v1/events/{event_slug}/registrations/{registration_id}/attendance"]
