@@ -49,6 +49,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATE_LIMITS_ENABLED": _flag("RATE_LIMITS_ENABLED", True),
         "RATE_LIMIT_REGISTRATION": env("RATE_LIMIT_REGISTRATION", "20/minute;200/day"),
         "RATE_LIMIT_TOKEN_LOOKUP": env("RATE_LIMIT_TOKEN_LOOKUP", "120/minute"),
+        "RATE_LIMIT_LOGIN_PER_ADDRESS": env("RATE_LIMIT_LOGIN_PER_ADDRESS", "20 per 10 minutes"),
+        "RATE_LIMIT_LOGIN_PER_ACCOUNT": env("RATE_LIMIT_LOGIN_PER_ACCOUNT", "5 per 10 minutes"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
     }

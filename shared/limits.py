@@ -16,6 +16,7 @@ limiter = Limiter(key_func=get_remote_address, headers_enabled=True, swallow_err
 def init_limits(app: Flask) -> None:
     """Bind the limiter to ``app`` with its Redis storage."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1})
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"atelier-limits-{app.name}")
     limiter.init_app(app)

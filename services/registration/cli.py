@@ -1,13 +1,19 @@
-"""The registration service's commands: ``flask --app services.registration load-demo``."""
+"""The registration service's commands: ``flask --app services.registration load-demo``,
+``create-organiser``, ``revoke-token`` and ``list-organisers``."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from services.registration import demo
+from services.registration import auth, demo
 from shared.database import db, utcnow
+from shared.errors import DomainError
+from shared.models import Event, Organiser
 
 
 @click.command("load-demo")
@@ -26,6 +32,65 @@ def load_demo(original_dates: bool, if_empty: bool) -> None:
         click.echo(f"{event.slug}: {len(event.groups)} group(s)")
 
 
+def read_password() -> str:
+    """The new password: prompted twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("create-organiser")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", default="", help="The organiser's name, as shown on attendance sheets.")
+@click.option("--admin", is_flag=True, help="May see and change every event.")
+@click.option("--event", "event_slugs", multiple=True, help="Slug of an event they run.")
+def create_organiser(email: str, name: str, admin: bool, event_slugs: tuple[str, ...]) -> None:
+    """Create an organiser account; the last line printed is their personal API token."""
+    events = [db.session.scalar(select(Event).where(Event.slug == slug)) for slug in event_slugs]
+    unknown = [slug for slug, event in zip(event_slugs, events, strict=True) if event is None]
+    if unknown:
+        raise click.UsageError(f"unknown event: {', '.join(unknown)}")
+    try:
+        organiser = auth.create_organiser(
+            db.session, email, read_password(), name=name, is_admin=admin
+        )
+    except DomainError as refusal:
+        messages = [str(m) for field in refusal.errors.values() for m in field]
+        raise click.UsageError("; ".join(messages) or str(refusal.message)) from refusal
+    organiser.events.extend(e for e in events if e is not None)
+    token = auth.issue_token(db.session, organiser)
+    db.session.commit()
+    click.echo(f"Organiser {organiser.email} created{' (admin)' if admin else ''}.")
+    click.echo(token)
+
+
+@click.command("revoke-token")
+@with_appcontext
+@click.argument("token")
+def revoke_token(token: str) -> None:
+    """Revoke a personal API token; it stops working at once."""
+    try:
+        api_token = auth.revoke_token(db.session, token.strip())
+    except DomainError as refusal:
+        raise click.UsageError("unknown token") from refusal
+    db.session.commit()
+    click.echo(f"Token of {api_token.organiser.email} revoked.")
+
+
+@click.command("list-organisers")
+@with_appcontext
+def list_organisers() -> None:
+    """Every organiser: address, admin or not, active tokens, events run."""
+    organisers = db.session.scalars(select(Organiser).order_by(Organiser.email))
+    for organiser in organisers:
+        active = sum(1 for t in organiser.tokens if t.revoked_at is None)
+        role = "admin" if organiser.is_admin else "organiser"
+        events = ", ".join(e.slug for e in organiser.events) or "-"
+        click.echo(f"{organiser.email}\t{role}\t{active} token(s)\t{events}")
+
+
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
-    app.cli.add_command(load_demo)
+    for command in (load_demo, create_organiser, revoke_token, list_organisers):
+        app.cli.add_command(command)

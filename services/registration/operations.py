@@ -38,6 +38,14 @@ def get_event(session: Session, slug: str) -> Event:
     return event
 
 
+def group_of(event: Event, slug: str) -> Group:
+    """The loaded event's group with this slug, or 404 naming the field."""
+    group = next((g for g in event.groups if g.slug == slug), None)
+    if group is None:
+        raise NotFound(errors={"group": [NotFound.default_message]})
+    return group
+
+
 def find_group(session: Session, event_slug: str, group_slug: str) -> Group:
     """The event's group with this slug, with its event and dates; 404 for either unknown."""
     group = session.scalar(

@@ -1,0 +1,148 @@
+"""Spreadsheets for organisers and funders: the roster and the dashboard as CSV and XLSX.
+
+Every cell a participant could have typed is neutralised: a value starting with =, +, - or @
+(or a tab or carriage return) would be run as a formula by a spreadsheet program, so it is
+prefixed with an apostrophe and stays plain text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from services.registration.organiser_dashboard import Dashboard
+from services.registration.organiser_labels import role_label
+from services.registration.organiser_roster import Roster
+from shared.i18n import format_day
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+CSV_DELIMITER = ";"  # what Excel expects in Belgium's French and Dutch settings
+Cell = str | int | float | None
+
+
+def neutralise(value: Cell) -> Cell:
+    """A cell value that no spreadsheet program will evaluate."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def presence_label(present: bool | None) -> str:
+    """How a presence mark reads in a spreadsheet."""
+    if present is None:
+        return ""
+    return _("présent") if present else _("absent")
+
+
+def yes_no(value: bool) -> str:
+    """Oui or non, in the current language."""
+    return _("oui") if value else _("non")
+
+
+def roster_table(roster: Roster) -> tuple[list[str], list[list[Cell]]]:
+    """The roster's header and rows: contact, role, presence on each date, completion."""
+    header = [
+        _("Nom"),
+        _("Prénom"),
+        _("E-mail"),
+        _("Téléphone"),
+        _("Organisation"),
+        _("Fonction"),
+        *[format_day(d.starts_at) for d in roster.dates],
+        _("Formation complète"),
+    ]
+    rows: list[list[Cell]] = []
+    for line in roster.confirmed:
+        person = line.registration
+        rows.append(
+            [
+                person.last_name,
+                person.first_name,
+                person.email,
+                person.phone or "",
+                person.organisation or "",
+                role_label(person.role),
+                *[presence_label(line.presence.get(d.id)) for d in roster.dates],
+                yes_no(line.completed),
+            ]
+        )
+    return header, rows
+
+
+def dashboard_table(dashboard: Dashboard) -> tuple[list[str], list[list[Cell]]]:
+    """One row per group and date: the figures an activity report needs."""
+    header = [
+        _("Ville"),
+        _("Groupe"),
+        _("Places"),
+        _("Confirmés"),
+        _("Liste d'attente"),
+        _("Places libres"),
+        _("Date"),
+        _("Présents"),
+        _("Attendus"),
+        _("Taux de présence"),
+        _("Taux de formation complète"),
+    ]
+    rows: list[list[Cell]] = []
+    for figures in dashboard.groups:
+        group_cells: list[Cell] = [
+            figures.group.town,
+            figures.group.name,
+            figures.group.capacity,
+            figures.confirmed,
+            figures.waitlisted,
+            figures.places_left,
+        ]
+        for day in figures.dates or [None]:
+            rows.append(
+                [
+                    *group_cells,
+                    format_day(day.session_date.starts_at) if day else "",
+                    day.present if day else None,
+                    day.expected if day else None,
+                    day.rate if day else None,
+                    figures.completion_rate,
+                ]
+            )
+    return header, rows
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """UTF-8 CSV with a byte-order mark, so that Excel reads accents right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER)
+    writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        writer.writerow(["" if cell is None else neutralise(cell) for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """A one-sheet workbook with a bold, frozen header row."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _sheet_title(title)
+    sheet.append([neutralise(cell) for cell in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([neutralise(cell) for cell in row])
+    sheet.freeze_panes = "A2"
+    for column in sheet.columns:
+        width = max(len(str(cell.value or "")) for cell in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 40)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    # Excel refuses these characters in sheet names and cuts them at 31.
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title)
+    return cleaned[:31] or "Sheet"

@@ -1,0 +1,267 @@
+"""Every input and output of the organiser area, API and forms alike, with all validation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+
+from services.registration.schemas import BRUSSELS, LocalDateTime, localized
+from shared.i18n import LANGUAGES
+from shared.models import AttendanceRule, EventKind, Role
+
+SLUG = validate.Regexp(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    error=_l("Lettres minuscules, chiffres et tirets seulement."),
+)
+TEXT_LANGUAGE_FIELDS = ("title", "description", "prerequisites")
+
+
+class BrusselsDateTime(LocalDateTime):
+    """A datetime written in Brussels time; one without an offset (a form's datetime-local)
+    is read as Brussels wall-clock time."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        return moment.replace(tzinfo=BRUSSELS) if moment.tzinfo is None else moment
+
+
+LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
+
+
+def _length(maximum: int) -> validate.Length:
+    return validate.Length(max=maximum, error=_l("%(max)s caractères au plus.", max=maximum))
+
+
+def _texts(maximum: int, *, required: bool = False) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
+        ),
+        values=fields.String(validate=_length(maximum)),
+        required=required,
+    )
+
+
+def fold_languages(data: Any) -> Any:
+    """Form inputs ``title_fr``, ``title_en``… become ``{"title": {"fr": …, "en": …}}``;
+    blank inputs are dropped so that optional fields stay absent."""
+    if not hasattr(data, "items"):
+        return data
+    folded: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                continue
+        name, _, language = key.rpartition("_")
+        if name in TEXT_LANGUAGE_FIELDS and language in LANGUAGES:
+            folded.setdefault(name, {})[language] = value
+        elif key != "csrf_token":
+            folded[key] = value
+    return folded
+
+
+class FormSchema(Schema):
+    """Reads JSON bodies and HTML forms alike."""
+
+    @pre_load
+    def from_form(self, data: Any, **_kwargs: Any) -> Any:
+        """Accept the flat fields of the HTML form as well as JSON."""
+        return fold_languages(data)
+
+
+class EventInputSchema(FormSchema):
+    slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
+    title = _texts(300, required=True)
+    description = _texts(5000)
+    prerequisites = _texts(1000)
+    kind = fields.Enum(EventKind, by_value=True, required=True)
+    attendance_rule = fields.Enum(AttendanceRule, by_value=True, required=True)
+    language = fields.String(validate=LANGUAGE)
+    registration_opens_at = BrusselsDateTime(allow_none=True)
+    registration_closes_at = BrusselsDateTime(allow_none=True)
+    organiser_contact = fields.String(validate=_length(500))
+    price = fields.Decimal(places=2, validate=validate.Range(min=0), as_string=True)
+
+    @validates("title")
+    def french_title(self, value: dict[str, str], **_kwargs: Any) -> None:
+        """French is the default language: every event has a French title."""
+        if not value.get("fr", "").strip():
+            raise ValidationError(gettext("Le titre en français est obligatoire."))
+
+
+class EventUpdateSchema(EventInputSchema):
+    class Meta:
+        exclude = ("slug",)
+
+
+class VenueSchema(FormSchema):
+    venue_name = fields.String(required=True, validate=_length(200))
+    street_address = fields.String(required=True, validate=_length(200))
+    postcode = fields.String(required=True, validate=_length(20))
+    town = fields.String(required=True, validate=_length(120))
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+
+
+class DateInputSchema(FormSchema):
+    start = BrusselsDateTime(required=True)
+    end = BrusselsDateTime(required=True)
+
+
+class GroupInputSchema(VenueSchema):
+    slug = fields.String(validate=[validate.Length(max=80), SLUG])
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200)])
+    position = fields.Integer(validate=validate.Range(min=0))
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10000))
+    dates = fields.List(fields.Nested(DateInputSchema))
+
+
+class GroupUpdateSchema(VenueSchema):
+    name = fields.String(validate=[validate.Length(min=1, max=200)])
+    position = fields.Integer(validate=validate.Range(min=0))
+
+
+class AttendanceInputSchema(FormSchema):
+    date = fields.Integer(required=True)
+    present = fields.Boolean(required=True)
+
+
+class PresenceMarkSchema(FormSchema):
+    registration = fields.Integer(required=True)
+    present = fields.Boolean(required=True)
+
+
+class MoveInputSchema(FormSchema):
+    group = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    date = fields.Integer(allow_none=True, load_default=None)
+
+
+class CapacityInputSchema(FormSchema):
+    # Null (API only) means a group without a limit.
+    capacity = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min=0, max=10000)
+    )
+
+
+# --- Outputs ----------------------------------------------------------------------------
+
+
+class OrganiserDateSchema(Schema):
+    id = fields.Integer()
+    start = LocalDateTime(attribute="starts_at")
+    end = LocalDateTime(attribute="ends_at")
+    sequence = fields.Integer()
+    cancelled = fields.Function(lambda d: d.cancelled_at is not None)
+
+
+class OrganiserGroupSummarySchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    position = fields.Integer()
+    town = fields.String()
+    town_slug = fields.String()
+    venue_name = fields.String()
+    street_address = fields.String()
+    postcode = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    capacity = fields.Integer(allow_none=True)
+    revision = fields.Integer()
+    cancelled = fields.Boolean(attribute="is_cancelled")
+
+
+class OrganiserGroupSchema(OrganiserGroupSummarySchema):
+    dates = fields.List(fields.Nested(OrganiserDateSchema))
+
+
+class OrganiserEventSchema(Schema):
+    slug = fields.String()
+    title = fields.Dict()
+    description = fields.Dict()
+    prerequisites = fields.Dict()
+    kind = fields.Enum(EventKind, by_value=True)
+    attendance_rule = fields.Enum(AttendanceRule, by_value=True)
+    language = fields.String()
+    registration_opens_at = LocalDateTime(allow_none=True)
+    registration_closes_at = LocalDateTime(allow_none=True)
+    organiser_contact = fields.String()
+    price = fields.Decimal(as_string=True)
+    groups = fields.List(fields.Nested(OrganiserGroupSchema))
+
+
+class OrganiserEventSummarySchema(Schema):
+    slug = fields.String()
+    title = localized("title")
+
+
+class ParticipantSchema(Schema):
+    id = fields.Integer()
+    first_name = fields.String()
+    last_name = fields.String()
+    email = fields.String()
+    phone = fields.String(allow_none=True)
+    organisation = fields.String(allow_none=True)
+    role = fields.Enum(Role, by_value=True)
+    language = fields.String()
+    status = fields.String()
+    waitlist_position = fields.Integer(allow_none=True)
+    group = fields.Function(lambda r: r.group.slug)
+
+
+class RosterLineSchema(Schema):
+    participant = fields.Nested(ParticipantSchema, attribute="registration")
+    presence = fields.Function(
+        lambda line: [{"date": date_id, "present": mark} for date_id, mark in line.presence.items()]
+    )
+    completed = fields.Boolean()
+
+
+class RosterSchema(Schema):
+    event = fields.Function(lambda roster: roster.event.slug)
+    group = fields.Nested(OrganiserGroupSummarySchema)
+    dates = fields.List(fields.Nested(OrganiserDateSchema))
+    capacity = fields.Function(lambda roster: roster.group.capacity)
+    confirmed_count = fields.Function(lambda roster: len(roster.confirmed))
+    waitlist_length = fields.Function(lambda roster: len(roster.waiting))
+    places_left = fields.Integer(allow_none=True)
+    confirmed = fields.List(fields.Nested(RosterLineSchema))
+    waiting = fields.List(fields.Nested(ParticipantSchema))
+
+
+class AttendanceSchema(Schema):
+    registration = fields.Integer(attribute="registration_id")
+    date = fields.Integer(attribute="session_date_id")
+    present = fields.Boolean()
+    marked_at = LocalDateTime()
+
+
+class DateFiguresSchema(Schema):
+    date = fields.Nested(OrganiserDateSchema, attribute="session_date")
+    present = fields.Integer()
+    expected = fields.Integer()
+    rate = fields.Float(allow_none=True)
+
+
+class GroupFiguresSchema(Schema):
+    group = fields.Function(lambda f: f.group.slug)
+    town = fields.Function(lambda f: f.group.town)
+    capacity = fields.Function(lambda f: f.group.capacity)
+    confirmed = fields.Integer()
+    waitlisted = fields.Integer()
+    places_left = fields.Integer(allow_none=True)
+    completed = fields.Integer()
+    completion_rate = fields.Float(allow_none=True)
+    dates = fields.List(fields.Nested(DateFiguresSchema))
+
+
+class DashboardSchema(Schema):
+    event = fields.Function(lambda d: d.event.slug)
+    confirmed = fields.Integer()
+    waitlisted = fields.Integer()
+    completion_rate = fields.Float(allow_none=True)
+    groups = fields.List(fields.Nested(GroupFiguresSchema))

@@ -1,0 +1,86 @@
+"""The organiser login page and logout. Login attempts are limited per address and per account;
+only failed attempts count, so an organiser who types their password right is never slowed."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from werkzeug.wrappers import Response
+
+from services.registration.auth import authenticate, log_in, log_out, login_account_key
+from services.registration.views.organiser_forms import pages_blueprint
+from shared.access import public
+from shared.database import db
+from shared.limits import limiter
+
+bp = pages_blueprint("organiser_auth", __name__)
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 303
+
+
+def _address_limit() -> str:
+    return current_app.config["RATE_LIMIT_LOGIN_PER_ADDRESS"]
+
+
+def _account_limit() -> str:
+    return current_app.config["RATE_LIMIT_LOGIN_PER_ACCOUNT"]
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: only a path of this site's organiser area."""
+    default = url_for("organiser_pages.index")
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/organiser/"):
+        return default
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    _account_limit,
+    key_func=login_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-account",
+)
+@public
+def login() -> Response | tuple[str, int]:
+    """Show the login form; on the right address and password, open the organiser area."""
+    next_page = request.values.get("next", "")
+    if request.method == "GET":
+        return render_template("organiser/login.html", next=next_page), 200
+    email = request.form.get("email", "").strip()
+    organiser = authenticate(db.session, email, request.form.get("password", ""))
+    if organiser is None:
+        db.session.rollback()
+        error = _("Adresse e-mail ou mot de passe incorrect.")
+        return render_template(
+            "organiser/login.html", next=next_page, email=email, error=error
+        ), 401
+    db.session.commit()
+    log_in(organiser)
+    return redirect(safe_next(next_page), code=303)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout() -> Response:
+    """Close the login session."""
+    log_out()
+    return redirect(url_for("organiser_auth.login"), code=303)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(_error: RateLimitExceeded) -> tuple[str, int]:
+    """The login page again, saying to wait; the limiter adds Retry-After."""
+    error = _("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
+    return render_template("organiser/login.html", next="", error=error), 429

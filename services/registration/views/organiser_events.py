@@ -1,0 +1,151 @@
+"""Organiser API: create and edit events, groups, venues and dates; cancel dates and groups.
+Changes to a date's time or a group's venue reach participants and calendars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from services.registration import organiser_operations as actions
+from services.registration.operations import group_of
+from services.registration.organiser_schemas import (
+    DateInputSchema,
+    EventInputSchema,
+    EventUpdateSchema,
+    GroupInputSchema,
+    GroupUpdateSchema,
+    OrganiserDateSchema,
+    OrganiserEventSchema,
+    OrganiserEventSummarySchema,
+    OrganiserGroupSchema,
+)
+from shared.access import (
+    AreaKind,
+    current_event,
+    current_organiser,
+    organiser_area,
+    visible_events,
+)
+from shared.database import db
+from shared.models import Event, Group, SessionDate
+
+bp = organiser_area(
+    Blueprint(
+        "organiser_events",
+        __name__,
+        url_prefix="/api/v1",
+        description="Organisers: events, groups, venues and dates",
+    ),
+    AreaKind.API,
+)
+
+
+@bp.route("/organiser/events", methods=["GET"])
+@bp.response(200, OrganiserEventSummarySchema(many=True))
+@bp.alt_response(401, description="No or unknown Bearer token")
+def my_events() -> list[Event]:
+    """The events this organiser runs (every event for an admin)."""
+    return visible_events(db.session, current_organiser())
+
+
+@bp.route("/events", methods=["POST"])
+@bp.arguments(EventInputSchema)
+@bp.response(201, OrganiserEventSchema)
+@bp.alt_response(401, description="No or unknown Bearer token")
+def create_event(data: dict[str, Any]) -> Event:
+    """Create an event; its creator becomes one of its organisers."""
+    event = actions.create_event(db.session, current_organiser(), data)
+    db.session.commit()
+    return event
+
+
+@bp.route("/events/<event_slug>", methods=["PATCH"])
+@bp.arguments(EventUpdateSchema(partial=True))
+@bp.response(200, OrganiserEventSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def update_event(data: dict[str, Any], event_slug: str) -> Event:
+    """Edit an event's texts, kind, language or registration window."""
+    event = actions.update_event(db.session, current_organiser(), current_event(), data)
+    db.session.commit()
+    return event
+
+
+@bp.route("/events/<event_slug>/groups", methods=["POST"])
+@bp.arguments(GroupInputSchema)
+@bp.response(201, OrganiserGroupSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def create_group(data: dict[str, Any], event_slug: str) -> Group:
+    """Add a group, with its venue and dates, to the event."""
+    group = actions.create_group(db.session, current_organiser(), current_event(), data)
+    db.session.commit()
+    return group
+
+
+@bp.route("/events/<event_slug>/groups/<group_slug>", methods=["PATCH"])
+@bp.arguments(GroupUpdateSchema(partial=True))
+@bp.response(200, OrganiserGroupSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def update_group(data: dict[str, Any], event_slug: str, group_slug: str) -> Group:
+    """Rename a group or change its venue; a new venue is sent to its participants."""
+    event = current_event()
+    group = actions.update_group(
+        db.session, current_organiser(), event, group_of(event, group_slug), data
+    )
+    db.session.commit()
+    return group
+
+
+@bp.route("/events/<event_slug>/groups/<group_slug>/cancel", methods=["POST"])
+@bp.response(200, OrganiserGroupSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def cancel_group(event_slug: str, group_slug: str) -> Group:
+    """Call off a group; its participants are told."""
+    event = current_event()
+    group = actions.cancel_group(
+        db.session, current_organiser(), event, group_of(event, group_slug)
+    )
+    db.session.commit()
+    return group
+
+
+@bp.route("/events/<event_slug>/groups/<group_slug>/dates", methods=["POST"])
+@bp.arguments(DateInputSchema)
+@bp.response(201, OrganiserDateSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def add_date(data: dict[str, Any], event_slug: str, group_slug: str) -> SessionDate:
+    """Add a date to a group."""
+    event = current_event()
+    session_date = actions.add_date(
+        db.session,
+        current_organiser(),
+        event,
+        group_of(event, group_slug),
+        data["start"],
+        data["end"],
+    )
+    db.session.commit()
+    return session_date
+
+
+@bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["PATCH"])
+@bp.arguments(DateInputSchema)
+@bp.response(200, OrganiserDateSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def reschedule_date(data: dict[str, Any], event_slug: str, date_id: int) -> SessionDate:
+    """Change a date's times; participants and calendars follow."""
+    session_date = actions.reschedule_date(
+        db.session, current_organiser(), current_event(), date_id, data["start"], data["end"]
+    )
+    db.session.commit()
+    return session_date
+
+
+@bp.route("/events/<event_slug>/dates/<int:date_id>/cancel", methods=["POST"])
+@bp.response(200, OrganiserDateSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def cancel_date(event_slug: str, date_id: int) -> SessionDate:
+    """Call off one date; participants are told."""
+    session_date = actions.cancel_date(db.session, current_organiser(), current_event(), date_id)
+    db.session.commit()
+    return session_date

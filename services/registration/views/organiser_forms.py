@@ -1,0 +1,87 @@
+"""What the organiser pages share: reading a form through its schema, answering a refused
+action with the page and its messages, redirecting after a change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request
+from flask_babel import format_date
+from marshmallow import Schema, ValidationError
+from werkzeug.wrappers import Response
+
+from services.registration import organiser_labels as labels
+from services.registration.schemas import BRUSSELS
+from shared.access import AreaKind, organiser_area
+from shared.database import db
+from shared.errors import DomainError, InvalidRequest
+from shared.errors_http import flatten_field_errors
+from shared.i18n import current_language, format_day, format_hours
+
+LOGIN_ENDPOINT = "organiser_auth.login"
+Page = tuple[str, int]
+
+
+def pages_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of organiser pages under /organiser, behind the login session."""
+    bp = Blueprint(name, import_name, url_prefix="/organiser")
+    bp.register_error_handler(DomainError, refusal_page)
+    bp.context_processor(template_helpers)
+    return organiser_area(bp, AreaKind.PAGES, login_endpoint=LOGIN_ENDPOINT)
+
+
+def template_helpers() -> dict[str, Any]:
+    """What every organiser template may use."""
+    return {
+        "organiser": g.get("organiser"),
+        "page_language": current_language(),
+        "format_day": format_day,
+        "format_hours": format_hours,
+        "short_day": lambda moment: format_date(moment, "d MMM"),
+        "percent": labels.percent,
+        "role_label": labels.role_label,
+        "kind_labels": labels.KIND_LABELS,
+        "rule_labels": labels.RULE_LABELS,
+        "language_names": labels.LANGUAGE_NAMES,
+    }
+
+
+def refusal_page(error: DomainError) -> Page:
+    """A refused request to a page that has no form to show it on."""
+    db.session.rollback()
+    return render_template("organiser/error.html", refusal=error), error.status
+
+
+def load_form(schema: Schema) -> dict[str, Any]:
+    """The submitted form, validated; 422 with translated field messages otherwise."""
+    try:
+        return schema.load(request.form)
+    except ValidationError as error:
+        raise InvalidRequest(errors=flatten_field_errors(error.messages)) from error
+
+
+def local_input(moment: datetime | None) -> str:
+    """A datetime as a datetime-local input shows it, in Brussels time."""
+    return "" if moment is None else moment.astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M")
+
+
+def apply(
+    change: Callable[[], Any],
+    *,
+    done: str,
+    then: str | Callable[[Any], str],
+    on_refusal: Callable[[DomainError], Page],
+) -> Response | Page:
+    """Run a change and commit it, then go to ``then`` (a URL, or one made from the change's
+    result) with ``done`` as the confirmation; a refused change shows ``on_refusal``'s page
+    with its status instead."""
+    try:
+        result = change()
+        db.session.commit()
+    except DomainError as refusal:
+        db.session.rollback()
+        return on_refusal(refusal)
+    flash(done, "success")
+    return redirect(then(result) if callable(then) else then, code=303)

@@ -1,0 +1,258 @@
+"""Organiser pages to create and edit events, groups, venues and dates, and to cancel a date
+or a group. A refused form comes back filled in, with each field's message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import Schema
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from services.registration import organiser_operations as actions
+from services.registration.operations import group_of
+from services.registration.organiser_schemas import (
+    DateInputSchema,
+    EventInputSchema,
+    EventUpdateSchema,
+    GroupInputSchema,
+    GroupUpdateSchema,
+)
+from services.registration.views.organiser_forms import (
+    Page,
+    apply,
+    load_form,
+    local_input,
+    pages_blueprint,
+)
+from shared.access import current_event, current_organiser
+from shared.database import db
+from shared.domain.event_management import VENUE_FIELDS
+from shared.errors import DomainError
+from shared.i18n import LANGUAGES
+from shared.models import AttendanceRule, Event, EventKind, Group, SessionDate
+
+bp = pages_blueprint("organiser_manage", __name__)
+
+
+def form_page(
+    template: str, values: Any, refusal: DomainError | None = None, **context: Any
+) -> Page:
+    """A form filled with ``values``, and a refusal's messages next to its fields."""
+    return render_template(
+        template,
+        values=values,
+        refusal=refusal,
+        errors=refusal.errors if refusal else {},
+        kinds=list(EventKind),
+        rules=list(AttendanceRule),
+        languages=LANGUAGES,
+        **context,
+    ), refusal.status if refusal else 200
+
+
+def submit(
+    schema: Schema,
+    change: Callable[[dict[str, Any]], Any],
+    *,
+    done: str,
+    then: Callable[[Any], str],
+    template: str,
+    **context: Any,
+) -> Response | Page:
+    """Validate the posted form with ``schema`` and apply ``change`` to its data; a refusal
+    shows the form again as it was submitted."""
+    return apply(
+        lambda: change(load_form(schema)),
+        done=done,
+        then=then,
+        on_refusal=lambda refusal: form_page(template, request.form, refusal, **context),
+    )
+
+
+def event_values(event: Event) -> MultiDict[str, str]:
+    """An event's fields as the form shows them."""
+    values = MultiDict(
+        {
+            "slug": event.slug,
+            "kind": event.kind.value,
+            "attendance_rule": event.attendance_rule.value,
+            "language": event.language,
+            "organiser_contact": event.organiser_contact,
+            "price": str(event.price),
+            "registration_opens_at": local_input(event.registration_opens_at),
+            "registration_closes_at": local_input(event.registration_closes_at),
+        }
+    )
+    for field in ("title", "description", "prerequisites"):
+        for language, text in (getattr(event, field) or {}).items():
+            values[f"{field}_{language}"] = text
+    return values
+
+
+def _event_page(event: Event) -> str:
+    return url_for("organiser_pages.event", event_slug=event.slug)
+
+
+def _group_page(group: Group) -> str:
+    return url_for(
+        "organiser_manage.edit_group", event_slug=group.event.slug, group_slug=group.slug
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event() -> Response | Page:
+    """Create an event."""
+    template = "organiser/event_form.html"
+    if request.method == "GET":
+        return form_page(template, MultiDict({"language": "fr", "price": "0"}))
+    return submit(
+        EventInputSchema(),
+        lambda data: actions.create_event(db.session, current_organiser(), data),
+        done=_("Événement créé."),
+        then=_event_page,
+        template=template,
+    )
+
+
+@bp.route("/events/<event_slug>/edit", methods=["GET", "POST"])
+def edit_event(event_slug: str) -> Response | Page:
+    """Edit an event's texts, kind, language and registration window."""
+    event = current_event()
+    template = "organiser/event_form.html"
+    if request.method == "GET":
+        return form_page(template, event_values(event), event=event)
+    return submit(
+        EventUpdateSchema(),
+        lambda data: actions.update_event(db.session, current_organiser(), event, data),
+        done=_("Événement modifié."),
+        then=_event_page,
+        template=template,
+        event=event,
+    )
+
+
+@bp.route("/events/<event_slug>/groups/new", methods=["GET", "POST"])
+def new_group(event_slug: str) -> Response | Page:
+    """Add a group (a venue, its places and first dates) to the event."""
+    event = current_event()
+    template = "organiser/group_form.html"
+    if request.method == "GET":
+        return form_page(template, MultiDict({"capacity": "20"}), event=event)
+    return submit(
+        GroupInputSchema(exclude=("dates",)),
+        lambda data: actions.create_group(db.session, current_organiser(), event, data),
+        done=_("Groupe créé."),
+        then=_group_page,
+        template=template,
+        event=event,
+    )
+
+
+def group_values(group: Group) -> MultiDict[str, Any]:
+    """A group's fields as the form shows them."""
+    values = {"name": group.name, "position": group.position}
+    values.update({field: getattr(group, field) for field in VENUE_FIELDS})
+    return MultiDict({k: "" if v is None else v for k, v in values.items()})
+
+
+@bp.route("/events/<event_slug>/groups/<group_slug>/edit", methods=["GET", "POST"])
+def edit_group(event_slug: str, group_slug: str) -> Response | Page:
+    """Rename a group or change its venue; manage its dates."""
+    event = current_event()
+    group = group_of(event, group_slug)
+    template = "organiser/group_form.html"
+    if request.method == "GET":
+        return form_page(template, group_values(group), event=event, group=group)
+    return submit(
+        GroupUpdateSchema(partial=("latitude", "longitude")),
+        lambda data: actions.update_group(db.session, current_organiser(), event, group, data),
+        done=_("Groupe modifié ; les participants sont prévenus de tout changement de lieu."),
+        then=_group_page,
+        template=template,
+        event=event,
+        group=group,
+    )
+
+
+@bp.post("/events/<event_slug>/groups/<group_slug>/cancel")
+def cancel_group(event_slug: str, group_slug: str) -> Response | Page:
+    """Call off a group; its participants are told."""
+    event = current_event()
+    group = group_of(event, group_slug)
+    return apply(
+        lambda: actions.cancel_group(db.session, current_organiser(), event, group),
+        done=_("Groupe annulé ; les participants sont prévenus."),
+        then=_group_page(group),
+        on_refusal=lambda refusal: form_page(
+            "organiser/group_form.html", group_values(group), refusal, event=event, group=group
+        ),
+    )
+
+
+@bp.post("/events/<event_slug>/groups/<group_slug>/dates")
+def add_date(event_slug: str, group_slug: str) -> Response | Page:
+    """Add a date to a group."""
+    event = current_event()
+    group = group_of(event, group_slug)
+    return submit(
+        DateInputSchema(),
+        lambda data: actions.add_date(
+            db.session, current_organiser(), event, group, data["start"], data["end"]
+        ),
+        done=_("Date ajoutée ; les participants sont prévenus."),
+        then=lambda _date: _group_page(group),
+        template="organiser/group_form.html",
+        event=event,
+        group=group,
+    )
+
+
+def date_values(session_date: SessionDate) -> MultiDict[str, str]:
+    """A date's times as the form shows them."""
+    return MultiDict(
+        {"start": local_input(session_date.starts_at), "end": local_input(session_date.ends_at)}
+    )
+
+
+@bp.route("/events/<event_slug>/dates/<int:date_id>/edit", methods=["GET", "POST"])
+def edit_date(event_slug: str, date_id: int) -> Response | Page:
+    """Change a date's times; participants and calendars follow."""
+    event = current_event()
+    session_date = actions.find_date(event, date_id)
+    template = "organiser/date_form.html"
+    if request.method == "GET":
+        return form_page(template, date_values(session_date), event=event, date=session_date)
+    return submit(
+        DateInputSchema(),
+        lambda data: actions.reschedule_date(
+            db.session, current_organiser(), event, date_id, data["start"], data["end"]
+        ),
+        done=_("Date modifiée ; les participants sont prévenus."),
+        then=lambda changed: _group_page(changed.group),
+        template=template,
+        event=event,
+        date=session_date,
+    )
+
+
+@bp.post("/events/<event_slug>/dates/<int:date_id>/cancel")
+def cancel_date(event_slug: str, date_id: int) -> Response | Page:
+    """Call off one date; participants are told."""
+    event = current_event()
+    session_date = actions.find_date(event, date_id)
+    return apply(
+        lambda: actions.cancel_date(db.session, current_organiser(), event, date_id),
+        done=_("Date annulée ; les participants sont prévenus."),
+        then=_group_page(session_date.group),
+        on_refusal=lambda refusal: form_page(
+            "organiser/date_form.html",
+            date_values(session_date),
+            refusal,
+            event=event,
+            date=session_date,
+        ),
+    )

@@ -1,0 +1,206 @@
+"""Organiser pages: the events, each event's dashboard, each group's roster with its actions,
+presence on a date (one tap per person, made for a phone), spreadsheets and the printable
+attendance sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from services.registration import organiser_operations as actions
+from services.registration.operations import group_of
+from services.registration.organiser_dashboard import event_dashboard
+from services.registration.organiser_downloads import dashboard_csv, roster_download
+from services.registration.organiser_roster import build_roster
+from services.registration.organiser_schemas import (
+    CapacityInputSchema,
+    MoveInputSchema,
+    PresenceMarkSchema,
+)
+from services.registration.views.organiser_forms import Page, apply, load_form, pages_blueprint
+from shared.access import current_event, current_organiser, visible_events
+from shared.database import db
+from shared.errors import DomainError
+from shared.models import Event, Group
+
+bp = pages_blueprint("organiser_pages", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    """The events this organiser runs."""
+    return render_template(
+        "organiser/index.html", events=visible_events(db.session, current_organiser())
+    )
+
+
+@bp.get("/events/<event_slug>/")
+def event(event_slug: str) -> str:
+    """The event's dashboard: every group's figures, and links to rosters and sheets."""
+    event = current_event()
+    return render_template(
+        "organiser/event.html", event=event, dashboard=event_dashboard(db.session, event)
+    )
+
+
+@bp.get("/events/<event_slug>/dashboard.csv")
+def dashboard_file(event_slug: str) -> Response:
+    """The dashboard's figures as CSV."""
+    return dashboard_csv(current_event())
+
+
+def roster_page(event: Event, group: Group, refusal: DomainError | None = None) -> Page:
+    """A group's roster, with a refused action's message when there is one."""
+    others = [g for g in event.groups if g.id != group.id and not g.is_cancelled]
+    return render_template(
+        "organiser/roster.html",
+        roster=build_roster(db.session, event, group),
+        other_groups=others,
+        refusal=refusal,
+    ), refusal.status if refusal else 200
+
+
+@bp.get("/events/<event_slug>/groups/<group_slug>/")
+def roster(event_slug: str, group_slug: str) -> Page:
+    """Confirmed participants, presence, completion, the waiting list and the actions."""
+    event = current_event()
+    return roster_page(event, group_of(event, group_slug))
+
+
+@bp.get("/events/<event_slug>/groups/<group_slug>/roster.<any(csv, xlsx):extension>")
+def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
+    """The roster as CSV or XLSX."""
+    return roster_download(current_event(), group_slug, extension)
+
+
+def _roster_action(
+    registration_id: int, change: Callable[[], object], done: str
+) -> Response | Page:
+    event = current_event()
+    registration = actions.find_registration(db.session, event, registration_id)
+    group = registration.group
+    return apply(
+        change,
+        done=done,
+        then=url_for("organiser_pages.roster", event_slug=event.slug, group_slug=group.slug),
+        on_refusal=lambda refusal: roster_page(event, group, refusal),
+    )
+
+
+@bp.post("/events/<event_slug>/registrations/<int:registration_id>/cancel")
+def cancel(event_slug: str, registration_id: int) -> Response | Page:
+    """Cancel a registration; the waiting list moves up."""
+    return _roster_action(
+        registration_id,
+        lambda: actions.cancel_registration(
+            db.session, current_organiser(), current_event(), registration_id
+        ),
+        _("Inscription annulée."),
+    )
+
+
+@bp.post("/events/<event_slug>/registrations/<int:registration_id>/promote")
+def promote(event_slug: str, registration_id: int) -> Response | Page:
+    """Confirm someone from the waiting list."""
+    return _roster_action(
+        registration_id,
+        lambda: actions.promote_registration(
+            db.session, current_organiser(), current_event(), registration_id
+        ),
+        _("Inscription confirmée."),
+    )
+
+
+@bp.post("/events/<event_slug>/registrations/<int:registration_id>/move")
+def move(event_slug: str, registration_id: int) -> Response | Page:
+    """Move a participant to another group."""
+    return _roster_action(
+        registration_id,
+        lambda: actions.move_registration(
+            db.session,
+            current_organiser(),
+            current_event(),
+            registration_id,
+            load_form(MoveInputSchema()),
+        ),
+        _("Participant déplacé."),
+    )
+
+
+@bp.post("/events/<event_slug>/groups/<group_slug>/capacity")
+def capacity(event_slug: str, group_slug: str) -> Response | Page:
+    """Change the group's number of places."""
+    event = current_event()
+    group = group_of(event, group_slug)
+    return apply(
+        lambda: actions.set_capacity(
+            db.session,
+            current_organiser(),
+            event,
+            group_slug,
+            load_form(CapacityInputSchema())["capacity"],
+        ),
+        done=_("Nombre de places modifié."),
+        then=url_for("organiser_pages.roster", event_slug=event.slug, group_slug=group.slug),
+        on_refusal=lambda refusal: roster_page(event, group, refusal),
+    )
+
+
+def presence_page(event: Event, date_id: int, refusal: DomainError | None = None) -> Page:
+    """Everyone expected on a date, with a present and an absent button each."""
+    session_date = actions.find_date(event, date_id)
+    roster = build_roster(db.session, event, session_date.group)
+    return render_template(
+        "organiser/presence.html",
+        roster=roster,
+        session_date=session_date,
+        lines=roster.expected_on(session_date),
+        refusal=refusal,
+    ), refusal.status if refusal else 200
+
+
+@bp.get("/events/<event_slug>/dates/<int:date_id>/presence")
+def presence(event_slug: str, date_id: int) -> Page:
+    """Mark presence on a date, one tap per person."""
+    return presence_page(current_event(), date_id)
+
+
+@bp.post("/events/<event_slug>/dates/<int:date_id>/presence")
+def mark(event_slug: str, date_id: int) -> Response | Page:
+    """Record one person's presence or absence, then return to the same place in the list."""
+    event = current_event()
+    registration_id = request.form.get("registration", type=int)
+
+    def change() -> None:
+        marks = load_form(PresenceMarkSchema())
+        actions.mark_attendance(
+            db.session, current_organiser(), event, marks["registration"], date_id, marks["present"]
+        )
+
+    return apply(
+        change,
+        done=_("Présence enregistrée."),
+        then=url_for("organiser_pages.presence", event_slug=event.slug, date_id=date_id)
+        + f"#p{registration_id}",
+        on_refusal=lambda refusal: presence_page(event, date_id, refusal),
+    )
+
+
+@bp.get("/events/<event_slug>/dates/<int:date_id>/sheet")
+def sheet(event_slug: str, date_id: int) -> str:
+    """The attendance sheet of a date, to print and sign, in the event's language."""
+    event = current_event()
+    session_date = actions.find_date(event, date_id)
+    roster = build_roster(db.session, event, session_date.group)
+    with force_locale(event.language):
+        return render_template(
+            "organiser/sheet.html",
+            roster=roster,
+            session_date=session_date,
+            lines=roster.expected_on(session_date),
+            language=event.language,
+        )

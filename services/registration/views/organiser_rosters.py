@@ -1,0 +1,147 @@
+"""Organiser API: a group's roster, presence per date, roster actions, exports and the
+event's dashboard. Every route needs a personal Bearer token of one of the event's organisers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from services.registration import organiser_operations as actions
+from services.registration.operations import group_of
+from services.registration.organiser_dashboard import Dashboard, event_dashboard
+from services.registration.organiser_downloads import dashboard_csv, roster_download
+from services.registration.organiser_roster import Roster, build_roster
+from services.registration.organiser_schemas import (
+    AttendanceInputSchema,
+    AttendanceSchema,
+    CapacityInputSchema,
+    DashboardSchema,
+    MoveInputSchema,
+    OrganiserGroupSchema,
+    ParticipantSchema,
+)
+from services.registration.organiser_schemas import RosterSchema as RosterOutSchema
+from shared.access import AreaKind, current_event, current_organiser, organiser_area
+from shared.database import db
+from shared.models import Attendance, Group, Registration
+
+bp = organiser_area(
+    Blueprint(
+        "organiser_rosters",
+        __name__,
+        url_prefix="/api/v1/events",
+        description="Organisers: rosters, presence, waiting lists, exports and dashboards",
+    ),
+    AreaKind.API,
+)
+
+
+@bp.route("/<event_slug>/groups/<group_slug>/roster", methods=["GET"])
+@bp.response(200, RosterOutSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def roster(event_slug: str, group_slug: str) -> Roster:
+    """Confirmed participants with presence and completion, the waiting list, the counts."""
+    event = current_event()
+    return build_roster(db.session, event, group_of(event, group_slug))
+
+
+@bp.route("/<event_slug>/groups/<group_slug>/roster.<any(csv, xlsx):extension>", methods=["GET"])
+@bp.response(200, description="The roster as a spreadsheet")
+@bp.alt_response(403, description="Not an organiser of this event")
+def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
+    """The roster as CSV or XLSX, with presence per date and completion."""
+    return roster_download(current_event(), group_slug, extension)
+
+
+@bp.route("/<event_slug>/registrations/<int:registration_id>/attendance", methods=["PUT"])
+@bp.arguments(AttendanceInputSchema)
+@bp.response(200, AttendanceSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def attendance(data: dict[str, Any], event_slug: str, registration_id: int) -> Attendance:
+    """Mark a confirmed participant present or absent on one date."""
+    marked = actions.mark_attendance(
+        db.session,
+        current_organiser(),
+        current_event(),
+        registration_id,
+        data["date"],
+        data["present"],
+    )
+    db.session.commit()
+    return marked
+
+
+@bp.route("/<event_slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
+@bp.response(200, ParticipantSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def cancel(event_slug: str, registration_id: int) -> Registration:
+    """Cancel a registration; the first on the waiting list takes the place."""
+    registration = actions.cancel_registration(
+        db.session, current_organiser(), current_event(), registration_id
+    )
+    db.session.commit()
+    return registration
+
+
+@bp.route("/<event_slug>/registrations/<int:registration_id>/promote", methods=["POST"])
+@bp.response(200, ParticipantSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def promote(event_slug: str, registration_id: int) -> Registration:
+    """Confirm someone from the waiting list; a full group gains a place for them."""
+    registration = actions.promote_registration(
+        db.session, current_organiser(), current_event(), registration_id
+    )
+    db.session.commit()
+    return registration
+
+
+@bp.route("/<event_slug>/registrations/<int:registration_id>/move", methods=["POST"])
+@bp.arguments(MoveInputSchema)
+@bp.response(200, ParticipantSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def move(data: dict[str, Any], event_slug: str, registration_id: int) -> Registration:
+    """Move a participant to another group of the event that has a free place."""
+    registration = actions.move_registration(
+        db.session,
+        current_organiser(),
+        current_event(),
+        registration_id,
+        data,
+    )
+    db.session.commit()
+    return registration
+
+
+@bp.route("/<event_slug>/groups/<group_slug>/capacity", methods=["PUT"])
+@bp.arguments(CapacityInputSchema)
+@bp.response(200, OrganiserGroupSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def capacity(data: dict[str, Any], event_slug: str, group_slug: str) -> Group:
+    """Change the number of places; raising it promotes from the waiting list."""
+    group = actions.set_capacity(
+        db.session,
+        current_organiser(),
+        current_event(),
+        group_slug,
+        data["capacity"],
+    )
+    db.session.commit()
+    return group
+
+
+@bp.route("/<event_slug>/dashboard", methods=["GET"])
+@bp.response(200, DashboardSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def dashboard(event_slug: str) -> Dashboard:
+    """Per group and town: registrations, places, waiting list, presence and completion."""
+    return event_dashboard(db.session, current_event())
+
+
+@bp.route("/<event_slug>/dashboard.csv", methods=["GET"])
+@bp.response(200, description="The dashboard as CSV")
+@bp.alt_response(403, description="Not an organiser of this event")
+def dashboard_file(event_slug: str) -> Response:
+    """The dashboard's figures as CSV, one row per group and date."""
+    return dashboard_csv(current_event())

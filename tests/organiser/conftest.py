@@ -1,0 +1,124 @@
+"""The organiser area: the registration service, organiser accounts, logged-in clients."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.registration.auth import issue_token
+from shared.models import AuditEntry, Event, Organiser, OutboxMessage
+
+PASSWORD = "correct horse battery staple"
+# Cheap parameters keep the suite fast; logging in verifies any argon2 parameters.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def app(base_config: dict[str, Any]) -> Iterator[Flask]:
+    """The registration service, with login rate limits counted apart from other tests."""
+    from services.registration import create_app
+
+    app = create_app(
+        {
+            **base_config,
+            "RATE_LIMITS_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
+        }
+    )
+    yield app
+    app.extensions["database"].engine.dispose()
+
+
+@dataclass
+class Account:
+    """An organiser with their personal API token."""
+
+    organiser: Organiser
+    token: str
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        """Authorization header for the API."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Accounts:
+    """Creates organiser accounts in the test's session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.count = 0
+
+    def __call__(self, *events: Event, admin: bool = False, email: str | None = None) -> Account:
+        """An organiser running ``events`` (or every event, as an admin)."""
+        self.count += 1
+        organiser = Organiser(
+            email=email or f"organiser{self.count}-{secrets.token_hex(3)}@example.org",
+            name=f"Organisateur {self.count}",
+            password_hash=FAST_HASHER.hash(PASSWORD),
+            is_admin=admin,
+            events=list(events),
+        )
+        self.session.add(organiser)
+        self.session.flush()
+        token = issue_token(self.session, organiser)
+        self.session.commit()
+        return Account(organiser, token)
+
+
+@pytest.fixture
+def accounts(db_session: Session) -> Accounts:
+    """Make organiser accounts: ``accounts(event)``, ``accounts(admin=True)``."""
+    return Accounts(db_session)
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """The CSRF token of the client's session, read from the login form."""
+    page = client.get("/organiser/login").get_data(as_text=True)
+    return CSRF_INPUT.search(page).group(1)
+
+
+def log_in(client: FlaskClient, account: Account, password: str = PASSWORD) -> Any:
+    """Log the client in through the login form."""
+    return client.post(
+        "/organiser/login",
+        data={
+            "email": account.organiser.email,
+            "password": password,
+            "csrf_token": csrf_token(client),
+        },
+    )
+
+
+def post_form(client: FlaskClient, url: str, **data: Any) -> Any:
+    """Submit an organiser form with the session's CSRF token."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client)})
+
+
+def outbox_kinds(session: Session) -> list[tuple[str, int | None]]:
+    """Every queued email as (kind, registration id), oldest first."""
+    rows = session.execute(
+        select(OutboxMessage.kind, OutboxMessage.registration_id).order_by(OutboxMessage.id)
+    )
+    return [(kind, registration_id) for kind, registration_id in rows]
+
+
+def audit_actions(session: Session) -> list[tuple[str, int | None, int | None]]:
+    """Every audit entry as (action, organiser id, registration id), oldest first."""
+    rows = session.execute(
+        select(AuditEntry.action, AuditEntry.organiser_id, AuditEntry.registration_id).order_by(
+            AuditEntry.id
+        )
+    )
+    return [tuple(row) for row in rows]
