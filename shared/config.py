@@ -46,6 +46,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Atelier <no-reply@atelier.example.org>"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
+        # Months after a group's last date before its participants' data is anonymised.
+        "PRIVACY_RETENTION_MONTHS": _int("PRIVACY_RETENTION_MONTHS", 12),
     }
     config.update(overrides or {})
     return config

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from services.registration import cli
-from services.registration.views import events, registrations
+from services.registration import cli, web
+from services.registration.views import events, language, manage, pages, registrations
 from shared.app import create_service_app
 
 
@@ -16,5 +16,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app, api = create_service_app(__name__, "registration", config)
     api.register_blueprint(events.bp)
     api.register_blueprint(registrations.bp)
+    web.init_pages(app)
+    for page_blueprint in (pages.bp, manage.bp, language.bp):
+        app.register_blueprint(page_blueprint)
     cli.register(app)
     return app

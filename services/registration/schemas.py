@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+from werkzeug.datastructures import MultiDict
 
 from shared.i18n import LANGUAGES, current_language
 from shared.models import AttendanceRule, EventKind, Role
@@ -153,3 +155,39 @@ class RegistrationSchema(Schema):
     language = fields.String(dump_only=True)
     created_at = LocalDateTime(dump_only=True)
     cancelled_at = LocalDateTime(dump_only=True, allow_none=True)
+
+
+class RegistrationFormSchema(RegistrationCreateSchema):
+    """The event page's form: the API's fields and rules, as a browser sends them."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token and the submit button
+
+    @pre_load
+    def from_form(self, data: Any, **_kwargs: Any) -> Any:
+        """An unticked checkbox is simply absent; an unchosen option or date is empty."""
+        if not isinstance(data, Mapping):
+            return data
+        values = data.to_dict() if isinstance(data, MultiDict) else dict(data)
+        for checkbox in ("consent", "commit_all_dates"):
+            values[checkbox] = checkbox in data
+        for choice in ("role", "date"):
+            if values.get(choice) == "":
+                del values[choice]
+        date = values.get("date")
+        if isinstance(date, str) and date.isdigit():
+            values["date"] = int(date)
+        return values
+
+
+class ManageLinkRequestSchema(Schema):
+    """Asking for the manage link again: the event and the address registered with."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    event = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=80, error=_l("Choisissez un événement.")),
+    )
+    email = fields.Email(required=True, validate=validate.Length(max=254))
