@@ -114,7 +114,7 @@ def commitment_label(group: Group) -> str:
     """The promise to attend, naming every date of the group."""
     days = [format_day(d.starts_at) for d in upcoming_dates(group)]
     return gettext(
-        "Je serai présent·e à chacune de ces dates : %(dates)s.",
+        "Je serai présent·e à chacune de ces dates : %(dates)s",
         dates=format_list(days, locale=str(get_locale())),
     )
 
