@@ -32,6 +32,11 @@ def localized(attribute: str) -> fields.Function:
     return fields.Function(lambda event: event.localized(attribute, current_language()))
 
 
+def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The submitted values without surrounding spaces, which are typing noise."""
+    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+
+
 def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
     def no_control_characters(value: str) -> None:
         if CONTROL_CHARACTERS.search(value):
@@ -123,9 +128,9 @@ class RegistrationCreateSchema(Schema):
     @pre_load
     def strip_strings(self, data: Any, **_kwargs: Any) -> Any:
         """Surrounding spaces are typing noise; empty optional fields mean absent."""
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             return data
-        cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        cleaned = stripped(data)
         for optional in ("phone", "organisation"):
             if cleaned.get(optional) == "":
                 cleaned[optional] = None
@@ -191,3 +196,8 @@ class ManageLinkRequestSchema(Schema):
         validate=validate.Length(min=1, max=80, error=_l("Choisissez un événement.")),
     )
     email = fields.Email(required=True, validate=validate.Length(max=254))
+
+    @pre_load
+    def strip_strings(self, data: Any, **_kwargs: Any) -> Any:
+        """Surrounding spaces are typing noise."""
+        return stripped(data) if isinstance(data, Mapping) else data
