@@ -8,8 +8,8 @@ for a page outside /api/ then get it instead of JSON.
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request

@@ -63,7 +63,9 @@ def group_status(event: Event, group: Group, now: datetime | None = None) -> Gro
     except RegistrationClosed as closed:
         if group.seats_left == 0:
             return GroupStatus(Availability.FULL, gettext("Complet"), str(closed.message))
-        return GroupStatus(Availability.CLOSED, gettext("Inscriptions fermées"), str(closed.message))
+        return GroupStatus(
+            Availability.CLOSED, gettext("Inscriptions fermées"), str(closed.message)
+        )
     if group.seats_left is None:
         return GroupStatus(Availability.PLACES_LEFT, gettext("Places disponibles"))
     if group.seats_left > 0:
@@ -86,7 +88,7 @@ def is_office_hours(event: Event) -> bool:
 
 
 def date_line(session_date: SessionDate) -> str:
-    """"mardi 3 octobre 2023, 09:30–16:00" in the page's language and Brussels time."""
+    """ "mardi 3 octobre 2023, 09:30–16:00" in the page's language and Brussels time."""
     return f"{format_day(session_date.starts_at)}, {hours(session_date)}"
 
 
@@ -96,7 +98,7 @@ def hours(session_date: SessionDate) -> str:
 
 
 def weekly_line(session_date: SessionDate) -> str:
-    """"Chaque mercredi, 09:30–12:00, sans inscription" for recurring office hours."""
+    """ "Chaque mercredi, 09:30–12:00, sans inscription" for recurring office hours."""
     return gettext(
         "Chaque %(weekday)s, %(hours)s, sans inscription",
         weekday=format_date(session_date.starts_at, "EEEE"),

@@ -101,7 +101,9 @@ def test_switcher_remembers_the_choice_and_returns_to_the_same_page(client, regi
     assert '<html lang="en">' in text_of(client.get(response.location))
 
 
-@pytest.mark.parametrize("target", ["https://evil.example.org/", "//evil.example.org/", "javascript:x"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example.org/", "//evil.example.org/", "javascript:x"]
+)
 def test_switcher_never_sends_visitors_to_another_site(client, db_session, target):
     response = client.get("/language/uk", query_string={"next": target})
 

@@ -3,8 +3,8 @@ behind a confirmation step; and asking for that link again."""
 
 from sqlalchemy import select
 
-from shared.models import EmailKind, OutboxMessage, RegistrationStatus
 from shared.domain.registrations import reissue_token
+from shared.models import EmailKind, OutboxMessage, RegistrationStatus
 from tests.support.pages import submit, text_of
 
 
@@ -49,9 +49,7 @@ def test_opening_the_manage_and_cancel_pages_changes_nothing(client, make, db_se
     assert 'method="post"' in text_of(confirm)
 
 
-def test_cancelling_from_the_manage_page_cancels_and_promotes_the_waiting(
-    client, make, db_session
-):
+def test_cancelling_from_the_manage_page_cancels_and_promotes_the_waiting(client, make, db_session):
     group = make.group(capacity=1)
     registration = make.registration(group)
     waiting = make.registration(group)
@@ -111,13 +109,13 @@ def test_asking_again_queues_the_manage_link_for_a_registered_address(client, ma
     assert email.registration_id == registration.id
 
 
-def test_asking_for_an_unknown_address_answers_the_same_and_sends_nothing(
-    client, make, db_session
-):
+def test_asking_for_an_unknown_address_answers_the_same_and_sends_nothing(client, make, db_session):
     registration = make.registration(email="olena@example.org")
     event = registration.event.slug
 
-    known = submit(client, "/manage-link", "/manage-link", {"event": event, "email": "olena@example.org"})
+    known = submit(
+        client, "/manage-link", "/manage-link", {"event": event, "email": "olena@example.org"}
+    )
     unknown = submit(
         client, "/manage-link", "/manage-link", {"event": event, "email": "someone@example.org"}
     )

@@ -55,7 +55,9 @@ def send_manage_link() -> Response | tuple[str, int] | str:
         data = ManageLinkRequestSchema().load(request.form)
     except ValidationError as invalid:
         errors = flatten_field_errors(invalid.messages)
-        page = render_template("manage_link.html", events=_events(), values=request.form, errors=errors)
+        page = render_template(
+            "manage_link.html", events=_events(), values=request.form, errors=errors
+        )
         return page, 422
     operations.send_manage_link(db.session, data["event"], data["email"])
     db.session.commit()

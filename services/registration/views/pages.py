@@ -69,7 +69,10 @@ def register(event_slug: str) -> Response | tuple[str, int]:
         return _form_again(event, group, errors, 422)
     try:
         registration = operations.register_participant(
-            db.session, event_slug, data, lock_timeout_ms=current_app.config["DATABASE_LOCK_TIMEOUT_MS"]
+            db.session,
+            event_slug,
+            data,
+            lock_timeout_ms=current_app.config["DATABASE_LOCK_TIMEOUT_MS"],
         )
     except FORM_REFUSALS as refused:
         db.session.rollback()
@@ -92,7 +95,9 @@ def _chosen_group(event: Event, slug: str | None) -> Group | None:
     """The group the visitor picked; an event with a single group needs no picking."""
     if slug:
         return next((g for g in event.groups if g.slug == slug), None)
-    open_groups = [g for g in event.groups if presenters.group_status(event, g).accepts_registrations]
+    open_groups = [
+        g for g in event.groups if presenters.group_status(event, g).accepts_registrations
+    ]
     return open_groups[0] if len(event.groups) == 1 and open_groups else None
 
 
