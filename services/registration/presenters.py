@@ -87,13 +87,8 @@ def is_office_hours(event: Event) -> bool:
     return event.attendance_rule is AttendanceRule.NO_REGISTRATION
 
 
-def date_line(session_date: SessionDate) -> str:
-    """ "mardi 3 octobre 2023, 09:30–16:00" in the page's language and Brussels time."""
-    return f"{format_day(session_date.starts_at)}, {hours(session_date)}"
-
-
 def hours(session_date: SessionDate) -> str:
-    """The session's hours of the day, in Brussels time."""
+    """The session's hours of the day in Brussels time: "09:30–16:00"."""
     return format_hours(session_date.starts_at, session_date.ends_at)
 
 

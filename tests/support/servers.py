@@ -43,7 +43,7 @@ def wait_for_http(url: str, timeout: float = 30.0) -> None:
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # gunicorn queues until it boots
             time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer after {timeout}s")
 
