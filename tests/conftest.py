@@ -65,12 +65,19 @@ def base_config(
     }
 
 
+def closing(app: Flask) -> Iterator[Flask]:
+    """Yield ``app``, then close its database pool and Redis connections."""
+    yield app
+    app.extensions["database"].engine.dispose()
+    app.extensions["redis"].close()
+
+
 @pytest.fixture
-def registration_app(base_config: dict[str, Any]) -> Flask:
+def registration_app(base_config: dict[str, Any]) -> Iterator[Flask]:
     """The registration service."""
     from services.registration import create_app
 
-    return create_app(dict(base_config))
+    yield from closing(create_app(dict(base_config)))
 
 
 @pytest.fixture

@@ -9,11 +9,15 @@ from shared.database import Base, create_db_engine
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or load_config()["DATABASE_URL"]
 
-with create_db_engine(url).connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+engine = create_db_engine(url)
+try:
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    engine.dispose()

@@ -93,7 +93,9 @@ def test_registration_through_the_ukrainian_form(
     fill_registration(page, email="olena.uk@example.org")
     page.get_by_role("button", name="Зареєструватися").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Дякуємо, вашу реєстрацію підтверджено")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Дякуємо, вашу реєстрацію підтверджено"
+    )
     expect(page.get_by_text("Ваше місце підтверджено.")).to_be_visible()
     check_page(page)
     registration = stored(database, "olena.uk@example.org")
@@ -154,7 +156,7 @@ def test_cancelling_from_the_manage_page(registration_server, make, database, pa
 
     page.goto(f"{registration_server}/manage/{registration.manage_token}")
     page.get_by_role("link", name="Annuler mon inscription").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Annuler votre inscription ?")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Annuler votre inscription ?")
     check_page(page)
     assert stored(database, "leaving@example.org").status is RegistrationStatus.CONFIRMED
 
