@@ -49,7 +49,7 @@ def manage_link_form() -> str:
 
 
 @bp.post("/manage-link")
-def send_manage_link() -> Response | tuple[str, int] | str:
+def send_manage_link() -> tuple[str, int] | str:
     """Send the link if the address holds a registration; answer the same either way."""
     try:
         data = ManageLinkRequestSchema().load(request.form)
