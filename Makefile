@@ -52,9 +52,9 @@ bench: $(INSTALLED) $(COMPILED) system-redis
 
 # Extract new messages into the catalogues; translate them, then `make test` checks none is missing.
 messages: $(INSTALLED)
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o shared/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-location \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
 		-i shared/translations/messages.pot -d shared/translations
 
 clean:

@@ -1,15 +1,18 @@
 """One JSON error shape for every service: ``{code, status, message, errors}``.
 
-Messages are translated into the request's language when the response is built.
+Messages are translated into the request's language when the response is built. A service
+with web pages may register an HTML error page (``register_html_error_page``): browsers asking
+for a page outside /api/ then get it instead of JSON.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
@@ -19,6 +22,9 @@ from shared.domain.capacity import RETRY_AFTER_S, is_lock_timeout
 from shared.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+HtmlErrorPage = Callable[[int, str, dict[str, list[str]], dict[str, str]], Response]
+_HTML_ERROR_PAGE = "html_error_page"
 
 STATUS_MESSAGES = {
     400: _l("La requête est invalide."),
@@ -92,7 +98,13 @@ def error_response(
     headers: dict[str, str] | None = None,
     code: str | None = None,
 ) -> Response:
-    """Build the one error payload every service answers with."""
+    """Build the one error payload every service answers with (a page for browsers, if any)."""
+    html_page = _html_error_page()
+    if html_page is not None:
+        text = translate(message if message is not None else STATUS_MESSAGES.get(status, ""))
+        response = html_page(status, text, flatten_field_errors(errors or {}), headers or {})
+        response.status_code = status
+        return response
     payload: dict[str, Any] = {
         "code": code or HTTPStatus(status).phrase.lower().replace(" ", "_"),
         "status": status,
@@ -134,6 +146,20 @@ def handle_database_error(error: DBAPIError) -> Response:
 
 def _is_operational(error: DBAPIError) -> bool:
     return error.orig.__class__.__name__ in {"OperationalError", "InterfaceError"}
+
+
+def _html_error_page() -> HtmlErrorPage | None:
+    """The app's HTML error page when the request is for a page, not for JSON."""
+    render = current_app.extensions.get(_HTML_ERROR_PAGE)
+    if render is None or request.path.startswith("/api/"):
+        return None
+    accept = request.accept_mimetypes
+    return render if accept["application/json"] <= accept["text/html"] else None
+
+
+def register_html_error_page(app: Flask, render: HtmlErrorPage) -> None:
+    """Answer errors of ``app``'s pages (outside /api/, not asking for JSON) with ``render``."""
+    app.extensions[_HTML_ERROR_PAGE] = render
 
 
 def register_error_handlers(app: Flask) -> None:

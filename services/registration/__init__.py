@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 
-from services.registration import cli
+from services.registration import cli, web
 from services.registration.auth import init_auth
 from services.registration.views import (
     events,
+    language,
+    manage,
     organiser_auth,
     organiser_events,
     organiser_manage,
     organiser_pages,
     organiser_rosters,
+    pages,
     registrations,
 )
 from shared.app import create_service_app
@@ -23,6 +25,15 @@ from shared.observability import registration_gauges
 
 # JSON APIs: callers authenticate with a Bearer token or a manage token, never a cookie.
 API_BLUEPRINTS = (events.bp, registrations.bp, organiser_rosters.bp, organiser_events.bp)
+# Pages: forms protected against cross-site requests, security headers, HTML errors.
+PAGE_BLUEPRINTS = (
+    pages.bp,
+    manage.bp,
+    language.bp,
+    organiser_auth.bp,
+    organiser_pages.bp,
+    organiser_manage.bp,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,11 +42,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
     init_auth(app)
-    csrf = CSRFProtect(app)
-    for blueprint in API_BLUEPRINTS:
-        csrf.exempt(blueprint)
-    app.register_blueprint(organiser_auth.bp)
-    app.register_blueprint(organiser_pages.bp)
-    app.register_blueprint(organiser_manage.bp)
+    web.init_pages(app)
+    for blueprint in PAGE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
     cli.register(app)
     return app

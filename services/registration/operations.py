@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, contains_eager, selectinload, undefer
 from shared.domain import registrations as rules
 from shared.errors import NotFound
 from shared.i18n import current_language
-from shared.models import Event, EventKind, Group, Registration
+from shared.models import EmailKind, Event, EventKind, Group, Registration
+from shared.outbox import queue_email
 
 # Events are listed with their groups' dates and availability, in three queries.
 WITH_GROUPS = selectinload(Event.groups).options(
@@ -88,3 +89,15 @@ def cancel_by_token(session: Session, manage_token: str) -> Registration:
     registration = rules.registration_by_token(session, manage_token)
     rules.cancel(session, registration)
     return registration
+
+
+def send_manage_link(session: Session, event_slug: str, email: str) -> None:
+    """Email the manage link of the address's active registration for the event, if any.
+
+    The caller answers the same way either way, so nobody learns whether an address is
+    registered.
+    """
+    event = get_event(session, event_slug)
+    registration = rules.find_active_registration(session, event, email)
+    if registration is not None:
+        queue_email(session, EmailKind.MANAGE_LINK, registration=registration)

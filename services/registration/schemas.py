@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+from werkzeug.datastructures import MultiDict
 
 from shared.i18n import LANGUAGES, current_language
 from shared.models import AttendanceRule, EventKind, Role
@@ -30,6 +32,11 @@ class LocalDateTime(fields.DateTime):
 def localized(attribute: str) -> fields.Function:
     """A translated text field of an event, written in the request's language."""
     return fields.Function(lambda event: event.localized(attribute, current_language()))
+
+
+def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The submitted values without surrounding spaces, which are typing noise."""
+    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
 
 
 def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
@@ -133,9 +140,9 @@ class RegistrationCreateSchema(Schema):
     @pre_load
     def strip_strings(self, data: Any, **_kwargs: Any) -> Any:
         """Surrounding spaces are typing noise; empty optional fields mean absent."""
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             return data
-        cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        cleaned = stripped(data)
         for optional in ("phone", "organisation"):
             if cleaned.get(optional) == "":
                 cleaned[optional] = None
@@ -165,3 +172,44 @@ class RegistrationSchema(Schema):
     language = fields.String(dump_only=True)
     created_at = LocalDateTime(dump_only=True)
     cancelled_at = LocalDateTime(dump_only=True, allow_none=True)
+
+
+class RegistrationFormSchema(RegistrationCreateSchema):
+    """The event page's form: the API's fields and rules, as a browser sends them."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token and the submit button
+
+    @pre_load
+    def from_form(self, data: Any, **_kwargs: Any) -> Any:
+        """An unticked checkbox is simply absent; an unchosen option or date is empty."""
+        if not isinstance(data, Mapping):
+            return data
+        values = data.to_dict() if isinstance(data, MultiDict) else dict(data)
+        for checkbox in ("consent", "commit_all_dates"):
+            values[checkbox] = checkbox in data
+        for choice in ("role", "date"):
+            if values.get(choice) == "":
+                del values[choice]
+        date = values.get("date")
+        if isinstance(date, str) and date.isdigit():
+            values["date"] = int(date)
+        return values
+
+
+class ManageLinkRequestSchema(Schema):
+    """Asking for the manage link again: the event and the address registered with."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    event = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=80, error=_l("Choisissez un événement.")),
+    )
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+    @pre_load
+    def strip_strings(self, data: Any, **_kwargs: Any) -> Any:
+        """Surrounding spaces are typing noise."""
+        return stripped(data) if isinstance(data, Mapping) else data

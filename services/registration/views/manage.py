@@ -1,0 +1,75 @@
+"""A participant's own registration, opened by the link in every email: see it, cancel it,
+or ask for that link again."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from services.registration import operations
+from services.registration.schemas import ManageLinkRequestSchema
+from shared.database import db
+from shared.domain.registrations import registration_by_token
+from shared.errors_http import flatten_field_errors
+from shared.limits import limiter, registration_limit, token_lookup_limit
+from shared.models import AttendanceRule, Event
+
+bp = Blueprint("manage", __name__)
+
+
+@bp.get("/manage/<manage_token>")
+@limiter.limit(token_lookup_limit)
+def manage(manage_token: str) -> str:
+    """The registration's group, dates, status and calendar feed; never changes anything."""
+    registration = registration_by_token(db.session, manage_token)
+    return render_template("manage.html", registration=registration)
+
+
+@bp.get("/manage/<manage_token>/cancel")
+@limiter.limit(token_lookup_limit)
+def confirm_cancellation(manage_token: str) -> str:
+    """Ask before cancelling: opening this page cancels nothing."""
+    registration = registration_by_token(db.session, manage_token)
+    return render_template("cancel.html", registration=registration)
+
+
+@bp.post("/manage/<manage_token>/cancel")
+@limiter.limit(token_lookup_limit)
+def cancel(manage_token: str) -> Response:
+    """Cancel the registration (again changes nothing), then show it."""
+    operations.cancel_by_token(db.session, manage_token)
+    db.session.commit()
+    return redirect(url_for(".manage", manage_token=manage_token), 303)
+
+
+@bp.get("/manage-link")
+def manage_link_form() -> str:
+    """Ask for the manage link again by email."""
+    values = {"event": request.args.get("event", ""), "email": ""}
+    return render_template("manage_link.html", events=_events(), values=values, errors={})
+
+
+@bp.post("/manage-link")
+@limiter.limit(registration_limit)
+def send_manage_link() -> tuple[str, int] | str:
+    """Send the link if the address holds a registration; answer the same either way."""
+    try:
+        data = ManageLinkRequestSchema().load(request.form)
+    except ValidationError as invalid:
+        errors = flatten_field_errors(invalid.messages)
+        page = render_template(
+            "manage_link.html", events=_events(), values=request.form, errors=errors
+        )
+        return page, 422
+    operations.send_manage_link(db.session, data["event"], data["email"])
+    db.session.commit()
+    return render_template("manage_link_sent.html")
+
+
+def _events() -> list[Event]:
+    return [
+        e
+        for e in operations.list_events(db.session)
+        if e.attendance_rule is not AttendanceRule.NO_REGISTRATION
+    ]

@@ -1,0 +1,122 @@
+"""What the service's web pages share: CSRF, security headers, the language cookie, HTML
+error pages and the template helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, Response, current_app, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from services.registration import presenters
+from shared.errors_http import error_response, register_html_error_page
+from shared.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language, format_day, format_hours
+
+csrf = CSRFProtect()
+
+LANGUAGE_NAMES = {"fr": "Français", "en": "English", "uk": "Українська"}
+LANGUAGE_COOKIE_AGE_S = 365 * 24 * 3600
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    # Manage and confirmation addresses hold a secret token; no page needs to tell other
+    # sites where a visitor came from, so none does (fewer chances to leak a token).
+    "Referrer-Policy": "no-referrer",
+}
+CSRF_FAILED = _l("Ce formulaire a expiré. Rechargez la page et envoyez-le à nouveau.")
+
+
+def init_pages(app: Flask) -> None:
+    """Give ``app`` CSRF protection on its forms, security headers and HTML error pages."""
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # The JSON API authenticates with tokens, not cookies: only pages are checked, below.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # Pages send no Referer (see PAGE_HEADERS), so the HTTPS referrer check would refuse
+    # every form; the session-bound token and the SameSite cookie stand on their own.
+    app.config["WTF_CSRF_SSL_STRICT"] = False
+    csrf.init_app(app)
+    app.before_request(_protect_forms)
+    app.after_request(_add_security_headers)
+    app.register_error_handler(CSRFError, _csrf_refused)
+    register_html_error_page(app, render_error_page)
+    app.jinja_env.filters.update(day=format_day, hours=format_hours)
+    app.context_processor(_template_globals)
+
+
+def is_page_request() -> bool:
+    """Whether the request is for a web page rather than the JSON API."""
+    return not request.path.startswith("/api/")
+
+
+def _protect_forms() -> None:
+    if current_app.config["WTF_CSRF_ENABLED"] and request.endpoint and is_page_request():
+        csrf.protect()
+
+
+def _add_security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if is_page_request():
+        for name, value in PAGE_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+def _csrf_refused(_error: CSRFError) -> Response:
+    return error_response(400, CSRF_FAILED, code="csrf_failed")
+
+
+def render_error_page(
+    status: int, message: str, errors: dict[str, list[str]], headers: dict[str, str]
+) -> Response:
+    """An error as a page in the request's language."""
+    response = make_response(
+        render_template("error.html", status=status, message=message, errors=errors)
+    )
+    response.headers.update(headers)
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """A path on this site to go back to; anything else (another host, a scheme) is home."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _current_address_without_language() -> str:
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
+    return request.path + (f"?{query}" if query else "")
+
+
+def _template_globals() -> dict[str, Any]:
+    return {
+        "language": current_language(),
+        "language_names": LANGUAGE_NAMES,
+        "languages": LANGUAGES,
+        "here": _current_address_without_language(),
+        "presenters": presenters,
+    }
+
+
+def remember_language(response: Response, language: str) -> Response:
+    """Keep the visitor's language choice in a cookie for a year."""
+    response.set_cookie(
+        LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE_S, samesite="Lax", httponly=True
+    )
+    return response

@@ -1,0 +1,151 @@
+"""Browser tests: the registration service under gunicorn on a committed database, driven by
+Debian's headless Chromium through Playwright, checked with axe-core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy.orm import Session
+
+from services.registration import demo
+from shared.database import create_db_engine, utcnow
+from tests.conftest import tests_output_dir
+from tests.support.factories import Factory
+from tests.support.servers import (
+    ManagedProcess,
+    RedisServer,
+    free_port,
+    gunicorn_command,
+    running,
+    service_environment,
+    wait_for_http,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NARROWEST = {"width": 320, "height": 720}
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+CALENDAR_BASE_URL = "http://calendar.test"
+BLOCKING_IMPACTS = {"serious", "critical"}
+_axe = Axe()
+# The elements that reach past the right edge of the window, if the page scrolls sideways.
+SIDEWAYS_OVERFLOW = """
+() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
+  [...document.body.querySelectorAll('*')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+    .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)
+    .concat([`scrollWidth ${document.documentElement.scrollWidth}px`])
+"""
+
+
+@pytest.fixture(scope="module")
+def registration_server(
+    database_url: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The registration service under gunicorn; its base address."""
+    port = free_port()
+    env = service_environment(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_server.url,
+        SECRET_KEY="browser-test-secret",
+        CALENDAR_BASE_URL=CALENDAR_BASE_URL,
+    )
+    log = tmp_path_factory.mktemp("gunicorn") / "registration.log"
+    server = ManagedProcess(gunicorn_command("services.registration", port, workers=1), log, env)
+    with running(server):
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/healthz")
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; never a downloaded browser."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator:
+    """Open pages in fresh contexts (no cookies) speaking ``locale``, at phone width."""
+    contexts = []
+
+    def open_page(locale: str = "fr-BE") -> Page:
+        context = browser.new_context(viewport=PHONE, locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    """A page in a French-speaking browser."""
+    return new_page()
+
+
+@pytest.fixture
+def database(committed_database: str) -> Iterator[Session]:
+    """A session on the servers' database; close it (end its transaction) before browsing,
+    since SQLite lets one writer at a time."""
+    engine = create_db_engine(committed_database)
+    session = Session(engine, expire_on_commit=False)
+    yield session
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_events(database: Session) -> Session:
+    """The seed's workshop, office hours and information session, in the coming weeks."""
+    demo.load_events(database, today=utcnow().date())
+    database.commit()
+    database.close()
+    return database
+
+
+@pytest.fixture
+def make(database: Session) -> Factory:
+    """Factories writing to the servers' database."""
+    return Factory(database)
+
+
+def check_page(page: Page, screenshot: str | None = None) -> None:
+    """No serious or critical axe violation at phone and desktop width, no horizontal scroll
+    at 320 px; with ``screenshot``, save the page at both widths."""
+    page.set_viewport_size(NARROWEST)
+    sticking_out = page.evaluate(SIDEWAYS_OVERFLOW)
+    assert sticking_out == [], f"{page.url} scrolls sideways at 320 px: {sticking_out}"
+    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        violations = [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+            for v in _axe.run(page).response["violations"]
+            if v["impact"] in BLOCKING_IMPACTS
+        ]
+        assert violations == [], f"{page.url} at {viewport['width']} px: {violations}"
+        if screenshot:
+            folder = tests_output_dir() / "screenshots"
+            folder.mkdir(exist_ok=True)
+            page.screenshot(path=str(folder / f"{screenshot}-{name}.png"), full_page=True)
+    page.set_viewport_size(PHONE)
