@@ -6,10 +6,15 @@ from typing import Any
 
 from flask import Flask
 
+from services.calendar.cache import init_feed_cache
+from services.calendar.views import feeds, index, personal, sessions
 from shared.app import create_service_app
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the calendar service."""
     app, _api = create_service_app(__name__, "calendar", config)
+    init_feed_cache(app)
+    for blueprint in (index.bp, feeds.bp, personal.bp, sessions.bp):
+        app.register_blueprint(blueprint)
     return app

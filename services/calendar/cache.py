@@ -1,0 +1,100 @@
+"""Built feeds kept in Redis under their data's version; the database answers when Redis fails.
+
+A key names a feed, its language and the fingerprint of its data, so an edit leads to a new
+key (never a stale feed) and unchanged data to the same one (never a rebuild per request).
+Old keys simply expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import Flask, current_app
+from redis import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+KEY_PREFIX = "calendar:feed:v1:"
+TIME_TO_LIVE_S = 24 * 3600
+# After a failure Redis is left alone for a while: a hung server must not add its
+# socket timeout to every request.
+PAUSE_AFTER_FAILURE_S = 10.0
+
+
+@dataclass(frozen=True)
+class BuiltFeed:
+    """A feed's bytes and their strong entity tag."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> BuiltFeed:
+        """Tag ``body`` with a digest of its bytes."""
+        return cls(body, hashlib.sha256(body).hexdigest()[:40])
+
+
+class FeedCache:
+    """Read and write built feeds in Redis, tolerating its absence."""
+
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+        self.paused_until = 0.0
+
+    @staticmethod
+    def key(feed_key: str, language: str, version: str) -> str:
+        """The Redis key of one version of one feed in one language."""
+        digest = hashlib.sha256(version.encode()).hexdigest()[:32]
+        return f"{KEY_PREFIX}{feed_key}:{language}:{digest}"
+
+    def etag(self, key: str) -> str | None:
+        """The cached feed's entity tag, without fetching its body."""
+        value = self._call(lambda: self.client.hget(key, "etag"))
+        return value.decode() if value else None
+
+    def load(self, key: str) -> BuiltFeed | None:
+        """The cached feed, if any."""
+        values = self._call(lambda: self.client.hmget(key, "etag", "body"))
+        if not values or values[0] is None or values[1] is None:
+            return None
+        return BuiltFeed(values[1], values[0].decode())
+
+    def store(self, key: str, feed: BuiltFeed) -> None:
+        """Keep ``feed`` for the next requests."""
+
+        def write() -> None:
+            pipeline = self.client.pipeline()
+            pipeline.hset(key, mapping={"etag": feed.etag, "body": feed.body})
+            pipeline.expire(key, TIME_TO_LIVE_S)
+            pipeline.execute()
+
+        self._call(write)
+
+    def _call(self, operation: Callable[[], T]) -> T | None:
+        if time.monotonic() < self.paused_until:
+            return None
+        try:
+            return operation()
+        except RedisError as error:
+            log.warning("feed cache unavailable, serving from the database: %s", error)
+            self.paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_S
+            return None
+
+
+def init_feed_cache(app: Flask) -> FeedCache:
+    """Attach the feed cache to ``app``, on the app's Redis client."""
+    cache = FeedCache(app.extensions["redis"])
+    app.extensions["feed_cache"] = cache
+    return cache
+
+
+def feed_cache() -> FeedCache:
+    """The current app's feed cache."""
+    return current_app.extensions["feed_cache"]

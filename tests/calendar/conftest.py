@@ -1,0 +1,33 @@
+"""The calendar service is the app under test here; its feed cache starts empty each test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from redis import Redis
+
+from tests.support.servers import RedisServer
+
+CALENDAR_BASE_URL = "https://agenda.example.org"
+REGISTRATION_BASE_URL = "https://inscriptions.example.org"
+
+
+def calendar_config(base_config: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """The calendar service's settings for tests, with public addresses."""
+    return {
+        **base_config,
+        "CALENDAR_BASE_URL": CALENDAR_BASE_URL,
+        "REGISTRATION_BASE_URL": REGISTRATION_BASE_URL,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app(base_config: dict[str, Any], redis_server: RedisServer) -> Flask:
+    """The calendar service, on the test run's Redis emptied of earlier feeds."""
+    from services.calendar import create_app
+
+    Redis.from_url(redis_server.url).flushdb()
+    return create_app(calendar_config(base_config))
