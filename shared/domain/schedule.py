@@ -64,7 +64,9 @@ def change_venue(session: Session, group: Group, **fields: Any) -> list[OutboxMe
     """Change where a group meets; tell its participants. Returns the queued emails."""
     unknown = sorted(set(fields) - set(VENUE_FIELDS))
     if unknown:
-        raise InvalidRequest(errors={field: [_l("Ce champ n'est pas accepté.")] for field in unknown})
+        raise InvalidRequest(
+            errors={field: [_l("Ce champ n'est pas accepté.")] for field in unknown}
+        )
     changed = {name: value for name, value in fields.items() if getattr(group, name) != value}
     if not changed:
         return []
