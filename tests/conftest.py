@@ -66,11 +66,13 @@ def base_config(
 
 
 @pytest.fixture
-def registration_app(base_config: dict[str, Any]) -> Flask:
-    """The registration service."""
+def registration_app(base_config: dict[str, Any]) -> Iterator[Flask]:
+    """The registration service; its database connections are closed after the test."""
     from services.registration import create_app
 
-    return create_app(dict(base_config))
+    app = create_app(dict(base_config))
+    yield app
+    app.extensions["database"].engine.dispose()
 
 
 @pytest.fixture

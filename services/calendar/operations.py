@@ -256,12 +256,12 @@ def feed_links(session: Session, now: datetime) -> tuple[list[FeedLink], list[Fe
     shown = (
         select(Group.town_slug, Group.town, Event.slug, Event.title)
         .join(Group.event)
-        .join(Group.dates)
         .where(
             Group.cancelled_at.is_(None),
-            or_(SessionDate.ends_at >= cutoff, SessionDate.recurrence_rule.is_not(None)),
+            Group.dates.any(
+                or_(SessionDate.ends_at >= cutoff, SessionDate.recurrence_rule.is_not(None))
+            ),
         )
-        .distinct()
     )
     towns: dict[str, str] = {}
     events: dict[str, str] = {}

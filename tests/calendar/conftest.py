@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,10 +25,19 @@ def calendar_config(base_config: dict[str, Any], **overrides: Any) -> dict[str, 
     }
 
 
-@pytest.fixture
-def app(base_config: dict[str, Any], redis_server: RedisServer) -> Flask:
-    """The calendar service, on the test run's Redis emptied of earlier feeds."""
+def started(config: dict[str, Any]) -> Iterator[Flask]:
+    """The calendar service with ``config``; its connections are closed after the test."""
     from services.calendar import create_app
 
-    Redis.from_url(redis_server.url).flushdb()
-    return create_app(calendar_config(base_config))
+    app = create_app(config)
+    yield app
+    app.extensions["database"].engine.dispose()
+    app.extensions["redis"].close()
+
+
+@pytest.fixture
+def app(base_config: dict[str, Any], redis_server: RedisServer) -> Iterator[Flask]:
+    """The calendar service, on the test run's Redis emptied of earlier feeds."""
+    with Redis.from_url(redis_server.url) as redis:
+        redis.flushdb()
+    yield from started(calendar_config(base_config))

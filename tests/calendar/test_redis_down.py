@@ -11,7 +11,7 @@ from flask import Flask
 
 from shared.domain.schedule import change_date_time
 from shared.ical import date_uid
-from tests.calendar.conftest import calendar_config
+from tests.calendar.conftest import calendar_config, started
 from tests.calendar.ics import events
 from tests.support.servers import RedisServer
 
@@ -25,11 +25,9 @@ def own_redis(tmp_path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def app(base_config: dict[str, Any], own_redis: RedisServer) -> Flask:
+def app(base_config: dict[str, Any], own_redis: RedisServer) -> Iterator[Flask]:
     """The calendar service on the test's own Redis."""
-    from services.calendar import create_app
-
-    return create_app(calendar_config(base_config, REDIS_URL=own_redis.url))
+    yield from started(calendar_config(base_config, REDIS_URL=own_redis.url))
 
 
 def test_feeds_are_served_from_the_database_while_redis_is_down(
