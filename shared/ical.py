@@ -14,6 +14,7 @@ from flask_babel import force_locale, gettext, ngettext
 from icalendar import Calendar, Event, Timezone, vDuration, vGeo, vRecur
 
 from shared.models import AttendanceRule, EventKind, Group, SessionDate
+from shared.models import Event as EventRow
 
 TZID = "Europe/Brussels"
 BRUSSELS = ZoneInfo(TZID)
@@ -97,6 +98,134 @@ def new_calendar(
     return calendar
 
 
+@dataclass(frozen=True)
+class _EventWords:
+    """What every date of one event says, worded once per calendar."""
+
+    title: str
+    category: str
+    lead: list[str]
+    access: str | None
+    tail: list[str]
+
+
+class EventWriter:
+    """Writes the VEVENTs of one calendar in one language; the caller sets its locale.
+
+    A feed of thousands of dates holds few events: their words are looked up once, not
+    once per date.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._events: dict[tuple[int, str], _EventWords] = {}
+        self._seats: dict[int, str] = {}
+
+    def event(
+        self,
+        session_date: SessionDate,
+        *,
+        url: str,
+        standing: Standing | None = None,
+        stamp: datetime | None = None,
+    ) -> Event:
+        """The VEVENT of one session date."""
+        group = session_date.group
+        words = self._event_words(group.event, url)
+        cancelled = session_date.is_cancelled or (
+            standing is not None and standing.status == CANCELLED
+        )
+        changes = [session_date.updated_at, group.updated_at, group.event.updated_at]
+        if standing is not None:
+            changes.append(standing.changed_at)
+        last_modified = max(changes)
+        vevent = Event()
+        vevent.add("uid", date_uid(session_date))
+        vevent.add("dtstamp", stamp or last_modified)
+        vevent.add("created", session_date.created_at)
+        vevent.add("last-modified", last_modified)
+        vevent.add("sequence", session_date.sequence + (standing.sequence_step if standing else 0))
+        start = session_date.starts_at.astimezone(BRUSSELS)
+        vevent.add("dtstart", start)
+        vevent.add("dtend", session_date.ends_at.astimezone(BRUSSELS))
+        if session_date.recurrence_rule:
+            vevent.add("rrule", vRecur.from_ical(session_date.recurrence_rule))
+            if session_date.excluded_dates:
+                closures = [
+                    datetime.combine(day, start.time(), BRUSSELS) for day in session_date.excluded
+                ]
+                vevent.add("exdate", closures)
+        vevent.add("summary", self._summary(words, group, standing, cancelled))
+        vevent.add("location", f"{group.venue_name}, {group.address}")
+        if group.latitude is not None and group.longitude is not None:
+            vevent.add("geo", vGeo((group.latitude, group.longitude)))
+        vevent.add("url", url)
+        vevent.add("categories", [words.category])
+        vevent.add("status", CANCELLED if cancelled else standing.status if standing else CONFIRMED)
+        vevent.add("description", self._description(words, session_date, standing))
+        return vevent
+
+    def _event_words(self, event: EventRow, url: str) -> _EventWords:
+        key = (event.id, url)
+        if key not in self._events:
+            prerequisites = event.localized("prerequisites", self.language)
+            open_access = event.attendance_rule is AttendanceRule.NO_REGISTRATION
+            tail = [
+                gettext("Informations : %(url)s", url=url)
+                if open_access
+                else gettext("Informations et inscription : %(url)s", url=url)
+            ]
+            if event.organiser_contact:
+                tail.append(gettext("Contact : %(contact)s", contact=event.organiser_contact))
+            self._events[key] = _EventWords(
+                title=event.localized("title", self.language),
+                category=kind_label(event.kind),
+                lead=[
+                    event.localized("description", self.language),
+                    gettext("Prérequis : %(text)s", text=prerequisites) if prerequisites else "",
+                ],
+                access=gettext("Accès libre, sans inscription.") if open_access else None,
+                tail=tail,
+            )
+        return self._events[key]
+
+    def _summary(
+        self, words: _EventWords, group: Group, standing: Standing | None, cancelled: bool
+    ) -> str:
+        summary = f"{words.title} — {group.name}"
+        if standing is not None:
+            summary = f"{summary} ({standing.label})"
+        if cancelled:
+            # Several calendar apps keep showing cancelled events of a subscription: say it.
+            summary = gettext("Annulé : %(summary)s", summary=summary)
+        return summary
+
+    def _description(
+        self, words: _EventWords, session_date: SessionDate, standing: Standing | None
+    ) -> str:
+        lines = []
+        if session_date.is_cancelled:
+            lines.append(gettext("Cette date est annulée."))
+        if standing is not None:
+            lines.append(gettext("Votre inscription : %(label)s", label=standing.label))
+        lines.extend(words.lead)
+        if words.access is not None:
+            lines.append(words.access)
+        elif not session_date.is_cancelled and session_date.group.seats_left is not None:
+            lines.append(self._seats_line(session_date.group.seats_left))
+        lines.extend(words.tail)
+        return "\n".join(line for line in lines if line)
+
+    def _seats_line(self, seats: int) -> str:
+        if seats not in self._seats:
+            self._seats[seats] = (
+                ngettext("%(num)d place restante", "%(num)d places restantes", seats)
+                if seats
+                else gettext("Complet : inscription possible sur liste d'attente.")
+            )
+        return self._seats[seats]
+
+
 def session_event(
     session_date: SessionDate,
     *,
@@ -106,38 +235,7 @@ def session_event(
     stamp: datetime | None = None,
 ) -> Event:
     """The VEVENT of one session date; the caller sets the locale of ``language``."""
-    group = session_date.group
-    event = group.event
-    cancelled = session_date.is_cancelled or (standing is not None and standing.status == CANCELLED)
-    changes = [session_date.updated_at, group.updated_at, event.updated_at]
-    if standing is not None:
-        changes.append(standing.changed_at)
-    last_modified = max(changes)
-    vevent = Event()
-    vevent.add("uid", date_uid(session_date))
-    vevent.add("dtstamp", stamp or last_modified)
-    vevent.add("created", session_date.created_at)
-    vevent.add("last-modified", last_modified)
-    vevent.add("sequence", session_date.sequence + (standing.sequence_step if standing else 0))
-    start = session_date.starts_at.astimezone(BRUSSELS)
-    vevent.add("dtstart", start)
-    vevent.add("dtend", session_date.ends_at.astimezone(BRUSSELS))
-    if session_date.recurrence_rule:
-        vevent.add("rrule", vRecur.from_ical(session_date.recurrence_rule))
-        if session_date.excluded_dates:
-            vevent.add(
-                "exdate",
-                [datetime.combine(day, start.time(), BRUSSELS) for day in session_date.excluded],
-            )
-    vevent.add("summary", _summary(session_date, language, standing, cancelled))
-    vevent.add("location", f"{group.venue_name}, {group.address}")
-    if group.latitude is not None and group.longitude is not None:
-        vevent.add("geo", vGeo((group.latitude, group.longitude)))
-    vevent.add("url", url)
-    vevent.add("categories", [kind_label(event.kind)])
-    vevent.add("status", _status(standing, cancelled))
-    vevent.add("description", "\n".join(_description_lines(session_date, language, url, standing)))
-    return vevent
+    return EventWriter(language).event(session_date, url=url, standing=standing, stamp=stamp)
 
 
 def group_invitation(group: Group, *, language: str, url: str) -> bytes:
@@ -146,8 +244,9 @@ def group_invitation(group: Group, *, language: str, url: str) -> bytes:
         calendar = new_calendar(
             f"{group.event.localized('title', language)} — {group.name}", method="PUBLISH"
         )
+        writer = EventWriter(language)
         for session_date in group.dates:
-            calendar.add_component(session_event(session_date, language=language, url=url))
+            calendar.add_component(writer.event(session_date, url=url))
     return serialise(calendar)
 
 
@@ -164,55 +263,3 @@ def kind_label(kind: EventKind) -> str:
         EventKind.DROP_IN: gettext("Permanence sans rendez-vous"),
     }
     return labels[kind]
-
-
-def _status(standing: Standing | None, cancelled: bool) -> str:
-    if cancelled:
-        return CANCELLED
-    return standing.status if standing else CONFIRMED
-
-
-def _summary(
-    session_date: SessionDate, language: str, standing: Standing | None, cancelled: bool
-) -> str:
-    group = session_date.group
-    summary = f"{group.event.localized('title', language)} — {group.name}"
-    if standing is not None:
-        summary = f"{summary} ({standing.label})"
-    if cancelled:
-        # Several calendar apps keep showing cancelled events of a subscription: say it.
-        summary = gettext("Annulé : %(summary)s", summary=summary)
-    return summary
-
-
-def _description_lines(
-    session_date: SessionDate, language: str, url: str, standing: Standing | None
-) -> list[str]:
-    group = session_date.group
-    event = group.event
-    lines = []
-    if session_date.is_cancelled:
-        lines.append(gettext("Cette date est annulée."))
-    if standing is not None:
-        lines.append(gettext("Votre inscription : %(label)s", label=standing.label))
-    lines.append(event.localized("description", language))
-    prerequisites = event.localized("prerequisites", language)
-    if prerequisites:
-        lines.append(gettext("Prérequis : %(text)s", text=prerequisites))
-    open_access = event.attendance_rule is AttendanceRule.NO_REGISTRATION
-    if open_access:
-        lines.append(gettext("Accès libre, sans inscription."))
-    elif not session_date.is_cancelled and group.seats_left is not None:
-        if group.seats_left:
-            lines.append(
-                ngettext("%(num)d place restante", "%(num)d places restantes", group.seats_left)
-            )
-        else:
-            lines.append(gettext("Complet : inscription possible sur liste d'attente."))
-    if open_access:
-        lines.append(gettext("Informations : %(url)s", url=url))
-    else:
-        lines.append(gettext("Informations et inscription : %(url)s", url=url))
-    if event.organiser_contact:
-        lines.append(gettext("Contact : %(contact)s", contact=event.organiser_contact))
-    return [line for line in lines if line]

@@ -24,10 +24,10 @@ from shared.ical import (
     CANCELLED,
     CONFIRMED,
     TENTATIVE,
+    EventWriter,
     Standing,
     new_calendar,
     serialise,
-    session_event,
 )
 from shared.models import Event, Group, Registration, RegistrationStatus, SessionDate
 
@@ -68,7 +68,8 @@ class PublicFeed:
     # Open-ended feeds keep only upcoming and recent dates; an event's or a group's feed
     # is bounded already and shows them all.
     windowed: bool
-    title: Callable[[], str]
+    # Looked up only when the feed is built, in the feed's language.
+    title: Callable[[Session], str]
 
     def fingerprint(self, session: Session, now: datetime) -> Fingerprint:
         """The version of everything this feed shows; 404 when it matches nothing."""
@@ -123,58 +124,47 @@ class PublicFeed:
             if not self.windowed or _still_shown(session_date, cutoff)
         ]
         with force_locale(context.language):
-            calendar = new_calendar(self.title(), refresh=REFRESH, source=context.source)
+            calendar = new_calendar(self.title(session), refresh=REFRESH, source=context.source)
+            writer = EventWriter(context.language)
             for session_date in dates:
                 url = context.event_page(session_date.group.event)
-                calendar.add_component(
-                    session_event(session_date, language=context.language, url=url)
-                )
+                calendar.add_component(writer.event(session_date, url=url))
             return serialise(calendar)
 
 
 def all_sessions_feed() -> PublicFeed:
     """Every upcoming and recent session."""
-    return PublicFeed("all", true(), True, lambda: gettext("Toutes les séances"))
+    return PublicFeed("all", true(), True, lambda _session: gettext("Toutes les séances"))
 
 
-def town_feed(session: Session, town_slug: str) -> PublicFeed:
+def town_feed(town_slug: str) -> PublicFeed:
     """Upcoming and recent sessions in one town; 404 for a town without any group."""
-    town = session.scalar(select(Group.town).where(Group.town_slug == town_slug).limit(1))
-    if town is None:
-        raise NotFound()
-    return PublicFeed(
-        f"town:{town_slug}",
-        Group.town_slug == town_slug,
-        True,
-        lambda: gettext("Séances à %(town)s", town=town),
-    )
+
+    def title(session: Session) -> str:
+        town = session.scalar(select(Group.town).where(Group.town_slug == town_slug).limit(1))
+        return gettext("Séances à %(town)s", town=town)
+
+    return PublicFeed(f"town:{town_slug}", Group.town_slug == town_slug, True, title)
 
 
-def event_feed(session: Session, event_slug: str) -> PublicFeed:
+def event_feed(event_slug: str) -> PublicFeed:
     """Every date of one event; 404 for an unknown event."""
-    event = session.scalar(select(Event).where(Event.slug == event_slug))
-    if event is None:
-        raise NotFound()
-    return PublicFeed(
-        f"event:{event.id}",
-        Event.id == event.id,
-        False,
-        lambda: event.localized("title", current_language()),
-    )
+
+    def title(session: Session) -> str:
+        event = session.scalars(select(Event).where(Event.slug == event_slug)).one()
+        return event.localized("title", current_language())
+
+    return PublicFeed(f"event:{event_slug}", Event.slug == event_slug, False, title)
 
 
-def group_feed(session: Session, group_id: int) -> PublicFeed:
+def group_feed(group_id: int) -> PublicFeed:
     """Every date of one group, for an "add to calendar" button; 404 for an unknown group."""
-    group = session.get(Group, group_id)
-    if group is None:
-        raise NotFound()
-    event = group.event
-    return PublicFeed(
-        f"group:{group.id}",
-        Group.id == group.id,
-        False,
-        lambda: f"{event.localized('title', current_language())} — {group.name}",
-    )
+
+    def title(session: Session) -> str:
+        group = session.get_one(Group, group_id)
+        return f"{group.event.localized('title', current_language())} — {group.name}"
+
+    return PublicFeed(f"group:{group_id}", Group.id == group_id, False, title)
 
 
 @dataclass(frozen=True)
@@ -204,12 +194,9 @@ class PersonalFeed:
                 source=context.source,
             )
             url = context.event_page(group.event)
+            writer = EventWriter(context.language)
             for session_date in dates:
-                calendar.add_component(
-                    session_event(
-                        session_date, language=context.language, url=url, standing=standing
-                    )
-                )
+                calendar.add_component(writer.event(session_date, url=url, standing=standing))
             return serialise(calendar)
 
 

@@ -6,7 +6,6 @@ from flask import Blueprint, Response
 
 from services.calendar import operations
 from services.calendar.delivery import Delivery, serve_public_feed
-from shared.database import db
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -20,12 +19,12 @@ def all_sessions() -> Response:
 @bp.get("/towns/<town_slug>.ics")
 def town(town_slug: str) -> Response:
     """Upcoming and recent sessions in one town."""
-    feed = operations.town_feed(db.session, town_slug)
+    feed = operations.town_feed(town_slug)
     return serve_public_feed(feed, Delivery(f"{town_slug}.ics"))
 
 
 @bp.get("/events/<event_slug>.ics")
 def event(event_slug: str) -> Response:
     """Every date of one event."""
-    feed = operations.event_feed(db.session, event_slug)
+    feed = operations.event_feed(event_slug)
     return serve_public_feed(feed, Delivery(f"{event_slug}.ics"))

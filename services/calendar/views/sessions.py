@@ -6,7 +6,6 @@ from flask import Blueprint, Response
 
 from services.calendar import operations
 from services.calendar.delivery import Delivery, serve_public_feed
-from shared.database import db
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
@@ -14,5 +13,5 @@ bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 @bp.get("/<int:group_id>.ics")
 def group_dates(group_id: int) -> Response:
     """Every date of one group."""
-    feed = operations.group_feed(db.session, group_id)
+    feed = operations.group_feed(group_id)
     return serve_public_feed(feed, Delivery(f"atelier-{group_id}.ics", attachment=True))

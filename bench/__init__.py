@@ -1,0 +1,1 @@
+"""Performance figures: one module per area, each with a ``main()`` printing its figures."""
