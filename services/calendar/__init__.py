@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
 
 from services.calendar.cache import init_feed_cache
+from services.calendar.freshness import init_recent_reads
 from services.calendar.views import feeds, index, personal, sessions
 from shared.app import create_service_app
 
@@ -14,7 +16,9 @@ from shared.app import create_service_app
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the calendar service."""
     app, _api = create_service_app(__name__, "calendar", config)
+    app.config.setdefault("CALENDAR_RECHECK_S", os.environ.get("CALENDAR_RECHECK_S", "1"))
     init_feed_cache(app)
+    init_recent_reads(app)
     for blueprint in (index.bp, feeds.bp, personal.bp, sessions.bp):
         app.register_blueprint(blueprint)
     return app

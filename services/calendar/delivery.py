@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from flask import Response, current_app, request
 from sqlalchemy.orm import Session
+from werkzeug.http import http_date
 
 from services.calendar.cache import BuiltFeed, FeedCache, feed_cache
+from services.calendar.freshness import recent_fingerprints
 from services.calendar.operations import FeedContext, Fingerprint, PublicFeed
 from shared.database import db, utcnow
 from shared.i18n import current_language
@@ -36,19 +39,32 @@ class Delivery:
     private: bool = False
     attachment: bool = False
 
-    def headers(self, etag: str, last_modified: datetime) -> dict[str, str]:
-        """The validators and caching headers of every answer, 200 or 304."""
-        headers = {
-            "ETag": f'"{etag}"',
-            "Cache-Control": f"{'private' if self.private else 'public'}, max-age={MAX_AGE_S}",
-        }
-        if not self.private:
-            # Without ?lang= the language comes from these headers.
-            headers["Vary"] = "Accept-Language, Cookie"
-        response = Response()
-        response.last_modified = last_modified
-        headers["Last-Modified"] = response.headers["Last-Modified"]
-        return headers
+    def headers(
+        self, etag: str, last_modified: datetime, *, content: bool
+    ) -> tuple[tuple[str, str], ...]:
+        """The validators and caching headers of every answer, and the content's for a 200."""
+        return _headers(self, etag, last_modified, content)
+
+
+@lru_cache(maxsize=1024)
+def _headers(
+    delivery: Delivery, etag: str, last_modified: datetime, content: bool
+) -> tuple[tuple[str, str], ...]:
+    # Worded once per version of a feed: a busy feed answers from this and its bytes.
+    headers = [
+        ("ETag", f'"{etag}"'),
+        ("Last-Modified", http_date(last_modified)),
+        ("Cache-Control", f"{'private' if delivery.private else 'public'}, max-age={MAX_AGE_S}"),
+    ]
+    if not delivery.private:
+        # Without ?lang= the language comes from these headers.
+        headers.append(("Vary", "Accept-Language, Cookie"))
+    if content:
+        disposition = "attachment" if delivery.attachment else "inline"
+        headers.append(("Content-Type", CONTENT_TYPE))
+        headers.append(("Content-Disposition", f'{disposition}; filename="{delivery.filename}"'))
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    return tuple(headers)
 
 
 def serve_feed(
@@ -61,24 +77,20 @@ def serve_feed(
     if request.if_none_match or request.if_modified_since:
         etag = cache.etag(key)
         if etag is not None and _client_is_current(etag, last_modified):
-            return _not_modified(delivery.headers(etag, last_modified))
+            return _not_modified(delivery.headers(etag, last_modified, content=False))
     built = cache.load(key)
     if built is None:
         built = BuiltFeed.of(feed.build(db.session, _context(language, now)))
         cache.store(key, built)
-    headers = delivery.headers(built.etag, last_modified)
     if _client_is_current(built.etag, last_modified):
-        return _not_modified(headers)
-    disposition = "attachment" if delivery.attachment else "inline"
-    headers["Content-Disposition"] = f'{disposition}; filename="{delivery.filename}"'
-    headers["X-Content-Type-Options"] = "nosniff"
-    return Response(built.body, content_type=CONTENT_TYPE, headers=headers)
+        return _not_modified(delivery.headers(built.etag, last_modified, content=False))
+    return Response(built.body, headers=delivery.headers(built.etag, last_modified, content=True))
 
 
 def serve_public_feed(feed: PublicFeed, delivery: Delivery) -> Response:
     """A public feed in the request's language."""
     now = utcnow()
-    fingerprint = feed.fingerprint(db.session, now)
+    fingerprint = recent_fingerprints().get(feed.key, lambda: feed.fingerprint(db.session, now))
     return serve_feed(feed, fingerprint, current_language(), delivery, now)
 
 
@@ -100,5 +112,5 @@ def _client_is_current(etag: str, last_modified: datetime) -> bool:
     return since is not None and last_modified <= since
 
 
-def _not_modified(headers: dict[str, str]) -> Response:
+def _not_modified(headers: tuple[tuple[str, str], ...]) -> Response:
     return Response(status=304, headers=headers)

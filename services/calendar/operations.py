@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 from flask_babel import force_locale, gettext
@@ -64,7 +65,8 @@ class PublicFeed:
     """Sessions chosen by a condition on their group and event; no participant data."""
 
     key: str
-    condition: ColumnElement[bool]
+    # Built when the database is asked, not on every request a fingerprint answers.
+    condition: Callable[[], ColumnElement[bool]]
     # Open-ended feeds keep only upcoming and recent dates; an event's or a group's feed
     # is bounded already and shows them all.
     windowed: bool
@@ -84,7 +86,7 @@ class PublicFeed:
             )
             .select_from(Event)
             .outerjoin(Event.groups)
-            .where(self.condition)
+            .where(self.condition())
         ).one()
         count, event_revisions, event_changed, group_ids, group_revisions, group_changed = row
         if not count:
@@ -104,7 +106,7 @@ class PublicFeed:
             select(SessionDate)
             .join(SessionDate.group)
             .join(Group.event)
-            .where(self.condition)
+            .where(self.condition())
             .options(contains_eager(SessionDate.group).contains_eager(Group.event))
             .order_by(SessionDate.starts_at, SessionDate.id)
         )
@@ -132,11 +134,16 @@ class PublicFeed:
             return serialise(calendar)
 
 
+@lru_cache(maxsize=1024)
 def all_sessions_feed() -> PublicFeed:
-    """Every upcoming and recent session."""
-    return PublicFeed("all", true(), True, lambda _session: gettext("Toutes les séances"))
+    """Every upcoming and recent session.
+
+    A feed's description holds no data, only how to find it: one per address is kept.
+    """
+    return PublicFeed("all", true, True, lambda _session: gettext("Toutes les séances"))
 
 
+@lru_cache(maxsize=1024)
 def town_feed(town_slug: str) -> PublicFeed:
     """Upcoming and recent sessions in one town; 404 for a town without any group."""
 
@@ -144,9 +151,10 @@ def town_feed(town_slug: str) -> PublicFeed:
         town = session.scalar(select(Group.town).where(Group.town_slug == town_slug).limit(1))
         return gettext("Séances à %(town)s", town=town)
 
-    return PublicFeed(f"town:{town_slug}", Group.town_slug == town_slug, True, title)
+    return PublicFeed(f"town:{town_slug}", lambda: Group.town_slug == town_slug, True, title)
 
 
+@lru_cache(maxsize=1024)
 def event_feed(event_slug: str) -> PublicFeed:
     """Every date of one event; 404 for an unknown event."""
 
@@ -154,9 +162,10 @@ def event_feed(event_slug: str) -> PublicFeed:
         event = session.scalars(select(Event).where(Event.slug == event_slug)).one()
         return event.localized("title", current_language())
 
-    return PublicFeed(f"event:{event_slug}", Event.slug == event_slug, False, title)
+    return PublicFeed(f"event:{event_slug}", lambda: Event.slug == event_slug, False, title)
 
 
+@lru_cache(maxsize=1024)
 def group_feed(group_id: int) -> PublicFeed:
     """Every date of one group, for an "add to calendar" button; 404 for an unknown group."""
 
@@ -164,7 +173,7 @@ def group_feed(group_id: int) -> PublicFeed:
         group = session.get_one(Group, group_id)
         return f"{group.event.localized('title', current_language())} — {group.name}"
 
-    return PublicFeed(f"group:{group_id}", Group.id == group_id, False, title)
+    return PublicFeed(f"group:{group_id}", lambda: Group.id == group_id, False, title)
 
 
 @dataclass(frozen=True)

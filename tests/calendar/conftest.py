@@ -21,6 +21,8 @@ def calendar_config(base_config: dict[str, Any], **overrides: Any) -> dict[str, 
         **base_config,
         "CALENDAR_BASE_URL": CALENDAR_BASE_URL,
         "REGISTRATION_BASE_URL": REGISTRATION_BASE_URL,
+        # Each request reads the data's version, so a test sees its edit at once.
+        "CALENDAR_RECHECK_S": 0,
         **overrides,
     }
 
