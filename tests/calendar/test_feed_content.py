@@ -10,7 +10,7 @@ import recurring_ical_events
 from sqlalchemy import select
 
 from services.registration.demo import load_events
-from shared.ical import BRUSSELS, BRUSSELS_VTIMEZONE, date_uid
+from shared.ical import BRUSSELS, BRUSSELS_VTIMEZONE, date_uid, group_invitation
 from shared.models import Group
 from tests.calendar.conftest import REGISTRATION_BASE_URL
 from tests.calendar.ics import events, parse, utc, vobject_times_utc
@@ -224,3 +224,16 @@ def _icalendar_times_utc(body: bytes) -> dict[str, tuple[datetime, datetime]]:
         uid: (event["dtstart"].dt.astimezone(UTC), event["dtend"].dt.astimezone(UTC))
         for uid, event in events(body).items()
     }
+
+
+def test_emailed_invitation_describes_the_same_events_as_the_feeds(app, client, make):
+    group = make.group()
+
+    with app.app_context():
+        invitation = group_invitation(group, language="uk", url="https://example.org/e")
+    feed = events(client.get(f"/sessions/{group.id}.ics").data)
+
+    calendar = parse(invitation)
+    assert calendar["method"] == "PUBLISH"
+    assert {str(e["uid"]) for e in calendar.walk("VEVENT")} == set(feed)
+    assert all("Залишилося 20 місць" in e["description"] for e in calendar.walk("VEVENT"))
