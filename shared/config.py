@@ -53,6 +53,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATE_LIMIT_LOGIN_PER_ACCOUNT": env("RATE_LIMIT_LOGIN_PER_ACCOUNT", "5 per 10 minutes"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
+        "CALENDAR_RECHECK_S": float(env("CALENDAR_RECHECK_S", "1")),
         # Months after a group's last date before its participants' data is anonymised.
         "PRIVACY_RETENTION_MONTHS": _int("PRIVACY_RETENTION_MONTHS", 12),
     }

@@ -6,18 +6,62 @@ emailed invitation describe the same event and a calendar never shows it twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext, ngettext
-from icalendar import Calendar, Event, vGeo, vRecur
+from icalendar import Calendar, Event, Timezone, vDuration, vGeo, vRecur
 
-from shared.models import Group, SessionDate
+from shared.models import AttendanceRule, EventKind, Group, SessionDate
+from shared.models import Event as EventRow
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
+TZID = "Europe/Brussels"
+BRUSSELS = ZoneInfo(TZID)
 UID_DOMAIN = "atelier"
 PRODID = "-//Atelier//Trainings and workshops//FR"
+CONFIRMED = "CONFIRMED"
+TENTATIVE = "TENTATIVE"
+CANCELLED = "CANCELLED"
+
+# Belgium follows the EU rule since 1996: summer time from the last Sunday of March at 02:00
+# to the last Sunday of October at 03:00 local time. Two recurring observances describe every
+# date the product shows, where a generated definition would list each transition up to 2038.
+BRUSSELS_VTIMEZONE = "\r\n".join(
+    [
+        "BEGIN:VTIMEZONE",
+        f"TZID:{TZID}",
+        f"X-LIC-LOCATION:{TZID}",
+        "BEGIN:DAYLIGHT",
+        "TZNAME:CEST",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0200",
+        "DTSTART:19960331T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "END:DAYLIGHT",
+        "BEGIN:STANDARD",
+        "TZNAME:CET",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "DTSTART:19961027T030000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+        "",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one participant stands for a date, shown in their personal feed."""
+
+    status: str
+    label: str
+    changed_at: datetime
+    # Added to the date's SEQUENCE: a registration only moves forward (waiting → confirmed
+    # → cancelled), so each step of it is a newer version of the event for its calendar.
+    sequence_step: int
 
 
 def date_uid(session_date: SessionDate) -> str:
@@ -26,7 +70,12 @@ def date_uid(session_date: SessionDate) -> str:
 
 
 def new_calendar(
-    name: str, *, method: str | None = None, refresh: timedelta = timedelta(hours=6)
+    name: str,
+    *,
+    method: str | None = None,
+    refresh: timedelta = timedelta(hours=6),
+    description: str | None = None,
+    source: str | None = None,
 ) -> Calendar:
     """An empty calendar with its name, refresh hints and timezone (RFC 5545 and 7986)."""
     calendar = Calendar()
@@ -37,10 +86,144 @@ def new_calendar(
         calendar.add("method", method)
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", "Europe/Brussels")
+    if description:
+        calendar.add("description", description)
+        calendar.add("x-wr-caldesc", description)
+    if source:
+        calendar.add("source", source, parameters={"VALUE": "URI"})
+    calendar.add("x-wr-timezone", TZID)
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", refresh)
+    calendar.add("x-published-ttl", vDuration(refresh))
+    calendar.add_component(Timezone.from_ical(BRUSSELS_VTIMEZONE))
     return calendar
+
+
+@dataclass(frozen=True)
+class _EventWords:
+    """What every date of one event says, worded once per calendar."""
+
+    title: str
+    category: str
+    lead: list[str]
+    access: str | None
+    tail: list[str]
+
+
+class EventWriter:
+    """Writes the VEVENTs of one calendar in one language; the caller sets its locale.
+
+    A feed of thousands of dates holds few events: their words are looked up once, not
+    once per date.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._events: dict[tuple[int, str], _EventWords] = {}
+        self._seats: dict[int, str] = {}
+
+    def event(
+        self,
+        session_date: SessionDate,
+        *,
+        url: str,
+        standing: Standing | None = None,
+        stamp: datetime | None = None,
+    ) -> Event:
+        """The VEVENT of one session date."""
+        group = session_date.group
+        words = self._event_words(group.event, url)
+        cancelled = session_date.is_cancelled or (
+            standing is not None and standing.status == CANCELLED
+        )
+        changes = [session_date.updated_at, group.updated_at, group.event.updated_at]
+        if standing is not None:
+            changes.append(standing.changed_at)
+        last_modified = max(changes)
+        vevent = Event()
+        vevent.add("uid", date_uid(session_date))
+        vevent.add("dtstamp", stamp or last_modified)
+        vevent.add("created", session_date.created_at)
+        vevent.add("last-modified", last_modified)
+        vevent.add("sequence", session_date.sequence + (standing.sequence_step if standing else 0))
+        start = session_date.starts_at.astimezone(BRUSSELS)
+        vevent.add("dtstart", start)
+        vevent.add("dtend", session_date.ends_at.astimezone(BRUSSELS))
+        if session_date.recurrence_rule:
+            vevent.add("rrule", vRecur.from_ical(session_date.recurrence_rule))
+            if session_date.excluded_dates:
+                closures = [
+                    datetime.combine(day, start.time(), BRUSSELS) for day in session_date.excluded
+                ]
+                vevent.add("exdate", closures)
+        vevent.add("summary", self._summary(words, group, standing, cancelled))
+        vevent.add("location", f"{group.venue_name}, {group.address}")
+        if group.latitude is not None and group.longitude is not None:
+            vevent.add("geo", vGeo((group.latitude, group.longitude)))
+        vevent.add("url", url)
+        vevent.add("categories", [words.category])
+        vevent.add("status", CANCELLED if cancelled else standing.status if standing else CONFIRMED)
+        vevent.add("description", self._description(words, session_date, standing))
+        return vevent
+
+    def _event_words(self, event: EventRow, url: str) -> _EventWords:
+        key = (event.id, url)
+        if key not in self._events:
+            prerequisites = event.localized("prerequisites", self.language)
+            open_access = event.attendance_rule is AttendanceRule.NO_REGISTRATION
+            tail = [
+                gettext("Informations : %(url)s", url=url)
+                if open_access
+                else gettext("Informations et inscription : %(url)s", url=url)
+            ]
+            if event.organiser_contact:
+                tail.append(gettext("Contact : %(contact)s", contact=event.organiser_contact))
+            self._events[key] = _EventWords(
+                title=event.localized("title", self.language),
+                category=kind_label(event.kind),
+                lead=[
+                    event.localized("description", self.language),
+                    gettext("Prérequis : %(text)s", text=prerequisites) if prerequisites else "",
+                ],
+                access=gettext("Accès libre, sans inscription.") if open_access else None,
+                tail=tail,
+            )
+        return self._events[key]
+
+    def _summary(
+        self, words: _EventWords, group: Group, standing: Standing | None, cancelled: bool
+    ) -> str:
+        summary = f"{words.title} — {group.name}"
+        if standing is not None:
+            summary = f"{summary} ({standing.label})"
+        if cancelled:
+            # Several calendar apps keep showing cancelled events of a subscription: say it.
+            summary = gettext("Annulé : %(summary)s", summary=summary)
+        return summary
+
+    def _description(
+        self, words: _EventWords, session_date: SessionDate, standing: Standing | None
+    ) -> str:
+        lines = []
+        if session_date.is_cancelled:
+            lines.append(gettext("Cette date est annulée."))
+        if standing is not None:
+            lines.append(gettext("Votre inscription : %(label)s", label=standing.label))
+        lines.extend(words.lead)
+        if words.access is not None:
+            lines.append(words.access)
+        elif not session_date.is_cancelled and session_date.group.seats_left is not None:
+            lines.append(self._seats_line(session_date.group.seats_left))
+        lines.extend(words.tail)
+        return "\n".join(line for line in lines if line)
+
+    def _seats_line(self, seats: int) -> str:
+        if seats not in self._seats:
+            self._seats[seats] = (
+                ngettext("%(num)d place restante", "%(num)d places restantes", seats)
+                if seats
+                else gettext("Complet : inscription possible sur liste d'attente.")
+            )
+        return self._seats[seats]
 
 
 def session_event(
@@ -48,37 +231,11 @@ def session_event(
     *,
     language: str,
     url: str,
-    extra_lines: Iterable[str] = (),
-    summary_suffix: str = "",
+    standing: Standing | None = None,
     stamp: datetime | None = None,
 ) -> Event:
     """The VEVENT of one session date; the caller sets the locale of ``language``."""
-    group = session_date.group
-    event = group.event
-    vevent = Event()
-    vevent.add("uid", date_uid(session_date))
-    last_modified = max(session_date.updated_at, group.updated_at, event.updated_at)
-    vevent.add("dtstamp", stamp or last_modified)
-    vevent.add("last-modified", last_modified)
-    vevent.add("created", session_date.created_at)
-    vevent.add("sequence", session_date.sequence)
-    vevent.add("dtstart", session_date.starts_at.astimezone(BRUSSELS))
-    vevent.add("dtend", session_date.ends_at.astimezone(BRUSSELS))
-    if session_date.recurrence_rule:
-        vevent.add("rrule", vRecur.from_ical(session_date.recurrence_rule))
-        for day in session_date.excluded:
-            start = session_date.starts_at.astimezone(BRUSSELS)
-            vevent.add("exdate", datetime.combine(day, start.timetz()).replace(tzinfo=BRUSSELS))
-    title = event.localized("title", language)
-    vevent.add("summary", f"{title} — {group.name}{summary_suffix}")
-    vevent.add("location", f"{group.venue_name}, {group.address}")
-    if group.latitude is not None and group.longitude is not None:
-        vevent.add("geo", vGeo((group.latitude, group.longitude)))
-    vevent.add("url", url)
-    vevent.add("categories", [event.kind.value])
-    vevent.add("status", "CANCELLED" if session_date.is_cancelled else "CONFIRMED")
-    vevent.add("description", "\n".join(_description_lines(session_date, language, extra_lines)))
-    return vevent
+    return EventWriter(language).event(session_date, url=url, standing=standing, stamp=stamp)
 
 
 def group_invitation(group: Group, *, language: str, url: str) -> bytes:
@@ -87,28 +244,22 @@ def group_invitation(group: Group, *, language: str, url: str) -> bytes:
         calendar = new_calendar(
             f"{group.event.localized('title', language)} — {group.name}", method="PUBLISH"
         )
+        writer = EventWriter(language)
         for session_date in group.dates:
-            calendar.add_component(session_event(session_date, language=language, url=url))
+            calendar.add_component(writer.event(session_date, url=url))
     return serialise(calendar)
 
 
 def serialise(calendar: Calendar) -> bytes:
-    """The calendar as bytes, with a VTIMEZONE for every TZID it uses."""
-    calendar.add_missing_timezones()
+    """The calendar as bytes: UTF-8, CRLF line ends, lines folded at 75 octets."""
     return calendar.to_ical()
 
 
-def _description_lines(
-    session_date: SessionDate, language: str, extra_lines: Iterable[str]
-) -> list[str]:
-    group = session_date.group
-    lines = [group.event.localized("description", language)]
-    prerequisites = group.event.localized("prerequisites", language)
-    if prerequisites:
-        lines.append(gettext("Prérequis : %(text)s", text=prerequisites))
-    if group.seats_left is not None and not session_date.is_cancelled:
-        lines.append(
-            ngettext("%(num)d place restante", "%(num)d places restantes", group.seats_left)
-        )
-    lines.extend(extra_lines)
-    return [line for line in lines if line]
+def kind_label(kind: EventKind) -> str:
+    """What people call an event of this kind, in the current language."""
+    labels = {
+        EventKind.WORKSHOP: gettext("Atelier de formation"),
+        EventKind.INFORMATION_SESSION: gettext("Séance d'information"),
+        EventKind.DROP_IN: gettext("Permanence sans rendez-vous"),
+    }
+    return labels[kind]

@@ -6,10 +6,17 @@ from typing import Any
 
 from flask import Flask
 
+from services.calendar.cache import init_feed_cache
+from services.calendar.freshness import init_recent_reads
+from services.calendar.views import feeds, index, personal, sessions
 from shared.app import create_service_app
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the calendar service."""
     app, _api = create_service_app(__name__, "calendar", config)
+    init_feed_cache(app)
+    init_recent_reads(app)
+    for blueprint in (index.bp, feeds.bp, personal.bp, sessions.bp):
+        app.register_blueprint(blueprint)
     return app

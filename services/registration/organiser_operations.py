@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from services.registration.operations import group_of
 from services.registration.organiser_roster import attendance_of
 from shared.database import utcnow
-from shared.domain import event_management, roster
+from shared.domain import roster, schedule
 from shared.domain.capacity import bump_revision
 from shared.domain.registrations import cancel
 from shared.errors import InvalidRequest, NotFound
@@ -263,7 +263,7 @@ def create_group(
         dates=[SessionDate(starts_at=d["start"], ends_at=d["end"]) for d in data.get("dates", [])],
     )
     for session_date in group.dates:
-        event_management.check_times(session_date.starts_at, session_date.ends_at)
+        schedule.check_times(session_date.starts_at, session_date.ends_at)
     session.add(group)
     session.flush()
     record(session, organiser, "group.created", event, group=group.slug)
@@ -277,10 +277,10 @@ def update_group(
     renamed = {k: data[k] for k in ("name", "position") if k in data}
     for key, value in renamed.items():
         setattr(group, key, value)
-    venue = {k: data[k] for k in event_management.VENUE_FIELDS if k in data}
+    venue = {k: data[k] for k in schedule.VENUE_FIELDS if k in data}
     if "town" in venue:
         group.town_slug = slugify(venue["town"])
-    moved = event_management.change_venue(session, group, venue)
+    moved = schedule.change_venue(session, group, **venue)
     if renamed and not moved:
         bump_revision(session, group)
     session.flush()
@@ -298,7 +298,7 @@ def update_group(
 
 def cancel_group(session: Session, organiser: Organiser, event: Event, group: Group) -> Group:
     """Call off a group; its participants are told."""
-    if event_management.cancel_group(session, group):
+    if schedule.cancel_group(session, group):
         record(session, organiser, "group.cancelled", event, group=group.slug)
     return group
 
@@ -312,7 +312,7 @@ def add_date(
     ends_at: datetime,
 ) -> SessionDate:
     """Add a date to a group."""
-    session_date = event_management.add_date(session, group, starts_at, ends_at)
+    session_date = schedule.add_date(session, group, starts_at, ends_at)
     record(
         session,
         organiser,
@@ -336,7 +336,7 @@ def reschedule_date(
     """Change a date's times; participants are told."""
     session_date = find_date(event, date_id)
     old_start = session_date.starts_at.isoformat()
-    if event_management.reschedule_date(session, session_date, starts_at, ends_at):
+    if schedule.change_date_time(session, session_date, starts_at, ends_at):
         record(
             session,
             organiser,
@@ -352,6 +352,6 @@ def reschedule_date(
 def cancel_date(session: Session, organiser: Organiser, event: Event, date_id: int) -> SessionDate:
     """Call off one date; participants are told."""
     session_date = find_date(event, date_id)
-    if event_management.cancel_date(session, session_date):
+    if schedule.cancel_date(session, session_date):
         record(session, organiser, "date.cancelled", event, date_id=date_id)
     return session_date

@@ -30,7 +30,7 @@ from services.registration.views.organiser_forms import (
 )
 from shared.access import current_event, current_organiser
 from shared.database import db
-from shared.domain.event_management import VENUE_FIELDS
+from shared.domain.schedule import VENUE_FIELDS
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES
 from shared.models import AttendanceRule, Event, EventKind, Group, SessionDate

@@ -1,0 +1,116 @@
+"""Answer a feed request as subscribing calendars expect: cached bytes, a strong ETag,
+Last-Modified, 304 when the client's copy is current, and a sensible Cache-Control."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Protocol
+
+from flask import Response, current_app, request
+from sqlalchemy.orm import Session
+from werkzeug.http import http_date
+
+from services.calendar.cache import BuiltFeed, FeedCache, feed_cache
+from services.calendar.freshness import recent_fingerprints
+from services.calendar.operations import FeedContext, Fingerprint, PublicFeed
+from shared.database import db, utcnow
+from shared.i18n import current_language
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+MAX_AGE_S = 900
+
+
+class Buildable(Protocol):
+    """A feed: a cache key and a way to build its bytes."""
+
+    @property
+    def key(self) -> str: ...
+
+    def build(self, session: Session, context: FeedContext) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a feed is handed out: who may cache it and how it is saved."""
+
+    filename: str
+    private: bool = False
+    attachment: bool = False
+
+    def headers(
+        self, etag: str, last_modified: datetime, *, content: bool
+    ) -> tuple[tuple[str, str], ...]:
+        """The validators and caching headers of every answer, and the content's for a 200."""
+        return _headers(self, etag, last_modified, content)
+
+
+@lru_cache(maxsize=1024)
+def _headers(
+    delivery: Delivery, etag: str, last_modified: datetime, content: bool
+) -> tuple[tuple[str, str], ...]:
+    # Worded once per version of a feed: a busy feed answers from this and its bytes.
+    headers = [
+        ("ETag", f'"{etag}"'),
+        ("Last-Modified", http_date(last_modified)),
+        ("Cache-Control", f"{'private' if delivery.private else 'public'}, max-age={MAX_AGE_S}"),
+    ]
+    if not delivery.private:
+        # Without ?lang= the language comes from these headers.
+        headers.append(("Vary", "Accept-Language, Cookie"))
+    if content:
+        disposition = "attachment" if delivery.attachment else "inline"
+        headers.append(("Content-Type", CONTENT_TYPE))
+        headers.append(("Content-Disposition", f'{disposition}; filename="{delivery.filename}"'))
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    return tuple(headers)
+
+
+def serve_feed(
+    feed: Buildable, fingerprint: Fingerprint, language: str, delivery: Delivery, now: datetime
+) -> Response:
+    """The feed, from the cache when its data has not changed, or 304 when the client's is."""
+    cache = feed_cache()
+    key = FeedCache.key(feed.key, language, fingerprint.version)
+    last_modified = fingerprint.last_modified.replace(microsecond=0)
+    if request.if_none_match or request.if_modified_since:
+        etag = cache.etag(key)
+        if etag is not None and _client_is_current(etag, last_modified):
+            return _not_modified(delivery.headers(etag, last_modified, content=False))
+    built = cache.load(key)
+    if built is None:
+        built = BuiltFeed.of(feed.build(db.session, _context(language, now)))
+        cache.store(key, built)
+    if _client_is_current(built.etag, last_modified):
+        return _not_modified(delivery.headers(built.etag, last_modified, content=False))
+    return Response(built.body, headers=delivery.headers(built.etag, last_modified, content=True))
+
+
+def serve_public_feed(feed: PublicFeed, delivery: Delivery) -> Response:
+    """A public feed in the request's language."""
+    now = utcnow()
+    fingerprint = recent_fingerprints().get(feed.key, lambda: feed.fingerprint(db.session, now))
+    return serve_feed(feed, fingerprint, current_language(), delivery, now)
+
+
+def _context(language: str, now: datetime) -> FeedContext:
+    config = current_app.config
+    return FeedContext(
+        language=language,
+        registration_base_url=config["REGISTRATION_BASE_URL"].rstrip("/"),
+        source=f"{config['CALENDAR_BASE_URL'].rstrip('/')}{request.path}?lang={language}",
+        now=now,
+    )
+
+
+def _client_is_current(etag: str, last_modified: datetime) -> bool:
+    # If-None-Match, when sent, decides alone (RFC 9110, 13.2.2).
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified <= since
+
+
+def _not_modified(headers: tuple[tuple[str, str], ...]) -> Response:
+    return Response(status=304, headers=headers)

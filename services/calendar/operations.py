@@ -1,0 +1,305 @@
+"""Which dates each feed shows, what its content depends on, and how it is built.
+
+A feed's fingerprint is read in one aggregate query over the groups and events it shows:
+every write that changes what a group shows bumps ``Group.revision`` (and ``updated_at``),
+so any change moves the fingerprint, and the cached feed is rebuilt only then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+
+from dateutil.rrule import rrulestr
+from flask_babel import force_locale, gettext
+from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy.orm import Session, contains_eager
+
+from shared.domain.registrations import registration_by_token
+from shared.errors import NotFound
+from shared.i18n import current_language
+from shared.ical import (
+    BRUSSELS,
+    CANCELLED,
+    CONFIRMED,
+    TENTATIVE,
+    EventWriter,
+    Standing,
+    new_calendar,
+    serialise,
+)
+from shared.models import Event, Group, Registration, RegistrationStatus, SessionDate
+
+# Past and cancelled dates stay this long in the open-ended feeds, so that subscribed
+# calendars see a cancellation (at least 30 days) and keep last month's sessions.
+RECENT = timedelta(days=35)
+REFRESH = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a feed's content depends on, read without building it."""
+
+    version: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class FeedContext:
+    """What a build needs besides the data: the language and the addresses to link to."""
+
+    language: str
+    registration_base_url: str
+    source: str
+    now: datetime
+
+    def event_page(self, event: Event) -> str:
+        """The registration page of ``event``."""
+        return f"{self.registration_base_url}/events/{event.slug}"
+
+
+@dataclass(frozen=True)
+class PublicFeed:
+    """Sessions chosen by a condition on their group and event; no participant data."""
+
+    key: str
+    # Built when the database is asked, not on every request a fingerprint answers.
+    condition: Callable[[], ColumnElement[bool]]
+    # Open-ended feeds keep only upcoming and recent dates; an event's or a group's feed
+    # is bounded already and shows them all.
+    windowed: bool
+    # Looked up only when the feed is built, in the feed's language.
+    title: Callable[[Session], str]
+
+    def fingerprint(self, session: Session, now: datetime) -> Fingerprint:
+        """The version of everything this feed shows; 404 when it matches nothing."""
+        row = session.execute(
+            select(
+                func.count(Event.id),
+                func.sum(Event.revision),
+                func.max(Event.updated_at),
+                func.coalesce(func.sum(Group.id), 0),
+                func.coalesce(func.sum(Group.revision), 0),
+                func.max(Group.updated_at),
+            )
+            .select_from(Event)
+            .outerjoin(Event.groups)
+            .where(self.condition())
+        ).one()
+        count, event_revisions, event_changed, group_ids, group_revisions, group_changed = row
+        if not count:
+            raise NotFound()
+        parts = [count, event_revisions, group_ids, group_revisions, event_changed, group_changed]
+        changed = [moment for moment in (event_changed, group_changed) if moment is not None]
+        if self.windowed:
+            # The window moves daily: the feed may lose a date without any write.
+            midnight = datetime.combine(now.date(), time(), UTC)
+            parts.append(midnight.date())
+            changed.append(midnight)
+        return Fingerprint(":".join(str(part) for part in parts), max(changed))
+
+    def build(self, session: Session, context: FeedContext) -> bytes:
+        """The feed as iCalendar bytes."""
+        query = (
+            select(SessionDate)
+            .join(SessionDate.group)
+            .join(Group.event)
+            .where(self.condition())
+            .options(contains_eager(SessionDate.group).contains_eager(Group.event))
+            .order_by(SessionDate.starts_at, SessionDate.id)
+        )
+        cutoff = context.now - RECENT
+        if self.windowed:
+            query = query.where(
+                or_(
+                    SessionDate.ends_at >= cutoff,
+                    SessionDate.recurrence_rule.is_not(None),
+                    SessionDate.cancelled_at >= cutoff,
+                    Group.cancelled_at >= cutoff,
+                )
+            )
+        dates = [
+            session_date
+            for session_date in session.scalars(query)
+            if not self.windowed or _still_shown(session_date, cutoff)
+        ]
+        with force_locale(context.language):
+            calendar = new_calendar(self.title(session), refresh=REFRESH, source=context.source)
+            writer = EventWriter(context.language)
+            for session_date in dates:
+                url = context.event_page(session_date.group.event)
+                calendar.add_component(writer.event(session_date, url=url))
+            return serialise(calendar)
+
+
+@lru_cache(maxsize=1024)
+def all_sessions_feed() -> PublicFeed:
+    """Every upcoming and recent session.
+
+    A feed's description holds no data, only how to find it: one per address is kept.
+    """
+    return PublicFeed("all", true, True, lambda _session: gettext("Toutes les séances"))
+
+
+@lru_cache(maxsize=1024)
+def town_feed(town_slug: str) -> PublicFeed:
+    """Upcoming and recent sessions in one town; 404 for a town without any group."""
+
+    def title(session: Session) -> str:
+        town = session.scalar(select(Group.town).where(Group.town_slug == town_slug).limit(1))
+        return gettext("Séances à %(town)s", town=town)
+
+    return PublicFeed(f"town:{town_slug}", lambda: Group.town_slug == town_slug, True, title)
+
+
+@lru_cache(maxsize=1024)
+def event_feed(event_slug: str) -> PublicFeed:
+    """Every date of one event; 404 for an unknown event."""
+
+    def title(session: Session) -> str:
+        event = session.scalars(select(Event).where(Event.slug == event_slug)).one()
+        return event.localized("title", current_language())
+
+    return PublicFeed(f"event:{event_slug}", lambda: Event.slug == event_slug, False, title)
+
+
+@lru_cache(maxsize=1024)
+def group_feed(group_id: int) -> PublicFeed:
+    """Every date of one group, for an "add to calendar" button; 404 for an unknown group."""
+
+    def title(session: Session) -> str:
+        group = session.get_one(Group, group_id)
+        return f"{group.event.localized('title', current_language())} — {group.name}"
+
+    return PublicFeed(f"group:{group_id}", lambda: Group.id == group_id, False, title)
+
+
+@dataclass(frozen=True)
+class PersonalFeed:
+    """One participant's dates with where they stand: reached by the calendar token only."""
+
+    registration_id: int
+    language: str
+    fingerprint: Fingerprint
+
+    @property
+    def key(self) -> str:
+        """The cache key part: the registration, never its token."""
+        return f"personal:{self.registration_id}"
+
+    def build(self, session: Session, context: FeedContext) -> bytes:
+        """The feed as iCalendar bytes."""
+        registration = session.get_one(Registration, self.registration_id)
+        group = registration.group
+        dates = [registration.session_date] if registration.session_date else group.dates
+        with force_locale(context.language):
+            standing = _standing(registration)
+            title = group.event.localized("title", context.language)
+            calendar = new_calendar(
+                gettext("Mes dates : %(title)s", title=title),
+                refresh=REFRESH,
+                source=context.source,
+            )
+            url = context.event_page(group.event)
+            writer = EventWriter(context.language)
+            for session_date in dates:
+                calendar.add_component(writer.event(session_date, url=url, standing=standing))
+            return serialise(calendar)
+
+
+def personal_feed(session: Session, token: str, language: str | None) -> PersonalFeed:
+    """The feed a calendar token opens: 410 for a replaced token, 404 revealing nothing else."""
+    row = session.execute(
+        select(
+            Registration.id,
+            Registration.language,
+            Registration.updated_at,
+            Group.revision,
+            Group.updated_at,
+            Event.revision,
+            Event.updated_at,
+        )
+        .join(Registration.group)
+        .join(Group.event)
+        .where(Registration.calendar_token == token)
+    ).first()
+    if row is None:
+        registration_by_token(session, token, kind="calendar")
+        raise NotFound()
+    registration_id, own_language, *versions = row
+    changes = [versions[0], versions[2], versions[4]]
+    return PersonalFeed(
+        registration_id,
+        language or own_language,
+        Fingerprint(":".join(str(part) for part in versions), max(changes)),
+    )
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed the index page offers."""
+
+    endpoint: str
+    arguments: dict[str, str]
+    label: str
+
+
+def feed_links(session: Session, now: datetime) -> tuple[list[FeedLink], list[FeedLink]]:
+    """The towns and the events that have upcoming or recent sessions, for the index page."""
+    cutoff = now - RECENT
+    shown = (
+        select(Group.town_slug, Group.town, Event.slug, Event.title)
+        .join(Group.event)
+        .where(
+            Group.cancelled_at.is_(None),
+            Group.dates.any(
+                or_(SessionDate.ends_at >= cutoff, SessionDate.recurrence_rule.is_not(None))
+            ),
+        )
+    )
+    towns: dict[str, str] = {}
+    events: dict[str, str] = {}
+    language = current_language()
+    for town_slug, town, event_slug, title in session.execute(shown):
+        towns[town_slug] = town
+        events[event_slug] = title.get(language) or title.get("fr") or event_slug
+    return (
+        [
+            FeedLink("feeds.town", {"town_slug": slug}, name)
+            for slug, name in sorted(towns.items(), key=lambda item: item[1])
+        ],
+        [
+            FeedLink("feeds.event", {"event_slug": slug}, title)
+            for slug, title in sorted(events.items(), key=lambda item: item[1])
+        ],
+    )
+
+
+def _still_shown(session_date: SessionDate, cutoff: datetime) -> bool:
+    """Whether a date selected by the window query belongs in it: a recurring date only
+    while it recurs after the cutoff (or was cancelled since)."""
+    if not session_date.recurrence_rule or session_date.ends_at >= cutoff:
+        return True
+    if any(
+        moment is not None and moment >= cutoff
+        for moment in (session_date.cancelled_at, session_date.group.cancelled_at)
+    ):
+        return True
+    start = session_date.starts_at.astimezone(BRUSSELS)
+    rule = rrulestr(session_date.recurrence_rule, dtstart=start)
+    return rule.after(cutoff) is not None
+
+
+def _standing(registration: Registration) -> Standing:
+    """Where the participant stands, worded in the current language."""
+    changed = registration.updated_at
+    if registration.status is RegistrationStatus.CANCELLED:
+        return Standing(CANCELLED, gettext("inscription annulée"), changed, 2)
+    if registration.status is RegistrationStatus.WAITLISTED:
+        label = gettext(
+            "liste d'attente, position %(position)d", position=registration.waitlist_position or 0
+        )
+        return Standing(TENTATIVE, label, changed, 0)
+    return Standing(CONFIRMED, gettext("inscription confirmée"), changed, 1)

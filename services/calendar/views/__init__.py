@@ -1,0 +1,1 @@
+"""The calendar service's blueprints, one per resource."""

@@ -1,0 +1,30 @@
+"""Public feeds: every session, one town's, one event's. They hold no participant data."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from services.calendar import operations
+from services.calendar.delivery import Delivery, serve_public_feed
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+
+
+@bp.get("/all.ics")
+def all_sessions() -> Response:
+    """Every upcoming and recent session."""
+    return serve_public_feed(operations.all_sessions_feed(), Delivery("atelier.ics"))
+
+
+@bp.get("/towns/<town_slug>.ics")
+def town(town_slug: str) -> Response:
+    """Upcoming and recent sessions in one town."""
+    feed = operations.town_feed(town_slug)
+    return serve_public_feed(feed, Delivery(f"{town_slug}.ics"))
+
+
+@bp.get("/events/<event_slug>.ics")
+def event(event_slug: str) -> Response:
+    """Every date of one event."""
+    feed = operations.event_feed(event_slug)
+    return serve_public_feed(feed, Delivery(f"{event_slug}.ics"))

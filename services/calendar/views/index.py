@@ -1,0 +1,44 @@
+"""The page that lists the feeds, with addresses to copy into a calendar app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, render_template, url_for
+from flask_babel import gettext
+
+from services.calendar import operations
+from shared.database import db, utcnow
+from shared.i18n import current_language
+
+bp = Blueprint("index", __name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A feed as the page shows it: a name and its https and webcal addresses."""
+
+    label: str
+    https: str
+    webcal: str
+
+
+@bp.get("/")
+def index() -> str:
+    """Every feed one can subscribe to, in the request's language."""
+    language = current_language()
+    towns, events = operations.feed_links(db.session, utcnow())
+    everything = operations.FeedLink("feeds.all_sessions", {}, gettext("Toutes les séances"))
+    return render_template(
+        "calendar/index.html",
+        language=language,
+        everything=_subscription(everything, language),
+        towns=[_subscription(link, language) for link in towns],
+        events=[_subscription(link, language) for link in events],
+    )
+
+
+def _subscription(link: operations.FeedLink, language: str) -> Subscription:
+    base = current_app.config["CALENDAR_BASE_URL"].rstrip("/")
+    address = base + url_for(link.endpoint, **link.arguments, lang=language)
+    return Subscription(link.label, address, "webcal://" + address.split("://", 1)[1])

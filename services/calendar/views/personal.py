@@ -1,0 +1,27 @@
+"""A participant's own feed, opened by the registration's read-only calendar token."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from services.calendar import operations
+from services.calendar.delivery import Delivery, serve_feed
+from services.calendar.freshness import recent_fingerprints
+from shared.database import db, utcnow
+from shared.i18n import LANGUAGES
+from shared.tokens import digest
+
+bp = Blueprint("personal", __name__, url_prefix="/feeds/personal")
+
+
+@bp.get("/<token>.ics")
+def personal_feed(token: str) -> Response:
+    """The participant's dates and where they stand; 404 unknown token, 410 replaced one."""
+    requested = request.args.get("lang")
+    language = requested if requested in LANGUAGES else None
+    feed = recent_fingerprints().get(
+        f"personal:{digest(token)}:{language}",
+        lambda: operations.personal_feed(db.session, token, language),
+    )
+    delivery = Delivery("atelier-personal.ics", private=True)
+    return serve_feed(feed, feed.fingerprint, feed.language, delivery, utcnow())
