@@ -17,6 +17,7 @@ from services.registration.organiser_roster import attendance_of
 from shared.database import utcnow
 from shared.domain import roster, schedule
 from shared.domain.capacity import bump_revision
+from shared.domain.privacy import anonymise
 from shared.domain.registrations import cancel
 from shared.errors import InvalidRequest, NotFound
 from shared.models import (
@@ -136,6 +137,28 @@ def cancel_registration(
         session,
         organiser,
         "registration.cancelled",
+        event,
+        registration=registration,
+        promoted=[r.id for r in promoted],
+    )
+    return registration
+
+
+def erase_registration(
+    session: Session, organiser: Organiser, event: Event, registration_id: int
+) -> Registration:
+    """Erase a participant on their request: the place is freed, the person's details are
+    replaced; the anonymous row stays for the counts and presence reports."""
+    registration = find_registration(session, event, registration_id)
+    if registration.anonymised_at is not None:
+        raise InvalidRequest(_l("Les données de cette personne ont déjà été effacées."))
+    promoted = cancel(session, registration, tell_participant=False)
+    anonymise(registration)
+    session.flush()
+    record(
+        session,
+        organiser,
+        "registration.erased",
         event,
         registration=registration,
         promoted=[r.id for r in promoted],

@@ -190,8 +190,13 @@ def register(
     return registration
 
 
-def cancel(session: Session, registration: Registration) -> list[Registration]:
-    """Cancel a registration (idempotent) and promote from the waiting list; return the promoted."""
+def cancel(
+    session: Session, registration: Registration, *, tell_participant: bool = True
+) -> list[Registration]:
+    """Cancel a registration (idempotent) and promote from the waiting list; return the promoted.
+
+    ``tell_participant=False`` skips the cancellation email (the person asked to be erased).
+    """
     if registration.status is RegistrationStatus.CANCELLED:
         return []
     group = registration.group
@@ -203,7 +208,8 @@ def cancel(session: Session, registration: Registration) -> list[Registration]:
     registration.waitlist_position = None
     registration.cancelled_at = utcnow()
     session.flush()
-    queue_email(session, EmailKind.CANCELLED, registration=registration)
+    if tell_participant:
+        queue_email(session, EmailKind.CANCELLED, registration=registration)
     promoted = promote_waitlisted(session, group)
     close_waitlist_gaps(session, group)
     for newly_confirmed in promoted:

@@ -152,3 +152,18 @@ def test_asking_with_an_invalid_address_explains_it_beside_the_field(client, mak
     assert 'id="email-error"' in page
     assert "Cette adresse e-mail n'est pas valide." in page
     assert manage_link_emails(db_session) == []
+
+
+def test_participant_downloads_their_own_data_as_json(client, make):
+    registration = make.registration(first_name="Mykola", email="mykola@example.org")
+
+    page = client.get(f"/manage/{registration.manage_token}")
+    download = client.get(f"/manage/{registration.manage_token}/data.json")
+
+    assert f"/manage/{registration.manage_token}/data.json" in page.get_data(as_text=True)
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.json["person"]["first_name"] == "Mykola"
+    assert download.json["person"]["email"] == "mykola@example.org"
+    assert download.json["registration"]["id"] == registration.id
+    assert client.get("/manage/not-a-token/data.json").status_code == 404

@@ -3,13 +3,14 @@ or ask for that link again."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from services.registration import operations
 from services.registration.schemas import ManageLinkRequestSchema
 from shared.database import db
+from shared.domain.privacy import personal_data
 from shared.domain.registrations import registration_by_token
 from shared.errors_http import flatten_field_errors
 from shared.limits import limiter, registration_limit, token_lookup_limit
@@ -24,6 +25,19 @@ def manage(manage_token: str) -> str:
     """The registration's group, dates, status and calendar feed; never changes anything."""
     registration = registration_by_token(db.session, manage_token)
     return render_template("manage.html", registration=registration)
+
+
+@bp.get("/manage/<manage_token>/data.json")
+@limiter.limit(token_lookup_limit)
+def personal_data_download(manage_token: str) -> Response:
+    """Everything stored about the person in this registration, as a JSON file."""
+    registration = registration_by_token(db.session, manage_token)
+    response = jsonify(personal_data(registration))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="atelier-registration-{registration.id}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/manage/<manage_token>/cancel")

@@ -103,6 +103,18 @@ def cancel(event_slug: str, registration_id: int) -> Response | Page:
     )
 
 
+@bp.post("/events/<event_slug>/registrations/<int:registration_id>/erase")
+def erase(event_slug: str, registration_id: int) -> Response | Page:
+    """Erase a participant's details on their request."""
+    return _roster_action(
+        registration_id,
+        lambda: actions.erase_registration(
+            db.session, current_organiser(), current_event(), registration_id
+        ),
+        _("Données de la personne effacées."),
+    )
+
+
 @bp.post("/events/<event_slug>/registrations/<int:registration_id>/promote")
 def promote(event_slug: str, registration_id: int) -> Response | Page:
     """Confirm someone from the waiting list."""

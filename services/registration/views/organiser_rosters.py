@@ -85,6 +85,18 @@ def cancel(event_slug: str, registration_id: int) -> Registration:
     return registration
 
 
+@bp.route("/<event_slug>/registrations/<int:registration_id>/erase", methods=["POST"])
+@bp.response(200, ParticipantSchema)
+@bp.alt_response(403, description="Not an organiser of this event")
+def erase(event_slug: str, registration_id: int) -> Registration:
+    """Erase a participant on request (GDPR): the place is freed and the details replaced."""
+    registration = actions.erase_registration(
+        db.session, current_organiser(), current_event(), registration_id
+    )
+    db.session.commit()
+    return registration
+
+
 @bp.route("/<event_slug>/registrations/<int:registration_id>/promote", methods=["POST"])
 @bp.response(200, ParticipantSchema)
 @bp.alt_response(403, description="Not an organiser of this event")
