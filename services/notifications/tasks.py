@@ -1,0 +1,146 @@
+"""Celery tasks: each takes ids, calls the plain functions of ``operations`` and commits."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from celery import Celery, Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from flask import Flask, current_app
+from sqlalchemy.exc import IntegrityError
+
+from services.notifications import operations
+from shared.database import db, utcnow
+from shared.outbox import DELIVER_OUTBOX_TASK
+from shared.queue import HOUSEKEEPING_QUEUE, MAIL_QUEUE
+
+log = logging.getLogger(__name__)
+
+SEND_MESSAGE_TASK = "notifications.send_message"
+SWEEP_TASK = "notifications.sweep"
+REMINDERS_TASK = "notifications.send_reminders"
+# What a send can fail with that a later attempt may not: the server down, refusing for now,
+# or hanging past the task's time limit.
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError, SoftTimeLimitExceeded)
+
+
+def configure(app: Flask) -> Celery:
+    """Route the tasks to their queues, bound each task's time and schedule beat's tasks."""
+    celery: Celery = app.extensions["celery"]
+    config = app.config
+    celery.conf.update(
+        task_routes={
+            DELIVER_OUTBOX_TASK: {"queue": MAIL_QUEUE},
+            SEND_MESSAGE_TASK: {"queue": MAIL_QUEUE},
+            SWEEP_TASK: {"queue": HOUSEKEEPING_QUEUE},
+            REMINDERS_TASK: {"queue": HOUSEKEEPING_QUEUE},
+        },
+        task_soft_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"],
+        task_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"] + 30,
+        beat_schedule={
+            "sweep": {"task": SWEEP_TASK, "schedule": config["NOTIFICATIONS_SWEEP_INTERVAL_S"]},
+            "reminders": {
+                "task": REMINDERS_TASK,
+                "schedule": config["NOTIFICATIONS_REMINDER_INTERVAL_S"],
+            },
+        },
+    )
+    return celery
+
+
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=current_app.config[name])
+
+
+@shared_task(name=DELIVER_OUTBOX_TASK)
+def deliver_outbox(outbox_id: int) -> int:
+    """Turn an outbox row into one delivery-log row per recipient and send each."""
+    message_ids = operations.create_messages(db.session, outbox_id)
+    db.session.commit()
+    if not message_ids:
+        log.info("outbox %s: nothing (more) to send", outbox_id)
+    for message_id in message_ids:
+        send_message.delay(message_id)
+    return len(message_ids)
+
+
+@shared_task(name=SEND_MESSAGE_TASK, bind=True)
+def send_message(self: Task, message_id: int) -> str:
+    """Claim, render, send and record one message; SMTP failures retry with backoff."""
+    session = db.session
+    claimed = operations.claim(session, message_id)
+    session.commit()
+    if not claimed:
+        return "skipped"
+    try:
+        mail_message = operations.build(session, message_id)
+        session.commit()
+    except Exception as error:  # the email cannot be written: record why, never retry blindly
+        session.rollback()
+        log.exception("message %s cannot be rendered", message_id)
+        operations.record_failure(session, message_id, operations.describe(error), final=True)
+        session.commit()
+        return "failed"
+    try:
+        operations.send(mail_message)
+    except TRANSIENT_ERRORS as error:
+        retries = self.request.retries
+        final = (
+            operations.is_permanent(error)
+            or retries >= current_app.config["NOTIFICATIONS_MAX_RETRIES"]
+        )
+        operations.record_failure(session, message_id, operations.describe(error), final=final)
+        session.commit()
+        if final:
+            log.warning("message %s failed for good: %s", message_id, error)
+            return "failed"
+        delay = operations.retry_delay(
+            retries,
+            base=current_app.config["NOTIFICATIONS_RETRY_BASE_S"],
+            ceiling=current_app.config["NOTIFICATIONS_RETRY_MAX_S"],
+        )
+        log.info("message %s: %s; retry in %.1fs", message_id, error, delay)
+        raise self.retry(countdown=delay, max_retries=None) from error
+    operations.record_sent(session, message_id)
+    session.commit()
+    return "sent"
+
+
+@shared_task(name=SWEEP_TASK)
+def sweep() -> int:
+    """Enqueue again what was never handed over or got stuck (beat runs this)."""
+    found = operations.sweep(
+        db.session,
+        now=utcnow(),
+        stale_outbox=_seconds("NOTIFICATIONS_STALE_OUTBOX_S"),
+        stale_queued=_seconds("NOTIFICATIONS_STALE_QUEUED_S"),
+        stale_sending=_seconds("NOTIFICATIONS_STALE_SENDING_S"),
+    )
+    db.session.commit()
+    for outbox_id in found.outbox_ids:
+        deliver_outbox.delay(outbox_id)
+    for message_id in found.message_ids:
+        send_message.delay(message_id)
+    if found.outbox_ids or found.message_ids:
+        log.info(
+            "sweep: %d outbox rows, %d messages", len(found.outbox_ids), len(found.message_ids)
+        )
+    return len(found.outbox_ids) + len(found.message_ids)
+
+
+@shared_task(name=REMINDERS_TASK)
+def send_reminders() -> int:
+    """Create and send the reminders of dates starting within the lead time (beat runs this)."""
+    try:
+        message_ids = operations.schedule_reminders(
+            db.session, now=utcnow(), lead=_seconds("NOTIFICATIONS_REMINDER_LEAD_S")
+        )
+        db.session.commit()
+    except IntegrityError:  # a concurrent run created the same reminders; the next run resumes
+        db.session.rollback()
+        return 0
+    for message_id in message_ids:
+        send_message.delay(message_id)
+    return len(message_ids)
