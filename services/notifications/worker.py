@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from services.notifications import create_app
 
-app = create_app()
-celery = app.extensions["celery"]
+# Not named "app": celery -A looks for a Celery instance under that name first.
+flask_app = create_app()
+celery = flask_app.extensions["celery"]
