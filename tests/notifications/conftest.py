@@ -45,28 +45,28 @@ def app(base_config: dict[str, Any]) -> Flask:
     return create_app({**base_config, "REGISTRATION_BASE_URL": BASE_URL})
 
 
+def create_organiser(
+    session: Session, *events: Event, admin: bool = False, revoked: bool = False
+) -> str:
+    """Create an organiser of ``events`` (or an admin) and return their API token."""
+    token = new_token()
+    organiser = Organiser(
+        email=f"organiser-{digest(token)[:8]}@example.org",
+        name="Organiser",
+        password_hash="not-used-here",
+        is_admin=admin,
+        events=list(events),
+        tokens=[ApiToken(token_digest=digest(token), revoked_at=utcnow() if revoked else None)],
+    )
+    session.add(organiser)
+    session.commit()
+    return token
+
+
 @pytest.fixture
 def organiser_token(db_session: Session) -> Callable[..., str]:
-    """Create an organiser of ``events`` (or an admin) and return their API token."""
-
-    def create(*events: Event, admin: bool = False, revoked: bool = False) -> str:
-        token = new_token()
-        organiser = Organiser(
-            email=f"organiser-{token[:8].lower()}@example.org",
-            name="Organiser",
-            password_hash="not-used-here",
-            is_admin=admin,
-        )
-        organiser.events = list(events)
-        organiser.tokens = [ApiToken(token_digest=digest(token))]
-        db_session.add(organiser)
-        db_session.commit()
-        if revoked:
-            organiser.tokens[0].revoked_at = utcnow()
-            db_session.commit()
-        return token
-
-    return create
+    """Organisers with tokens, in the test's rolled-back transaction."""
+    return lambda *events, **options: create_organiser(db_session, *events, **options)
 
 
 @pytest.fixture
@@ -149,30 +149,32 @@ def workshop(committed: Session) -> Group:
     return group
 
 
+def register_through(
+    client: FlaskClient, group: Group, *, email: str, language: str = "fr"
+) -> dict[str, Any]:
+    """Register for ``group`` through the registration API; assert it answered 201."""
+    response = client.post(
+        f"/api/v1/events/{group.event.slug}/registrations",
+        json={
+            "group": group.slug,
+            "first_name": "Awa",
+            "last_name": "Diallo",
+            "email": email,
+            "role": "field_worker",
+            "language": language,
+            "consent": True,
+            "commit_all_dates": True,
+        },
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
 @pytest.fixture
 def register(registration_app: Flask) -> Callable[..., dict[str, Any]]:
-    """Register through the registration API (its requests commit for real)."""
-    client: FlaskClient = registration_app.test_client()
-
-    def post(group: Group, *, email: str, language: str = "fr", **fields: Any) -> dict[str, Any]:
-        response = client.post(
-            f"/api/v1/events/{group.event.slug}/registrations",
-            json={
-                "group": group.slug,
-                "first_name": fields.pop("first_name", "Awa"),
-                "last_name": "Diallo",
-                "email": email,
-                "role": "field_worker",
-                "language": language,
-                "consent": True,
-                "commit_all_dates": True,
-                **fields,
-            },
-        )
-        assert response.status_code == 201, response.json
-        return response.json
-
-    return post
+    """Register through the registration service (its requests commit for real)."""
+    client = registration_app.test_client()
+    return lambda group, **fields: register_through(client, group, **fields)
 
 
 def messages_in(session: Session, **criteria: Any) -> list[EmailMessage]:

@@ -44,13 +44,18 @@ class Mailbox:
         self.envelope_recipients: list[list[str]] = []
         self.hold = threading.Event()
         self.in_flight = threading.Event()
+        self.abandoned = 0
         self._changed = threading.Condition()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         """Accept the message (after any hold) and keep it parsed."""
         self.in_flight.set()
-        while self.hold.is_set():
-            await asyncio.sleep(0.02)
+        try:
+            while self.hold.is_set():
+                await asyncio.sleep(0.02)
+        except asyncio.CancelledError:  # the sender went away before the server answered
+            self.abandoned += 1
+            raise
         raw = envelope.original_content or envelope.content
         message = BytesParser(policy=policy.default).parsebytes(raw)
         with self._changed:
