@@ -9,7 +9,8 @@ from shared.database import Base, create_db_engine
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or load_config()["DATABASE_URL"]
 
-with create_db_engine(url).connect() as connection:
+engine = create_db_engine(url)
+with engine.connect() as connection:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -17,3 +18,5 @@ with create_db_engine(url).connect() as connection:
     )
     with context.begin_transaction():
         context.run_migrations()
+# A pooled connection left to the garbage collector would warn at some random later moment.
+engine.dispose()

@@ -11,7 +11,12 @@ from shared.database import db
 from shared.domain.registrations import Participant
 from shared.domain.registrations import register as register_in_session
 from shared.models import DeliveryStatus, OutboxMessage, Role
-from tests.notifications.conftest import create_organiser, messages_in, register_through
+from tests.notifications.conftest import (
+    create_organiser,
+    dispose,
+    messages_in,
+    register_through,
+)
 from tests.support.mail import eventually
 from tests.support.servers import RedisServer
 
@@ -28,6 +33,7 @@ def test_registration_succeeds_while_redis_is_down_and_its_email_follows_when_it
         redis.stop()
 
         register_through(registration_app.test_client(), workshop, email="awa@example.org")
+        dispose(registration_app)
 
         assert [row.kind for row in committed.scalars(select(OutboxMessage))] == ["confirmed"]
         committed.commit()
@@ -56,9 +62,7 @@ def test_email_in_flight_when_the_worker_is_killed_is_delivered_once_after_a_res
     assert smtp.mailbox.messages == []
     start_worker()
     [email] = smtp.mailbox.wait_for(1, timeout=60)
-    [sent] = eventually(
-        lambda: messages_in(committed, status=DeliveryStatus.SENT), what="row sent"
-    )
+    [sent] = eventually(lambda: messages_in(committed, status=DeliveryStatus.SENT), what="row sent")
     assert sent.id == row.id
     assert sent.attempts == 2
     assert email["Message-ID"] == sent.message_id
