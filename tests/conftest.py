@@ -66,11 +66,14 @@ def base_config(
 
 
 @pytest.fixture
-def registration_app(base_config: dict[str, Any]) -> Flask:
+def registration_app(base_config: dict[str, Any]) -> Iterator[Flask]:
     """The registration service."""
     from services.registration import create_app
 
-    return create_app(dict(base_config))
+    app = create_app(dict(base_config))
+    yield app
+    # A pooled connection left to the garbage collector warns during some later test.
+    app.extensions["database"].engine.dispose()
 
 
 @pytest.fixture

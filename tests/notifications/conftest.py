@@ -178,11 +178,10 @@ def register_through(
 
 
 @pytest.fixture
-def register(registration_app: Flask) -> Iterator[Callable[..., dict[str, Any]]]:
+def register(registration_app: Flask) -> Callable[..., dict[str, Any]]:
     """Register through the registration service (its requests commit for real)."""
     client = registration_app.test_client()
-    yield lambda group, **fields: register_through(client, group, **fields)
-    dispose(registration_app)
+    return lambda group, **fields: register_through(client, group, **fields)
 
 
 def messages_in(session: Session, **criteria: Any) -> list[EmailMessage]:
