@@ -243,6 +243,16 @@ def record_failure(
     )
 
 
+def give_up(session: Session, message_id: int, error: str, now: datetime | None = None) -> None:
+    """Mark a queued message failed for good: it cannot be written, so retrying cannot help."""
+    session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.FAILED, last_error=error[:2000], updated_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def is_permanent(error: Exception) -> bool:
     """Whether the SMTP server refused the message for good (5xx): retrying cannot help."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import Celery, Task, shared_task
@@ -54,58 +55,77 @@ def _seconds(name: str) -> timedelta:
     return timedelta(seconds=current_app.config[name])
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """How one attempt at sending a message ended; ``retry_in`` seconds when it should retry."""
+
+    outcome: str
+    retry_in: float | None = None
+
+
+def attempt_delivery(message_id: int, retries: int) -> Attempt:
+    """Claim and render a message, send it, record the result; SMTP failures ask for a retry
+    until the budget is spent."""
+    session = db.session
+    if not operations.claim(session, message_id):
+        session.commit()
+        return Attempt("skipped")  # another worker has it, or it was sent already
+    try:
+        mail_message = operations.build(session, message_id)
+    except Exception as error:  # the email cannot be written: record why, never retry blindly
+        session.rollback()
+        log.exception("message %s cannot be rendered", message_id)
+        operations.give_up(session, message_id, operations.describe(error))
+        session.commit()
+        return Attempt("failed")
+    session.commit()  # the claim is visible before the SMTP conversation starts
+    try:
+        operations.send(mail_message)
+    except TRANSIENT_ERRORS as error:
+        config = current_app.config
+        final = operations.is_permanent(error) or retries >= config["NOTIFICATIONS_MAX_RETRIES"]
+        operations.record_failure(session, message_id, operations.describe(error), final=final)
+        session.commit()
+        if final:
+            log.warning("message %s failed for good: %s", message_id, error)
+            return Attempt("failed")
+        delay = operations.retry_delay(
+            retries,
+            base=config["NOTIFICATIONS_RETRY_BASE_S"],
+            ceiling=config["NOTIFICATIONS_RETRY_MAX_S"],
+        )
+        log.info("message %s: %s; retry in %.1fs", message_id, error, delay)
+        return Attempt("retry", delay)
+    operations.record_sent(session, message_id)
+    session.commit()
+    return Attempt("sent")
+
+
 @shared_task(name=DELIVER_OUTBOX_TASK)
 def deliver_outbox(outbox_id: int) -> int:
-    """Turn an outbox row into one delivery-log row per recipient and send each."""
+    """Turn an outbox row into one delivery-log row per recipient and send them: a single
+    message at once, several each in a task of its own."""
     message_ids = operations.create_messages(db.session, outbox_id)
     db.session.commit()
     if not message_ids:
         log.info("outbox %s: nothing (more) to send", outbox_id)
-    for message_id in message_ids:
-        send_message.delay(message_id)
+    elif len(message_ids) == 1:
+        attempt = attempt_delivery(message_ids[0], retries=0)
+        if attempt.retry_in is not None:
+            send_message.apply_async(args=message_ids, countdown=attempt.retry_in, retries=1)
+    else:
+        for message_id in message_ids:
+            send_message.delay(message_id)
     return len(message_ids)
 
 
 @shared_task(name=SEND_MESSAGE_TASK, bind=True)
 def send_message(self: Task, message_id: int) -> str:
-    """Claim, render, send and record one message; SMTP failures retry with backoff."""
-    session = db.session
-    claimed = operations.claim(session, message_id)
-    session.commit()
-    if not claimed:
-        return "skipped"
-    try:
-        mail_message = operations.build(session, message_id)
-        session.commit()
-    except Exception as error:  # the email cannot be written: record why, never retry blindly
-        session.rollback()
-        log.exception("message %s cannot be rendered", message_id)
-        operations.record_failure(session, message_id, operations.describe(error), final=True)
-        session.commit()
-        return "failed"
-    try:
-        operations.send(mail_message)
-    except TRANSIENT_ERRORS as error:
-        retries = self.request.retries
-        final = (
-            operations.is_permanent(error)
-            or retries >= current_app.config["NOTIFICATIONS_MAX_RETRIES"]
-        )
-        operations.record_failure(session, message_id, operations.describe(error), final=final)
-        session.commit()
-        if final:
-            log.warning("message %s failed for good: %s", message_id, error)
-            return "failed"
-        delay = operations.retry_delay(
-            retries,
-            base=current_app.config["NOTIFICATIONS_RETRY_BASE_S"],
-            ceiling=current_app.config["NOTIFICATIONS_RETRY_MAX_S"],
-        )
-        log.info("message %s: %s; retry in %.1fs", message_id, error, delay)
-        raise self.retry(countdown=delay, max_retries=None) from error
-    operations.record_sent(session, message_id)
-    session.commit()
-    return "sent"
+    """Send one message; SMTP failures retry with exponential backoff and jitter."""
+    attempt = attempt_delivery(message_id, retries=self.request.retries)
+    if attempt.retry_in is not None:
+        raise self.retry(countdown=attempt.retry_in, max_retries=None)
+    return attempt.outcome
 
 
 @shared_task(name=SWEEP_TASK)

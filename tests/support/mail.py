@@ -102,7 +102,9 @@ class SmtpServer:
 class CeleryWorker(ManagedProcess):
     """``celery worker`` (with beat, for the sweep) of the notifications service."""
 
-    def __init__(self, workdir: Path, env: dict[str, str], *, concurrency: int = 1) -> None:
+    def __init__(
+        self, workdir: Path, env: dict[str, str], *, concurrency: int = 1, beat: bool = True
+    ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         args = [
@@ -118,9 +120,7 @@ class CeleryWorker(ManagedProcess):
             "prefork",
             "--concurrency",
             str(concurrency),
-            "--beat",
-            "--schedule",
-            str(workdir / "beat-schedule"),
+            *(["--beat", "--schedule", str(workdir / "beat-schedule")] if beat else []),
             "--loglevel",
             "INFO",
             "--without-gossip",

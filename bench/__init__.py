@@ -1,0 +1,1 @@
+"""Performance figures: ``python -m bench`` runs every area's benchmark."""
