@@ -52,6 +52,19 @@ def app(base_config: dict[str, Any]) -> Iterator[Flask]:
     dispose(notifications_app)
 
 
+@pytest.fixture
+def quiet_outbox(app: Flask) -> None:
+    """Outbox rows written in-process are not published: no worker is there to take them."""
+    app.extensions["outbox_publisher"] = lambda _ids: None
+
+
+@pytest.fixture
+def app_context(app: Flask, quiet_outbox: None) -> Iterator[None]:
+    """Run the test inside the notifications app, as the worker's tasks do."""
+    with app.app_context():
+        yield
+
+
 def create_organiser(
     session: Session, *events: Event, admin: bool = False, revoked: bool = False
 ) -> str:

@@ -17,12 +17,7 @@ STALE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def app_context(app):
-    """Run inside the app; the outbox rows the factories write are not published."""
-    app.extensions["outbox_publisher"] = lambda _ids: None
-    with app.app_context():
-        yield
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 @pytest.fixture

@@ -14,13 +14,7 @@ from shared.models import EmailKind, Organiser, OutboxMessage, RegistrationStatu
 from shared.outbox import queue_email
 from tests.support.factories import local
 
-
-@pytest.fixture(autouse=True)
-def app_context(app):
-    """Render inside the app; the outbox rows the factories write are not published."""
-    app.extensions["outbox_publisher"] = lambda _ids: None
-    with app.app_context():
-        yield
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def delivered(session, outbox):

@@ -9,11 +9,7 @@ import pytest
 from services.notifications import operations
 from shared.models import DeliveryStatus, EmailMessage, Event, OutboxMessage
 
-
-@pytest.fixture(autouse=True)
-def quiet_outbox(app):
-    """The outbox rows the factories write are not published."""
-    app.extensions["outbox_publisher"] = lambda _ids: None
+pytestmark = pytest.mark.usefixtures("quiet_outbox")
 
 
 @pytest.fixture

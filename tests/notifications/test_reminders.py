@@ -16,12 +16,7 @@ from tests.support.factories import local
 TWO_DAYS = timedelta(days=2)
 
 
-@pytest.fixture(autouse=True)
-def app_context(app):
-    """Run inside the app; the outbox rows the factories write are not published."""
-    app.extensions["outbox_publisher"] = lambda _ids: None
-    with app.app_context():
-        yield
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 @pytest.fixture
