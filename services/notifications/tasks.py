@@ -39,6 +39,8 @@ def configure(app: Flask) -> Celery:
             REMINDERS_TASK: {"queue": HOUSEKEEPING_QUEUE},
         },
         task_soft_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"],
+        # A task cut off from Redis is redelivered (acks_late); the claim keeps it single.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
         task_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"] + 30,
         beat_schedule={
             "sweep": {"task": SWEEP_TASK, "schedule": config["NOTIFICATIONS_SWEEP_INTERVAL_S"]},
