@@ -54,6 +54,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
         "CALENDAR_RECHECK_S": float(env("CALENDAR_RECHECK_S", "1")),
+        # Days a delivered email stays in the outbox and the delivery log.
+        "SENT_MAIL_RETENTION_DAYS": _int("SENT_MAIL_RETENTION_DAYS", 90),
         # Months after a group's last date before its participants' data is anonymised.
         "PRIVACY_RETENTION_MONTHS": _int("PRIVACY_RETENTION_MONTHS", 12),
     }

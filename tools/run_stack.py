@@ -70,7 +70,7 @@ def commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
                     "-m",
                     "tools.mail_sink",
                     "--port",
-                    str(MAIL_SINK_PORT),
+                    env["MAIL_PORT"],
                     "--folder",
                     str(mail_folder),
                 ],
@@ -94,7 +94,31 @@ def commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
                 ],
             )
         )
+    run.extend(notification_workers(python))
     return run
+
+
+def notification_workers(python: str) -> list[tuple[str, list[str]]]:
+    """The Celery worker that sends mail and does the housekeeping, and beat that schedules
+    the sweep and the reminders (its schedule file under the run folder)."""
+    celery = [python, "-m", "celery", "-A", "services.notifications.worker"]
+    return [
+        (
+            "worker",
+            [*celery, "worker", "--queues", "mail,housekeeping", "--loglevel", "INFO"],
+        ),
+        (
+            "beat",
+            [
+                *celery,
+                "beat",
+                "--schedule",
+                str(RUN_DIR / "celerybeat-schedule"),
+                "--loglevel",
+                "INFO",
+            ],
+        ),
+    ]
 
 
 def prepare(env: dict[str, str]) -> None:
@@ -115,6 +139,13 @@ def prepare(env: dict[str, str]) -> None:
     )
 
 
+def mail_destination(env: dict[str, str]) -> str:
+    """Where outgoing mail ends up, for the banner."""
+    if "MAIL_SERVER" in os.environ:
+        return f"SMTP server {env['MAIL_SERVER']}:{env['MAIL_PORT']}"
+    return f"{Path(RUN_DIR) / 'mail'} (one .eml file per message, newest last)"
+
+
 def main() -> None:
     """Start everything, wait for Ctrl-C, stop everything."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -132,7 +163,7 @@ def main() -> None:
         f"(API docs: /api/v1/docs)\n"
         f"  notifications http://127.0.0.1:{SERVICES['notifications']}/healthz\n"
         f"  calendar      http://127.0.0.1:{SERVICES['calendar']}/\n"
-        f"  emails        {Path(RUN_DIR) / 'mail'} (one .eml file per message)\n"
+        f"  emails        {mail_destination(env)}\n"
         "Press Ctrl-C to stop.\n",
         flush=True,
     )

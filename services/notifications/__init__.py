@@ -6,10 +6,22 @@ from typing import Any
 
 from flask import Flask
 
+from services.notifications import operations, tasks
+from services.notifications.settings import notification_settings
+from services.notifications.views import messages
 from shared.app import create_service_app
+from shared.observability import delivery_gauges
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the notifications service."""
-    app, _api = create_service_app(__name__, "notifications", config)
+    """Build the notifications service: Flask-Mail, the tasks' routes and schedule, the API."""
+    app, api = create_service_app(
+        __name__,
+        "notifications",
+        {**notification_settings(), **(config or {})},
+        gauges=[delivery_gauges],
+    )
+    operations.mail.init_app(app)
+    tasks.configure(app)
+    api.register_blueprint(messages.bp)
     return app

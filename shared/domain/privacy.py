@@ -1,17 +1,24 @@
 """Storage limitation: registrations are anonymised some months after their group's last
-date, or at once on request; the counts and presence that reports need are kept."""
+date, or at once on request, keeping the counts and presence that reports need; emails that
+were delivered are forgotten after their own retention."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
-from shared.models import Registration, SessionDate
+from shared.models import (
+    DeliveryStatus,
+    EmailMessage,
+    OutboxMessage,
+    Registration,
+    SessionDate,
+)
 from shared.tokens import new_token
 
 ANONYMOUS = "—"
@@ -96,3 +103,35 @@ def personal_data(registration: Registration) -> dict[str, Any]:
             for a in registration.attendances
         ],
     }
+
+
+def purge_delivered_outbox(session: Session, *, days: int, now: datetime | None = None) -> int:
+    """Delete outbox rows older than ``days`` whose every email was sent; return how many.
+
+    A row with no email yet, or with one still queued, sending or failed, is kept: deleting it
+    would lose that email.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    sent = select(EmailMessage.id).where(
+        EmailMessage.outbox_id == OutboxMessage.id, EmailMessage.status == DeliveryStatus.SENT
+    )
+    unsent = select(EmailMessage.id).where(
+        EmailMessage.outbox_id == OutboxMessage.id, EmailMessage.status != DeliveryStatus.SENT
+    )
+    result = session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.created_at < cutoff, sent.exists(), ~unsent.exists())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def purge_sent_messages(session: Session, *, days: int, now: datetime | None = None) -> int:
+    """Delete delivery-log rows of emails sent more than ``days`` ago; return how many."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = session.execute(
+        delete(EmailMessage)
+        .where(EmailMessage.status == DeliveryStatus.SENT, EmailMessage.sent_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

@@ -103,7 +103,7 @@ def move(
         session,
         EmailKind.MOVED,
         registration=registration,
-        payload={"from_group": source.slug, "from_group_name": source.name},
+        payload={"from_group_id": source.id},
     )
     announce_promotions(session, promoted)
     return promoted

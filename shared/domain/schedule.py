@@ -58,8 +58,8 @@ def change_date_time(
     lock_group(session, group)
     payload = {
         "session_date_id": session_date.id,
-        "old_starts_at": session_date.starts_at.isoformat(),
-        "old_ends_at": session_date.ends_at.isoformat(),
+        "previous_starts_at": session_date.starts_at.isoformat(),
+        "previous_ends_at": session_date.ends_at.isoformat(),
     }
     session_date.starts_at = starts_at
     session_date.ends_at = ends_at
@@ -81,7 +81,8 @@ def change_venue(session: Session, group: Group, **fields: Any) -> bool:
     lock_group(session, group)
     payload = {
         "changed": sorted(changed),
-        "old_venue": {name: getattr(group, name) for name in VENUE_FIELDS},
+        "previous_venue_name": group.venue_name,
+        "previous_address": group.address,
     }
     for name, value in changed.items():
         setattr(group, name, value)

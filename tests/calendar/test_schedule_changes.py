@@ -58,7 +58,7 @@ def test_time_change_emails_every_active_participant_with_the_old_time(make, db_
     [message] = outbox(db_session, EmailKind.DATE_CHANGED)
     assert message.registration_id == staying.id
     assert message.payload["session_date_id"] == session_date.id
-    assert message.payload["old_starts_at"] == old_start.isoformat()
+    assert message.payload["previous_starts_at"] == old_start.isoformat()
 
 
 def test_unchanged_time_changes_nothing(make, db_session):
@@ -100,7 +100,7 @@ def test_venue_change_moves_every_date_and_emails_participants(client, make, db_
     [message] = outbox(db_session, EmailKind.DATE_CHANGED)
     assert message.registration_id == registration.id
     assert message.payload["changed"] == ["street_address", "venue_name"]
-    assert message.payload["old_venue"]["venue_name"] == "DICS"
+    assert message.payload["previous_venue_name"] == "DICS"
 
 
 def test_unknown_venue_field_is_refused(make, db_session):

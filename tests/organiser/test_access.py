@@ -19,6 +19,9 @@ from tests.organiser.conftest import Accounts
 from tests.support.factories import Factory
 
 SERVICES = ("services.registration", "services.notifications", "services.calendar")
+# Organiser routes that address a record rather than an event check the record's event
+# themselves: to an organiser of another event the record does not exist (404).
+RECORD_ARGUMENTS = {"message_id"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -73,9 +76,10 @@ def test_organiser_routes_are_found_and_structured(apps):
             if rule.rule.startswith("/organiser"):
                 assert area_of(app, rule.endpoint) is not None, rule.rule
         for _area, rule, _method in organiser_routes(app):
-            # Whatever a route addresses, it is reached through an event the guard checks.
+            # Whatever a route addresses, it is reached through an event the guard checks, or
+            # is a record whose event the view checks.
             if rule.arguments:
-                assert "event_slug" in rule.arguments, rule.rule
+                assert "event_slug" in rule.arguments or rule.arguments <= RECORD_ARGUMENTS, rule
 
 
 def test_every_organiser_route_refuses_anonymous_and_other_organisers(apps):
@@ -85,7 +89,9 @@ def test_every_organiser_route_refuses_anonymous_and_other_organisers(apps):
     registration = make.registration(group)
     rightful = accounts(event)
     stranger = accounts(make.event())
+    message = make.email_message(registration)
     values = {
+        "message_id": message.id,
         "event_slug": event.slug,
         "group_slug": group.slug,
         "registration_id": registration.id,
@@ -104,9 +110,12 @@ def test_every_organiser_route_refuses_anonymous_and_other_organisers(apps):
             else:
                 assert anonymous.status_code == 302, (method, url)
                 assert anonymous.headers["Location"].startswith("/organiser/login")
-            if "event_slug" not in rule.arguments:
+            refusal = 403 if "event_slug" in rule.arguments else 404
+            if not rule.arguments & ({"event_slug"} | RECORD_ARGUMENTS):
+                refusal = None  # event-wide listings: each organiser sees only their own
+            if refusal is None:
                 continue
-            for account, expected in ((stranger, 403), (rightful, None)):
+            for account, expected in ((stranger, refusal), (rightful, None)):
                 if expected is None and method != "GET":
                     continue  # the rightful organiser's changes are covered elsewhere
                 client = app.test_client()

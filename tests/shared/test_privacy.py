@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.domain.privacy import ANONYMOUS, anonymise_expired, personal_data
-from shared.models import Attendance, RegistrationStatus
+from sqlalchemy import select
+
+from shared.database import utcnow
+from shared.domain.privacy import (
+    ANONYMOUS,
+    anonymise_expired,
+    personal_data,
+    purge_delivered_outbox,
+    purge_sent_messages,
+)
+from shared.models import (
+    Attendance,
+    DeliveryStatus,
+    EmailMessage,
+    OutboxMessage,
+    RegistrationStatus,
+)
 from tests.support.factories import local
 
 
@@ -60,3 +75,39 @@ def test_personal_data_holds_what_is_stored_about_the_person(registration_app, d
     assert data["registration"]["status"] == "confirmed"
     assert len(data["group"]["dates"]) == 2
     assert data["consent"]["version"]
+
+
+def test_delivered_outbox_rows_are_purged_after_their_retention_and_undelivered_kept(
+    registration_app, db_session, make
+):
+    delivered, failed, waiting = (make.registration() for _ in range(3))
+    outbox = {
+        r.id: db_session.scalars(select(OutboxMessage).filter_by(registration_id=r.id)).one()
+        for r in (delivered, failed, waiting)
+    }
+    make.email_message(
+        delivered, outbox_id=outbox[delivered.id].id, status=DeliveryStatus.SENT, sent_at=utcnow()
+    )
+    make.email_message(failed, outbox_id=outbox[failed.id].id)  # failed: an organiser must see it
+    later = utcnow() + timedelta(days=91)
+
+    assert purge_delivered_outbox(db_session, days=90, now=utcnow()) == 0, "too recent"
+    assert purge_delivered_outbox(db_session, days=90, now=later) == 1
+    remaining = set(db_session.scalars(select(OutboxMessage.registration_id)))
+    assert remaining == {failed.id, waiting.id}
+
+
+def test_sent_messages_leave_the_delivery_log_after_their_retention(
+    registration_app, db_session, make
+):
+    registration = make.registration()
+    make.email_message(
+        registration, status=DeliveryStatus.SENT, sent_at=utcnow() - timedelta(days=100)
+    )
+    make.email_message(
+        registration, status=DeliveryStatus.SENT, sent_at=utcnow() - timedelta(days=10)
+    )
+    make.email_message(registration)  # failed, kept
+
+    assert purge_sent_messages(db_session, days=90) == 1
+    assert sorted(db_session.scalars(select(EmailMessage.status))) == ["failed", "sent"]

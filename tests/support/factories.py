@@ -11,7 +11,18 @@ from sqlalchemy.orm import Session
 
 from shared.database import utcnow
 from shared.domain.registrations import Participant, register
-from shared.models import AttendanceRule, Event, EventKind, Group, Registration, Role, SessionDate
+from shared.models import (
+    AttendanceRule,
+    DeliveryStatus,
+    EmailKind,
+    EmailMessage,
+    Event,
+    EventKind,
+    Group,
+    Registration,
+    Role,
+    SessionDate,
+)
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 _serial = itertools.count(1)
@@ -91,8 +102,30 @@ class Factory:
         self.session.refresh(group)
         return group
 
-    def registration(self, group: Group | None = None, **fields: Any) -> Registration:
-        """Register a new participant through the domain rules (confirmed or waitlisted)."""
+    def email_message(self, registration: Registration, **fields: Any) -> EmailMessage:
+        """A failed confirmation email to the registration's participant, in the delivery log."""
+        values: dict[str, Any] = {
+            "kind": EmailKind.CONFIRMED,
+            "event_id": registration.event_id,
+            "registration_id": registration.id,
+            "recipient": registration.email,
+            "language": registration.language,
+            "status": DeliveryStatus.FAILED,
+            "attempts": 3,
+            "last_error": "550 mailbox unavailable",
+            "message_id": f"<message-{next(_serial)}@atelier>",
+        }
+        values.update(fields)
+        message = EmailMessage(**values)
+        self.session.add(message)
+        self.session.commit()
+        return message
+
+    def registration(
+        self, group: Group | None = None, *, at: datetime | None = None, **fields: Any
+    ) -> Registration:
+        """Register a new participant through the domain rules (confirmed or waitlisted),
+        now or ``at`` a moment when registration was open."""
         group = group or self.group()
         n = next(_serial)
         values: dict[str, Any] = {
@@ -104,7 +137,7 @@ class Factory:
         }
         values.update(fields)
         registration = register(
-            self.session, group.event, group, Participant(**values), commit_all_dates=True
+            self.session, group.event, group, Participant(**values), commit_all_dates=True, now=at
         )
         self.session.commit()
         self.session.refresh(group)

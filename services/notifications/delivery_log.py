@@ -1,0 +1,70 @@
+"""The delivery log as organisers see it: only their events' messages, unless admin."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from shared.database import utcnow
+from shared.errors import DomainError, NotFound
+from shared.models import DeliveryStatus, EmailMessage, Event, Organiser, event_organisers
+
+
+class NotFailed(DomainError):
+    code = "not_failed"
+    default_message = _l("Seul un message en échec peut être renvoyé.")
+
+
+def visible_messages(
+    organiser: Organiser,
+    *,
+    status: DeliveryStatus | None = None,
+    event: str | None = None,
+    recipient: str | None = None,
+) -> Select[tuple[EmailMessage]]:
+    """The query of the messages this organiser may see, newest first, filtered."""
+    query = select(EmailMessage).order_by(EmailMessage.id.desc())
+    if not organiser.is_admin:
+        organised = select(event_organisers.c.event_id).where(
+            event_organisers.c.organiser_id == organiser.id
+        )
+        query = query.where(EmailMessage.event_id.in_(organised))
+    if status is not None:
+        query = query.where(EmailMessage.status == status)
+    if event is not None:
+        query = query.where(EmailMessage.event_id.in_(select(Event.id).where(Event.slug == event)))
+    if recipient is not None:
+        query = query.where(func.lower(EmailMessage.recipient) == recipient.strip().lower())
+    return query
+
+
+def page_of(
+    session: Session, query: Select[tuple[EmailMessage]], *, page: int, page_size: int
+) -> tuple[list[EmailMessage], int]:
+    """One page of a query's messages, and how many there are in all."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size))
+    return list(rows), total or 0
+
+
+def visible_message(session: Session, organiser: Organiser, message_id: int) -> EmailMessage:
+    """One message this organiser may see, or 404."""
+    message = session.scalar(visible_messages(organiser).where(EmailMessage.id == message_id))
+    if message is None:
+        raise NotFound()
+    return message
+
+
+def requeue_failed(session: Session, message: EmailMessage) -> EmailMessage:
+    """Queue a failed message again for a fresh round of attempts; 409 unless it failed."""
+    result = session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == message.id, EmailMessage.status == DeliveryStatus.FAILED)
+        .values(status=DeliveryStatus.QUEUED, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotFailed()
+    session.refresh(message)
+    return message

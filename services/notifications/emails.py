@@ -1,0 +1,186 @@
+"""What each email says: subject, plain text and HTML from templates, and the .ics invitation.
+
+Each kind has one template, ``templates/email/<kind>.txt``: it sets ``subject`` and writes
+the kind's paragraphs, separated by blank lines. The two layouts wrap those paragraphs with
+the greeting, the dates, the venue, the organiser contact and the manage link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy.orm import Session
+
+from shared.i18n import format_day, format_hours
+from shared.ical import group_invitation
+from shared.models import (
+    AttendanceRule,
+    EmailKind,
+    EmailMessage,
+    Event,
+    Group,
+    Registration,
+    SessionDate,
+)
+
+# Emails that place dates in a calendar carry them as an .ics file with the feeds' UIDs.
+INVITATION_KINDS = {
+    EmailKind.CONFIRMED,
+    EmailKind.PROMOTED,
+    EmailKind.MOVED,
+    EmailKind.DATE_CHANGED,
+}
+ORGANISER_KINDS = {EmailKind.GROUP_FULL}
+GROUP_KINDS = {EmailKind.DATE_CHANGED, EmailKind.DATE_CANCELLED, EmailKind.GROUP_CANCELLED}
+REMINDER_KEY_PREFIX = "reminder"
+
+
+class Undeliverable(Exception):
+    """The rows an email would describe are gone; retrying cannot help."""
+
+
+@dataclass(frozen=True)
+class DateLine:
+    """A session date as the email shows it, in the email's language and Brussels time."""
+
+    day: str
+    hours: str
+    cancelled: bool
+
+    @classmethod
+    def of(cls, start: datetime, end: datetime, *, cancelled: bool = False) -> DateLine:
+        """Format one session's start and end."""
+        return cls(format_day(start), format_hours(start, end), cancelled)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """An email ready for Flask-Mail."""
+
+    subject: str
+    text: str
+    html: str
+    invitation: bytes | None
+
+
+def reminder_key(registration_id: int, session_date_id: int) -> str:
+    """The dedupe key that makes one reminder per registration and date."""
+    return f"{REMINDER_KEY_PREFIX}:{registration_id}:{session_date_id}"
+
+
+def manage_url(registration: Registration) -> str:
+    """Where the participant sees, changes or cancels their registration."""
+    base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
+    return f"{base}/manage/{registration.manage_token}"
+
+
+def event_url(event: Event) -> str:
+    """The event's public page, written into calendar entries."""
+    base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
+    return f"{base}/events/{event.slug}"
+
+
+def render(session: Session, message: EmailMessage) -> RenderedEmail:
+    """Build the email a delivery-log row stands for, in the row's language."""
+    kind = EmailKind(message.kind)
+    with force_locale(message.language):
+        context = _context(session, message, kind)
+        template = current_app.jinja_env.get_template(f"email/{kind.value}.txt")
+        module = template.make_module(vars=context)
+        paragraphs = [part.strip() for part in str(module).split("\n\n") if part.strip()]
+        layout = {**context, "subject": str(module.subject).strip(), "paragraphs": paragraphs}
+        text = render_template("email/layout.txt", **layout)
+        html = render_template("email/layout.html", **layout)
+    invitation = None
+    if kind in INVITATION_KINDS:
+        group: Group = context["group"]
+        invitation = group_invitation(group, language=message.language, url=event_url(group.event))
+    return RenderedEmail(layout["subject"], text, html, invitation)
+
+
+def _context(session: Session, message: EmailMessage, kind: EmailKind) -> dict[str, Any]:
+    payload: dict[str, Any] = dict(message.outbox.payload or {}) if message.outbox else {}
+    registration = (
+        session.get(Registration, message.registration_id) if message.registration_id else None
+    )
+    if registration is None and kind not in ORGANISER_KINDS:
+        raise Undeliverable("the registration no longer exists")
+    group = registration.group if registration else _outbox_group(session, message)
+    event = group.event
+    language = message.language
+    context: dict[str, Any] = {
+        "kind": kind.value,
+        "registration": registration,
+        "event": event,
+        "group": group,
+        "title": event.localized("title", language),
+        "dates": [_line(d) for d in _dates_of(registration, group)],
+        "all_dates_required": event.attendance_rule is AttendanceRule.ALL_DATES,
+        "manage_url": manage_url(registration) if registration else None,
+        "waitlist_position": payload.get("waitlist_position")
+        or (registration.waitlist_position if registration else None),
+    }
+    session_date = _session_date_of(session, message, payload)
+    if session_date is not None:
+        context["session_date"] = _line(session_date)
+    if kind is EmailKind.MOVED and payload.get("from_group_id"):
+        previous_group = session.get(Group, payload["from_group_id"])
+        context["previous_group"] = previous_group.name if previous_group else ""
+    if kind is EmailKind.DATE_CHANGED:
+        context.update(_previous_schedule(payload, session_date))
+    return context
+
+
+def _outbox_group(session: Session, message: EmailMessage) -> Group:
+    group = session.get(Group, message.outbox.group_id) if message.outbox else None
+    if group is None:
+        raise Undeliverable("the group no longer exists")
+    return group
+
+
+def _dates_of(registration: Registration | None, group: Group) -> list[SessionDate]:
+    """The dates a participant is expected at: the chosen one, or every date of the group."""
+    if registration is not None and registration.session_date is not None:
+        return [registration.session_date]
+    return list(group.dates)
+
+
+def _session_date_of(
+    session: Session, message: EmailMessage, payload: dict[str, Any]
+) -> SessionDate | None:
+    date_id = payload.get("session_date_id")
+    if message.dedupe_key and message.dedupe_key.startswith(f"{REMINDER_KEY_PREFIX}:"):
+        date_id = int(message.dedupe_key.rsplit(":", 1)[1])
+    if date_id is None:
+        return None
+    session_date = session.get(SessionDate, date_id)
+    if session_date is None:
+        raise Undeliverable("the session date no longer exists")
+    return session_date
+
+
+def _previous_schedule(payload: dict[str, Any], current: SessionDate | None) -> dict[str, Any]:
+    """What a changed date was before, from the payload its producer recorded."""
+    previous: dict[str, Any] = {}
+    if payload.get("previous_starts_at") and payload.get("previous_ends_at"):
+        previous["previous_date"] = DateLine.of(
+            datetime.fromisoformat(payload["previous_starts_at"]),
+            datetime.fromisoformat(payload["previous_ends_at"]),
+        )
+    venue = payload.get("previous_venue_name")
+    address = payload.get("previous_address")
+    if current is not None and (venue or address):
+        group = current.group
+        if (venue, address) != (group.venue_name, group.address):
+            previous["previous_place"] = ", ".join(part for part in (venue, address) if part)
+    return previous
+
+
+def _line(session_date: SessionDate) -> DateLine:
+    return DateLine.of(
+        session_date.starts_at, session_date.ends_at, cancelled=session_date.is_cancelled
+    )

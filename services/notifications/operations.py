@@ -1,0 +1,368 @@
+"""Delivering emails: outbox rows become delivery-log rows that are claimed, sent and recorded.
+
+Every function flushes and never commits: the task around it commits, so a claim is
+visible to other workers before the slow SMTP conversation starts.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_mail import Mail
+from flask_mail import Message as MailMessage
+from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.notifications import emails
+from shared.database import utcnow
+from shared.models import (
+    DeliveryStatus,
+    EmailKind,
+    EmailMessage,
+    Event,
+    Group,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    SessionDate,
+)
+from shared.models.registrations import ACTIVE_STATUSES
+from shared.tokens import digest
+
+mail = Mail()
+INTERRUPTED = "interrupted while sending"
+# Outbox rows older than this that never produced a message are no longer swept.
+OUTBOX_SWEEP_HORIZON = timedelta(days=7)
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address an outbox row is sent to, in that reader's language."""
+
+    address: str
+    language: str
+    registration_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What the sweep found waiting: outbox rows never turned into messages, and messages."""
+
+    outbox_ids: list[int]
+    message_ids: list[int]
+
+
+# --- outbox → delivery log -------------------------------------------------------------------
+
+
+def create_messages(session: Session, outbox_id: int) -> list[int]:
+    """One delivery-log row per recipient of the outbox row (again: none); the ids to send."""
+    outbox = session.get(OutboxMessage, outbox_id)
+    if outbox is None:
+        return []
+    existing = set(
+        session.scalars(select(EmailMessage.recipient).where(EmailMessage.outbox_id == outbox_id))
+    )
+    for recipient in recipients(session, outbox):
+        if recipient.address in existing:
+            continue
+        existing.add(recipient.address)
+        session.add(
+            EmailMessage(
+                outbox_id=outbox.id,
+                kind=outbox.kind,
+                event_id=outbox.event_id,
+                registration_id=recipient.registration_id,
+                recipient=recipient.address,
+                language=recipient.language,
+                status=DeliveryStatus.QUEUED,
+                message_id=stable_message_id(
+                    f"outbox-{outbox.id}-{digest(recipient.address)[:16]}"
+                ),
+            )
+        )
+    try:
+        session.flush()
+    except IntegrityError:  # a second delivery of the same outbox row created them first
+        session.rollback()
+    return queued_message_ids(session, outbox_id)
+
+
+def queued_message_ids(session: Session, outbox_id: int) -> list[int]:
+    """The outbox row's messages still waiting to be sent."""
+    return list(
+        session.scalars(
+            select(EmailMessage.id)
+            .where(
+                EmailMessage.outbox_id == outbox_id,
+                EmailMessage.status == DeliveryStatus.QUEUED,
+            )
+            .order_by(EmailMessage.id)
+        )
+    )
+
+
+def recipients(session: Session, outbox: OutboxMessage) -> list[Recipient]:
+    """Who an outbox row speaks to: its participant, a group's participants or organisers."""
+    kind = EmailKind(outbox.kind)
+    if kind in emails.ORGANISER_KINDS:
+        return organiser_recipients(session, outbox.event_id)
+    payload = outbox.payload or {}
+    if payload.get("registration_ids"):
+        registrations = list(
+            session.scalars(
+                select(Registration).where(Registration.id.in_(payload["registration_ids"]))
+            )
+        )
+    elif outbox.registration_id is not None:
+        registration = session.get(Registration, outbox.registration_id)
+        registrations = [registration] if registration else []
+    elif kind in emails.GROUP_KINDS and outbox.group_id is not None:
+        registrations = group_audience(session, outbox.group_id)
+    else:
+        registrations = []
+    return [
+        Recipient(r.email, r.language, r.id)
+        for r in sorted(registrations, key=lambda r: r.id)
+        if r.anonymised_at is None
+    ]
+
+
+def group_audience(session: Session, group_id: int) -> list[Registration]:
+    """Everyone a change to the group concerns: active registrations, and those cancelled
+    together with the group."""
+    group = session.get(Group, group_id)
+    if group is None:
+        return []
+    concerned = Registration.status.in_(ACTIVE_STATUSES)
+    if group.cancelled_at is not None:
+        concerned = or_(concerned, Registration.cancelled_at >= group.cancelled_at)
+    return list(
+        session.scalars(select(Registration).where(Registration.group_id == group_id, concerned))
+    )
+
+
+def organiser_recipients(session: Session, event_id: int | None) -> list[Recipient]:
+    """The event's organisers, or the addresses in its contact text when it has none."""
+    event = session.get(Event, event_id) if event_id is not None else None
+    if event is None:
+        return []
+    addresses = [organiser.email for organiser in event.organisers] or ADDRESS.findall(
+        event.organiser_contact or ""
+    )
+    return [Recipient(address, event.language) for address in dict.fromkeys(addresses)]
+
+
+def stable_message_id(local_part: str) -> str:
+    """A Message-ID that is the same every time the row is (re)sent, so readers can dedupe."""
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    found = ADDRESS.search(sender)
+    domain = found.group(0).split("@", 1)[1] if found else "atelier.invalid"
+    return f"<{local_part}@{domain}>"
+
+
+# --- sending one message ---------------------------------------------------------------------
+
+
+def claim(session: Session, message_id: int, now: datetime | None = None) -> bool:
+    """Move a queued message to sending; False when another worker has it or it is done."""
+    result = session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.QUEUED)
+        .values(
+            status=DeliveryStatus.SENDING,
+            attempts=EmailMessage.attempts + 1,
+            updated_at=now or utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def build(session: Session, message_id: int) -> MailMessage:
+    """The Flask-Mail message for a delivery-log row, with its stable Message-ID."""
+    message = session.get(EmailMessage, message_id)
+    if message is None:
+        raise emails.Undeliverable("the message no longer exists")
+    rendered = emails.render(session, message)
+    message.subject = rendered.subject[:300]
+    mail_message = MailMessage(
+        subject=rendered.subject,
+        recipients=[message.recipient],
+        body=rendered.text,
+        html=rendered.html,
+        extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": message.language},
+    )
+    mail_message.msgId = message.message_id
+    if rendered.invitation is not None:
+        mail_message.attach(
+            "invitation.ics",
+            "text/calendar; method=PUBLISH; charset=utf-8",
+            rendered.invitation,
+        )
+    session.flush()
+    return mail_message
+
+
+def send(mail_message: MailMessage) -> None:
+    """Hand the message to the SMTP server (one connection per message)."""
+    mail.send(mail_message)
+
+
+def record_sent(session: Session, message_id: int, now: datetime | None = None) -> None:
+    """Mark a message sent."""
+    now = now or utcnow()
+    session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.SENT, sent_at=now, updated_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_failure(
+    session: Session, message_id: int, error: str, *, final: bool, now: datetime | None = None
+) -> None:
+    """Release a message after a failed attempt: queued for its retry, or failed for good."""
+    session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.SENDING)
+        .values(
+            status=DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED,
+            last_error=error[:2000],
+            updated_at=now or utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def give_up(session: Session, message_id: int, error: str, now: datetime | None = None) -> None:
+    """Mark a queued message failed for good: it cannot be written, so retrying cannot help."""
+    session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.FAILED, last_error=error[:2000], updated_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def is_permanent(error: Exception) -> bool:
+    """Whether the SMTP server refused the message for good (5xx): retrying cannot help."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in error.recipients.values())
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and code >= 500
+
+
+def describe(error: BaseException) -> str:
+    """A one-line account of a failure for the delivery log."""
+    return f"{type(error).__name__}: {error}".strip()
+
+
+def retry_delay(attempt: int, *, base: float, ceiling: float) -> float:
+    """Exponential backoff with full jitter: a random delay up to base·2^attempt, capped."""
+    return random.uniform(base / 2, min(ceiling, base * 2**attempt))
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+def sweep(
+    session: Session,
+    *,
+    now: datetime,
+    stale_outbox: timedelta,
+    stale_queued: timedelta,
+    stale_sending: timedelta,
+) -> SweepResult:
+    """Find what was never handed over or got stuck: outbox rows without messages, messages
+    queued too long, and messages left sending by a worker that died (queued again)."""
+    orphans = list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.created_at < now - stale_outbox,
+                OutboxMessage.created_at > now - OUTBOX_SWEEP_HORIZON,
+                ~exists().where(EmailMessage.outbox_id == OutboxMessage.id),
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
+    stuck = and_(
+        EmailMessage.status == DeliveryStatus.SENDING,
+        EmailMessage.updated_at < now - stale_sending,
+    )
+    forgotten = and_(
+        EmailMessage.status == DeliveryStatus.QUEUED,
+        EmailMessage.updated_at < now - stale_queued,
+    )
+    # One conditional UPDATE: a row a worker finishes meanwhile no longer matches. Touching
+    # updated_at keeps the next sweep from enqueuing it again while it waits in the queue.
+    waiting = session.scalars(
+        update(EmailMessage)
+        .where(or_(stuck, forgotten))
+        .values(
+            status=DeliveryStatus.QUEUED,
+            updated_at=now,
+            last_error=case((stuck, INTERRUPTED), else_=EmailMessage.last_error),
+        )
+        .returning(EmailMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return SweepResult(orphans, sorted(waiting))
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+def schedule_reminders(session: Session, *, now: datetime, lead: timedelta) -> list[int]:
+    """One reminder per confirmed registration and session date starting within ``lead``;
+    never twice, never for a cancelled registration, date or group. Returns the new ids."""
+    candidates = session.execute(
+        select(Registration, SessionDate)
+        .join(SessionDate, SessionDate.group_id == Registration.group_id)
+        .join(Group, Group.id == Registration.group_id)
+        .where(
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.anonymised_at.is_(None),
+            Group.cancelled_at.is_(None),
+            SessionDate.cancelled_at.is_(None),
+            SessionDate.recurrence_rule.is_(None),
+            SessionDate.starts_at > now,
+            SessionDate.starts_at <= now + lead,
+            or_(
+                Registration.session_date_id.is_(None),
+                Registration.session_date_id == SessionDate.id,
+            ),
+        )
+        .order_by(SessionDate.starts_at, Registration.id)
+    ).all()
+    keys = {emails.reminder_key(r.id, d.id): (r, d) for r, d in candidates}
+    sent_before = set(
+        session.scalars(select(EmailMessage.dedupe_key).where(EmailMessage.dedupe_key.in_(keys)))
+    )
+    created = []
+    for key, (registration, _session_date) in keys.items():
+        if key in sent_before:
+            continue
+        message = EmailMessage(
+            dedupe_key=key,
+            kind=EmailKind.REMINDER.value,
+            event_id=registration.event_id,
+            registration_id=registration.id,
+            recipient=registration.email,
+            language=registration.language,
+            status=DeliveryStatus.QUEUED,
+            message_id=stable_message_id(key.replace(":", "-")),
+        )
+        session.add(message)
+        created.append(message)
+    session.flush()
+    return [message.id for message in created]

@@ -1,0 +1,33 @@
+"""The notifications service's own settings, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
+def notification_settings() -> dict[str, Any]:
+    """Retry budget, sweep timeouts, reminder lead time and beat intervals."""
+    return {
+        # SMTP failures are retried after base·2^n seconds (plus jitter), at most this often.
+        "NOTIFICATIONS_MAX_RETRIES": int(_number("NOTIFICATIONS_MAX_RETRIES", 8)),
+        "NOTIFICATIONS_RETRY_BASE_S": _number("NOTIFICATIONS_RETRY_BASE_S", 30),
+        "NOTIFICATIONS_RETRY_MAX_S": _number("NOTIFICATIONS_RETRY_MAX_S", 1800),
+        # How long one send may take before the task gives up on it (a hung SMTP server).
+        "NOTIFICATIONS_SEND_TIME_LIMIT_S": _number("NOTIFICATIONS_SEND_TIME_LIMIT_S", 60),
+        # The sweep re-enqueues rows waiting longer than these: longer than any retry delay,
+        # and than a send may take, so a row in progress is never sent twice.
+        "NOTIFICATIONS_STALE_QUEUED_S": _number("NOTIFICATIONS_STALE_QUEUED_S", 2400),
+        "NOTIFICATIONS_STALE_SENDING_S": _number("NOTIFICATIONS_STALE_SENDING_S", 300),
+        "NOTIFICATIONS_STALE_OUTBOX_S": _number("NOTIFICATIONS_STALE_OUTBOX_S", 60),
+        "NOTIFICATIONS_SWEEP_INTERVAL_S": _number("NOTIFICATIONS_SWEEP_INTERVAL_S", 60),
+        "NOTIFICATIONS_REMINDER_LEAD_S": _number("NOTIFICATIONS_REMINDER_LEAD_S", 2 * 86400),
+        "NOTIFICATIONS_REMINDER_INTERVAL_S": _number("NOTIFICATIONS_REMINDER_INTERVAL_S", 900),
+        # Flask-Mail suppresses sending when TESTING is set; the tests use a real SMTP server.
+        "MAIL_SUPPRESS_SEND": False,
+    }

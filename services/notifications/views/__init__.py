@@ -1,0 +1,1 @@
+"""The notifications service's API blueprints, one per resource."""

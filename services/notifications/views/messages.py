@@ -1,0 +1,58 @@
+"""The delivery log: every email, its status and attempts; failed ones can be sent again."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.notifications import delivery_log, tasks
+from services.notifications.schemas import EmailMessageSchema, MessageQueryArgsSchema
+from shared.access import AreaKind, current_organiser, organiser_area
+from shared.database import db
+from shared.models import EmailMessage
+
+log = logging.getLogger(__name__)
+
+bp = organiser_area(
+    Blueprint("messages", __name__, url_prefix="/api/v1", description="Delivery log of emails"),
+    AreaKind.API,
+)
+
+
+@bp.route("/messages")
+class Messages(MethodView):
+    @bp.arguments(MessageQueryArgsSchema, location="query")
+    @bp.response(200, EmailMessageSchema(many=True))
+    @bp.paginate()
+    @bp.alt_response(401, description="No valid organiser token")
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[EmailMessage]:
+        """Emails of the organiser's events, newest first: filter by status, event, recipient."""
+        messages, total = delivery_log.page_of(
+            db.session,
+            delivery_log.visible_messages(current_organiser(), **args),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return messages
+
+
+@bp.route("/messages/<int:message_id>/retry")
+class MessageRetry(MethodView):
+    @bp.response(202, EmailMessageSchema)
+    @bp.alt_response(401, description="No valid organiser token")
+    @bp.alt_response(404, description="No such message among the organiser's events")
+    @bp.alt_response(409, description="The message has not failed")
+    def post(self, message_id: int) -> EmailMessage:
+        """Send a failed email again, with a fresh round of attempts."""
+        message = delivery_log.visible_message(db.session, current_organiser(), message_id)
+        delivery_log.requeue_failed(db.session, message)
+        db.session.commit()
+        try:
+            tasks.send_message.apply_async(args=[message.id], retry=False)
+        except Exception:  # the broker is down: the row stays queued and the sweep sends it
+            log.warning("message %s not enqueued; the sweep will pick it up", message.id)
+        return message

@@ -1,0 +1,228 @@
+"""What each kind of email says, to whom, in which language (rendered in-process)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from icalendar import Calendar
+
+from services.notifications import operations
+from shared.database import utcnow
+from shared.domain.registrations import cancel
+from shared.models import EmailKind, Organiser, OutboxMessage, RegistrationStatus
+from shared.outbox import queue_email
+from tests.support.factories import local
+
+pytestmark = pytest.mark.usefixtures("app_context")
+
+
+def delivered(session, outbox):
+    """The emails an outbox row becomes, built as the worker builds them."""
+    session.flush()
+    return [operations.build(session, i) for i in operations.create_messages(session, outbox.id)]
+
+
+def outbox_of(session, kind):
+    return session.query(OutboxMessage).filter_by(kind=kind.value).one()
+
+
+def ics_of(message):
+    [attachment] = message.attachments
+    return Calendar.from_ical(attachment.data)
+
+
+@pytest.fixture
+def group(make):
+    event = make.event(title={"fr": "Atelier", "en": "Workshop", "uk": "Семінар"})
+    return make.group(
+        event,
+        name="Liège",
+        venue_name="HELMo ESAS",
+        street_address="rue d'Harscamp 60",
+        postcode="4020",
+        town="Liège",
+        capacity=1,
+        dates=[
+            (local("2030-11-19T09:30"), local("2030-11-19T16:00")),
+            (local("2030-12-03T09:30"), local("2030-12-03T16:00")),
+        ],
+    )
+
+
+def test_waiting_list_email_gives_the_position(db_session, make, group):
+    make.registration(group)
+    make.registration(group, email="second@example.org")
+    make.registration(group, email="third@example.org", language="en")
+    third = db_session.query(OutboxMessage).filter_by(kind="waitlisted").all()[-1]
+
+    [email] = delivered(db_session, third)
+
+    assert email.recipients == ["third@example.org"]
+    assert email.subject == "Waiting list: Workshop"
+    assert "You are on the waiting list, in position 2." in email.body
+    assert email.attachments == []
+
+
+def test_promotion_email_confirms_the_place_and_carries_the_invitation(db_session, make, group):
+    first = make.registration(group)
+    make.registration(group, email="waiting@example.org", language="uk")
+    cancel(db_session, first)
+
+    [email] = delivered(db_session, outbox_of(db_session, EmailKind.PROMOTED))
+
+    assert email.recipients == ["waiting@example.org"]
+    assert email.subject == "Звільнилося місце: Семінар"
+    assert "у групі Liège звільнилося місце" in email.body
+    assert len(ics_of(email).walk("VEVENT")) == 2
+
+
+def test_cancellation_email_names_event_and_group(db_session, make, group):
+    registration = make.registration(group)
+    cancel(db_session, registration)
+
+    [email] = delivered(db_session, outbox_of(db_session, EmailKind.CANCELLED))
+
+    assert email.subject == "Inscription annulée : Atelier"
+    assert "Votre inscription à « Atelier » (groupe Liège) est annulée." in email.body
+    assert email.attachments == []
+
+
+def test_full_group_alerts_the_events_organisers(db_session, make, group):
+    organiser = Organiser(email="lead@example.org", password_hash="-", events=[group.event])
+    db_session.add(organiser)
+    make.registration(group)
+
+    [email] = delivered(db_session, outbox_of(db_session, EmailKind.GROUP_FULL))
+
+    assert email.recipients == ["lead@example.org"]
+    assert email.subject == "Groupe complet : Atelier — Liège"
+    assert "est complet : 1 participants confirmés pour 1 places" in email.body
+    assert "/manage/" not in email.body
+
+
+def test_full_group_without_organisers_alerts_the_contact_address(db_session, make, group):
+    group.event.organiser_contact = "Réseau : reseau@example.org, 081/77 51 91"
+    make.registration(group)
+
+    [email] = delivered(db_session, outbox_of(db_session, EmailKind.GROUP_FULL))
+
+    assert email.recipients == ["reseau@example.org"]
+
+
+def test_date_change_tells_everyone_registered_the_old_and_new_time(db_session, make, group):
+    confirmed = make.registration(group, language="en")
+    waiting = make.registration(group, email="waiting@example.org")
+    gone = make.registration(group, email="gone@example.org")
+    cancel(db_session, gone)
+    moved_date = group.dates[0]
+    previous = (moved_date.starts_at, moved_date.ends_at)
+    moved_date.starts_at = local("2030-10-08T13:00")
+    moved_date.ends_at = local("2030-10-08T17:00")
+    outbox = queue_email(
+        db_session,
+        EmailKind.DATE_CHANGED,
+        group=group,
+        payload={
+            "session_date_id": moved_date.id,
+            "previous_starts_at": previous[0].isoformat(),
+            "previous_ends_at": previous[1].isoformat(),
+        },
+    )
+
+    emails = delivered(db_session, outbox)
+
+    assert [e.recipients for e in emails] == [[confirmed.email], [waiting.email]]
+    english, french = emails
+    assert english.subject == "Change of time or venue: Workshop"
+    assert "session planned for Tuesday, November 19, 2030, 09:30–16:00, has changed" in (
+        english.body
+    )
+    assert "New time: Tuesday, October 8, 2030, 13:00–17:00." in english.body
+    assert "Nouvel horaire : mardi 8 octobre 2030, 13:00–17:00." in french.body
+    assert "a changé" in french.body
+    assert len(ics_of(english).walk("VEVENT")) == 2
+
+
+def test_cancelled_group_reaches_the_registrations_cancelled_with_it(db_session, make, group):
+    registration = make.registration(group)
+    earlier = make.registration(make.group(group.event), email="other-group@example.org")
+    group.cancelled_at = utcnow()
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = group.cancelled_at + timedelta(milliseconds=1)
+    outbox = queue_email(db_session, EmailKind.GROUP_CANCELLED, group=group)
+
+    [email] = delivered(db_session, outbox)
+
+    assert email.recipients == [registration.email]
+    assert earlier.email not in email.recipients
+    assert email.subject == "Groupe annulé : Atelier"
+    assert "est annulé et n'aura pas lieu" in email.body
+
+
+def test_cancelled_date_names_the_date(db_session, make, group):
+    make.registration(group, language="en")
+    called_off = group.dates[1]
+    called_off.cancelled_at = utcnow()
+    outbox = queue_email(
+        db_session,
+        EmailKind.DATE_CANCELLED,
+        group=group,
+        payload={"session_date_id": called_off.id},
+    )
+
+    [email] = delivered(db_session, outbox)
+
+    assert email.subject == "Session cancelled: Workshop, Tuesday, December 3, 2030"
+    assert "planned for Tuesday, December 3, 2030, 09:30–16:00, is cancelled" in email.body
+    assert "Tuesday, December 3, 2030, 09:30–16:00 (cancelled)" in email.body
+
+
+def test_moved_participant_learns_the_new_group_and_gets_its_dates(db_session, make, group):
+    registration = make.registration(group)
+    other = make.group(group.event, name="Charleroi", venue_name="AVIQ", town="Charleroi")
+    registration.group = other
+    outbox = queue_email(
+        db_session, EmailKind.MOVED, registration=registration, payload={"from_group_id": group.id}
+    )
+
+    [email] = delivered(db_session, outbox)
+
+    assert "déplacée du groupe Liège vers le groupe Charleroi" in email.body
+    assert "Lieu : AVIQ" in email.body
+    assert len(ics_of(email).walk("VEVENT")) == 2
+
+
+def test_manage_link_email_carries_the_personal_link(db_session, make, group):
+    registration = make.registration(group, language="uk")
+    outbox = queue_email(db_session, EmailKind.MANAGE_LINK, registration=registration)
+
+    [email] = delivered(db_session, outbox)
+
+    assert email.subject == "Ваше особисте посилання: Семінар"
+    assert f"https://inscriptions.example.org/manage/{registration.manage_token}" in email.body
+    assert f'href="https://inscriptions.example.org/manage/{registration.manage_token}"' in (
+        email.html
+    )
+
+
+@pytest.mark.parametrize("kind", [k for k in EmailKind if k is not EmailKind.REMINDER])
+def test_every_kind_is_written_in_each_language(db_session, make, group, kind):
+    registration = make.registration(group)
+    subjects = set()
+    for language in ("fr", "en", "uk"):
+        registration.language = group.event.language = language
+        outbox = queue_email(
+            db_session,
+            kind,
+            registration=None if kind is EmailKind.GROUP_FULL else registration,
+            group=group,
+            payload={"session_date_id": group.dates[0].id, "from_group_id": group.id},
+        )
+
+        [email] = delivered(db_session, outbox)
+
+        subjects.add(email.subject)
+        assert "HELMo ESAS, rue d'Harscamp 60, 4020 Liège" in email.body
+        assert "HELMo ESAS, rue d&#39;Harscamp 60, 4020 Liège" in email.html
+    assert len(subjects) == 3
