@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import tempfile
 
-from prometheus_client import multiprocess
-
 
 def cores_available() -> int:
     """CPU cores this process may run on (a container's cpuset included)."""
@@ -35,13 +33,20 @@ errorlog = "-"
 # whose X-Forwarded-Proto tells which requests arrived over HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
-# Every worker process counts its own requests; /metrics adds the counts up from this folder.
-os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR",
-    tempfile.mkdtemp(prefix="atelier-metrics-", dir=worker_tmp_dir),
-)
+
+def on_starting(_server: object) -> None:
+    """Give the workers a folder where each counts its requests; /metrics adds them up.
+
+    Set before any worker imports prometheus_client, which reads it once, at import.
+    """
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR",
+        tempfile.mkdtemp(prefix="atelier-metrics-", dir=worker_tmp_dir),
+    )
 
 
 def child_exit(_server: object, worker: object) -> None:
     """Forget a finished worker's live gauges (its counters stay in the totals)."""
+    from prometheus_client import multiprocess
+
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

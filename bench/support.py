@@ -11,14 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.servers import (
-    ManagedProcess,
-    RedisServer,
-    free_port,
-    gunicorn_command,
-    service_environment,
-    wait_for_http,
-)
+from tests.support.servers import RedisServer, serving
 
 POSTGRES = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -86,17 +79,10 @@ def private_redis() -> Iterator[RedisServer]:
 @contextmanager
 def served(service: str, env: dict[str, str], *, workers: int | None = None) -> Iterator[str]:
     """Run ``services.<service>`` under gunicorn; yield its base URL."""
-    port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        command = gunicorn_command(f"services.{service}", port, workers or web_workers())
-        server = ManagedProcess(command, Path(folder) / "gunicorn.log", service_environment(**env))
-        server.start()
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{base_url}/livez")
-            yield base_url
-        finally:
-            server.stop()
+        log = Path(folder) / "gunicorn.log"
+        with serving(f"services.{service}", env, log, workers=workers or web_workers()) as url:
+            yield url
 
 
 def figure(name: str, value: float | int, unit: str, *, baseline: float | None = None) -> str:

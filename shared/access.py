@@ -17,13 +17,12 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask import session as flask_session
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from shared.database import db
-from shared.errors import DomainError, NotFound
+from shared.errors import Forbidden, NotFound, Unauthenticated
 from shared.models import ApiToken, Event, Group, Organiser, event_organisers
 from shared.tokens import digest
 
@@ -39,18 +38,6 @@ class AreaKind(enum.StrEnum):
 
     API = "api"  # Authorization: Bearer <personal token>
     PAGES = "pages"  # the login session cookie
-
-
-class Unauthenticated(DomainError):
-    status = 401
-    code = "unauthenticated"
-    default_message = _l("Authentification requise.")
-
-
-class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
-    default_message = _l("Vous n'avez pas accès à cette ressource.")
 
 
 def public(view: View) -> View:

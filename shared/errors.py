@@ -28,6 +28,18 @@ class DomainError(Exception):
         super().__init__(str(self.message))
 
 
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+    default_message = _l("Authentification requise.")
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = _l("Vous n'avez pas accès à cette ressource.")
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -15,15 +15,7 @@ from services.registration import demo
 from shared.database import create_db_engine, utcnow
 from tests.conftest import tests_output_dir
 from tests.support.factories import Factory
-from tests.support.servers import (
-    ManagedProcess,
-    RedisServer,
-    free_port,
-    gunicorn_command,
-    running,
-    service_environment,
-    wait_for_http,
-)
+from tests.support.servers import RedisServer, serving
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -56,19 +48,15 @@ def registration_server(
     database_url: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The registration service under gunicorn; its base address."""
-    port = free_port()
-    env = service_environment(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_server.url,
-        SECRET_KEY="browser-test-secret",
-        CALENDAR_BASE_URL=CALENDAR_BASE_URL,
-    )
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_server.url,
+        "SECRET_KEY": "browser-test-secret",
+        "CALENDAR_BASE_URL": CALENDAR_BASE_URL,
+    }
     log = tmp_path_factory.mktemp("gunicorn") / "registration.log"
-    server = ManagedProcess(gunicorn_command("services.registration", port, workers=1), log, env)
-    with running(server):
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/healthz")
-        yield base
+    with serving("services.registration", env, log, workers=1) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +118,13 @@ def make(database: Session) -> Factory:
     return Factory(database)
 
 
+def screenshot_path(name: str) -> Path:
+    """Where a screenshot goes for people to look at: test-output/screenshots/."""
+    folder = tests_output_dir() / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder / name
+
+
 def check_page(page: Page, screenshot: str | None = None) -> None:
     """No serious or critical axe violation at phone and desktop width, no horizontal scroll
     at 320 px; with ``screenshot``, save the page at both widths."""
@@ -145,7 +140,5 @@ def check_page(page: Page, screenshot: str | None = None) -> None:
         ]
         assert violations == [], f"{page.url} at {viewport['width']} px: {violations}"
         if screenshot:
-            folder = tests_output_dir() / "screenshots"
-            folder.mkdir(exist_ok=True)
-            page.screenshot(path=str(folder / f"{screenshot}-{name}.png"), full_page=True)
+            page.screenshot(path=screenshot_path(f"{screenshot}-{name}.png"), full_page=True)
     page.set_viewport_size(PHONE)

@@ -12,46 +12,21 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.database import create_db_engine
 from shared.models import Attendance
-from tests import conftest as root_conftest
+from tests.browser.conftest import screenshot_path
 from tests.support.factories import Factory
-from tests.support.servers import (
-    ManagedProcess,
-    RedisServer,
-    free_port,
-    gunicorn_command,
-    running,
-    service_environment,
-    wait_for_http,
-)
+from tests.support.servers import RedisServer, service_environment, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EMAIL = "coordination@example.org"
 PASSWORD = "un mot de passe solide"
 TITLE = "Pratiquer l’action et l’évaluation expérimentalistes"
-
-
-def screenshot_path(name: str) -> Path:
-    """Where a screenshot goes for people to look at."""
-    folder = root_conftest.tests_output_dir() / "screenshots"
-    folder.mkdir(exist_ok=True)
-    return folder / name
 
 
 @dataclass
@@ -98,12 +73,11 @@ def site(committed_database: str, redis_server: RedisServer, tmp_path: Path) -> 
         }
         date_id = group.dates[0].id
     engine.dispose()
-    env = service_environment(
-        DATABASE_URL=committed_database,
-        REDIS_URL=redis_server.url,
-        SECRET_KEY="browser-test-secret",
-        RATELIMIT_KEY_PREFIX="browser",
-    )
+    env = {
+        "DATABASE_URL": committed_database,
+        "REDIS_URL": redis_server.url,
+        "SECRET_KEY": "browser-test-secret",
+    }
     created = subprocess.run(
         [
             sys.executable,
@@ -119,36 +93,20 @@ def site(committed_database: str, redis_server: RedisServer, tmp_path: Path) -> 
         input=PASSWORD + "\n",
         capture_output=True,
         text=True,
-        env=env,
+        env=service_environment(**env),
         check=True,
         timeout=60,
     )
     assert len(created.stdout.strip().splitlines()[-1]) >= 32  # the personal API token
-    port = free_port()
-    server = ManagedProcess(
-        gunicorn_command("services.registration", port), tmp_path / "gunicorn.log", env
-    )
-    with running(server):
-        wait_for_http(f"http://127.0.0.1:{port}/healthz")
+    with serving("services.registration", env, tmp_path / "gunicorn.log") as base_url:
         yield Site(
-            f"http://127.0.0.1:{port}",
+            base_url,
             "atelier-experimentaliste",
             "namur-luxembourg",
             date_id,
             people,
             committed_database,
         )
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

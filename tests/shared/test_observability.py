@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sys
 
+import pytest
+import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.registration.helpers import registration_body
+from tests.support.servers import (
+    ManagedProcess,
+    free_port,
+    running,
+    service_environment,
+    wait_for_http,
+)
 
 
 def samples(response) -> dict[tuple[str, tuple], float]:
@@ -60,3 +70,38 @@ def test_metrics_count_requests_by_route_and_registrations_by_status(client, mak
         and ("status", "201") in labels
     ]
     assert posted and posted[0] >= 2
+
+
+@pytest.mark.slow
+def test_metrics_add_up_every_gunicorn_worker(base_config, tmp_path):
+    port = free_port()
+    env = service_environment(
+        DATABASE_URL=base_config["DATABASE_URL"],
+        REDIS_URL=base_config["REDIS_URL"],
+        WEB_CONCURRENCY="3",
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "services.calendar:create_app()",
+    ]
+    with running(ManagedProcess(command, tmp_path / "gunicorn.log", env)):
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base_url}/livez")
+        for _ in range(30):
+            requests.get(f"{base_url}/livez", timeout=10)  # a new connection, any worker
+        text = requests.get(f"{base_url}/metrics", timeout=10).text
+
+    counted = sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "atelier_http_requests_total" and sample.labels["route"] == "/livez"
+    )
+    assert counted >= 30  # wait_for_http's own requests may add to it

@@ -178,6 +178,19 @@ def running(process: ManagedProcess) -> Iterator[ManagedProcess]:
         process.stop()
 
 
+@contextmanager
+def serving(app: str, env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterator[str]:
+    """Serve ``app`` (a module with ``create_app``) under gunicorn; yield its base URL."""
+    port = free_port()
+    server = ManagedProcess(
+        gunicorn_command(app, port, workers), log_path, service_environment(**env)
+    )
+    with running(server):
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base_url}/livez")
+        yield base_url
+
+
 def postgres_binary(name: str) -> str:
     """Path of a PostgreSQL server program (initdb, postgres); the Makefile installs them."""
     found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}")) or [
