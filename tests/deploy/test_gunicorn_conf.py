@@ -26,3 +26,16 @@ def test_workers_serve_several_requests_each_and_log_to_the_console(
     settings = gunicorn_settings()
     assert settings["worker_class"] == "gthread" and settings["threads"] > 1
     assert settings["accesslog"] == "-" and settings["errorlog"] == "-"
+
+
+def test_workers_share_a_metrics_folder_named_before_they_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    settings = gunicorn_settings()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ, "importing the settings changes nothing"
+
+    settings["on_starting"](None)
+
+    assert os.path.isdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    os.rmdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
