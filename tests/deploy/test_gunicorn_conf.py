@@ -35,7 +35,11 @@ def test_workers_share_a_metrics_folder_named_before_they_start(
     settings = gunicorn_settings()
     assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ, "importing the settings changes nothing"
 
-    settings["on_starting"](None)
+    try:
+        settings["on_starting"](None)
 
-    assert os.path.isdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    os.rmdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+        assert os.path.isdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    finally:  # leave this process's environment as it was
+        folder = os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        if folder:
+            os.rmdir(folder)
