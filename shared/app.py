@@ -10,11 +10,12 @@ from flask import Blueprint, Flask
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from shared import health
 from shared.config import check_production_safety, load_config
-from shared.database import db
-from shared.errors_http import register_error_handlers
+from shared.database import MAX_ROW_ID, db
+from shared.errors_http import ErrorSchema, register_error_handlers
 from shared.i18n import init_i18n
 from shared.limits import init_limits
 from shared.observability import DatabaseGauges, configure_logging, init_observability
@@ -24,16 +25,38 @@ from shared.redis_store import init_redis
 DOCS_ASSETS_URL = "/api/v1/docs-assets"
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number beyond any row id names nothing (404) rather than
+    overflowing the database driver (500)."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ROW_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class ServiceApi(Api):
+    """flask-smorest's registry, documenting errors in the services' one shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
 def create_service_app(
     import_name: str,
     title: str,
     config: dict[str, Any] | None = None,
     *,
     gauges: Iterable[DatabaseGauges] = (),
-) -> tuple[Flask, Api]:
+) -> tuple[Flask, ServiceApi]:
     """Build a service's Flask app and its API registry from the environment and ``config``;
     ``gauges`` are the database figures its /metrics reports."""
     app = Flask(import_name)
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(load_config(config))
     check_production_safety(app.config)
     configure_logging(app.config["LOG_LEVEL"])
@@ -56,7 +79,7 @@ def create_service_app(
     celery_init_app(app)
     init_limits(app)
     init_observability(app, gauges)
-    api = Api(app)
+    api = ServiceApi(app)
     register_error_handlers(app)
     app.register_blueprint(health.bp)
     # The API docs page loads Swagger UI from the installed package, never from a CDN.

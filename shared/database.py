@@ -21,6 +21,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Primary keys are 32-bit integers on every database the services run on.
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     """Declarative base of every model."""
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
@@ -57,6 +58,20 @@ LIBRARY_MESSAGES = {
     "Invalid input type.": _l("Un objet JSON est attendu."),
     "Invalid JSON body.": _l("Le corps de la requête n'est pas du JSON valide."),
 }
+
+
+class ErrorSchema(Schema):
+    """The error shape as the OpenAPI documents describe it."""
+
+    code = fields.String(required=True, metadata={"description": "Stable machine-readable code"})
+    status = fields.Integer(required=True, metadata={"description": "HTTP status"})
+    message = fields.String(required=True, metadata={"description": "In the request's language"})
+    # Nested schemas and list indexes nest an object of messages inside the list.
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Raw()),
+        metadata={"description": "Messages per field"},
+    )
 
 
 def translate(message: Any) -> str:

@@ -14,9 +14,10 @@ from shared.app import create_service_app
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the calendar service."""
-    app, _api = create_service_app(__name__, "calendar", config)
+    app, api = create_service_app(__name__, "calendar", config)
     init_feed_cache(app)
     init_recent_reads(app)
-    for blueprint in (index.bp, feeds.bp, personal.bp, sessions.bp):
-        app.register_blueprint(blueprint)
+    app.register_blueprint(index.bp)
+    for blueprint in (feeds.bp, personal.bp, sessions.bp):
+        api.register_blueprint(blueprint)
     return app

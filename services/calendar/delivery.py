@@ -3,12 +3,14 @@ Last-Modified, 304 when the client's copy is current, and a sensible Cache-Contr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from flask import Response, current_app, request
+from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 
@@ -16,10 +18,19 @@ from services.calendar.cache import BuiltFeed, FeedCache, feed_cache
 from services.calendar.freshness import recent_fingerprints
 from services.calendar.operations import FeedContext, Fingerprint, PublicFeed
 from shared.database import db, utcnow
-from shared.i18n import current_language
+from shared.errors_http import ErrorSchema
+from shared.i18n import LANGUAGES, current_language
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE_S = 900
+LANGUAGE_PARAMETER = {
+    "in": "query",
+    "name": "lang",
+    "schema": {"type": "string", "enum": list(LANGUAGES)},
+    "description": "The feed's language; otherwise the request's",
+}
+
+View = TypeVar("View")
 
 
 class Buildable(Protocol):
@@ -65,6 +76,22 @@ def _headers(
         headers.append(("Content-Disposition", f'{disposition}; filename="{delivery.filename}"'))
         headers.append(("X-Content-Type-Options", "nosniff"))
     return tuple(headers)
+
+
+def documented_feed(bp: Blueprint, *errors: tuple[int, str]) -> Callable[[View], View]:
+    """Document a feed view in the OpenAPI: the iCalendar file, 304 when the client's copy is
+    current, and ``errors`` (status, description) in the one JSON error shape."""
+
+    def document(view: View) -> View:
+        for status, description in errors:
+            view = bp.alt_response(status, schema=ErrorSchema, description=description)(view)
+        view = bp.alt_response(304, description="The client's copy is current")(view)
+        view = bp.response(
+            200, {"type": "string"}, content_type="text/calendar", description="iCalendar"
+        )(view)
+        return bp.doc(parameters=[LANGUAGE_PARAMETER])(view)
+
+    return document
 
 
 def serve_feed(

@@ -44,6 +44,8 @@ def page_of(
 ) -> tuple[list[EmailMessage], int]:
     """One page of a query's messages, and how many there are in all."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if (page - 1) * page_size >= (total or 0):  # past the last page, however far
+        return [], total or 0
     rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size))
     return list(rows), total or 0
 

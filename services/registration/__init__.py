@@ -8,6 +8,7 @@ from flask import Flask
 
 from services.registration import cli, web
 from services.registration.auth import init_auth
+from services.registration.schemas import Money
 from services.registration.views import (
     events,
     language,
@@ -39,6 +40,7 @@ PAGE_BLUEPRINTS = (
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the registration service."""
     app, api = create_service_app(__name__, "registration", config, gauges=[registration_gauges])
+    api.register_field(Money, "string", "decimal")
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
     init_auth(app)

@@ -9,7 +9,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
-from services.registration.schemas import BRUSSELS, LocalDateTime, localized
+from services.registration.schemas import BRUSSELS, LocalDateTime, Money, localized, row_id
+from shared.database import MAX_ROW_ID
 from shared.i18n import LANGUAGES
 from shared.models import AttendanceRule, EventKind, Role
 
@@ -20,13 +21,21 @@ SLUG = validate.Regexp(
 TEXT_LANGUAGE_FIELDS = ("title", "description", "prerequisites")
 
 
+# Far from these years, Brussels time had offsets in seconds that no ISO 8601 reader takes.
+EARLIEST = datetime(2000, 1, 1, tzinfo=BRUSSELS)
+LATEST = datetime(2100, 1, 1, tzinfo=BRUSSELS)
+
+
 class BrusselsDateTime(LocalDateTime):
     """A datetime written in Brussels time; one without an offset (a form's datetime-local)
-    is read as Brussels wall-clock time."""
+    is read as Brussels wall-clock time. Only this century's dates are plausible."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         moment = super()._deserialize(value, attr, data, **kwargs)
-        return moment.replace(tzinfo=BRUSSELS) if moment.tzinfo is None else moment
+        moment = moment.replace(tzinfo=BRUSSELS) if moment.tzinfo is None else moment
+        if not EARLIEST <= moment < LATEST:
+            raise ValidationError(gettext("Choisissez une date entre 2000 et 2099."))
+        return moment
 
 
 LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
@@ -85,7 +94,7 @@ class EventInputSchema(FormSchema):
     registration_opens_at = BrusselsDateTime(allow_none=True)
     registration_closes_at = BrusselsDateTime(allow_none=True)
     organiser_contact = fields.String(validate=_length(500))
-    price = fields.Decimal(places=2, validate=validate.Range(min=0), as_string=True)
+    price = Money(places=2, validate=validate.Range(min=0))
 
     @validates("title")
     def french_title(self, value: dict[str, str], **_kwargs: Any) -> None:
@@ -116,29 +125,29 @@ class DateInputSchema(FormSchema):
 class GroupInputSchema(VenueSchema):
     slug = fields.String(validate=[validate.Length(max=80), SLUG])
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200)])
-    position = fields.Integer(validate=validate.Range(min=0))
+    position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
     capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10000))
     dates = fields.List(fields.Nested(DateInputSchema))
 
 
 class GroupUpdateSchema(VenueSchema):
     name = fields.String(validate=[validate.Length(min=1, max=200)])
-    position = fields.Integer(validate=validate.Range(min=0))
+    position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
 
 
 class AttendanceInputSchema(FormSchema):
-    date = fields.Integer(required=True)
+    date = row_id(required=True)
     present = fields.Boolean(required=True)
 
 
 class PresenceMarkSchema(FormSchema):
-    registration = fields.Integer(required=True)
+    registration = row_id(required=True)
     present = fields.Boolean(required=True)
 
 
 class MoveInputSchema(FormSchema):
     group = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    date = fields.Integer(allow_none=True, load_default=None)
+    date = row_id(allow_none=True, load_default=None)
 
 
 class CapacityInputSchema(FormSchema):
@@ -190,7 +199,7 @@ class OrganiserEventSchema(Schema):
     registration_opens_at = LocalDateTime(allow_none=True)
     registration_closes_at = LocalDateTime(allow_none=True)
     organiser_contact = fields.String()
-    price = fields.Decimal(as_string=True)
+    price = Money()
     groups = fields.List(fields.Nested(OrganiserGroupSchema))
 
 

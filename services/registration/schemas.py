@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 from werkzeug.datastructures import MultiDict
 
+from shared.database import MAX_ROW_ID
 from shared.i18n import LANGUAGES, current_language
 from shared.models import AttendanceRule, EventKind, Role
 
@@ -27,6 +28,21 @@ class LocalDateTime(fields.DateTime):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else value.astimezone(BRUSSELS).isoformat()
+
+
+class Money(fields.Decimal):
+    """An amount in euros, written as a string ("12.50") so that no cent is lost to floats;
+    the API documents it as a decimal string (see ``create_app``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(as_string=True, **kwargs)
+
+
+def row_id(**kwargs: Any) -> fields.Integer:
+    """The id of a row the request names: a number no row can have is refused here rather
+    than overflowing the database driver."""
+    unknown = validate.Range(max=MAX_ROW_ID, error=_l("Cette ressource n'existe pas."))
+    return fields.Integer(validate=unknown, **kwargs)
 
 
 def localized(attribute: str) -> fields.Function:
@@ -100,7 +116,7 @@ class EventSchema(Schema):
     registration_opens_at = LocalDateTime(dump_only=True, allow_none=True)
     registration_closes_at = LocalDateTime(dump_only=True, allow_none=True)
     organiser_contact = fields.String(dump_only=True)
-    price = fields.Decimal(as_string=True, dump_only=True)
+    price = Money(dump_only=True)
     groups = fields.List(fields.Nested(GroupSchema), dump_only=True)
 
 
@@ -135,7 +151,7 @@ class RegistrationCreateSchema(Schema):
     )
     consent = fields.Boolean(required=True)
     commit_all_dates = fields.Boolean(load_default=False)
-    date = fields.Integer(load_default=None, allow_none=True, strict=True)
+    date = row_id(load_default=None, allow_none=True, strict=True)
 
     @pre_load
     def strip_strings(self, data: Any, **_kwargs: Any) -> Any:

@@ -194,6 +194,13 @@ def test_unknown_town_event_and_group_are_404(client, make):
         assert response.json["code"] == "not_found"
 
 
+def test_group_id_beyond_any_row_is_404_not_a_database_overflow(client):
+    response = client.get(f"/sessions/{2**63}.ics")
+
+    assert response.status_code == 404
+    assert response.json["code"] == "not_found"
+
+
 def test_town_added_later_gets_its_feed(client, make):
     group = make.group(town="Dinant", town_slug="dinant")
 

@@ -110,6 +110,24 @@ def test_unknown_status_filter_is_a_422_with_the_field_named(client, organiser_t
     assert set(response.json["errors"]) == {"status"}
 
 
+def test_page_far_past_the_last_is_empty_not_a_database_overflow(client, organiser_token):
+    response = client.get(
+        f"/api/v1/messages?page={2**62}&page_size=100",
+        headers=bearer(organiser_token(admin=True)),
+    )
+
+    assert response.status_code == 200
+    assert response.json == []
+
+
+def test_retry_of_a_message_id_beyond_any_row_is_not_found(client, organiser_token):
+    response = client.post(
+        f"/api/v1/messages/{2**63}/retry", headers=bearer(organiser_token(admin=True))
+    )
+
+    assert response.status_code == 404
+
+
 def test_retry_queues_a_failed_message_again(client, organiser_token, logged, db_session):
     token = organiser_token(admin=True)
 

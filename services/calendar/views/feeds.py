@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
+from flask_smorest import Blueprint
 
 from services.calendar import operations
-from services.calendar.delivery import Delivery, serve_public_feed
+from services.calendar.delivery import Delivery, documented_feed, serve_public_feed
 
-bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+bp = Blueprint("feeds", __name__, url_prefix="/feeds", description="Public iCalendar feeds")
 
 
 @bp.get("/all.ics")
+@documented_feed(bp)
 def all_sessions() -> Response:
     """Every upcoming and recent session."""
     return serve_public_feed(operations.all_sessions_feed(), Delivery("atelier.ics"))
 
 
 @bp.get("/towns/<town_slug>.ics")
+@documented_feed(bp, (404, "No such town"))
 def town(town_slug: str) -> Response:
     """Upcoming and recent sessions in one town."""
     feed = operations.town_feed(town_slug)
@@ -24,6 +27,7 @@ def town(town_slug: str) -> Response:
 
 
 @bp.get("/events/<event_slug>.ics")
+@documented_feed(bp, (404, "No such event"))
 def event(event_slug: str) -> Response:
     """Every date of one event."""
     feed = operations.event_feed(event_slug)

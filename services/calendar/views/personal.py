@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Response, request
+from flask_smorest import Blueprint
 
 from services.calendar import operations
-from services.calendar.delivery import Delivery, serve_feed
+from services.calendar.delivery import Delivery, documented_feed, serve_feed
 from services.calendar.freshness import recent_fingerprints
 from shared.database import db, utcnow
 from shared.i18n import LANGUAGES
 from shared.tokens import digest
 
-bp = Blueprint("personal", __name__, url_prefix="/feeds/personal")
+bp = Blueprint(
+    "personal", __name__, url_prefix="/feeds/personal", description="A participant's own feed"
+)
 
 
 @bp.get("/<token>.ics")
+@documented_feed(bp, (404, "Unknown token"), (410, "Replaced token"))
 def personal_feed(token: str) -> Response:
     """The participant's dates and where they stand; 404 unknown token, 410 replaced one."""
     requested = request.args.get("lang")

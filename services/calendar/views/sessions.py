@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
+from flask_smorest import Blueprint
 
 from services.calendar import operations
-from services.calendar.delivery import Delivery, serve_public_feed
+from services.calendar.delivery import Delivery, documented_feed, serve_public_feed
 
-bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+bp = Blueprint("sessions", __name__, url_prefix="/sessions", description="One group's dates")
 
 
 @bp.get("/<int:group_id>.ics")
+@documented_feed(bp, (404, "No such group"))
 def group_dates(group_id: int) -> Response:
     """Every date of one group."""
     feed = operations.group_feed(group_id)

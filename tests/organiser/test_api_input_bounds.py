@@ -1,0 +1,78 @@
+"""Input the organiser API refuses before it reaches the database: dates outside this
+century (Brussels time then had offsets no ISO 8601 reader takes) and ids no row can have."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from shared.models import SessionDate
+
+BEYOND_ANY_ROW = 2**63
+
+
+def test_a_date_outside_this_century_is_refused_and_nothing_is_stored(
+    client, accounts, make, db_session
+):
+    group = make.group()
+    account = accounts(group.event)
+    dates_before = db_session.scalar(select(func.count(SessionDate.id)))
+
+    response = client.post(
+        f"/api/v1/events/{group.event.slug}/groups/{group.slug}/dates",
+        json={"start": "0510-10-29T01:19:25Z", "end": "5821-07-08T17:40:16-05:14"},
+        headers={**account.bearer, "Accept-Language": "en"},
+    )
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {
+        "start": ["Choose a date between 2000 and 2099."],
+        "end": ["Choose a date between 2000 and 2099."],
+    }
+    assert db_session.scalar(select(func.count(SessionDate.id))) == dates_before
+
+
+def test_registration_id_beyond_any_row_is_not_found(client, accounts, make):
+    group = make.group()
+    account = accounts(group.event)
+
+    response = client.post(
+        f"/api/v1/events/{group.event.slug}/registrations/{BEYOND_ANY_ROW}/cancel",
+        headers=account.bearer,
+    )
+
+    assert response.status_code == 404
+    assert response.json["code"] == "not_found"
+
+
+def test_date_id_beyond_any_row_is_a_422_on_its_field(client, accounts, make):
+    registration = make.registration()
+    event = registration.event
+    account = accounts(event)
+    base = f"/api/v1/events/{event.slug}/registrations/{registration.id}"
+
+    attendance = client.put(
+        f"{base}/attendance",
+        json={"date": BEYOND_ANY_ROW, "present": True},
+        headers=account.bearer,
+    )
+    move = client.post(
+        f"{base}/move",
+        json={"group": registration.group.slug, "date": BEYOND_ANY_ROW},
+        headers=account.bearer,
+    )
+
+    assert (attendance.status_code, set(attendance.json["errors"])) == (422, {"date"})
+    assert (move.status_code, set(move.json["errors"])) == (422, {"date"})
+
+
+def test_the_openapi_document_describes_the_error_shape_and_prices_as_decimal_strings(client):
+    document = client.get("/api/v1/openapi.json").json
+    schemas = document["components"]["schemas"]
+
+    assert schemas["Error"]["properties"]["code"]["type"] == "string"
+    assert schemas["Error"]["properties"]["status"]["type"] == "integer"
+    assert schemas["Event"]["properties"]["price"] == {
+        "type": "string",
+        "format": "decimal",
+        "readOnly": True,
+    }
