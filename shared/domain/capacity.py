@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from shared.errors import Busy
 from shared.models import Group, Registration, RegistrationStatus
-from shared.models.registrations import ACTIVE_STATUSES
 
 RETRY_AFTER_S = "2"
 
@@ -111,18 +110,3 @@ def bump_revision(session: Session, group: Group) -> None:
     """Mark the group changed for everything that caches what it shows (calendar feeds)."""
     session.execute(update(Group).where(Group.id == group.id).values(revision=Group.revision + 1))
     session.expire(group, ["revision"])
-
-
-def active_registration_counts(session: Session, group_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Confirmed and waitlisted counts for several groups in one query."""
-    counts: dict[int, dict[str, int]] = {
-        group_id: {status.value: 0 for status in ACTIVE_STATUSES} for group_id in group_ids
-    }
-    rows = session.execute(
-        select(Registration.group_id, Registration.status, func.count(Registration.id))
-        .where(Registration.group_id.in_(group_ids), Registration.status.in_(ACTIVE_STATUSES))
-        .group_by(Registration.group_id, Registration.status)
-    )
-    for group_id, status, count in rows:
-        counts[group_id][RegistrationStatus(status).value] = count
-    return counts
