@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import Celery, Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import Flask, current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.notifications import operations
 from services.registration.tasks import ANONYMISE_TASK, PURGE_OUTBOX_TASK
@@ -108,9 +110,22 @@ def attempt_delivery(message_id: int, retries: int) -> Attempt:
         )
         log.info("message %s: %s; retry in %.1fs", message_id, error, delay)
         return Attempt("retry", delay)
-    operations.record_sent(session, message_id)
-    session.commit()
+    record_sent_when_reachable(message_id)
     return Attempt("sent")
+
+
+def record_sent_when_reachable(message_id: int) -> None:
+    """Record a message as sent, waiting out a database restart: left unrecorded, the sweep
+    would send it again. The task's time limit bounds the wait."""
+    for pause in itertools.chain((0.1, 0.3), itertools.repeat(1.0)):
+        try:
+            operations.record_sent(db.session, message_id)
+            db.session.commit()
+            return
+        except OperationalError:
+            db.session.rollback()
+            log.warning("message %s sent but not recorded yet: database unavailable", message_id)
+            time.sleep(pause)
 
 
 @shared_task(name=DELIVER_OUTBOX_TASK)
