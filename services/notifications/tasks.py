@@ -50,8 +50,9 @@ def configure(app: Flask) -> Celery:
         },
         include=["services.registration.tasks"],
         task_soft_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"],
-        # A task cut off from Redis is redelivered (acks_late); the claim keeps it single.
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        # A task cut off from Redis finishes: cancelled, it could have sent its email without
+        # recording it, and the sweep would send it again. Redelivered, the claim skips it.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         task_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"] + 30,
         beat_schedule={
             "sweep": {"task": SWEEP_TASK, "schedule": config["NOTIFICATIONS_SWEEP_INTERVAL_S"]},

@@ -48,6 +48,10 @@ DELIVERY = {
     # A send may wait out a short database restart; a row is swept only after that.
     "NOTIFICATIONS_SEND_TIME_LIMIT_S": "10",
     "NOTIFICATIONS_STALE_SENDING_S": "12",
+    # Rows waiting behind a backlog are enqueued again only once the backlog may be gone.
+    "NOTIFICATIONS_STALE_OUTBOX_S": "3",
+    "NOTIFICATIONS_STALE_QUEUED_S": "8",
+    "NOTIFICATIONS_SWEEP_INTERVAL_S": "1",
 }
 
 
@@ -310,9 +314,10 @@ def whole_stack(workdir: Path) -> Iterator[Stack]:
 
 
 def restart_redis(stack: Stack, traffic: Traffic, attempts: int) -> None:
-    """Redis stops while registrations go on, and comes back empty on the same port: the
-    tasks it held are gone, and the sweep finds their rows."""
-    stack.redis.stop()
+    """Redis stops while an email is being sent and registrations go on, and comes back
+    empty on the same port: the tasks it held are gone, and the sweep finds their rows."""
+    with stack.smtp.mailbox.delivery_held():
+        stack.redis.stop()
     try:
         traffic.wait_for_more("accepted", attempts)
     finally:
@@ -321,8 +326,12 @@ def restart_redis(stack: Stack, traffic: Traffic, attempts: int) -> None:
 
 def kill_worker(stack: Stack, traffic: Traffic, attempts: int) -> None:
     """The worker is killed in the middle of a delivery and started again later."""
-    with stack.smtp.mailbox.delivery_held():
+    mailbox = stack.smtp.mailbox
+    with mailbox.delivery_held():
+        abandoned = mailbox.abandoned
         stack.worker.kill()
+        # Released sooner, the server would accept what the dead worker never recorded.
+        eventually(lambda: mailbox.abandoned > abandoned, what="the delivery abandoned")
     try:
         traffic.wait_for_more("accepted", attempts)
     finally:
