@@ -46,7 +46,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(INSTALLED) $(COMPILED) system-redis
+bench: $(INSTALLED) $(COMPILED) system-redis system-postgres
 	tools/system-deps.sh wrk
 	$(BIN)/python -m bench
 

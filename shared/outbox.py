@@ -46,11 +46,21 @@ def queue_email(
 def publish(outbox_ids: list[int]) -> None:
     """Hand committed outbox rows to the worker; any that fail to enqueue wait for the sweep."""
     celery = current_app.extensions["celery"]
-    for outbox_id in outbox_ids:
-        try:
-            celery.send_task(DELIVER_OUTBOX_TASK, args=[outbox_id], queue=MAIL_QUEUE, retry=False)
-        except Exception:  # the broker is down: the row stays queued and the sweep sends it
-            log.warning("outbox %s not enqueued; the sweep will pick it up", outbox_id)
+    try:
+        with celery.producer_or_acquire() as producer:
+            # One attempt at reaching Redis: kombu would otherwise retry for seconds, and the
+            # request, already committed, would wait for it.
+            producer.connection.ensure_connection(max_retries=0)
+            for outbox_id in outbox_ids:
+                celery.send_task(
+                    DELIVER_OUTBOX_TASK,
+                    args=[outbox_id],
+                    queue=MAIL_QUEUE,
+                    retry=False,
+                    producer=producer,
+                )
+    except Exception:  # the broker is down: the rows stay queued and the sweep sends them
+        log.warning("outbox %s not enqueued; the sweep will pick them up", outbox_ids)
 
 
 @event.listens_for(Session, "after_commit")

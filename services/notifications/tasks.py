@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import Celery, Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import Flask, current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.notifications import operations
 from services.registration.tasks import ANONYMISE_TASK, PURGE_OUTBOX_TASK
@@ -48,8 +50,9 @@ def configure(app: Flask) -> Celery:
         },
         include=["services.registration.tasks"],
         task_soft_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"],
-        # A task cut off from Redis is redelivered (acks_late); the claim keeps it single.
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        # A task cut off from Redis finishes: cancelled, it could have sent its email without
+        # recording it, and the sweep would send it again. Redelivered, the claim skips it.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         task_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"] + 30,
         beat_schedule={
             "sweep": {"task": SWEEP_TASK, "schedule": config["NOTIFICATIONS_SWEEP_INTERVAL_S"]},
@@ -108,9 +111,22 @@ def attempt_delivery(message_id: int, retries: int) -> Attempt:
         )
         log.info("message %s: %s; retry in %.1fs", message_id, error, delay)
         return Attempt("retry", delay)
-    operations.record_sent(session, message_id)
-    session.commit()
+    record_sent_when_reachable(message_id)
     return Attempt("sent")
+
+
+def record_sent_when_reachable(message_id: int) -> None:
+    """Record a message as sent, waiting out a database restart: left unrecorded, the sweep
+    would send it again. The task's time limit bounds the wait."""
+    for pause in itertools.chain((0.1, 0.3), itertools.repeat(1.0)):
+        try:
+            operations.record_sent(db.session, message_id)
+            db.session.commit()
+            return
+        except OperationalError:
+            db.session.rollback()
+            log.warning("message %s sent but not recorded yet: database unavailable", message_id)
+            time.sleep(pause)
 
 
 @shared_task(name=DELIVER_OUTBOX_TASK)

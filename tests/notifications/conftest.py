@@ -20,22 +20,10 @@ from shared.models import ApiToken, EmailMessage, Event, Group, Organiser
 from shared.tokens import digest, new_token
 from tests.conftest import closing
 from tests.support.factories import Factory, local
-from tests.support.mail import CeleryWorker, SmtpServer
+from tests.support.mail import FAST_DELIVERY, CeleryWorker, SmtpServer
 from tests.support.servers import RedisServer
 
 BASE_URL = "https://inscriptions.example.org"
-# Short delays so that retries, the sweep and stuck sends play out in seconds.
-FAST_DELIVERY = {
-    "NOTIFICATIONS_MAX_RETRIES": "20",
-    "NOTIFICATIONS_RETRY_BASE_S": "0.2",
-    "NOTIFICATIONS_RETRY_MAX_S": "0.5",
-    "NOTIFICATIONS_SEND_TIME_LIMIT_S": "3",
-    "NOTIFICATIONS_STALE_OUTBOX_S": "0.5",
-    "NOTIFICATIONS_STALE_QUEUED_S": "5",
-    "NOTIFICATIONS_STALE_SENDING_S": "4",
-    "NOTIFICATIONS_SWEEP_INTERVAL_S": "0.5",
-    "NOTIFICATIONS_REMINDER_INTERVAL_S": "3600",
-}
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.notifications.conftest import (
     register_through,
 )
 from tests.support.mail import eventually
-from tests.support.servers import RedisServer
+from tests.support.servers import HangingUpServer, RedisServer
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +44,20 @@ def test_registration_succeeds_while_redis_is_down_and_its_email_follows_when_it
         eventually(lambda: messages_in(committed, status=DeliveryStatus.SENT), what="row sent")
     finally:
         redis.stop()
+
+
+def test_registration_tries_a_silent_redis_once_and_leaves_its_email_to_the_sweep(
+    base_config, workshop, committed
+):
+    with HangingUpServer() as redis:
+        registration_app = create_registration_app({**base_config, "REDIS_URL": redis.url})
+
+        register_through(registration_app.test_client(), workshop, email="awa@example.org")
+        dispose(registration_app)
+
+    assert redis.connections == 1
+    assert [row.kind for row in committed.scalars(select(OutboxMessage))] == ["confirmed"]
+    committed.commit()
 
 
 def test_email_in_flight_when_the_worker_is_killed_is_delivered_once_after_a_restart(

@@ -6,7 +6,8 @@ import asyncio
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -18,6 +19,19 @@ from aiosmtpd.controller import Controller
 from tests.support.servers import ManagedProcess, free_port, service_environment
 
 T = TypeVar("T")
+
+# Short delays so that retries, the sweep and stuck sends play out in seconds.
+FAST_DELIVERY = {
+    "NOTIFICATIONS_MAX_RETRIES": "20",
+    "NOTIFICATIONS_RETRY_BASE_S": "0.2",
+    "NOTIFICATIONS_RETRY_MAX_S": "0.5",
+    "NOTIFICATIONS_SEND_TIME_LIMIT_S": "3",
+    "NOTIFICATIONS_STALE_OUTBOX_S": "0.5",
+    "NOTIFICATIONS_STALE_QUEUED_S": "5",
+    "NOTIFICATIONS_STALE_SENDING_S": "4",
+    "NOTIFICATIONS_SWEEP_INTERVAL_S": "0.5",
+    "NOTIFICATIONS_REMINDER_INTERVAL_S": "3600",
+}
 
 
 def eventually(probe: Callable[[], T], *, timeout: float = 30.0, what: str = "condition") -> T:
@@ -63,6 +77,17 @@ class Mailbox:
             self.envelope_recipients.append(list(envelope.rcpt_tos))
             self._changed.notify_all()
         return "250 Message accepted for delivery"
+
+    @contextmanager
+    def delivery_held(self) -> Iterator[None]:
+        """Hold the next delivery in the middle of its DATA for the duration of the block."""
+        self.in_flight.clear()
+        self.hold.set()
+        try:
+            eventually(self.in_flight.is_set, what="a delivery in flight")
+            yield
+        finally:
+            self.hold.clear()
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
         """Block until at least ``count`` messages arrived; return them all."""
@@ -146,3 +171,23 @@ class CeleryWorker(ManagedProcess):
 
     def _exited(self) -> bool:
         return self.process is not None and self.process.poll() is not None
+
+
+class CeleryBeat(ManagedProcess):
+    """``celery beat`` of the notifications service, apart from the worker, as in production."""
+
+    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "services.notifications.worker",
+            "beat",
+            "--schedule",
+            str(workdir / "beat-schedule"),
+            "--loglevel",
+            "INFO",
+        ]
+        super().__init__(args, workdir / "beat.log", service_environment(**env))

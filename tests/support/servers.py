@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -148,6 +149,39 @@ class RedisServer(ManagedProcess):
         return self
 
 
+class HangingUpServer:
+    """A TCP server that accepts every connection and closes it at once, counting them: a
+    Redis that is there but answers nothing."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """redis:// address of database 0."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def __enter__(self) -> HangingUpServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _address = self._listener.accept()
+            except OSError:  # closed
+                return
+            self.connections += 1
+            connection.close()
+
+
 def gunicorn_command(app: str, port: int, workers: int = 2) -> list[str]:
     """Run a service's app factory under gunicorn on ``port``."""
     return [
@@ -264,6 +298,13 @@ class PostgresServer(ManagedProcess):
         super().start()
         wait_for_port(self.port)
         return self
+
+    def stop(self) -> None:
+        """Fast shutdown: open sessions are ended (SIGTERM would wait for every client)."""
+        if self.process and self.process.poll() is None:
+            pg_ctl = [postgres_binary("pg_ctl"), "-D", str(self.data), "stop", "-m", "fast", "-w"]
+            subprocess.run(_as_postgres_user(pg_ctl), capture_output=True, timeout=60)
+        super().stop()
 
     def destroy(self) -> None:
         """Stop the server and remove its files."""
