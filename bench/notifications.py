@@ -1,12 +1,17 @@
 """Emails per second through the whole pipeline (outbox → Redis → Celery worker → SMTP sink),
 beside raw smtplib sending the same messages to the same sink.
 
-Both send one SMTP conversation per message, as the worker does. The sink is the local one
-of ``make run`` (tools/mail_sink.py, one .eml file per message).
+Set up as in production: PostgreSQL (a throwaway database on the server BENCH_POSTGRES_URL
+names) and one prefork worker process per core. Each worker process keeps its SMTP
+connection open for the messages that follow each other, so the baseline does the same
+SMTP work per message: one smtplib connection kept open, and for each message MAIL FROM,
+RCPT TO and DATA of the bytes the pipeline produced (already rendered, .ics included). The
+sink is the local one of ``make run`` (tools/mail_sink.py, one .eml file per message).
 """
 
 from __future__ import annotations
 
+import os
 import smtplib
 import sys
 import tempfile
@@ -15,19 +20,20 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bench.support import POSTGRES
 from shared.database import db
 from shared.domain.registrations import Participant, register
-from shared.migrate import upgrade_database
 from shared.models import OutboxMessage, Role
 from shared.outbox import publish
+from tests.support.databases import throwaway_postgres
 from tests.support.factories import Factory
 from tests.support.mail import CeleryWorker
 from tests.support.servers import ManagedProcess, RedisServer, free_port, wait_for_port
 
 EMAILS = 300
 WARM_UP = 20
-# SQLite serialises writers: a second worker process would mostly wait for the lock.
-WORKER_PROCESSES = 1
+# As in production: one worker process per core.
+WORKER_PROCESSES = os.cpu_count() or 1
 TIMEOUT_S = 120
 MAIL_SINK = [sys.executable, "-m", "tools.mail_sink"]
 
@@ -81,8 +87,8 @@ def smtplib_rate(port: int, sink: Path) -> float:
     already = len(list(sink.glob("*.eml")))
     payloads = [(f"awa{n}@example.org", path.read_bytes()) for n, path in enumerate(messages)]
     started = time.perf_counter()
-    for recipient, payload in payloads:
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for recipient, payload in payloads:
             smtp.sendmail("no-reply@atelier.example.org", [recipient], payload)
     wait_for_files(sink, already + len(payloads))
     return len(payloads) / (time.perf_counter() - started)
@@ -90,10 +96,11 @@ def smtplib_rate(port: int, sink: Path) -> float:
 
 def main() -> None:
     """Start Redis, the SMTP sink and a worker; print both rates and their ratio."""
-    with tempfile.TemporaryDirectory(prefix="bench-notifications-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-notifications-") as tmp,
+        throwaway_postgres(POSTGRES) as database_url,
+    ):
         workdir = Path(tmp)
-        database_url = f"sqlite:///{workdir / 'atelier.sqlite3'}"
-        upgrade_database(database_url)
         sink_folder, sink_port = workdir / "mail", free_port()
         sink = ManagedProcess(
             [*MAIL_SINK, "--port", str(sink_port), "--folder", str(sink_folder)],

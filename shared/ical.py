@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext, ngettext
@@ -94,8 +95,14 @@ def new_calendar(
     calendar.add("x-wr-timezone", TZID)
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(refresh))
-    calendar.add_component(Timezone.from_ical(BRUSSELS_VTIMEZONE))
+    calendar.add_component(brussels_timezone())
     return calendar
+
+
+@cache
+def brussels_timezone() -> Timezone:
+    """The VTIMEZONE of Europe/Brussels, parsed once per process; calendars share it read-only."""
+    return Timezone.from_ical(BRUSSELS_VTIMEZONE)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
@@ -37,6 +37,14 @@ INVITATION_KINDS = {
 ORGANISER_KINDS = {EmailKind.GROUP_FULL}
 GROUP_KINDS = {EmailKind.DATE_CHANGED, EmailKind.DATE_CANCELLED, EmailKind.GROUP_CANCELLED}
 REMINDER_KEY_PREFIX = "reminder"
+
+
+# What every email shows of a registration, loaded with it in one query.
+REGISTRATION_AND_GROUP = [
+    joinedload(Registration.group).joinedload(Group.event),
+    joinedload(Registration.group).joinedload(Group.dates),
+    joinedload(Registration.session_date),
+]
 
 
 class Undeliverable(Exception):
@@ -105,7 +113,9 @@ def render(session: Session, message: EmailMessage) -> RenderedEmail:
 def _context(session: Session, message: EmailMessage, kind: EmailKind) -> dict[str, Any]:
     payload: dict[str, Any] = dict(message.outbox.payload or {}) if message.outbox else {}
     registration = (
-        session.get(Registration, message.registration_id) if message.registration_id else None
+        session.get(Registration, message.registration_id, options=REGISTRATION_AND_GROUP)
+        if message.registration_id
+        else None
     )
     if registration is None and kind not in ORGANISER_KINDS:
         raise Undeliverable("the registration no longer exists")

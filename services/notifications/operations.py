@@ -17,9 +17,10 @@ from flask_mail import Mail
 from flask_mail import Message as MailMessage
 from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from services.notifications import emails
+from services.notifications.smtp import kept_connection
 from shared.database import utcnow
 from shared.models import (
     DeliveryStatus,
@@ -67,14 +68,19 @@ def create_messages(session: Session, outbox_id: int) -> list[int]:
     outbox = session.get(OutboxMessage, outbox_id)
     if outbox is None:
         return []
-    existing = set(
-        session.scalars(select(EmailMessage.recipient).where(EmailMessage.outbox_id == outbox_id))
-    )
+    earlier = session.execute(
+        select(EmailMessage.recipient, EmailMessage.id, EmailMessage.status).where(
+            EmailMessage.outbox_id == outbox_id
+        )
+    ).all()
+    existing = {row.recipient for row in earlier}
+    waiting = [row.id for row in earlier if row.status == DeliveryStatus.QUEUED]
+    created = []
     for recipient in recipients(session, outbox):
         if recipient.address in existing:
             continue
         existing.add(recipient.address)
-        session.add(
+        created.append(
             EmailMessage(
                 outbox_id=outbox.id,
                 kind=outbox.kind,
@@ -88,11 +94,13 @@ def create_messages(session: Session, outbox_id: int) -> list[int]:
                 ),
             )
         )
+    session.add_all(created)
     try:
         session.flush()
     except IntegrityError:  # a second delivery of the same outbox row created them first
         session.rollback()
-    return queued_message_ids(session, outbox_id)
+        return queued_message_ids(session, outbox_id)
+    return sorted(waiting + [message.id for message in created])
 
 
 def queued_message_ids(session: Session, outbox_id: int) -> list[int]:
@@ -188,7 +196,7 @@ def claim(session: Session, message_id: int, now: datetime | None = None) -> boo
 
 def build(session: Session, message_id: int) -> MailMessage:
     """The Flask-Mail message for a delivery-log row, with its stable Message-ID."""
-    message = session.get(EmailMessage, message_id)
+    message = session.get(EmailMessage, message_id, options=[joinedload(EmailMessage.outbox)])
     if message is None:
         raise emails.Undeliverable("the message no longer exists")
     rendered = emails.render(session, message)
@@ -212,8 +220,8 @@ def build(session: Session, message_id: int) -> MailMessage:
 
 
 def send(mail_message: MailMessage) -> None:
-    """Hand the message to the SMTP server (one connection per message)."""
-    mail.send(mail_message)
+    """Hand the message to the SMTP server, on this worker's kept connection."""
+    kept_connection(current_app).send(mail, mail_message)
 
 
 def record_sent(session: Session, message_id: int, now: datetime | None = None) -> None:
