@@ -233,18 +233,6 @@ class EventWriter:
         return self._seats[seats]
 
 
-def session_event(
-    session_date: SessionDate,
-    *,
-    language: str,
-    url: str,
-    standing: Standing | None = None,
-    stamp: datetime | None = None,
-) -> Event:
-    """The VEVENT of one session date; the caller sets the locale of ``language``."""
-    return EventWriter(language).event(session_date, url=url, standing=standing, stamp=stamp)
-
-
 def group_invitation(group: Group, *, language: str, url: str) -> bytes:
     """Every date of one group as an .ics file (METHOD:PUBLISH), for emails and downloads."""
     with force_locale(language):
