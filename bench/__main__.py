@@ -35,6 +35,8 @@ def machine() -> str:
 
 def main() -> int:
     """Run each bench/<area>.py's main(); a failing one is reported and the rest still run."""
+    # The figures are the output: the services' request logs would bury them.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     names = sorted(
         module.name
         for module in pkgutil.iter_modules(bench.__path__)

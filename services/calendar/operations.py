@@ -107,7 +107,11 @@ class PublicFeed:
             .join(SessionDate.group)
             .join(Group.event)
             .where(self.condition())
-            .options(contains_eager(SessionDate.group).contains_eager(Group.event))
+            .options(
+                contains_eager(SessionDate.group).contains_eager(Group.event),
+                # Seats left are in every description: counted in the same query.
+                contains_eager(SessionDate.group).undefer(Group.confirmed_count),
+            )
             .order_by(SessionDate.starts_at, SessionDate.id)
         )
         cutoff = context.now - RECENT
