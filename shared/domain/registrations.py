@@ -3,6 +3,7 @@ one active registration per person and event, and the waiting list."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,6 +37,8 @@ from shared.outbox import queue_email
 from shared.tokens import digest, new_token
 
 CONSENT_VERSION = "2026-11"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,14 @@ def register(
         # The unique index on active registrations per event and address decides, also
         # between two simultaneous requests for different groups.
         raise AlreadyRegistered() from error
+    log.info(
+        "registration created",
+        extra={
+            "registration_id": registration.id,
+            "group_id": group.id,
+            "status": registration.status.value,
+        },
+    )
     if confirmed:
         queue_email(session, EmailKind.CONFIRMED, registration=registration)
         if group.capacity is not None and taken + 1 == group.capacity:
@@ -214,6 +225,14 @@ def cancel(
     close_waitlist_gaps(session, group)
     for newly_confirmed in promoted:
         queue_email(session, EmailKind.PROMOTED, registration=newly_confirmed)
+    log.info(
+        "registration cancelled",
+        extra={
+            "registration_id": registration.id,
+            "group_id": group.id,
+            "promoted_ids": [r.id for r in promoted],
+        },
+    )
     return promoted
 
 

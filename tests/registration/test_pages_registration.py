@@ -283,3 +283,13 @@ def test_json_api_needs_no_csrf_token(client, make, db_session):
 
     assert response.status_code == 201
     assert count_registrations(db_session) == 1
+
+
+def test_privacy_notice_states_the_retention_periods_configured(app, client, make):
+    app.config.update(PRIVACY_RETENTION_MONTHS=18, SENT_MAIL_RETENTION_DAYS=45)
+    group = make.group(make.event(slug="atelier"), slug="jambes")
+
+    page = text_of(client.get(f"/events/atelier?group={group.slug}&lang=en"))
+
+    assert "18 months after your group's last date" in page
+    assert "Sent emails are deleted after 45 days." in page

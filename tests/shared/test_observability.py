@@ -34,7 +34,7 @@ def test_request_logs_name_routes_and_never_people_or_tokens(client, make, caplo
 
     with caplog.at_level(logging.INFO):
         created = client.post(f"/api/v1/events/{group.event.slug}/registrations", json=body)
-        token = created.json["manage_token"]
+        token, created_id = created.json["manage_token"], created.json["id"]
         client.get(f"/api/v1/registrations/{token}")
 
     logged = " ".join(str(record.__dict__) for record in caplog.records)
@@ -46,6 +46,8 @@ def test_request_logs_name_routes_and_never_people_or_tokens(client, make, caplo
     assert {r.status for r in request_logs} >= {201, 200}
     for secret in ("Olena", "olena.k@example.org", token):
         assert secret not in logged
+    [created] = [r for r in caplog.records if r.getMessage() == "registration created"]
+    assert (created.registration_id, created.status) == (created_id, "confirmed")
 
 
 def test_metrics_count_requests_by_route_and_registrations_by_status(client, make):
