@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext, ngettext
@@ -68,6 +69,11 @@ class Standing:
 def date_uid(session_date: SessionDate) -> str:
     """The session date's UID: the same in every feed and invitation, forever."""
     return f"session-date-{session_date.id}@{UID_DOMAIN}"
+
+
+def webcal_url(url: str) -> str:
+    """The same feed as a webcal:// address, which calendar apps open as a subscription."""
+    return urlunsplit(("webcal", *urlsplit(url)[1:]))
 
 
 def new_calendar(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote_plus
 
 from babel.lists import format_list
 from flask import current_app
@@ -132,12 +132,6 @@ def group_calendar_url(group: Group) -> str:
 def personal_feed_url(registration: Registration) -> str:
     """The registration's own calendar feed (read-only token)."""
     return f"{_calendar_base()}/feeds/personal/{registration.calendar_token}.ics"
-
-
-def webcal_url(url: str) -> str:
-    """The same feed as a webcal:// address, which calendar apps open as a subscription."""
-    parts = urlsplit(url)
-    return urlunsplit(("webcal", *parts[1:]))
 
 
 def _calendar_base() -> str:

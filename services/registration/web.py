@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from services.registration import presenters
 from shared.errors_http import error_response, register_html_error_page
 from shared.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language, format_day, format_hours
+from shared.ical import webcal_url
 
 csrf = CSRFProtect()
 
@@ -111,6 +112,7 @@ def _template_globals() -> dict[str, Any]:
         "languages": LANGUAGES,
         "here": _current_address_without_language(),
         "presenters": presenters,
+        "webcal_url": webcal_url,
     }
 
 

@@ -33,6 +33,7 @@ from shared.models import (
     Role,
     SessionDate,
 )
+from shared.models.registrations import ACTIVE_STATUSES
 from shared.outbox import queue_email
 from shared.tokens import digest, new_token
 
@@ -129,7 +130,7 @@ def find_active_registration(session: Session, event: Event, email: str) -> Regi
         select(Registration).where(
             Registration.event_id == event.id,
             Registration.email_normalized == normalise_email(email),
-            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+            Registration.status.in_(ACTIVE_STATUSES),
         )
     )
 

@@ -10,6 +10,7 @@ from flask_babel import gettext
 from services.calendar import operations
 from shared.database import db, utcnow
 from shared.i18n import current_language
+from shared.ical import webcal_url
 
 bp = Blueprint("index", __name__)
 
@@ -41,4 +42,4 @@ def index() -> str:
 def _subscription(link: operations.FeedLink, language: str) -> Subscription:
     base = current_app.config["CALENDAR_BASE_URL"].rstrip("/")
     address = base + url_for(link.endpoint, **link.arguments, lang=language)
-    return Subscription(link.label, address, "webcal://" + address.split("://", 1)[1])
+    return Subscription(link.label, address, webcal_url(address))
