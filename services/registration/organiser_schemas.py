@@ -9,7 +9,15 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
-from services.registration.schemas import BRUSSELS, LocalDateTime, Money, localized, row_id
+from services.registration.schemas import (
+    BRUSSELS,
+    LANGUAGE,
+    LocalDateTime,
+    Money,
+    at_most,
+    localized,
+    row_id,
+)
 from shared.database import MAX_ROW_ID
 from shared.i18n import LANGUAGES
 from shared.models import AttendanceRule, EventKind, Role
@@ -38,19 +46,10 @@ class BrusselsDateTime(LocalDateTime):
         return moment
 
 
-LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
-
-
-def _length(maximum: int) -> validate.Length:
-    return validate.Length(max=maximum, error=_l("%(max)s caractères au plus.", max=maximum))
-
-
 def _texts(maximum: int, *, required: bool = False) -> fields.Dict:
     return fields.Dict(
-        keys=fields.String(
-            validate=validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
-        ),
-        values=fields.String(validate=_length(maximum)),
+        keys=fields.String(validate=LANGUAGE),
+        values=fields.String(validate=at_most(maximum)),
         required=required,
     )
 
@@ -93,7 +92,7 @@ class EventInputSchema(FormSchema):
     language = fields.String(validate=LANGUAGE)
     registration_opens_at = BrusselsDateTime(allow_none=True)
     registration_closes_at = BrusselsDateTime(allow_none=True)
-    organiser_contact = fields.String(validate=_length(500))
+    organiser_contact = fields.String(validate=at_most(500))
     price = Money(places=2, validate=validate.Range(min=0))
 
     @validates("title")
@@ -109,10 +108,10 @@ class EventUpdateSchema(EventInputSchema):
 
 
 class VenueSchema(FormSchema):
-    venue_name = fields.String(required=True, validate=_length(200))
-    street_address = fields.String(required=True, validate=_length(200))
-    postcode = fields.String(required=True, validate=_length(20))
-    town = fields.String(required=True, validate=_length(120))
+    venue_name = fields.String(required=True, validate=at_most(200))
+    street_address = fields.String(required=True, validate=at_most(200))
+    postcode = fields.String(required=True, validate=at_most(20))
+    town = fields.String(required=True, validate=at_most(120))
     latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
 

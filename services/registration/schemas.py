@@ -55,6 +55,14 @@ def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
 
 
+LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
+
+
+def at_most(maximum: int) -> validate.Length:
+    """At most ``maximum`` characters, said so in the request's language."""
+    return validate.Length(max=maximum, error=_l("%(max)s caractères au plus.", max=maximum))
+
+
 def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
     def no_control_characters(value: str) -> None:
         if CONTROL_CHARACTERS.search(value):
@@ -65,7 +73,7 @@ def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
             raise ValidationError(gettext("Ce champ ne peut pas être vide."))
 
     validators = [
-        validate.Length(max=max_length, error=_l("%(max)s caractères au plus.", max=max_length)),
+        at_most(max_length),
         no_control_characters,
     ]
     if required:
@@ -147,7 +155,7 @@ class RegistrationCreateSchema(Schema):
     )
     language = fields.String(
         load_default=None,
-        validate=validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge.")),
+        validate=LANGUAGE,
     )
     consent = fields.Boolean(required=True)
     commit_all_dates = fields.Boolean(load_default=False)
