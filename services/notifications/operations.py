@@ -122,14 +122,7 @@ def recipients(session: Session, outbox: OutboxMessage) -> list[Recipient]:
     kind = EmailKind(outbox.kind)
     if kind in emails.ORGANISER_KINDS:
         return organiser_recipients(session, outbox.event_id)
-    payload = outbox.payload or {}
-    if payload.get("registration_ids"):
-        registrations = list(
-            session.scalars(
-                select(Registration).where(Registration.id.in_(payload["registration_ids"]))
-            )
-        )
-    elif outbox.registration_id is not None:
+    if outbox.registration_id is not None:
         registration = session.get(Registration, outbox.registration_id)
         registrations = [registration] if registration else []
     elif kind in emails.GROUP_KINDS and outbox.group_id is not None:
