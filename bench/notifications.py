@@ -1,12 +1,15 @@
 """Emails per second through the whole pipeline (outbox → Redis → Celery worker → SMTP sink),
 beside raw smtplib sending the same messages to the same sink.
 
+The load is a burst of 1,000 confirmations committed together, as a schedule change, the
+reminder run or the sweep after an outage hands them over: in tasks of 25 outbox rows.
 Set up as in production: PostgreSQL (a throwaway database on the server BENCH_POSTGRES_URL
 names) and one prefork worker process per core. Each worker process keeps its SMTP
 connection open for the messages that follow each other, so the baseline does the same
 SMTP work per message: one smtplib connection kept open, and for each message MAIL FROM,
 RCPT TO and DATA of the bytes the pipeline produced (already rendered, .ics included). The
-sink is the local one of ``make run`` (tools/mail_sink.py, one .eml file per message).
+sink is the local one of ``make run`` (tools/mail_sink.py, one .eml file per message). Each
+figure is the best of three alternating rounds.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import select
 
 from bench.support import POSTGRES
@@ -30,7 +34,8 @@ from tests.support.factories import Factory
 from tests.support.mail import CeleryWorker
 from tests.support.servers import ManagedProcess, RedisServer, free_port, wait_for_port
 
-EMAILS = 300
+EMAILS = 1000
+ROUNDS = 3
 WARM_UP = 20
 # As in production: one worker process per core.
 WORKER_PROCESSES = os.cpu_count() or 1
@@ -39,12 +44,13 @@ MAIL_SINK = [sys.executable, "-m", "tools.mail_sink"]
 
 
 def wait_for_files(folder: Path, count: int) -> None:
-    """Block until the sink has written ``count`` messages."""
+    """Block until the sink has written ``count`` messages, looking seldom enough to leave
+    the processors to the pipeline."""
     deadline = time.monotonic() + TIMEOUT_S
-    while sum(1 for _ in folder.glob("*.eml")) < count:
+    while len(os.listdir(folder)) < count:
         if time.monotonic() > deadline:
             raise TimeoutError(f"the sink has fewer than {count} messages after {TIMEOUT_S}s")
-        time.sleep(0.01)
+        time.sleep(0.05)
 
 
 def queue_confirmations(database_url: str, redis_url: str, count: int) -> list[int]:
@@ -64,27 +70,20 @@ def queue_confirmations(database_url: str, redis_url: str, count: int) -> list[i
     return ids
 
 
-def pipeline_rate(workdir: Path, database_url: str, redis: RedisServer, sink: Path) -> float:
+def pipeline_rate(app: Flask, outbox_ids: list[int], sink: Path) -> float:
     """Emails per second from publishing outbox rows to the sink holding every message."""
-    from services.notifications import create_app
-
-    outbox_ids = queue_confirmations(database_url, redis.url, WARM_UP + EMAILS)
-    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis.url})
+    already = len(os.listdir(sink))
     with app.app_context():
-        publish(outbox_ids[:WARM_UP])
-        wait_for_files(sink, WARM_UP)
         started = time.perf_counter()
-        publish(outbox_ids[WARM_UP:])
-        wait_for_files(sink, WARM_UP + EMAILS)
-        elapsed = time.perf_counter() - started
-    app.extensions["database"].engine.dispose()
-    return EMAILS / elapsed
+        publish(outbox_ids)
+        wait_for_files(sink, already + len(outbox_ids))
+    return len(outbox_ids) / (time.perf_counter() - started)
 
 
-def smtplib_rate(port: int, sink: Path) -> float:
-    """Emails per second sending the pipeline's messages again with smtplib alone."""
-    messages = sorted(sink.glob("*.eml"))[WARM_UP:]
-    already = len(list(sink.glob("*.eml")))
+def smtplib_rate(port: int, sink: Path, count: int) -> float:
+    """Emails per second sending the pipeline's last ``count`` messages again with smtplib."""
+    messages = sorted(sink.iterdir())[-count:]
+    already = len(os.listdir(sink))
     payloads = [(f"awa{n}@example.org", path.read_bytes()) for n, path in enumerate(messages)]
     started = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as smtp:
@@ -92,6 +91,22 @@ def smtplib_rate(port: int, sink: Path) -> float:
             smtp.sendmail("no-reply@atelier.example.org", [recipient], payload)
     wait_for_files(sink, already + len(payloads))
     return len(payloads) / (time.perf_counter() - started)
+
+
+def best_rates(database_url: str, redis: RedisServer, sink: Path, port: int) -> tuple[float, float]:
+    """The best of a few alternating rounds of the pipeline and of smtplib: a round spoilt by
+    something else on the machine spoils neither figure."""
+    from services.notifications import create_app
+
+    outbox_ids = queue_confirmations(database_url, redis.url, WARM_UP + ROUNDS * EMAILS)
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis.url})
+    pipeline_rate(app, outbox_ids[:WARM_UP], sink)
+    pipeline, raw = 0.0, 0.0
+    for start in range(WARM_UP, len(outbox_ids), EMAILS):
+        pipeline = max(pipeline, pipeline_rate(app, outbox_ids[start : start + EMAILS], sink))
+        raw = max(raw, smtplib_rate(port, sink, EMAILS))
+    app.extensions["database"].engine.dispose()
+    return pipeline, raw
 
 
 def main() -> None:
@@ -122,8 +137,7 @@ def main() -> None:
         try:
             wait_for_port(sink_port)
             worker.start()
-            pipeline = pipeline_rate(workdir, database_url, redis, sink_folder)
-            raw = smtplib_rate(sink_port, sink_folder)
+            pipeline, raw = best_rates(database_url, redis, sink_folder, sink_port)
         finally:
             worker.stop()
             redis.stop()

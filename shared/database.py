@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from shared.sockets import is_quiet
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,12 +63,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_db_engine(url: str, *, lock_timeout_ms: int = 5000) -> Engine:
+def create_db_engine(
+    url: str, *, lock_timeout_ms: int = 5000, synchronous_commit: bool = True
+) -> Engine:
     """Create an engine; on SQLite every transaction takes the write lock up front.
 
     SQLite has no row locks: beginning with BEGIN IMMEDIATE serialises writers, so a
     count-then-insert can never race, and a writer that waits longer than the busy timeout
-    fails cleanly instead of on a stale snapshot.
+    fails cleanly instead of on a stale snapshot. Without ``synchronous_commit``, PostgreSQL
+    confirms a commit before its record reaches the disk: a crash of the server (not a
+    restart) may then forget the last fraction of a second of commits.
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000})
@@ -86,13 +92,20 @@ def create_db_engine(url: str, *, lock_timeout_ms: int = 5000) -> Engine:
 
         return engine
     # Every statement waits a bounded time for a lock, then fails as retryable.
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=10,
-        connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms)}"},
-    )
+    options = f"-c lock_timeout={int(lock_timeout_ms)}"
+    if not synchronous_commit:
+        options += " -c synchronous_commit=off"
+    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args={"options": options})
+
+    @event.listens_for(engine, "checkout")
+    def _replace_closed_connections(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # A pooled connection the server closed (a restart, a terminated backend) has said so
+        # on its socket: checking there costs no round trip, unlike a ping before every use.
+        # One closed connection means the others likely are too: the pool renews them all.
+        if dbapi_connection.closed or not is_quiet(dbapi_connection.fileno()):
+            raise exc.InvalidatePoolError("the server closed the connection")
+
+    return engine
 
 
 @dataclass
@@ -107,7 +120,9 @@ class Database:
     def init_app(self, app: Flask) -> None:
         """Create the app's engine and close the context's session at teardown."""
         engine = create_db_engine(
-            app.config["DATABASE_URL"], lock_timeout_ms=app.config["DATABASE_LOCK_TIMEOUT_MS"]
+            app.config["DATABASE_URL"],
+            lock_timeout_ms=app.config["DATABASE_LOCK_TIMEOUT_MS"],
+            synchronous_commit=app.config.get("DATABASE_SYNCHRONOUS_COMMIT", True),
         )
         app.extensions["database"] = _Binding(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._close_session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -15,6 +16,9 @@ from shared.queue import MAIL_QUEUE
 log = logging.getLogger(__name__)
 
 DELIVER_OUTBOX_TASK = "notifications.deliver_outbox"
+# Rows handed over together travel in tasks of at most this many: one task's claims,
+# queries and commits then serve many emails, and several workers still share a burst.
+BATCH_SIZE = 25
 _PENDING = "outbox_pending"
 
 
@@ -43,6 +47,12 @@ def queue_email(
     return message
 
 
+def in_batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
+    """``ids`` in consecutive lists of at most ``size``."""
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
 def publish(outbox_ids: list[int]) -> None:
     """Hand committed outbox rows to the worker; any that fail to enqueue wait for the sweep."""
     celery = current_app.extensions["celery"]
@@ -51,10 +61,10 @@ def publish(outbox_ids: list[int]) -> None:
             # One attempt at reaching Redis: kombu would otherwise retry for seconds, and the
             # request, already committed, would wait for it.
             producer.connection.ensure_connection(max_retries=0)
-            for outbox_id in outbox_ids:
+            for batch in in_batches(outbox_ids):
                 celery.send_task(
                     DELIVER_OUTBOX_TASK,
-                    args=[outbox_id],
+                    args=[batch],
                     queue=MAIL_QUEUE,
                     retry=False,
                     producer=producer,

@@ -7,13 +7,16 @@ the greeting, the dates, the venue, the organiser contact and the manage link.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
@@ -41,9 +44,9 @@ REMINDER_KEY_PREFIX = "reminder"
 
 # What every email shows of a registration, loaded with it in one query.
 REGISTRATION_AND_GROUP = [
-    joinedload(Registration.group).joinedload(Group.event),
-    joinedload(Registration.group).joinedload(Group.dates),
-    joinedload(Registration.session_date),
+    selectinload(Registration.group).selectinload(Group.event),
+    selectinload(Registration.group).selectinload(Group.dates),
+    selectinload(Registration.session_date),
 ]
 
 
@@ -63,6 +66,15 @@ class DateLine:
     def of(cls, start: datetime, end: datetime, *, cancelled: bool = False) -> DateLine:
         """Format one session's start and end."""
         return cls(format_day(start), format_hours(start, end), cancelled)
+
+
+@dataclass
+class Shared:
+    """What emails rendered together share, per group or date and language: the .ics
+    invitation and the date lines."""
+
+    invitations: dict[tuple[int, str], bytes] = field(default_factory=dict)
+    date_lines: dict[tuple[int, str], DateLine] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,11 +104,47 @@ def event_url(event: Event) -> str:
     return f"{base}/events/{event.slug}"
 
 
-def render(session: Session, message: EmailMessage) -> RenderedEmail:
-    """Build the email a delivery-log row stands for, in the row's language."""
+@contextmanager
+def preloaded_messages(
+    session: Session, message_ids: Iterable[int]
+) -> Iterator[list[EmailMessage]]:
+    """Within the block, rendering these delivery-log rows finds them, their outbox rows,
+    registrations, groups and dates in the session: loaded fresh, in a few queries."""
+    messages = session.scalars(
+        select(EmailMessage)
+        .where(EmailMessage.id.in_(list(message_ids)))
+        .options(joinedload(EmailMessage.outbox))
+        .execution_options(populate_existing=True)
+    ).all()
+    registration_ids = [m.registration_id for m in messages if m.registration_id is not None]
+    with preloaded_registrations(session, registration_ids):
+        yield list(messages)  # ``messages``, a local, stays referenced until the block ends
+
+
+@contextmanager
+def preloaded_registrations(
+    session: Session, registration_ids: Iterable[int]
+) -> Iterator[list[Registration]]:
+    """Within the block, these registrations and what every email shows of them are in the
+    session, loaded fresh in one query."""
+    # The session holds unreferenced rows only weakly: this frame's local keeps them.
+    registrations = session.scalars(
+        select(Registration)
+        .where(Registration.id.in_(set(registration_ids)))
+        .options(*REGISTRATION_AND_GROUP)
+        .execution_options(populate_existing=True)
+    )
+    loaded = list(registrations)
+    yield loaded
+
+
+def render(session: Session, message: EmailMessage, shared: Shared | None = None) -> RenderedEmail:
+    """Build the email a delivery-log row stands for, in the row's language; emails rendered
+    together pass the same ``shared``."""
+    shared = shared or Shared()
     kind = EmailKind(message.kind)
     with force_locale(message.language):
-        context = _context(session, message, kind)
+        context = _context(session, message, kind, shared)
         template = current_app.jinja_env.get_template(f"email/{kind.value}.txt")
         module = template.make_module(vars=context)
         paragraphs = [part.strip() for part in str(module).split("\n\n") if part.strip()]
@@ -106,11 +154,18 @@ def render(session: Session, message: EmailMessage) -> RenderedEmail:
     invitation = None
     if kind in INVITATION_KINDS:
         group: Group = context["group"]
-        invitation = group_invitation(group, language=message.language, url=event_url(group.event))
+        key = (group.id, message.language)
+        if key not in shared.invitations:
+            shared.invitations[key] = group_invitation(
+                group, language=message.language, url=event_url(group.event)
+            )
+        invitation = shared.invitations[key]
     return RenderedEmail(layout["subject"], text, html, invitation)
 
 
-def _context(session: Session, message: EmailMessage, kind: EmailKind) -> dict[str, Any]:
+def _context(
+    session: Session, message: EmailMessage, kind: EmailKind, shared: Shared
+) -> dict[str, Any]:
     payload: dict[str, Any] = dict(message.outbox.payload or {}) if message.outbox else {}
     registration = (
         session.get(Registration, message.registration_id, options=REGISTRATION_AND_GROUP)
@@ -128,7 +183,7 @@ def _context(session: Session, message: EmailMessage, kind: EmailKind) -> dict[s
         "event": event,
         "group": group,
         "title": event.localized("title", language),
-        "dates": [_line(d) for d in _dates_of(registration, group)],
+        "dates": [_line(d, language, shared) for d in _dates_of(registration, group)],
         "all_dates_required": event.attendance_rule is AttendanceRule.ALL_DATES,
         "manage_url": manage_url(registration) if registration else None,
         "waitlist_position": payload.get("waitlist_position")
@@ -136,7 +191,7 @@ def _context(session: Session, message: EmailMessage, kind: EmailKind) -> dict[s
     }
     session_date = _session_date_of(session, message, payload)
     if session_date is not None:
-        context["session_date"] = _line(session_date)
+        context["session_date"] = _line(session_date, language, shared)
     if kind is EmailKind.MOVED and payload.get("from_group_id"):
         previous_group = session.get(Group, payload["from_group_id"])
         context["previous_group"] = previous_group.name if previous_group else ""
@@ -190,7 +245,10 @@ def _previous_schedule(payload: dict[str, Any], current: SessionDate | None) -> 
     return previous
 
 
-def _line(session_date: SessionDate) -> DateLine:
-    return DateLine.of(
-        session_date.starts_at, session_date.ends_at, cancelled=session_date.is_cancelled
-    )
+def _line(session_date: SessionDate, language: str, shared: Shared) -> DateLine:
+    key = (session_date.id, language)
+    if key not in shared.date_lines:
+        shared.date_lines[key] = DateLine.of(
+            session_date.starts_at, session_date.ends_at, cancelled=session_date.is_cancelled
+        )
+    return shared.date_lines[key]

@@ -9,17 +9,19 @@ from __future__ import annotations
 import random
 import re
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_mail import Mail
-from flask_mail import Message as MailMessage
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from services.notifications import emails
+from services.notifications.mime import MailMessage
 from services.notifications.smtp import kept_connection
 from shared.database import utcnow
 from shared.models import (
@@ -63,53 +65,61 @@ class SweepResult:
 # --- outbox → delivery log -------------------------------------------------------------------
 
 
-def create_messages(session: Session, outbox_id: int) -> list[int]:
-    """One delivery-log row per recipient of the outbox row (again: none); the ids to send."""
-    outbox = session.get(OutboxMessage, outbox_id)
-    if outbox is None:
-        return []
-    earlier = session.execute(
-        select(EmailMessage.recipient, EmailMessage.id, EmailMessage.status).where(
-            EmailMessage.outbox_id == outbox_id
-        )
+def create_messages(session: Session, outbox_ids: Sequence[int]) -> list[int]:
+    """One delivery-log row per recipient of each outbox row (again: none); the ids to send."""
+    outboxes = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)).order_by(OutboxMessage.id)
     ).all()
-    existing = {row.recipient for row in earlier}
+    earlier = session.execute(
+        select(
+            EmailMessage.outbox_id, EmailMessage.recipient, EmailMessage.id, EmailMessage.status
+        ).where(EmailMessage.outbox_id.in_(outbox_ids))
+    ).all()
+    existing = {(row.outbox_id, row.recipient) for row in earlier}
     waiting = [row.id for row in earlier if row.status == DeliveryStatus.QUEUED]
     created = []
-    for recipient in recipients(session, outbox):
-        if recipient.address in existing:
-            continue
-        existing.add(recipient.address)
-        created.append(
-            EmailMessage(
-                outbox_id=outbox.id,
-                kind=outbox.kind,
-                event_id=outbox.event_id,
-                registration_id=recipient.registration_id,
-                recipient=recipient.address,
-                language=recipient.language,
-                status=DeliveryStatus.QUEUED,
-                message_id=stable_message_id(
-                    f"outbox-{outbox.id}-{digest(recipient.address)[:16]}"
-                ),
-            )
-        )
-    session.add_all(created)
+    registration_ids = [o.registration_id for o in outboxes if o.registration_id is not None]
+    with emails.preloaded_registrations(session, registration_ids):
+        for outbox in outboxes:
+            for recipient in recipients(session, outbox):
+                if (outbox.id, recipient.address) in existing:
+                    continue
+                existing.add((outbox.id, recipient.address))
+                created.append(new_message(outbox, recipient))
+    if not created:
+        return sorted(waiting)
     try:
-        session.flush()
-    except IntegrityError:  # a second delivery of the same outbox row created them first
+        # One multi-row INSERT, without the unit of work's bookkeeping per object.
+        new_ids = session.scalars(insert(EmailMessage).returning(EmailMessage.id), created)
+    except IntegrityError:  # a second delivery of the same outbox rows created some first
         session.rollback()
-        return queued_message_ids(session, outbox_id)
-    return sorted(waiting + [message.id for message in created])
+        if len(outbox_ids) == 1:
+            return queued_message_ids(session, outbox_ids)
+        return sorted(i for outbox_id in outbox_ids for i in create_messages(session, [outbox_id]))
+    return sorted(waiting + list(new_ids))
 
 
-def queued_message_ids(session: Session, outbox_id: int) -> list[int]:
-    """The outbox row's messages still waiting to be sent."""
+def new_message(outbox: OutboxMessage, recipient: Recipient) -> dict[str, Any]:
+    """The columns of an outbox row's queued delivery-log row for one recipient."""
+    return {
+        "outbox_id": outbox.id,
+        "kind": outbox.kind,
+        "event_id": outbox.event_id,
+        "registration_id": recipient.registration_id,
+        "recipient": recipient.address,
+        "language": recipient.language,
+        "status": DeliveryStatus.QUEUED,
+        "message_id": stable_message_id(f"outbox-{outbox.id}-{digest(recipient.address)[:16]}"),
+    }
+
+
+def queued_message_ids(session: Session, outbox_ids: Sequence[int]) -> list[int]:
+    """The outbox rows' messages still waiting to be sent."""
     return list(
         session.scalars(
             select(EmailMessage.id)
             .where(
-                EmailMessage.outbox_id == outbox_id,
+                EmailMessage.outbox_id.in_(outbox_ids),
                 EmailMessage.status == DeliveryStatus.QUEUED,
             )
             .order_by(EmailMessage.id)
@@ -169,30 +179,32 @@ def stable_message_id(local_part: str) -> str:
     return f"<{local_part}@{domain}>"
 
 
-# --- sending one message ---------------------------------------------------------------------
+# --- sending messages ------------------------------------------------------------------------
 
 
-def claim(session: Session, message_id: int, now: datetime | None = None) -> bool:
-    """Move a queued message to sending; False when another worker has it or it is done."""
-    result = session.execute(
+def claim(session: Session, message_ids: Sequence[int], now: datetime | None = None) -> list[int]:
+    """Move queued messages to sending; the ids claimed (others are another worker's or done)."""
+    claimed = session.scalars(
         update(EmailMessage)
-        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.QUEUED)
+        .where(EmailMessage.id.in_(message_ids), EmailMessage.status == DeliveryStatus.QUEUED)
         .values(
             status=DeliveryStatus.SENDING,
             attempts=EmailMessage.attempts + 1,
             updated_at=now or utcnow(),
         )
+        .returning(EmailMessage.id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return sorted(claimed)
 
 
-def build(session: Session, message_id: int) -> MailMessage:
-    """The Flask-Mail message for a delivery-log row, with its stable Message-ID."""
+def build(session: Session, message_id: int, shared: emails.Shared | None = None) -> MailMessage:
+    """The Flask-Mail message for a delivery-log row, with its stable Message-ID; rows
+    rendered together pass the same ``shared``."""
     message = session.get(EmailMessage, message_id, options=[joinedload(EmailMessage.outbox)])
     if message is None:
         raise emails.Undeliverable("the message no longer exists")
-    rendered = emails.render(session, message)
+    rendered = emails.render(session, message, shared)
     message.subject = rendered.subject[:300]
     mail_message = MailMessage(
         subject=rendered.subject,
@@ -208,7 +220,6 @@ def build(session: Session, message_id: int) -> MailMessage:
             "text/calendar; method=PUBLISH; charset=utf-8",
             rendered.invitation,
         )
-    session.flush()
     return mail_message
 
 
@@ -217,39 +228,39 @@ def send(mail_message: MailMessage) -> None:
     kept_connection(current_app).send(mail, mail_message)
 
 
+# Run once per email sent: built once, a plain table statement skips the ORM's bulk path.
+_MESSAGES = EmailMessage.__table__
+_MARK_SENT = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("row_id"))
+    .where(_MESSAGES.c.status == DeliveryStatus.SENDING)
+    .values(status=DeliveryStatus.SENT, sent_at=bindparam("now"), updated_at=bindparam("now"))
+    .values(last_error=None)
+)
+
+
 def record_sent(session: Session, message_id: int, now: datetime | None = None) -> None:
     """Mark a message sent."""
-    now = now or utcnow()
-    session.execute(
-        update(EmailMessage)
-        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.SENT, sent_at=now, updated_at=now, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_MARK_SENT, {"row_id": message_id, "now": now or utcnow()})
 
 
 def record_failure(
-    session: Session, message_id: int, error: str, *, final: bool, now: datetime | None = None
+    session: Session,
+    message_ids: Sequence[int],
+    error: str,
+    *,
+    final: bool,
+    now: datetime | None = None,
 ) -> None:
-    """Release a message after a failed attempt: queued for its retry, or failed for good."""
+    """Release messages after a failed attempt: queued for their retry, or failed for good."""
     session.execute(
         update(EmailMessage)
-        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.SENDING)
+        .where(EmailMessage.id.in_(message_ids), EmailMessage.status == DeliveryStatus.SENDING)
         .values(
             status=DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED,
             last_error=error[:2000],
             updated_at=now or utcnow(),
         )
-        .execution_options(synchronize_session=False)
-    )
-
-
-def give_up(session: Session, message_id: int, error: str, now: datetime | None = None) -> None:
-    """Mark a queued message failed for good: it cannot be written, so retrying cannot help."""
-    session.execute(
-        update(EmailMessage)
-        .where(EmailMessage.id == message_id, EmailMessage.status == DeliveryStatus.QUEUED)
-        .values(status=DeliveryStatus.FAILED, last_error=error[:2000], updated_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )
 

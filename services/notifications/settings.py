@@ -28,6 +28,11 @@ def notification_settings() -> dict[str, Any]:
         "NOTIFICATIONS_SWEEP_INTERVAL_S": _number("NOTIFICATIONS_SWEEP_INTERVAL_S", 60),
         "NOTIFICATIONS_REMINDER_LEAD_S": _number("NOTIFICATIONS_REMINDER_LEAD_S", 2 * 86400),
         "NOTIFICATIONS_REMINDER_INTERVAL_S": _number("NOTIFICATIONS_REMINDER_INTERVAL_S", 900),
+        # What this service writes is bookkeeping that the outbox and the sweep can rebuild:
+        # a database crash that forgets its last commits costs at worst an email sent twice
+        # (with the same Message-ID), never one lost. Not waiting on the disk for each of
+        # them is what lets one worker send hundreds of emails a second.
+        "DATABASE_SYNCHRONOUS_COMMIT": False,
         # Flask-Mail suppresses sending when TESTING is set; the tests use a real SMTP server.
         "MAIL_SUPPRESS_SEND": False,
     }

@@ -12,11 +12,12 @@ trip, and replaced.
 from __future__ import annotations
 
 import os
-import select
 import time
 
 from flask import Flask
 from flask_mail import Connection, Mail, Message
+
+from shared.sockets import is_quiet
 
 # Servers and middleboxes may drop a quiet connection without a word; after this long idle
 # a new one is opened rather than trusting the old one.
@@ -69,12 +70,7 @@ class KeptConnection:
         if connection.host is None:
             return True  # sending is suppressed: there is no server to talk to
         sock = connection.host.sock
-        if sock is None:
-            return False
-        # Between conversations the server has nothing to say: anything readable is a
-        # closed connection or a parting reply.
-        readable, _, _ = select.select([sock], [], [], 0)
-        return not readable
+        return sock is not None and is_quiet(sock.fileno())
 
 
 def kept_connection(app: Flask) -> KeptConnection:

@@ -6,24 +6,26 @@ import itertools
 import logging
 import smtplib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery import Celery, Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
-from services.notifications import operations
+from services.notifications import emails, operations
+from services.notifications.mime import MailMessage
 from services.registration.tasks import ANONYMISE_TASK, PURGE_OUTBOX_TASK
 from shared.database import db, utcnow
 from shared.domain import privacy
-from shared.outbox import DELIVER_OUTBOX_TASK
+from shared.outbox import DELIVER_OUTBOX_TASK, in_batches
 from shared.queue import HOUSEKEEPING_QUEUE, MAIL_QUEUE
 
 log = logging.getLogger(__name__)
 
-SEND_MESSAGE_TASK = "notifications.send_message"
+SEND_MESSAGES_TASK = "notifications.send_messages"
 SWEEP_TASK = "notifications.sweep"
 REMINDERS_TASK = "notifications.send_reminders"
 PURGE_SENT_TASK = "notifications.purge_sent_messages"
@@ -43,7 +45,7 @@ def configure(app: Flask) -> Celery:
     celery.conf.update(
         task_routes={
             DELIVER_OUTBOX_TASK: {"queue": MAIL_QUEUE},
-            SEND_MESSAGE_TASK: {"queue": MAIL_QUEUE},
+            SEND_MESSAGES_TASK: {"queue": MAIL_QUEUE},
             SWEEP_TASK: {"queue": HOUSEKEEPING_QUEUE},
             REMINDERS_TASK: {"queue": HOUSEKEEPING_QUEUE},
             **{task: {"queue": HOUSEKEEPING_QUEUE} for task in HOUSEKEEPING_TASKS},
@@ -71,48 +73,79 @@ def _seconds(name: str) -> timedelta:
 
 
 @dataclass(frozen=True)
-class Attempt:
-    """How one attempt at sending a message ended; ``retry_in`` seconds when it should retry."""
+class Delivery:
+    """How one attempt at sending messages ended: those to try again in ``retry_in`` seconds."""
 
-    outcome: str
+    sent: int
+    retry_ids: list[int] = field(default_factory=list)
     retry_in: float | None = None
 
 
-def attempt_delivery(message_id: int, retries: int) -> Attempt:
-    """Claim and render a message, send it, record the result; SMTP failures ask for a retry
-    until the budget is spent."""
+def deliver(message_ids: list[int], retries: int) -> Delivery:
+    """Claim, render and send messages on this worker's connection, recording each outcome.
+
+    An SMTP failure that a later attempt may not meet puts the message and the rest of the
+    batch back in the queue for one retry, until the budget is spent; a refusal for good
+    fails that message alone.
+    """
     session = db.session
-    if not operations.claim(session, message_id):
-        session.commit()
-        return Attempt("skipped")  # another worker has it, or it was sent already
-    try:
-        mail_message = operations.build(session, message_id)
-    except Exception as error:  # the email cannot be written: record why, never retry blindly
-        session.rollback()
-        log.exception("message %s cannot be rendered", message_id)
-        operations.give_up(session, message_id, operations.describe(error))
-        session.commit()
-        return Attempt("failed")
-    session.commit()  # the claim is visible before the SMTP conversation starts
-    try:
-        operations.send(mail_message)
-    except TRANSIENT_ERRORS as error:
-        config = current_app.config
-        final = operations.is_permanent(error) or retries >= config["NOTIFICATIONS_MAX_RETRIES"]
-        operations.record_failure(session, message_id, operations.describe(error), final=final)
-        session.commit()
-        if final:
-            log.warning("message %s failed for good: %s", message_id, error)
-            return Attempt("failed")
-        delay = operations.retry_delay(
-            retries,
-            base=config["NOTIFICATIONS_RETRY_BASE_S"],
-            ceiling=config["NOTIFICATIONS_RETRY_MAX_S"],
-        )
-        log.info("message %s: %s; retry in %.1fs", message_id, error, delay)
-        return Attempt("retry", delay)
-    record_sent_when_reachable(message_id)
-    return Attempt("sent")
+    claimed = operations.claim(session, message_ids)
+    session.commit()  # the claims are visible before the SMTP conversations start
+    ready = render_claimed(claimed)
+    for position, (message_id, mail_message) in enumerate(ready):
+        try:
+            operations.send(mail_message)
+        except TRANSIENT_ERRORS as error:
+            if operations.is_permanent(error):
+                fail(session, [message_id], error)
+                continue
+            waiting = [i for i, _ in ready[position:]]
+            return release_for_retry(waiting, error, retries)
+        record_sent_when_reachable(message_id)
+    return Delivery(sent=len(ready))
+
+
+def render_claimed(message_ids: list[int]) -> list[tuple[int, MailMessage]]:
+    """Render claimed messages; one that cannot be written fails for good, never retried."""
+    session = db.session
+    shared = emails.Shared()
+    ready, unwritable = [], []
+    with emails.preloaded_messages(session, message_ids):
+        for message_id in message_ids:
+            try:
+                ready.append((message_id, operations.build(session, message_id, shared)))
+            except Exception as error:  # never retried blindly: the log says why
+                session.rollback()
+                log.exception("message %s cannot be rendered", message_id)
+                unwritable.append((message_id, error))
+    session.commit()  # the subjects, for the delivery log
+    for message_id, error in unwritable:
+        fail(session, [message_id], error)
+    return ready
+
+
+def fail(session: Session, message_ids: list[int], error: BaseException) -> None:
+    """Record messages as failed for good; an organiser can retry them from the log."""
+    log.warning("messages %s failed for good: %s", message_ids, error)
+    operations.record_failure(session, message_ids, operations.describe(error), final=True)
+    session.commit()
+
+
+def release_for_retry(message_ids: list[int], error: BaseException, retries: int) -> Delivery:
+    """Queue messages again after a transient failure, or fail them once the budget is spent."""
+    config = current_app.config
+    if retries >= config["NOTIFICATIONS_MAX_RETRIES"]:
+        fail(db.session, message_ids, error)
+        return Delivery(sent=0)
+    operations.record_failure(db.session, message_ids, operations.describe(error), final=False)
+    db.session.commit()
+    delay = operations.retry_delay(
+        retries,
+        base=config["NOTIFICATIONS_RETRY_BASE_S"],
+        ceiling=config["NOTIFICATIONS_RETRY_MAX_S"],
+    )
+    log.info("messages %s: %s; retry in %.1fs", message_ids, error, delay)
+    return Delivery(sent=0, retry_ids=message_ids, retry_in=delay)
 
 
 def record_sent_when_reachable(message_id: int) -> None:
@@ -130,30 +163,30 @@ def record_sent_when_reachable(message_id: int) -> None:
 
 
 @shared_task(name=DELIVER_OUTBOX_TASK)
-def deliver_outbox(outbox_id: int) -> int:
-    """Turn an outbox row into one delivery-log row per recipient and send them: a single
-    message at once, several each in a task of its own."""
-    message_ids = operations.create_messages(db.session, outbox_id)
+def deliver_outbox(outbox_ids: list[int]) -> int:
+    """Turn outbox rows into one delivery-log row per recipient and send them: the first
+    batch in this task, any further batches each in a task of its own."""
+    message_ids = operations.create_messages(db.session, outbox_ids)
     db.session.commit()
     if not message_ids:
-        log.info("outbox %s: nothing (more) to send", outbox_id)
-    elif len(message_ids) == 1:
-        attempt = attempt_delivery(message_ids[0], retries=0)
-        if attempt.retry_in is not None:
-            send_message.apply_async(args=message_ids, countdown=attempt.retry_in, retries=1)
-    else:
-        for message_id in message_ids:
-            send_message.delay(message_id)
+        log.info("outbox %s: nothing (more) to send", outbox_ids)
+        return 0
+    first, *others = in_batches(message_ids)
+    for batch in others:
+        send_messages.delay(batch)
+    delivery = deliver(first, retries=0)
+    if delivery.retry_ids:
+        send_messages.apply_async(args=[delivery.retry_ids], countdown=delivery.retry_in, retries=1)
     return len(message_ids)
 
 
-@shared_task(name=SEND_MESSAGE_TASK, bind=True)
-def send_message(self: Task, message_id: int) -> str:
-    """Send one message; SMTP failures retry with exponential backoff and jitter."""
-    attempt = attempt_delivery(message_id, retries=self.request.retries)
-    if attempt.retry_in is not None:
-        raise self.retry(countdown=attempt.retry_in, max_retries=None)
-    return attempt.outcome
+@shared_task(name=SEND_MESSAGES_TASK, bind=True)
+def send_messages(self: Task, message_ids: list[int]) -> int:
+    """Send messages; SMTP failures retry those left with exponential backoff and jitter."""
+    delivery = deliver(message_ids, retries=self.request.retries)
+    if delivery.retry_ids:
+        raise self.retry(args=[delivery.retry_ids], countdown=delivery.retry_in, max_retries=None)
+    return delivery.sent
 
 
 @shared_task(name=SWEEP_TASK)
@@ -167,10 +200,10 @@ def sweep() -> int:
         stale_sending=_seconds("NOTIFICATIONS_STALE_SENDING_S"),
     )
     db.session.commit()
-    for outbox_id in found.outbox_ids:
-        deliver_outbox.delay(outbox_id)
-    for message_id in found.message_ids:
-        send_message.delay(message_id)
+    for batch in in_batches(found.outbox_ids):
+        deliver_outbox.delay(batch)
+    for batch in in_batches(found.message_ids):
+        send_messages.delay(batch)
     if found.outbox_ids or found.message_ids:
         log.info(
             "sweep: %d outbox rows, %d messages", len(found.outbox_ids), len(found.message_ids)
@@ -189,8 +222,8 @@ def send_reminders() -> int:
     except IntegrityError:  # a concurrent run created the same reminders; the next run resumes
         db.session.rollback()
         return 0
-    for message_id in message_ids:
-        send_message.delay(message_id)
+    for batch in in_batches(message_ids):
+        send_messages.delay(batch)
     return len(message_ids)
 
 

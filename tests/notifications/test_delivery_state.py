@@ -25,7 +25,7 @@ def message(db_session, make):
     """The queued confirmation of a fresh registration."""
     make.registration()
     outbox = db_session.query(OutboxMessage).filter_by(kind="confirmed").one()
-    [message_id] = operations.create_messages(db_session, outbox.id)
+    [message_id] = operations.create_messages(db_session, [outbox.id])
     return db_session.get(EmailMessage, message_id)
 
 
@@ -37,7 +37,7 @@ def set_state(session, message, status, age):
 
 
 def test_handing_over_an_outbox_row_twice_creates_its_messages_once(db_session, message):
-    again = operations.create_messages(db_session, message.outbox_id)
+    again = operations.create_messages(db_session, [message.outbox_id])
 
     assert again == [message.id]
     assert db_session.query(EmailMessage).count() == 1
@@ -49,30 +49,30 @@ def test_message_id_names_the_outbox_row_and_the_senders_domain(db_session, mess
 
 
 def test_only_one_claim_of_a_queued_message_succeeds(db_session, message):
-    assert operations.claim(db_session, message.id) is True
-    assert operations.claim(db_session, message.id) is False
+    assert operations.claim(db_session, [message.id]) == [message.id]
+    assert operations.claim(db_session, [message.id]) == []
     db_session.refresh(message)
     assert (message.status, message.attempts) == (DeliveryStatus.SENDING, 1)
 
 
 def test_a_sent_message_is_never_claimed_again(db_session, message):
-    operations.claim(db_session, message.id)
+    operations.claim(db_session, [message.id])
     operations.record_sent(db_session, message.id)
 
-    assert operations.claim(db_session, message.id) is False
+    assert operations.claim(db_session, [message.id]) == []
     db_session.refresh(message)
     assert message.status is DeliveryStatus.SENT
     assert message.sent_at is not None
 
 
 def test_failed_attempt_waits_for_its_retry_and_the_last_one_fails_for_good(db_session, message):
-    operations.claim(db_session, message.id)
-    operations.record_failure(db_session, message.id, "SMTPServerDisconnected", final=False)
+    operations.claim(db_session, [message.id])
+    operations.record_failure(db_session, [message.id], "SMTPServerDisconnected", final=False)
     db_session.refresh(message)
     assert (message.status, message.last_error) == (DeliveryStatus.QUEUED, "SMTPServerDisconnected")
 
-    operations.claim(db_session, message.id)
-    operations.record_failure(db_session, message.id, "ConnectionRefusedError", final=True)
+    operations.claim(db_session, [message.id])
+    operations.record_failure(db_session, [message.id], "ConnectionRefusedError", final=True)
     db_session.refresh(message)
     assert (message.status, message.attempts) == (DeliveryStatus.FAILED, 2)
 
@@ -92,7 +92,7 @@ def test_sweep_finds_outbox_rows_never_handed_over(db_session, make):
     assert operations.sweep(db_session, now=utcnow(), **STALE).outbox_ids == []
     later = utcnow() + timedelta(minutes=2)
     assert operations.sweep(db_session, now=later, **STALE).outbox_ids == [outbox.id]
-    operations.create_messages(db_session, outbox.id)
+    operations.create_messages(db_session, [outbox.id])
     assert operations.sweep(db_session, now=later, **STALE).outbox_ids == []
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("app_context")
 def delivered(session, outbox):
     """The emails an outbox row becomes, built as the worker builds them."""
     session.flush()
-    return [operations.build(session, i) for i in operations.create_messages(session, outbox.id)]
+    return [operations.build(session, i) for i in operations.create_messages(session, [outbox.id])]
 
 
 def outbox_of(session, kind):

@@ -20,7 +20,7 @@ def logged(app, db_session, make):
         make.registration(make.group(make.event(slug=slug)), email=f"awa@{slug}.example.org")
         outbox = db_session.query(OutboxMessage).order_by(OutboxMessage.id.desc()).first()
         with app.app_context():
-            [message_id] = operations.create_messages(db_session, outbox.id)
+            [message_id] = operations.create_messages(db_session, [outbox.id])
         messages.append(db_session.get(EmailMessage, message_id))
     messages[0].status = DeliveryStatus.FAILED
     messages[0].attempts = 9

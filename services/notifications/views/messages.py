@@ -52,7 +52,7 @@ class MessageRetry(MethodView):
         delivery_log.requeue_failed(db.session, message)
         db.session.commit()
         try:
-            tasks.send_message.apply_async(args=[message.id], retry=False)
+            tasks.send_messages.apply_async(args=[[message.id]], retry=False)
         except Exception:  # the broker is down: the row stays queued and the sweep sends it
             log.warning("message %s not enqueued; the sweep will pick it up", message.id)
         return message

@@ -1,0 +1,38 @@
+"""The engine: pooled connections that the server closed are replaced before they are used."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from shared.database import create_db_engine
+
+
+@pytest.fixture
+def postgres_url(database_url: str) -> str:
+    """The run's database, when it is PostgreSQL: only a server can close a connection."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (the suite's second pass runs on it)")
+    return database_url
+
+
+def test_a_connection_the_server_terminated_is_replaced_without_an_error(postgres_url):
+    engine = create_db_engine(postgres_url)
+    admin = create_db_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            first_backend = connection.scalar(text("SELECT pg_backend_pid()"))
+        with admin.connect() as connection:
+            # Waits until the backend has gone, its farewell sent.
+            connection.execute(
+                text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first_backend}
+            )
+            connection.commit()
+
+        with engine.connect() as connection:
+            backend = connection.scalar(text("SELECT pg_backend_pid()"))
+
+        assert backend != first_backend
+    finally:
+        engine.dispose()
+        admin.dispose()
