@@ -6,15 +6,14 @@ refolds every header of every part through its header registry: for a message wi
 alternatives and an attachment, that costs more than the SMTP conversation with a nearby
 server. Here only the headers that need it are encoded (RFC 2047: the subject, and the
 display names of addresses) and the rest is written as it is, with CRLF line endings and
-random 96-bit boundaries added to the multipart types Flask-Mail leaves without one. A
-header the writer cannot encode (a non-ASCII address) sends the message through the email
-package's own generator.
+random 96-bit boundaries added to the multipart types Flask-Mail leaves without one.
+Addresses reach it in ASCII: Flask-Mail refuses any other.
 """
 
 from __future__ import annotations
 
 import secrets
-from email import charset, policy
+from email import charset
 from email.header import Header
 from email.message import Message
 from email.utils import formataddr, getaddresses
@@ -27,20 +26,16 @@ UTF8_WORDS = charset.Charset("utf-8")
 UTF8_WORDS.header_encoding = charset.BASE64
 
 
-class UnwritableHeader(ValueError):
-    """A header this writer cannot encode."""
-
-
 class MailMessage(flask_mail.Message):
-    """A Flask-Mail message with a cheaper serialisation."""
+    """A Flask-Mail message written out once, by the writer below."""
+
+    _wire: bytes | None = None
 
     def as_bytes(self) -> bytes:
-        """The message as it goes on the wire, CRLF line endings."""
-        message = self._message()
-        try:
-            return wire_bytes(message)
-        except UnwritableHeader:
-            return message.as_bytes(policy=policy.SMTP)
+        """The message as it goes on the wire (CRLF line endings), written on first use."""
+        if self._wire is None:
+            self._wire = wire_bytes(self._message())
+        return self._wire
 
 
 def wire_bytes(message: Message) -> bytes:
@@ -57,11 +52,7 @@ def encode_header(name: str, value: str) -> str:
         return value
     if name.lower() not in ADDRESS_HEADERS:
         return Header(value, UTF8_WORDS, header_name=name).encode(linesep="\n")
-    addresses = [formataddr(pair, charset=UTF8_WORDS) for pair in getaddresses([value])]
-    encoded = ", ".join(addresses)
-    if not encoded.isascii():
-        raise UnwritableHeader(f"{name}: an address that is not ASCII")
-    return encoded
+    return ", ".join(formataddr(pair, charset=UTF8_WORDS) for pair in getaddresses([value]))
 
 
 def _write(part: Message, chunks: list[str]) -> None:

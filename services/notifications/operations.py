@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 import smtplib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -220,6 +221,10 @@ def build(session: Session, message_id: int, shared: emails.Shared | None = None
             "text/calendar; method=PUBLISH; charset=utf-8",
             rendered.invitation,
         )
+    mail_message.date = time.time()
+    if mail_message.has_bad_headers():
+        raise emails.Undeliverable("a header of the message holds a line break")
+    mail_message.as_bytes()  # written now: a message that cannot be, fails here for good
     return mail_message
 
 

@@ -92,6 +92,7 @@ def deliver(message_ids: list[int], retries: int) -> Delivery:
     claimed = operations.claim(session, message_ids)
     session.commit()  # the claims are visible before the SMTP conversations start
     ready = render_claimed(claimed)
+    sent = 0
     for position, (message_id, mail_message) in enumerate(ready):
         try:
             operations.send(mail_message)
@@ -100,9 +101,11 @@ def deliver(message_ids: list[int], retries: int) -> Delivery:
                 fail(session, [message_id], error)
                 continue
             waiting = [i for i, _ in ready[position:]]
-            return release_for_retry(waiting, error, retries)
+            delay = release_for_retry(waiting, error, retries)
+            return Delivery(sent, waiting if delay is not None else [], delay)
         record_sent_when_reachable(message_id)
-    return Delivery(sent=len(ready))
+        sent += 1
+    return Delivery(sent)
 
 
 def render_claimed(message_ids: list[int]) -> list[tuple[int, MailMessage]]:
@@ -131,12 +134,13 @@ def fail(session: Session, message_ids: list[int], error: BaseException) -> None
     session.commit()
 
 
-def release_for_retry(message_ids: list[int], error: BaseException, retries: int) -> Delivery:
-    """Queue messages again after a transient failure, or fail them once the budget is spent."""
+def release_for_retry(message_ids: list[int], error: BaseException, retries: int) -> float | None:
+    """Queue messages again after a transient failure and return the delay before their
+    retry; once the budget is spent, fail them (None)."""
     config = current_app.config
     if retries >= config["NOTIFICATIONS_MAX_RETRIES"]:
         fail(db.session, message_ids, error)
-        return Delivery(sent=0)
+        return None
     operations.record_failure(db.session, message_ids, operations.describe(error), final=False)
     db.session.commit()
     delay = operations.retry_delay(
@@ -145,7 +149,7 @@ def release_for_retry(message_ids: list[int], error: BaseException, retries: int
         ceiling=config["NOTIFICATIONS_RETRY_MAX_S"],
     )
     log.info("messages %s: %s; retry in %.1fs", message_ids, error, delay)
-    return Delivery(sent=0, retry_ids=message_ids, retry_in=delay)
+    return delay
 
 
 def record_sent_when_reachable(message_id: int) -> None:

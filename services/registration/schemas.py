@@ -56,6 +56,17 @@ def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
+# Emails leave without SMTPUTF8: before the @ only ASCII travels (a domain in any script is
+# written in ASCII on the wire).
+ASCII_MAILBOX = validate.Regexp(
+    r"^(?![^@]*[^\x00-\x7f][^@]*@)",  # no character beyond ASCII before an @
+    error=_l("Écrivez la partie avant « @ » sans accents ni lettres non latines."),
+)
+
+
+def email_address() -> fields.Email:
+    """An address our emails can reach."""
+    return fields.Email(required=True, validate=[validate.Length(max=254), ASCII_MAILBOX])
 
 
 def at_most(maximum: int) -> validate.Length:
@@ -140,7 +151,7 @@ class RegistrationCreateSchema(Schema):
     )
     first_name = _plain_text(100)
     last_name = _plain_text(100)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = email_address()
     phone = fields.String(
         load_default=None,
         allow_none=True,
@@ -231,7 +242,7 @@ class ManageLinkRequestSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=80, error=_l("Choisissez un événement.")),
     )
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = email_address()
 
     @pre_load
     def strip_strings(self, data: Any, **_kwargs: Any) -> Any:

@@ -46,6 +46,11 @@ BAD_FIELDS = [
     ({"last_name": "x" * 101}, "last_name", "At most 100 characters."),
     ({"email": "not-an-address"}, "email", "This email address is not valid."),
     ({"email": None}, "email", "This field may not be empty."),
+    (
+        {"email": "олена@example.org"},
+        "email",
+        "Write the part before “@” without accents or non-Latin letters.",
+    ),
     ({"phone": "call me"}, "phone", "This phone number is not valid."),
     ({"role": "astronaut"}, "role", "Choose one of the roles offered."),
     ({"language": "de"}, "language", "Unsupported language."),

@@ -1,11 +1,15 @@
-"""The engine: pooled connections that the server closed are replaced before they are used."""
+"""The engine: pooled connections that the server closed are replaced before they are used;
+only the notifications service commits without waiting for the disk."""
 
 from __future__ import annotations
+
+import importlib
 
 import pytest
 from sqlalchemy import text
 
-from shared.database import create_db_engine
+from shared.database import create_db_engine, db
+from tests.conftest import dispose
 
 
 @pytest.fixture
@@ -36,3 +40,15 @@ def test_a_connection_the_server_terminated_is_replaced_without_an_error(postgre
     finally:
         engine.dispose()
         admin.dispose()
+
+
+@pytest.mark.parametrize(("service", "setting"), [("registration", "on"), ("notifications", "off")])
+def test_only_the_notifications_service_commits_without_waiting_for_the_disk(
+    postgres_url, base_config, service, setting
+):
+    app = importlib.import_module(f"services.{service}").create_app(dict(base_config))
+    try:
+        with app.app_context():
+            assert db.session.scalar(text("SHOW synchronous_commit")) == setting
+    finally:
+        dispose(app)

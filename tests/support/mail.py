@@ -47,19 +47,30 @@ def eventually(probe: Callable[[], T], *, timeout: float = 30.0, what: str = "co
 
 
 class Mailbox:
-    """aiosmtpd handler keeping every message it accepts; it can hold a delivery in flight.
+    """aiosmtpd handler keeping every message it accepts; it can hold a delivery in flight,
+    and answer chosen recipients with a refusal (``refusals``: address → SMTP reply).
 
     A held delivery answers only when released. If the sender goes away first, aiosmtpd
     cancels the handler and the message is not accepted, as with a real server.
     """
 
     def __init__(self) -> None:
+        self.refusals: dict[str, str] = {}
         self.messages: list[EmailMessage] = []
         self.envelope_recipients: list[list[str]] = []
         self.hold = threading.Event()
         self.in_flight = threading.Event()
         self.abandoned = 0
         self._changed = threading.Condition()
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        """Refuse the recipients named in ``refusals``; accept the others."""
+        if address in self.refusals:
+            return self.refusals[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         """Accept the message (after any hold) and keep it parsed."""
