@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager, selectinload, undefer
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload, undefer
 
 from shared.domain import registrations as rules
 from shared.errors import NotFound
@@ -49,12 +49,13 @@ def group_of(event: Event, slug: str) -> Group:
 
 def find_group(session: Session, event_slug: str, group_slug: str) -> Group:
     """The event's group with this slug, with its event and dates; 404 for either unknown."""
-    group = session.scalar(
+    # One statement: this runs for every registration.
+    group = session.scalars(
         select(Group)
         .join(Group.event)
         .where(Event.slug == event_slug, Group.slug == group_slug)
-        .options(contains_eager(Group.event), selectinload(Group.dates))
-    )
+        .options(contains_eager(Group.event), joinedload(Group.dates))
+    ).unique().one_or_none()
     if group is None:
         if session.scalar(select(Event.id).where(Event.slug == event_slug)) is None:
             raise NotFound()
