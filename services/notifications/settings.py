@@ -18,7 +18,8 @@ def notification_settings() -> dict[str, Any]:
         "NOTIFICATIONS_MAX_RETRIES": int(_number("NOTIFICATIONS_MAX_RETRIES", 8)),
         "NOTIFICATIONS_RETRY_BASE_S": _number("NOTIFICATIONS_RETRY_BASE_S", 30),
         "NOTIFICATIONS_RETRY_MAX_S": _number("NOTIFICATIONS_RETRY_MAX_S", 1800),
-        # How long one send may take before the task gives up on it (a hung SMTP server).
+        # How long one task (a batch of up to 25 sends) may take before it stops: a hung SMTP
+        # server. The messages it had not sent yet wait for their retry.
         "NOTIFICATIONS_SEND_TIME_LIMIT_S": _number("NOTIFICATIONS_SEND_TIME_LIMIT_S", 60),
         # The sweep re-enqueues rows waiting longer than these: longer than any retry delay,
         # and than a send may take, so a row in progress is never sent twice.

@@ -12,7 +12,7 @@ from datetime import timedelta
 from celery import Celery, Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import Flask, current_app
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from services.notifications import emails, operations
@@ -118,7 +118,8 @@ def render_claimed(message_ids: list[int]) -> list[tuple[int, MailMessage]]:
             try:
                 ready.append((message_id, operations.build(session, message_id, shared)))
             except Exception as error:  # never retried blindly: the log says why
-                session.rollback()
+                if isinstance(error, SQLAlchemyError):  # the session is unusable until then
+                    session.rollback()
                 log.exception("message %s cannot be rendered", message_id)
                 unwritable.append((message_id, error))
     session.commit()  # the subjects, for the delivery log

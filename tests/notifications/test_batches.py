@@ -124,3 +124,5 @@ def test_a_message_that_cannot_be_written_fails_for_good_and_the_others_go_out(
     row = db_session.get(EmailMessage, unwritable, populate_existing=True)
     assert row.status is DeliveryStatus.FAILED
     assert "UnicodeEncodeError" in row.last_error
+    sent = db_session.query(EmailMessage).filter(EmailMessage.id.in_(batch)).populate_existing()
+    assert all(m.subject.startswith("Inscription confirmée") for m in sent)
