@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import secrets
 from email import charset
-from email.header import Header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import formataddr, getaddresses
 
 import flask_mail
 
 ADDRESS_HEADERS = {"from", "to", "cc", "bcc", "reply-to", "sender"}
+FOLD_AT = 76  # RFC 5322: lines should stay within 78 characters, "Name: " included
 # Base64 encoded words: choosing the shorter of Q and B costs a pass over every character.
 UTF8_WORDS = charset.Charset("utf-8")
 UTF8_WORDS.header_encoding = charset.BASE64
@@ -47,9 +48,13 @@ def wire_bytes(message: Message) -> bytes:
 
 
 def encode_header(name: str, value: str) -> str:
-    """A header's value as 7-bit text: RFC 2047 encoded words where it is not ASCII."""
+    """A header's value as 7-bit text within 78 characters a line: RFC 2047 encoded words
+    where it is not ASCII, folded where it is long."""
     if value.isascii():
-        return value
+        if all(len(line) < FOLD_AT - len(name) for line in value.split("\n")):
+            return value
+        # Too long, or encoded by Flask-Mail without room for the name: encoded again.
+        value = str(make_header(decode_header(value)))
     if name.lower() not in ADDRESS_HEADERS:
         return Header(value, UTF8_WORDS, header_name=name).encode(linesep="\n")
     return ", ".join(formataddr(pair, charset=UTF8_WORDS) for pair in getaddresses([value]))

@@ -50,12 +50,16 @@ def group_of(event: Event, slug: str) -> Group:
 def find_group(session: Session, event_slug: str, group_slug: str) -> Group:
     """The event's group with this slug, with its event and dates; 404 for either unknown."""
     # One statement: this runs for every registration.
-    group = session.scalars(
-        select(Group)
-        .join(Group.event)
-        .where(Event.slug == event_slug, Group.slug == group_slug)
-        .options(contains_eager(Group.event), joinedload(Group.dates))
-    ).unique().one_or_none()
+    group = (
+        session.scalars(
+            select(Group)
+            .join(Group.event)
+            .where(Event.slug == event_slug, Group.slug == group_slug)
+            .options(contains_eager(Group.event), joinedload(Group.dates))
+        )
+        .unique()
+        .one_or_none()
+    )
     if group is None:
         if session.scalar(select(Event.id).where(Event.slug == event_slug)) is None:
             raise NotFound()
