@@ -3,15 +3,19 @@ for good fails its message alone, a passing failure puts the rest back for a ret
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from icalendar import Calendar
+from redis import Redis
 
 from services.notifications import operations, tasks
 from services.notifications.smtp import kept_connection
 from shared.models import DeliveryStatus, EmailMessage, OutboxMessage
+from shared.outbox import BATCH_SIZE
+from shared.queue import MAIL_QUEUE
 from tests.support.mail import SmtpServer
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -126,3 +130,23 @@ def test_a_message_that_cannot_be_written_fails_for_good_and_the_others_go_out(
     assert "UnicodeEncodeError" in row.last_error
     sent = db_session.query(EmailMessage).filter(EmailMessage.id.in_(batch)).populate_existing()
     assert all(m.subject.startswith("Inscription confirmée") for m in sent)
+
+
+def test_more_than_a_batch_sends_the_first_here_and_hands_the_rest_to_other_tasks(
+    mailer, smtp, redis_server, db_session, make
+):
+    group = make.group(capacity=None)
+    for n in range(BATCH_SIZE + 5):
+        make.registration(group, email=f"many{n}@example.org")
+    outbox_ids = [o.id for o in db_session.query(OutboxMessage).order_by(OutboxMessage.id)]
+    queue = Redis.from_url(redis_server.url)
+    queue.delete(MAIL_QUEUE)
+
+    created = tasks.deliver_outbox(outbox_ids)
+
+    assert created == BATCH_SIZE + 5
+    assert len(smtp.mailbox.wait_for(BATCH_SIZE)) == BATCH_SIZE
+    queued = db_session.query(EmailMessage).filter_by(status=DeliveryStatus.QUEUED)
+    [handed_over] = [json.loads(raw)["headers"] for raw in queue.lrange(MAIL_QUEUE, 0, -1)]
+    assert handed_over["task"] == tasks.SEND_MESSAGES_TASK
+    assert handed_over["argsrepr"] == repr(([m.id for m in queued.order_by(EmailMessage.id)],))
