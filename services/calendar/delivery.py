@@ -19,7 +19,7 @@ from services.calendar.freshness import recent_fingerprints
 from services.calendar.operations import FeedContext, Fingerprint, PublicFeed
 from shared.database import db, utcnow
 from shared.errors_http import ErrorSchema
-from shared.i18n import LANGUAGES, current_language
+from shared.i18n import LANGUAGES, select_language
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE_S = 900
@@ -118,7 +118,8 @@ def serve_public_feed(feed: PublicFeed, delivery: Delivery) -> Response:
     """A public feed in the request's language."""
     now = utcnow()
     fingerprint = recent_fingerprints().get(feed.key, lambda: feed.fingerprint(db.session, now))
-    return serve_feed(feed, fingerprint, current_language(), delivery, now)
+    # The language's code is all a cached answer needs: no Babel locale is set up for it.
+    return serve_feed(feed, fingerprint, select_language(), delivery, now)
 
 
 def _context(language: str, now: datetime) -> FeedContext:
