@@ -42,7 +42,7 @@ GROUP_KINDS = {EmailKind.DATE_CHANGED, EmailKind.DATE_CANCELLED, EmailKind.GROUP
 REMINDER_KEY_PREFIX = "reminder"
 
 
-# What every email shows of a registration, loaded with it in one query.
+# What every email shows of a registration, loaded with it: one query per relationship.
 REGISTRATION_AND_GROUP = [
     selectinload(Registration.group).selectinload(Group.event),
     selectinload(Registration.group).selectinload(Group.dates),
@@ -126,15 +126,16 @@ def preloaded_registrations(
     session: Session, registration_ids: Iterable[int]
 ) -> Iterator[list[Registration]]:
     """Within the block, these registrations and what every email shows of them are in the
-    session, loaded fresh in one query."""
+    session, loaded fresh in a few queries."""
     # The session holds unreferenced rows only weakly: this frame's local keeps them.
-    registrations = session.scalars(
-        select(Registration)
-        .where(Registration.id.in_(set(registration_ids)))
-        .options(*REGISTRATION_AND_GROUP)
-        .execution_options(populate_existing=True)
+    loaded = list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.id.in_(set(registration_ids)))
+            .options(*REGISTRATION_AND_GROUP)
+            .execution_options(populate_existing=True)
+        )
     )
-    loaded = list(registrations)
     yield loaded
 
 
