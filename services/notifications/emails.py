@@ -123,16 +123,16 @@ def preloaded_messages(
 
 @contextmanager
 def preloaded_registrations(
-    session: Session, registration_ids: Iterable[int]
+    session: Session, registration_ids: Iterable[int], *, with_group: bool = True
 ) -> Iterator[list[Registration]]:
-    """Within the block, these registrations and what every email shows of them are in the
-    session, loaded fresh in a few queries."""
+    """Within the block, these registrations are in the session, loaded fresh, with what
+    every email shows of them unless ``with_group`` is false (only the addressees needed)."""
     # The session holds unreferenced rows only weakly: this frame's local keeps them.
     loaded = list(
         session.scalars(
             select(Registration)
             .where(Registration.id.in_(set(registration_ids)))
-            .options(*REGISTRATION_AND_GROUP)
+            .options(*(REGISTRATION_AND_GROUP if with_group else ()))
             .execution_options(populate_existing=True)
         )
     )

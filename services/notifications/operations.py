@@ -80,7 +80,8 @@ def create_messages(session: Session, outbox_ids: Sequence[int]) -> list[int]:
     waiting = [row.id for row in earlier if row.status == DeliveryStatus.QUEUED]
     created = []
     registration_ids = [o.registration_id for o in outboxes if o.registration_id is not None]
-    with emails.preloaded_registrations(session, registration_ids):
+    # Only the addressees: rendering loads the groups and dates afresh, after the claim.
+    with emails.preloaded_registrations(session, registration_ids, with_group=False):
         for outbox in outboxes:
             for recipient in recipients(session, outbox):
                 if (outbox.id, recipient.address) in existing:
