@@ -36,7 +36,6 @@ from shared.models import (
     RegistrationStatus,
     SessionDate,
 )
-from shared.models.registrations import ACTIVE_STATUSES
 from shared.tokens import digest
 
 mail = Mail()
@@ -130,36 +129,17 @@ def queued_message_ids(session: Session, outbox_ids: Sequence[int]) -> list[int]
 
 
 def recipients(session: Session, outbox: OutboxMessage) -> list[Recipient]:
-    """Who an outbox row speaks to: its participant, a group's participants or organisers."""
-    kind = EmailKind(outbox.kind)
-    if kind in emails.ORGANISER_KINDS:
+    """Who an outbox row speaks to: its participant, or the event's organisers."""
+    if EmailKind(outbox.kind) in emails.ORGANISER_KINDS:
         return organiser_recipients(session, outbox.event_id)
-    if outbox.registration_id is not None:
-        registration = session.get(Registration, outbox.registration_id)
-        registrations = [registration] if registration else []
-    elif kind in emails.GROUP_KINDS and outbox.group_id is not None:
-        registrations = group_audience(session, outbox.group_id)
-    else:
-        registrations = []
-    return [
-        Recipient(r.email, r.language, r.id)
-        for r in sorted(registrations, key=lambda r: r.id)
-        if r.anonymised_at is None
-    ]
-
-
-def group_audience(session: Session, group_id: int) -> list[Registration]:
-    """Everyone a change to the group concerns: active registrations, and those cancelled
-    together with the group."""
-    group = session.get(Group, group_id)
-    if group is None:
+    # A change to a whole group is recorded as one row per participant it concerns, chosen
+    # by the domain when the change is made.
+    if outbox.registration_id is None:
         return []
-    concerned = Registration.status.in_(ACTIVE_STATUSES)
-    if group.cancelled_at is not None:
-        concerned = or_(concerned, Registration.cancelled_at >= group.cancelled_at)
-    return list(
-        session.scalars(select(Registration).where(Registration.group_id == group_id, concerned))
-    )
+    registration = session.get(Registration, outbox.registration_id)
+    if registration is None or registration.anonymised_at is not None:
+        return []
+    return [Recipient(registration.email, registration.language, registration.id)]
 
 
 def organiser_recipients(session: Session, event_id: int | None) -> list[Recipient]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from icalendar import Calendar
 
 from services.notifications import operations
-from shared.database import utcnow
 from shared.domain.registrations import cancel
-from shared.models import EmailKind, Organiser, OutboxMessage, RegistrationStatus
+from shared.domain.schedule import cancel_date, cancel_group, change_date_time
+from shared.models import EmailKind, Organiser, OutboxMessage
 from shared.outbox import queue_email
 from tests.support.factories import local
 
@@ -21,6 +19,12 @@ def delivered(session, outbox):
     """The emails an outbox row becomes, built as the worker builds them."""
     session.flush()
     return [operations.build(session, i) for i in operations.create_messages(session, [outbox.id])]
+
+
+def delivered_all(session, kind):
+    """The emails of every outbox row of one kind, in the order they were recorded."""
+    rows = session.query(OutboxMessage).filter_by(kind=kind.value).order_by(OutboxMessage.id)
+    return [email for outbox in rows for email in delivered(session, outbox)]
 
 
 def outbox_of(session, kind):
@@ -115,22 +119,12 @@ def test_date_change_tells_everyone_registered_the_old_and_new_time(db_session, 
     waiting = make.registration(group, email="waiting@example.org")
     gone = make.registration(group, email="gone@example.org")
     cancel(db_session, gone)
-    moved_date = group.dates[0]
-    previous = (moved_date.starts_at, moved_date.ends_at)
-    moved_date.starts_at = local("2030-10-08T13:00")
-    moved_date.ends_at = local("2030-10-08T17:00")
-    outbox = queue_email(
-        db_session,
-        EmailKind.DATE_CHANGED,
-        group=group,
-        payload={
-            "session_date_id": moved_date.id,
-            "previous_starts_at": previous[0].isoformat(),
-            "previous_ends_at": previous[1].isoformat(),
-        },
+
+    change_date_time(
+        db_session, group.dates[0], local("2030-10-08T13:00"), local("2030-10-08T17:00")
     )
 
-    emails = delivered(db_session, outbox)
+    emails = delivered_all(db_session, EmailKind.DATE_CHANGED)
 
     assert [e.recipients for e in emails] == [[confirmed.email], [waiting.email]]
     english, french = emails
@@ -144,34 +138,26 @@ def test_date_change_tells_everyone_registered_the_old_and_new_time(db_session, 
     assert len(ics_of(english).walk("VEVENT")) == 2
 
 
-def test_cancelled_group_reaches_the_registrations_cancelled_with_it(db_session, make, group):
+def test_cancelled_group_tells_its_participants_and_no_one_else(db_session, make, group):
     registration = make.registration(group)
-    earlier = make.registration(make.group(group.event), email="other-group@example.org")
-    group.cancelled_at = utcnow()
-    registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = group.cancelled_at + timedelta(milliseconds=1)
-    outbox = queue_email(db_session, EmailKind.GROUP_CANCELLED, group=group)
+    gone = make.registration(group, email="gone@example.org")
+    cancel(db_session, gone)
+    make.registration(make.group(group.event), email="other-group@example.org")
 
-    [email] = delivered(db_session, outbox)
+    cancel_group(db_session, group)
 
+    [email] = delivered_all(db_session, EmailKind.GROUP_CANCELLED)
     assert email.recipients == [registration.email]
-    assert earlier.email not in email.recipients
     assert email.subject == "Groupe annulé : Atelier"
     assert "est annulé et n'aura pas lieu" in email.body
 
 
 def test_cancelled_date_names_the_date(db_session, make, group):
     make.registration(group, language="en")
-    called_off = group.dates[1]
-    called_off.cancelled_at = utcnow()
-    outbox = queue_email(
-        db_session,
-        EmailKind.DATE_CANCELLED,
-        group=group,
-        payload={"session_date_id": called_off.id},
-    )
 
-    [email] = delivered(db_session, outbox)
+    cancel_date(db_session, group.dates[1])
+
+    [email] = delivered_all(db_session, EmailKind.DATE_CANCELLED)
 
     assert email.subject == "Session cancelled: Workshop, Tuesday, December 3, 2030"
     assert "planned for Tuesday, December 3, 2030, 09:30–16:00, is cancelled" in email.body
