@@ -1,21 +1,21 @@
 """Schemathesis against each service's OpenAPI document, with many more cases than the
 test suite's run (tests/fuzz): requests sent, server errors and schema violations found.
 
-``python -m bench.fuzz`` starts its own SQLite database and Redis; the services run
-in-process, as in production but without the test settings that re-raise errors.
+``python -m bench.fuzz`` creates its own PostgreSQL database (production's, whose
+refusals SQLite does not share, such as a NUL in any text) and starts its own Redis; the
+services run in-process, as in production but without the test settings that re-raise
+errors.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import tempfile
-from pathlib import Path
 
+from bench.support import POSTGRES, private_redis
 from services.registration import create_app
-from shared.migrate import upgrade_database
 from tests.support import fuzzing
-from tests.support.servers import RedisServer
+from tests.support.databases import throwaway_postgres
 
 SERVICES = ("registration", "notifications", "calendar")
 # Fresh cases each run; about a minute and a half on two busy cores.
@@ -26,11 +26,7 @@ SCENARIOS = 150
 def main() -> None:
     """Print one line per service."""
     logging.disable(logging.INFO)  # a line per request would drown the figures
-    with tempfile.TemporaryDirectory(prefix="atelier-bench-fuzz-") as folder:
-        workdir = Path(folder)
-        database_url = f"sqlite:///{workdir / 'fuzz.sqlite3'}"
-        upgrade_database(database_url)
-        redis = RedisServer(workdir / "redis").start()
+    with private_redis() as redis, throwaway_postgres(POSTGRES) as database_url:
         try:
             config = {
                 "DATABASE_URL": database_url,
@@ -43,12 +39,12 @@ def main() -> None:
                 tally = fuzzing.fuzz(
                     app, service, data, examples=EXAMPLES, scenarios=SCENARIOS, reproducible=False
                 )
+                app.extensions["database"].engine.dispose()
                 print(tally.summary, flush=True)
                 for failure in tally.failures:
                     print(failure, flush=True)
         finally:
             logging.disable(logging.NOTSET)
-            redis.stop()
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ from shared.errors_http import ErrorSchema, register_error_handlers
 from shared.i18n import init_i18n
 from shared.limits import init_limits
 from shared.observability import DatabaseGauges, configure_logging, init_observability
+from shared.openapi import CommonErrorDocs, OrganiserAreaDocs
 from shared.queue import celery_init_app
 from shared.redis_store import init_redis
+from shared.storable_text import init_storable_text
 
 DOCS_ASSETS_URL = "/api/v1/docs-assets"
 
@@ -41,9 +43,11 @@ class RowIdConverter(IntegerConverter):
 
 
 class ServiceApi(Api):
-    """flask-smorest's registry, documenting errors in the services' one shape."""
+    """flask-smorest's registry, documenting errors in the services' one shape, each status
+    by name (no catch-all ``default`` response)."""
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
 
 def create_service_app(
@@ -57,6 +61,7 @@ def create_service_app(
     ``gauges`` are the database figures its /metrics reports."""
     app = Flask(import_name)
     app.url_map.converters["int"] = RowIdConverter
+    init_storable_text(app)
     app.config.update(load_config(config))
     check_production_safety(app.config)
     configure_logging(app.config["LOG_LEVEL"])
@@ -79,7 +84,9 @@ def create_service_app(
     celery_init_app(app)
     init_limits(app)
     init_observability(app, gauges)
-    api = ServiceApi(app)
+    api = ServiceApi(
+        app, spec_kwargs={"extra_plugins": [CommonErrorDocs(), OrganiserAreaDocs(app)]}
+    )
     register_error_handlers(app)
     app.register_blueprint(health.bp)
     # The API docs page loads Swagger UI from the installed package, never from a CDN.

@@ -1,11 +1,12 @@
 """Input the organiser API refuses before it reaches the database: dates outside this
-century (Brussels time then had offsets no ISO 8601 reader takes) and ids no row can have."""
+century (Brussels time then had offsets no ISO 8601 reader takes), ids no row can have and
+text no database can store."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from shared.models import SessionDate
+from shared.models import Event, Group, SessionDate
 
 BEYOND_ANY_ROW = 2**63
 
@@ -76,3 +77,32 @@ def test_the_openapi_document_describes_the_error_shape_and_prices_as_decimal_st
         "format": "decimal",
         "readOnly": True,
     }
+
+
+def test_text_no_database_can_store_is_refused_on_its_field_and_nothing_changes(
+    client, accounts, make, db_session
+):
+    group = make.group(venue_name="HELMo ESAS")
+    event = group.event
+    account = accounts(event)
+    title_before = dict(event.title)
+
+    renamed = client.patch(
+        f"/api/v1/events/{event.slug}",
+        json={"title": {"fr": "Atelier\x00"}},
+        headers={**account.bearer, "Accept-Language": "uk"},
+    )
+    moved = client.patch(
+        f"/api/v1/events/{event.slug}/groups/{group.slug}",
+        data='{"venue_name": "\\ud800"}',  # a lone surrogate, as JSON may escape one
+        headers={**account.bearer, "Content-Type": "application/json"},
+    )
+
+    assert (renamed.status_code, moved.status_code) == (422, 422)
+    assert renamed.json["errors"] == {"title": ["Керівні символи не приймаються."]}
+    assert moved.json["errors"] == {
+        "venue_name": ["Les caractères de contrôle ne sont pas acceptés."]
+    }
+    db_session.expire_all()
+    assert db_session.get(Event, event.id).title == title_before
+    assert db_session.get(Group, group.id).venue_name == "HELMo ESAS"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from services.calendar import create_app as create_calendar
@@ -47,3 +49,44 @@ def test_openapi_document_and_docs_page_are_served(base_config, factory):
         asset = client.get("/api/v1/docs-assets/swagger-ui-bundle.js")
         assert asset.status_code == 200
         asset.close()
+
+
+def example_url(path, parameters):
+    """``path`` with parameters that name nothing (the guard answers before any lookup),
+    except where the route accepts a few values only."""
+    values = {p["name"]: p["schema"].get("enum", ["1"])[0] for p in parameters}
+    return re.sub(r"\{([^}]+)\}", lambda found: values.get(found[1], "1"), path)
+
+
+def operations(spec):
+    """Each documented operation: its method, path, a URL it answers and its description."""
+    for path, item in spec["paths"].items():
+        url = example_url(path, item.get("parameters", []))
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield method, path, url, operation
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_operations_documented_as_needing_a_token_refuse_a_request_without_one(
+    base_config, factory
+):
+    for app in closing(factory(dict(base_config))):
+        client = app.test_client()
+        spec = client.get("/api/v1/openapi.json").json
+        [scheme] = spec["components"].get("securitySchemes", {}).values()
+        secured = []
+        for method, path, url, operation in operations(spec):
+            status = client.open(url, method=method.upper(), json={}).status_code
+            assert "default" not in operation["responses"], "every status is named"
+            if "security" in operation:
+                secured.append(url)
+                assert status == 401, f"{method} {url}"
+                assert "401" in operation["responses"]
+                if "{event_slug}" in path:
+                    assert {"403", "404"} <= set(operation["responses"])
+            else:
+                assert status != 401, f"{method} {url} refuses anonymous callers undocumented"
+
+        assert scheme == {**scheme, "type": "http", "scheme": "bearer"}
+        assert bool(secured) == (factory is not create_calendar)

@@ -27,7 +27,6 @@ class Messages(MethodView):
     @bp.arguments(MessageQueryArgsSchema, location="query")
     @bp.response(200, EmailMessageSchema(many=True))
     @bp.paginate()
-    @bp.alt_response(401, description="No valid organiser token")
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[EmailMessage]:
         """Emails of the organiser's events, newest first: filter by status, event, recipient."""
         messages, total = delivery_log.page_of(
@@ -43,7 +42,6 @@ class Messages(MethodView):
 @bp.route("/messages/<int:message_id>/retry")
 class MessageRetry(MethodView):
     @bp.response(202, EmailMessageSchema)
-    @bp.alt_response(401, description="No valid organiser token")
     @bp.alt_response(404, description="No such message among the organiser's events")
     @bp.alt_response(409, description="The message has not failed")
     def post(self, message_id: int) -> EmailMessage:

@@ -43,7 +43,6 @@ bp = organiser_area(
 
 @bp.route("/organiser/events", methods=["GET"])
 @bp.response(200, OrganiserEventSummarySchema(many=True))
-@bp.alt_response(401, description="No or unknown Bearer token")
 def my_events() -> list[Event]:
     """The events this organiser runs (every event for an admin)."""
     return visible_events(db.session, current_organiser())
@@ -52,7 +51,6 @@ def my_events() -> list[Event]:
 @bp.route("/events", methods=["POST"])
 @bp.arguments(EventInputSchema)
 @bp.response(201, OrganiserEventSchema)
-@bp.alt_response(401, description="No or unknown Bearer token")
 def create_event(data: dict[str, Any]) -> Event:
     """Create an event; its creator becomes one of its organisers."""
     event = actions.create_event(db.session, current_organiser(), data)
@@ -63,7 +61,6 @@ def create_event(data: dict[str, Any]) -> Event:
 @bp.route("/events/<event_slug>", methods=["PATCH"])
 @bp.arguments(EventUpdateSchema(partial=True))
 @bp.response(200, OrganiserEventSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def update_event(data: dict[str, Any], event_slug: str) -> Event:
     """Edit an event's texts, kind, language or registration window."""
     event = actions.update_event(db.session, current_organiser(), current_event(), data)
@@ -74,7 +71,6 @@ def update_event(data: dict[str, Any], event_slug: str) -> Event:
 @bp.route("/events/<event_slug>/groups", methods=["POST"])
 @bp.arguments(GroupInputSchema)
 @bp.response(201, OrganiserGroupSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def create_group(data: dict[str, Any], event_slug: str) -> Group:
     """Add a group, with its venue and dates, to the event."""
     group = actions.create_group(db.session, current_organiser(), current_event(), data)
@@ -85,7 +81,6 @@ def create_group(data: dict[str, Any], event_slug: str) -> Group:
 @bp.route("/events/<event_slug>/groups/<group_slug>", methods=["PATCH"])
 @bp.arguments(GroupUpdateSchema(partial=True))
 @bp.response(200, OrganiserGroupSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def update_group(data: dict[str, Any], event_slug: str, group_slug: str) -> Group:
     """Rename a group or change its venue; a new venue is sent to its participants."""
     event = current_event()
@@ -98,7 +93,6 @@ def update_group(data: dict[str, Any], event_slug: str, group_slug: str) -> Grou
 
 @bp.route("/events/<event_slug>/groups/<group_slug>/cancel", methods=["POST"])
 @bp.response(200, OrganiserGroupSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def cancel_group(event_slug: str, group_slug: str) -> Group:
     """Call off a group; its participants are told."""
     event = current_event()
@@ -112,7 +106,6 @@ def cancel_group(event_slug: str, group_slug: str) -> Group:
 @bp.route("/events/<event_slug>/groups/<group_slug>/dates", methods=["POST"])
 @bp.arguments(DateInputSchema)
 @bp.response(201, OrganiserDateSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def add_date(data: dict[str, Any], event_slug: str, group_slug: str) -> SessionDate:
     """Add a date to a group."""
     event = current_event()
@@ -131,7 +124,6 @@ def add_date(data: dict[str, Any], event_slug: str, group_slug: str) -> SessionD
 @bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["PATCH"])
 @bp.arguments(DateInputSchema)
 @bp.response(200, OrganiserDateSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def reschedule_date(data: dict[str, Any], event_slug: str, date_id: int) -> SessionDate:
     """Change a date's times; participants and calendars follow."""
     session_date = actions.reschedule_date(
@@ -143,7 +135,6 @@ def reschedule_date(data: dict[str, Any], event_slug: str, date_id: int) -> Sess
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>/cancel", methods=["POST"])
 @bp.response(200, OrganiserDateSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def cancel_date(event_slug: str, date_id: int) -> SessionDate:
     """Call off one date; participants are told."""
     session_date = actions.cancel_date(db.session, current_organiser(), current_event(), date_id)

@@ -40,7 +40,6 @@ bp = organiser_area(
 
 @bp.route("/<event_slug>/groups/<group_slug>/roster", methods=["GET"])
 @bp.response(200, RosterOutSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def roster(event_slug: str, group_slug: str) -> Roster:
     """Confirmed participants with presence and completion, the waiting list, the counts."""
     event = current_event()
@@ -49,7 +48,6 @@ def roster(event_slug: str, group_slug: str) -> Roster:
 
 @bp.route("/<event_slug>/groups/<group_slug>/roster.<any(csv, xlsx):extension>", methods=["GET"])
 @bp.response(200, description="The roster as a spreadsheet")
-@bp.alt_response(403, description="Not an organiser of this event")
 def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
     """The roster as CSV or XLSX, with presence per date and completion."""
     return roster_download(current_event(), group_slug, extension)
@@ -58,7 +56,6 @@ def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
 @bp.route("/<event_slug>/registrations/<int:registration_id>/attendance", methods=["PUT"])
 @bp.arguments(AttendanceInputSchema)
 @bp.response(200, AttendanceSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def attendance(data: dict[str, Any], event_slug: str, registration_id: int) -> Attendance:
     """Mark a confirmed participant present or absent on one date."""
     marked = actions.mark_attendance(
@@ -75,7 +72,7 @@ def attendance(data: dict[str, Any], event_slug: str, registration_id: int) -> A
 
 @bp.route("/<event_slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
 @bp.response(200, ParticipantSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
+@bp.alt_response(422, description="Already cancelled")
 def cancel(event_slug: str, registration_id: int) -> Registration:
     """Cancel a registration; the first on the waiting list takes the place."""
     registration = actions.cancel_registration(
@@ -87,7 +84,7 @@ def cancel(event_slug: str, registration_id: int) -> Registration:
 
 @bp.route("/<event_slug>/registrations/<int:registration_id>/erase", methods=["POST"])
 @bp.response(200, ParticipantSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
+@bp.alt_response(422, description="Already erased")
 def erase(event_slug: str, registration_id: int) -> Registration:
     """Erase a participant on request (GDPR): the place is freed and the details replaced."""
     registration = actions.erase_registration(
@@ -99,7 +96,7 @@ def erase(event_slug: str, registration_id: int) -> Registration:
 
 @bp.route("/<event_slug>/registrations/<int:registration_id>/promote", methods=["POST"])
 @bp.response(200, ParticipantSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
+@bp.alt_response(422, description="Not on the waiting list")
 def promote(event_slug: str, registration_id: int) -> Registration:
     """Confirm someone from the waiting list; a full group gains a place for them."""
     registration = actions.promote_registration(
@@ -112,7 +109,7 @@ def promote(event_slug: str, registration_id: int) -> Registration:
 @bp.route("/<event_slug>/registrations/<int:registration_id>/move", methods=["POST"])
 @bp.arguments(MoveInputSchema)
 @bp.response(200, ParticipantSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
+@bp.alt_response(409, description="No place left in the target group")
 def move(data: dict[str, Any], event_slug: str, registration_id: int) -> Registration:
     """Move a participant to another group of the event that has a free place."""
     registration = actions.move_registration(
@@ -129,7 +126,7 @@ def move(data: dict[str, Any], event_slug: str, registration_id: int) -> Registr
 @bp.route("/<event_slug>/groups/<group_slug>/capacity", methods=["PUT"])
 @bp.arguments(CapacityInputSchema)
 @bp.response(200, OrganiserGroupSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
+@bp.alt_response(409, description="Fewer places than confirmed participants")
 def capacity(data: dict[str, Any], event_slug: str, group_slug: str) -> Group:
     """Change the number of places; raising it promotes from the waiting list."""
     group = actions.set_capacity(
@@ -145,7 +142,6 @@ def capacity(data: dict[str, Any], event_slug: str, group_slug: str) -> Group:
 
 @bp.route("/<event_slug>/dashboard", methods=["GET"])
 @bp.response(200, DashboardSchema)
-@bp.alt_response(403, description="Not an organiser of this event")
 def dashboard(event_slug: str) -> Dashboard:
     """Per group and town: registrations, places, waiting list, presence and completion."""
     return event_dashboard(db.session, current_event())
@@ -153,7 +149,6 @@ def dashboard(event_slug: str) -> Dashboard:
 
 @bp.route("/<event_slug>/dashboard.csv", methods=["GET"])
 @bp.response(200, description="The dashboard as CSV")
-@bp.alt_response(403, description="Not an organiser of this event")
 def dashboard_file(event_slug: str) -> Response:
     """The dashboard's figures as CSV, one row per group and date."""
     return dashboard_csv(current_event())

@@ -14,6 +14,8 @@ from shared.domain.registrations import registration_by_token
 from shared.limits import limiter, registration_limit, token_lookup_limit
 from shared.models import Registration
 
+TOO_MANY = "Too many requests from this address; retry after the Retry-After delay"
+
 bp = Blueprint("registrations", __name__, url_prefix="/api/v1", description="Registrations")
 
 
@@ -24,6 +26,7 @@ class EventRegistrations(MethodView):
     @bp.response(201, RegistrationSchema)
     @bp.alt_response(404, description="No such event or group")
     @bp.alt_response(409, description="Closed, or already registered")
+    @bp.alt_response(429, description=TOO_MANY)
     @bp.alt_response(503, description="Too busy; retry after the Retry-After delay")
     def post(self, data: dict[str, Any], event_slug: str) -> Registration:
         """Register for one group: confirmed while places remain, otherwise waitlisted."""
@@ -39,6 +42,7 @@ class RegistrationDetail(MethodView):
     @bp.response(200, RegistrationSchema)
     @bp.alt_response(404, description="Unknown token")
     @bp.alt_response(410, description="Replaced token")
+    @bp.alt_response(429, description=TOO_MANY)
     def get(self, manage_token: str) -> Registration:
         """The registration this manage token opens."""
         return registration_by_token(db.session, manage_token)
@@ -51,6 +55,7 @@ class RegistrationCancellation(MethodView):
     @bp.response(200, RegistrationSchema)
     @bp.alt_response(404, description="Unknown token")
     @bp.alt_response(410, description="Replaced token")
+    @bp.alt_response(429, description=TOO_MANY)
     def post(self, manage_token: str) -> Registration:
         """Cancel the registration; cancelling again changes nothing."""
         registration = operations.cancel_by_token(db.session, manage_token)

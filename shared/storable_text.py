@@ -1,0 +1,67 @@
+"""Text no database can store never reaches one.
+
+PostgreSQL refuses a NUL character in any text, even in a query's parameter, and no UTF-8
+database takes a lone surrogate (which JSON's ``\\ud800`` escapes can produce). Such text in
+a path names nothing (404); in a query string, a form or a JSON body it is refused with a
+message for each field (422), before any view reads it, whatever service or page it is for.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import UnprocessableEntity
+from werkzeug.routing import UnicodeConverter, ValidationError
+
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+REFUSAL = _l("Les caractères de contrôle ne sont pas acceptés.")
+
+
+class StorableTextConverter(UnicodeConverter):
+    """``<…>`` in every route: a segment with unstorable text matches no route."""
+
+    def to_python(self, value: str) -> str:
+        """The segment as it is, unless no database could look it up."""
+        if UNSTORABLE.search(value):
+            raise ValidationError()
+        return value
+
+
+def contains_unstorable(value: Any) -> bool:
+    """Whether a submitted value, or anything nested in it, holds unstorable text."""
+    if isinstance(value, str):
+        return UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(contains_unstorable(k) or contains_unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_unstorable(item) for item in value)
+    return False
+
+
+def refuse_unstorable_input() -> None:
+    """Refuse the request when its query string, form or JSON body holds unstorable text."""
+    submitted: list[tuple[str, Any]] = list(request.args.items(multi=True)) if request.args else []
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        submitted += request.form.items(multi=True)
+    # A body that is not JSON is refused later, by the view's own parser, with its 400.
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict):
+        submitted += body.items()
+    elif body is not None:
+        submitted.append(("_schema", body))
+    refused = {field for field, value in submitted if contains_unstorable([field, value])}
+    if refused:
+        # The shape and code of the schemas' own field errors: to a client it is one more.
+        error = UnprocessableEntity()
+        error.data = {"messages": {field: [REFUSAL] for field in sorted(refused)}}
+        raise error
+
+
+def init_storable_text(app: Flask) -> None:
+    """Keep unstorable text out of ``app``'s routes, forms, query strings and JSON bodies."""
+    app.url_map.converters["default"] = StorableTextConverter
+    app.url_map.converters["string"] = StorableTextConverter
+    app.before_request(refuse_unstorable_input)
