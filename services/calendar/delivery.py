@@ -37,9 +37,13 @@ class Buildable(Protocol):
     """A feed: a cache key and a way to build its bytes."""
 
     @property
-    def key(self) -> str: ...
+    def key(self) -> str:
+        """Where the feed's bytes are cached."""
+        ...
 
-    def build(self, session: Session, context: FeedContext) -> bytes: ...
+    def build(self, session: Session, context: FeedContext) -> bytes:
+        """The feed's iCalendar bytes, read from the database."""
+        ...
 
 
 @dataclass(frozen=True)

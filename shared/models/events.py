@@ -21,18 +21,24 @@ if TYPE_CHECKING:
 
 
 class EventKind(enum.StrEnum):
+    """What kind of gathering an event is."""
+
     WORKSHOP = "workshop"
     INFORMATION_SESSION = "information_session"
     DROP_IN = "drop_in"
 
 
 class AttendanceRule(enum.StrEnum):
+    """What a registration commits to: every date of its group, one date, or nothing (drop-in)."""
+
     ALL_DATES = "all_dates"
     ONE_DATE = "one_date"
     NO_REGISTRATION = "no_registration"
 
 
 class Event(Base):
+    """A training, information session or office hours, its texts in each language."""
+
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +73,8 @@ class Event(Base):
 
 
 class Group(Base):
+    """One run of an event in one place, with its own dates and number of places."""
+
     __tablename__ = "groups"
     __table_args__ = (UniqueConstraint("event_id", "slug"),)
 
@@ -118,6 +126,8 @@ class Group(Base):
 
 
 class SessionDate(Base):
+    """One date of a group; its sequence counts changes, for calendar clients."""
+
     __tablename__ = "session_dates"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,8 @@ from shared.database import Base, UTCDateTime, str_enum, utcnow
 
 
 class OutboxMessage(Base):
+    """An email to send, recorded in the same transaction as the change that causes it."""
+
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +36,8 @@ class OutboxMessage(Base):
 
 
 class DeliveryStatus(enum.StrEnum):
+    """Where a delivery-log entry stands: queued, being sent, sent, or failed for good."""
+
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
@@ -41,6 +45,8 @@ class DeliveryStatus(enum.StrEnum):
 
 
 class EmailMessage(Base):
+    """One email to one recipient and its delivery: the delivery log, owned by notifications."""
+
     __tablename__ = "email_messages"
     __table_args__ = (
         UniqueConstraint("outbox_id", "recipient"),

@@ -25,6 +25,8 @@ event_organisers = Table(
 
 
 class Organiser(Base):
+    """A person who runs events: logs in to the organiser area, holds API tokens."""
+
     __tablename__ = "organisers"
 
     id: Mapped[int] = mapped_column(primary_key=True)

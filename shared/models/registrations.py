@@ -26,12 +26,16 @@ from shared.models.events import Event, Group, SessionDate
 
 
 class RegistrationStatus(enum.StrEnum):
+    """Where a registration stands: holding a place, waiting for one, or cancelled."""
+
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
 
 
 class Role(enum.StrEnum):
+    """The participant's professional role, asked on the form for the funders' reports."""
+
     FIELD_WORKER = "field_worker"
     PROJECT_LEAD = "project_lead"
     PUBLIC_ADMINISTRATION = "public_administration"
@@ -44,6 +48,8 @@ _ACTIVE_SQL = text("status IN ('confirmed', 'waitlisted')")
 
 
 class Registration(Base):
+    """A participant's registration for one group (or one date of it)."""
+
     __tablename__ = "registrations"
     __table_args__ = (
         # One active registration per person and event, enforced by the database too.
@@ -116,6 +122,8 @@ class RevokedToken(Base):
 
 
 class Attendance(Base):
+    """Whether a participant was present on one date, as an organiser marked it."""
+
     __tablename__ = "attendances"
     __table_args__ = (UniqueConstraint("registration_id", "session_date_id"),)
 
