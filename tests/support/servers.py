@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import requests
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -293,11 +294,20 @@ class PostgresServer(ManagedProcess):
         """SQLAlchemy URL of its postgres database."""
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self) -> PostgresServer:
-        """Start and wait until it accepts connections."""
+    def start(self, timeout: float = 60.0) -> PostgresServer:
+        """Start and wait until it accepts sessions: its port opens while it is still
+        recovering, when it refuses them ("the database system is starting up")."""
         super().start()
         wait_for_port(self.port)
-        return self
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                psycopg.connect(host="127.0.0.1", port=self.port, user="postgres").close()
+                return self
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def stop(self) -> None:
         """Fast shutdown: open sessions are ended (SIGTERM would wait for every client)."""
