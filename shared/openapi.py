@@ -28,7 +28,8 @@ EVENT_GUARD_RESPONSES = {"403": "FORBIDDEN"}
 
 
 class CommonErrorDocs(BasePlugin):
-    """Documents the refusals the shared error handlers give on behalf of every view."""
+    """Documents the refusals the shared error handlers give on behalf of every view, and
+    the error shape of every refusal a view describes in words only."""
 
     def operation_helper(
         self,
@@ -44,6 +45,7 @@ class CommonErrorDocs(BasePlugin):
             if "requestBody" in operation:
                 refusals.update(BODY_RESPONSES)
             _document(operation, refusals)
+            _give_errors_their_shape(operation)
 
 
 class OrganiserAreaDocs(BasePlugin):
@@ -86,7 +88,17 @@ class OrganiserAreaDocs(BasePlugin):
 
 
 def _document(operation: dict[str, Any], responses: dict[str, str]) -> None:
-    # A view's own description of a status is more precise than the generic one.
+    # A view's own description of a status is more precise than the generic one. Views key
+    # their statuses by number, so the keys are compared as text.
     documented = operation.setdefault("responses", {})
+    described = {str(status) for status in documented}
     for status, response in responses.items():
-        documented.setdefault(status, response)
+        if status not in described:
+            documented[status] = response
+
+
+def _give_errors_their_shape(operation: dict[str, Any]) -> None:
+    # A view describing a refusal in words only still answers with the one error shape.
+    for status, response in operation.get("responses", {}).items():
+        if str(status)[0] in "45" and isinstance(response, dict) and "content" not in response:
+            response["content"] = {"application/json": {"schema": "Error"}}

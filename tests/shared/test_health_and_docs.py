@@ -90,3 +90,23 @@ def test_operations_documented_as_needing_a_token_refuse_a_request_without_one(
 
         assert scheme == {**scheme, "type": "http", "scheme": "bearer"}
         assert bool(secured) == (factory is not create_calendar)
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_every_documented_refusal_has_the_error_shape_and_keeps_its_views_words(
+    base_config, factory
+):
+    for app in closing(factory(dict(base_config))):
+        spec = app.test_client().get("/api/v1/openapi.json").json
+        for method, path, _url, operation in operations(spec):
+            for status, response in operation["responses"].items():
+                if status >= "400":
+                    shared = response.get("$ref", "").startswith("#/components/responses/")
+                    schema = response.get("content", {}).get("application/json", {})
+                    assert shared or schema == {"schema": {"$ref": "#/components/schemas/Error"}}, (
+                        f"{method} {path} {status}"
+                    )
+
+        if factory is create_registration:
+            post = spec["paths"]["/api/v1/events/{event_slug}/registrations"]["post"]
+            assert post["responses"]["404"]["description"] == "No such event or group"
