@@ -27,6 +27,8 @@ from shared.models import ApiToken, Event, Group, Organiser, event_organisers
 from shared.tokens import digest
 
 SESSION_KEY = "organiser_id"
+# The route argument naming the event a view addresses: the guard checks access to it.
+EVENT_ARGUMENT = "event_slug"
 AREA_ATTRIBUTE = "organiser_area"
 PUBLIC_ATTRIBUTE = "organiser_public"
 
@@ -76,7 +78,7 @@ def _guard(kind: AreaKind, login_endpoint: str) -> Response | None:
         if organiser is None:
             return redirect(url_for(login_endpoint, next=request.full_path.rstrip("?")))
     g.organiser = organiser
-    event_slug = (request.view_args or {}).get("event_slug")
+    event_slug = (request.view_args or {}).get(EVENT_ARGUMENT)
     if event_slug is not None:
         g.event = event_for(db.session, organiser, event_slug)
     return None

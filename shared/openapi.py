@@ -12,7 +12,7 @@ from apispec import APISpec, BasePlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
-from shared.access import AreaKind, area_of
+from shared.access import EVENT_ARGUMENT, AreaKind, area_of
 
 SECURITY_SCHEME = "organiserToken"
 # Any operation: text no database can store in its input (see shared.storable_text), and
@@ -80,7 +80,7 @@ class OrganiserAreaDocs(BasePlugin):
         if area_of(self.app, rule.endpoint) is not AreaKind.API:
             return
         refusals = dict(GUARD_RESPONSES)
-        if "event_slug" in rule.arguments:
+        if EVENT_ARGUMENT in rule.arguments:
             refusals.update(EVENT_GUARD_RESPONSES)
         for operation in operations.values():
             operation["security"] = [{SECURITY_SCHEME: []}]
