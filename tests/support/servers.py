@@ -298,7 +298,6 @@ class PostgresServer(ManagedProcess):
         """Start and wait until it accepts sessions: its port opens while it is still
         recovering, when it refuses them ("the database system is starting up")."""
         super().start()
-        wait_for_port(self.port)
         deadline = time.monotonic() + timeout
         while True:
             try:
