@@ -71,6 +71,11 @@ class CapacityConflict(DomainError):
     code = "capacity_conflict"
 
 
+class DateCalledOff(DomainError):
+    code = "date_called_off"
+    default_message = _l("Cette date a été annulée : aucune présence ne peut y être notée.")
+
+
 class Busy(DomainError):
     """The database lock could not be had in time; the client should try again."""
 

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale, gettext, ngettext
 from icalendar import Calendar, Event, Timezone, vDuration, vGeo, vRecur
 
+from shared.domain.attendance import is_held
+from shared.domain.capacity import places_left
 from shared.models import AttendanceRule, EventKind, Group, SessionDate
 from shared.models import Event as EventRow
 
@@ -145,7 +147,7 @@ class EventWriter:
         """The VEVENT of one session date."""
         group = session_date.group
         words = self._event_words(group.event, url)
-        cancelled = session_date.is_cancelled or (
+        cancelled = not is_held(session_date) or (
             standing is not None and standing.status == CANCELLED
         )
         changes = [session_date.updated_at, group.updated_at, group.event.updated_at]
@@ -217,15 +219,16 @@ class EventWriter:
         self, words: _EventWords, session_date: SessionDate, standing: Standing | None
     ) -> str:
         lines = []
-        if session_date.is_cancelled:
+        held = is_held(session_date)
+        if not held:
             lines.append(gettext("Cette date est annulée."))
         if standing is not None:
             lines.append(gettext("Votre inscription : %(label)s", label=standing.label))
         lines.extend(words.lead)
         if words.access is not None:
             lines.append(words.access)
-        elif not session_date.is_cancelled and session_date.group.seats_left is not None:
-            lines.append(self._seats_line(session_date.group.seats_left))
+        elif held and (seats := places_left(session_date.group)) is not None:
+            lines.append(self._seats_line(seats))
         lines.extend(words.tail)
         return "\n".join(line for line in lines if line)
 

@@ -17,6 +17,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
+from shared.domain.attendance import scheduled_dates
 from shared.domain.registrations import registration_by_token
 from shared.errors import NotFound
 from shared.i18n import current_language
@@ -197,7 +198,7 @@ class PersonalFeed:
         """The feed as iCalendar bytes."""
         registration = session.get_one(Registration, self.registration_id)
         group = registration.group
-        dates = [registration.session_date] if registration.session_date else group.dates
+        dates = scheduled_dates(registration)
         with force_locale(context.language):
             standing = _standing(registration)
             title = group.event.localized("title", context.language)

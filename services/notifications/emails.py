@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from shared.domain.attendance import scheduled_dates
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
 from shared.models import (
@@ -183,7 +184,10 @@ def _context(
         "event": event,
         "group": group,
         "title": event.localized("title", language),
-        "dates": [_line(d, language, shared) for d in _dates_of(registration, group)],
+        "dates": [
+            _line(d, language, shared)
+            for d in (scheduled_dates(registration) if registration else group.dates)
+        ],
         "all_dates_required": event.attendance_rule is AttendanceRule.ALL_DATES,
         "manage_url": manage_url(registration) if registration else None,
         "waitlist_position": payload.get("waitlist_position")
@@ -205,13 +209,6 @@ def _outbox_group(session: Session, message: EmailMessage) -> Group:
     if group is None:
         raise Undeliverable("the group no longer exists")
     return group
-
-
-def _dates_of(registration: Registration | None, group: Group) -> list[SessionDate]:
-    """The dates a participant is expected at: the chosen one, or every date of the group."""
-    if registration is not None and registration.session_date is not None:
-        return [registration.session_date]
-    return list(group.dates)
 
 
 def _session_date_of(

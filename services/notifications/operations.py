@@ -25,6 +25,7 @@ from services.notifications import emails
 from services.notifications.mime import MailMessage
 from services.notifications.smtp import kept_connection
 from shared.database import utcnow
+from shared.domain.attendance import concerns_clause, held_clause
 from shared.models import (
     DeliveryStatus,
     EmailKind,
@@ -330,15 +331,11 @@ def schedule_reminders(session: Session, *, now: datetime, lead: timedelta) -> l
         .where(
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.anonymised_at.is_(None),
-            Group.cancelled_at.is_(None),
-            SessionDate.cancelled_at.is_(None),
+            held_clause(),
+            concerns_clause(SessionDate.id),
             SessionDate.recurrence_rule.is_(None),
             SessionDate.starts_at > now,
             SessionDate.starts_at <= now + lead,
-            or_(
-                Registration.session_date_id.is_(None),
-                Registration.session_date_id == SessionDate.id,
-            ),
         )
         .order_by(SessionDate.starts_at, Registration.id)
     ).all()

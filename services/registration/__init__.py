@@ -7,33 +7,30 @@ from typing import Any
 from flask import Flask
 
 from services.registration import cli, web
-from services.registration.auth import init_auth
-from services.registration.schemas import Money
-from services.registration.views import (
-    events,
-    language,
-    manage,
-    organiser_auth,
-    organiser_events,
-    organiser_manage,
-    organiser_pages,
-    organiser_rosters,
-    pages,
-    registrations,
-)
+from services.registration.organiser import api as organiser_api
+from services.registration.organiser import pages as organiser_pages
+from services.registration.organiser.auth import init_auth
+from services.registration.participant import api as participant_api
+from services.registration.participant import pages as participant_pages
+from services.registration.participant.schemas import Money
 from shared.app import create_service_app
 from shared.observability import registration_gauges
 
 # JSON APIs: callers authenticate with a Bearer token or a manage token, never a cookie.
-API_BLUEPRINTS = (events.bp, registrations.bp, organiser_rosters.bp, organiser_events.bp)
+API_BLUEPRINTS = (
+    participant_api.events.bp,
+    participant_api.registrations.bp,
+    organiser_api.rosters.bp,
+    organiser_api.events.bp,
+)
 # Pages: forms protected against cross-site requests, security headers, HTML errors.
 PAGE_BLUEPRINTS = (
-    pages.bp,
-    manage.bp,
-    language.bp,
-    organiser_auth.bp,
-    organiser_pages.bp,
-    organiser_manage.bp,
+    participant_pages.events.bp,
+    participant_pages.manage.bp,
+    participant_pages.language.bp,
+    organiser_pages.login.bp,
+    organiser_pages.rosters.bp,
+    organiser_pages.editing.bp,
 )
 
 

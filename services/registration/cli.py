@@ -10,7 +10,8 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from services.registration import auth, demo
+from services.registration import demo
+from services.registration.organiser import auth
 from shared.database import db, utcnow
 from shared.errors import DomainError
 from shared.models import Event, Organiser

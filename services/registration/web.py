@@ -10,7 +10,8 @@ from flask import Flask, Response, current_app, make_response, render_template, 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from services.registration import presenters
+from services.registration.participant import presenters
+from shared.domain.attendance import held_dates
 from shared.errors_http import error_response, register_html_error_page
 from shared.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language, format_day, format_hours
 from shared.ical import webcal_url
@@ -113,6 +114,7 @@ def _template_globals() -> dict[str, Any]:
         "here": _current_address_without_language(),
         "presenters": presenters,
         "webcal_url": webcal_url,
+        "held_dates": held_dates,
     }
 
 

@@ -51,9 +51,27 @@ def confirmed_count(session: Session, group: Group) -> int:
     )
 
 
+def places_left(group: Group, confirmed: int | None = None) -> int | None:
+    """Free places in the group, or None for a group without a limit.
+
+    ``confirmed`` is a count taken under the group's lock or from a roster; without it, the
+    count loaded with the group (listings, feeds) is used.
+    """
+    if group.capacity is None:
+        return None
+    taken = group.confirmed_count if confirmed is None else confirmed
+    return max(group.capacity - taken, 0)
+
+
 def has_free_place(session: Session, group: Group) -> bool:
-    """Whether one more participant can be confirmed (a group without capacity never fills)."""
-    return group.capacity is None or confirmed_count(session, group) < group.capacity
+    """Whether one more participant can be confirmed now (under the group's lock)."""
+    return places_left(group, confirmed_count(session, group)) != 0
+
+
+def confirm(registration: Registration) -> None:
+    """Give the registration its place: confirmed, off the waiting list."""
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.waitlist_position = None
 
 
 def waiting_list(session: Session, group: Group) -> list[Registration]:
@@ -90,16 +108,11 @@ def close_waitlist_gaps(session: Session, group: Group) -> None:
 
 def promote_waitlisted(session: Session, group: Group) -> list[Registration]:
     """Confirm waitlisted registrations, first come first, while places remain; return them."""
-    promoted = []
-    free = None if group.capacity is None else group.capacity - confirmed_count(session, group)
-    for registration in waiting_list(session, group):
-        if free is not None and free <= 0:
-            break
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.waitlist_position = None
-        promoted.append(registration)
-        if free is not None:
-            free -= 1
+    free = places_left(group, confirmed_count(session, group))
+    waiting = waiting_list(session, group)
+    promoted = waiting if free is None else waiting[:free]
+    for registration in promoted:
+        confirm(registration)
     session.flush()
     if promoted:
         close_waitlist_gaps(session, group)

@@ -13,11 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
+from shared.domain.attendance import choose_date, first_held_date, held_dates
 from shared.domain.capacity import (
     close_waitlist_gaps,
+    confirm,
     confirmed_count,
     lock_group,
     next_waitlist_position,
+    places_left,
     promote_waitlisted,
 )
 from shared.errors import AlreadyRegistered, Gone, InvalidRequest, NotFound, RegistrationClosed
@@ -74,7 +77,7 @@ def check_registration_window(event: Event, group: Group, now: datetime) -> None
         )
     if event.registration_closes_at and now >= event.registration_closes_at:
         raise RegistrationClosed(_l("Les inscriptions sont clôturées."))
-    first = first_date(group)
+    first = first_held_date(group)
     if first is not None and now >= first.starts_at:
         raise RegistrationClosed(_l("Ce groupe a déjà commencé : les inscriptions sont clôturées."))
 
@@ -89,16 +92,6 @@ class _LazyDate:
         return format_day(self.moment)
 
 
-def first_date(group: Group) -> SessionDate | None:
-    """The group's earliest date that still takes place."""
-    return next((d for d in group.dates if d.cancelled_at is None), None)
-
-
-def upcoming_dates(group: Group) -> list[SessionDate]:
-    """The group's dates that still take place, in order."""
-    return [d for d in group.dates if d.cancelled_at is None]
-
-
 def check_commitment(
     event: Event, group: Group, commit_all_dates: bool, date_id: int | None
 ) -> SessionDate | None:
@@ -106,7 +99,7 @@ def check_commitment(
     one-date events need a date of that group. Returns the chosen date, if any."""
     if event.attendance_rule is AttendanceRule.ALL_DATES:
         if not commit_all_dates:
-            dates = ", ".join(format_day(d.starts_at) for d in upcoming_dates(group))
+            dates = ", ".join(format_day(d.starts_at) for d in held_dates(group))
             raise InvalidRequest(
                 errors={
                     "commit_all_dates": [
@@ -118,10 +111,7 @@ def check_commitment(
                 }
             )
         return None
-    chosen = next((d for d in upcoming_dates(group) if d.id == date_id), None)
-    if chosen is None:
-        raise InvalidRequest(errors={"date": [_l("Choisissez une des dates de ce groupe.")]})
-    return chosen
+    return choose_date(group, date_id)
 
 
 def find_active_registration(session: Session, event: Event, email: str) -> Registration | None:
@@ -151,13 +141,12 @@ def register(
         raise NotFound()
     check_registration_window(event, group, now)
     chosen_date = check_commitment(event, group, commit_all_dates, date_id)
-    lock_group(session, group)
-    taken = confirmed_count(session, group)
-    confirmed = group.capacity is None or taken < group.capacity
+    # Everything that needs no count is prepared before the group's lock is taken; ids, not
+    # relationships, so that the row joins the session only once complete.
     registration = Registration(
-        event=event,
-        group=group,
-        session_date=chosen_date,
+        event_id=event.id,
+        group_id=group.id,
+        session_date_id=chosen_date.id if chosen_date else None,
         first_name=participant.first_name,
         last_name=participant.last_name,
         email=participant.email.strip(),
@@ -168,11 +157,17 @@ def register(
         language=participant.language,
         consent_version=CONSENT_VERSION,
         consented_at=now,
-        status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
-        waitlist_position=None if confirmed else next_waitlist_position(session, group),
         manage_token=new_token(),
         calendar_token=new_token(),
     )
+    lock_group(session, group)
+    free = places_left(group, confirmed_count(session, group))
+    confirmed = free != 0
+    if confirmed:
+        confirm(registration)
+    else:
+        registration.status = RegistrationStatus.WAITLISTED
+        registration.waitlist_position = next_waitlist_position(session, group)
     session.add(registration)
     try:
         session.flush()
@@ -190,7 +185,7 @@ def register(
     )
     if confirmed:
         queue_email(session, EmailKind.CONFIRMED, registration=registration)
-        if group.capacity is not None and taken + 1 == group.capacity:
+        if free == 1:
             queue_email(session, EmailKind.GROUP_FULL, group=group)
     else:
         queue_email(

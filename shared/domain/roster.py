@@ -10,14 +10,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
+from shared.domain.attendance import choose_date, first_held_date
 from shared.domain.capacity import (
     close_waitlist_gaps,
+    confirm,
     confirmed_count,
     has_free_place,
     lock_group,
     promote_waitlisted,
 )
-from shared.domain.registrations import first_date, upcoming_dates
 from shared.errors import CapacityConflict, InvalidRequest
 from shared.models import (
     AttendanceRule,
@@ -54,8 +55,7 @@ def check_move_target(
         raise InvalidRequest(errors={"group": [_l("La personne est déjà dans ce groupe.")]})
     if target.is_cancelled:
         raise InvalidRequest(errors={"group": [_l("Ce groupe a été annulé.")]})
-    dates = upcoming_dates(target)
-    start = first_date(target)
+    start = first_held_date(target)
     if start is None or start.starts_at <= now:
         raise InvalidRequest(
             errors={
@@ -64,10 +64,7 @@ def check_move_target(
         )
     if registration.event.attendance_rule is not AttendanceRule.ONE_DATE:
         return None
-    chosen = next((d for d in dates if d.id == date_id), None)
-    if chosen is None:
-        raise InvalidRequest(errors={"date": [_l("Choisissez une des dates de ce groupe.")]})
-    return chosen
+    return choose_date(target, date_id)
 
 
 def move(
@@ -94,8 +91,7 @@ def move(
     was_confirmed = registration.status is RegistrationStatus.CONFIRMED
     registration.group = target
     registration.session_date = chosen_date
-    registration.status = RegistrationStatus.CONFIRMED
-    registration.waitlist_position = None
+    confirm(registration)
     session.flush()
     promoted = promote_waitlisted(session, source) if was_confirmed else []
     close_waitlist_gaps(session, source)
@@ -148,8 +144,7 @@ def promote(session: Session, registration: Registration) -> bool:
     raised = not has_free_place(session, group)
     if raised:
         group.capacity = confirmed_count(session, group) + 1
-    registration.status = RegistrationStatus.CONFIRMED
-    registration.waitlist_position = None
+    confirm(registration)
     session.flush()
     close_waitlist_gaps(session, group)
     announce_promotions(session, [registration])

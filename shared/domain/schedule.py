@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
+from shared.domain.attendance import concerns_clause, is_held
 from shared.domain.capacity import lock_group
 from shared.errors import InvalidRequest
 from shared.models import EmailKind, Group, Registration, SessionDate
@@ -50,7 +51,7 @@ def change_date_time(
 ) -> bool:
     """Move a date; tell its participants."""
     check_times(starts_at, ends_at)
-    if session_date.cancelled_at is not None:
+    if not is_held(session_date):
         raise InvalidRequest(_l("Cette date a été annulée."))
     if (session_date.starts_at, session_date.ends_at) == (starts_at, ends_at):
         return False
@@ -148,17 +149,12 @@ def _mark_changed(session: Session, group: Group, dates: Iterable[SessionDate]) 
 def _concerned(
     session: Session, group: Group, session_date: SessionDate | None = None
 ) -> list[Registration]:
-    """Active registrations of the group; for one date, those attending it (all dates or it)."""
+    """Active registrations of the group; for one date, those it concerns."""
     query = select(Registration).where(
         Registration.group_id == group.id, Registration.status.in_(ACTIVE_STATUSES)
     )
     if session_date is not None:
-        query = query.where(
-            or_(
-                Registration.session_date_id.is_(None),
-                Registration.session_date_id == session_date.id,
-            )
-        )
+        query = query.where(concerns_clause(session_date.id))
     return list(session.scalars(query.order_by(Registration.id)))
 
 

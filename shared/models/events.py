@@ -117,13 +117,6 @@ class Group(Base):
         """Whether the whole group was called off."""
         return self.cancelled_at is not None
 
-    @property
-    def seats_left(self) -> int | None:
-        """Places still free, or None for a group without a limit."""
-        if self.capacity is None:
-            return None
-        return max(self.capacity - self.confirmed_count, 0)
-
 
 class SessionDate(Base):
     """One date of a group; its sequence counts changes, for calendar clients."""

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.auth import issue_token
+from services.registration.organiser.auth import issue_token
 from shared.models import AuditEntry, Event, Organiser, OutboxMessage
 
 PASSWORD = "correct horse battery staple"

@@ -9,7 +9,7 @@ import io
 import openpyxl
 import pytest
 
-from services.registration.organiser_exports import neutralise
+from services.registration.organiser.exports import neutralise
 from tests.organiser.conftest import log_in
 
 INJECTED = '=HYPERLINK("http://evil.example.org","clic")'

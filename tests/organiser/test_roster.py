@@ -105,6 +105,63 @@ def test_presence_is_refused_for_the_waiting_list_and_other_groups_dates(client,
     assert other_date.json["errors"] == {"date": ["This date is not one of their group's."]}
 
 
+def test_presence_on_a_called_off_date_is_refused_in_the_organisers_language(
+    client, make, accounts, db_session
+):
+    group = make.group()
+    person = make.registration(group)
+    account = accounts(group.event)
+    called_off = group.dates[1]
+    cancelled = client.post(
+        f"/api/v1/events/{group.event.slug}/dates/{called_off.id}/cancel", headers=account.bearer
+    )
+    assert cancelled.status_code == 200
+    audit_before = audit_actions(db_session)
+    url = f"/api/v1/events/{group.event.slug}/registrations/{person.id}/attendance"
+
+    refusals = {
+        language: client.put(
+            url,
+            json={"date": called_off.id, "present": True},
+            headers={**account.bearer, "Accept-Language": language},
+        )
+        for language in ("en", "fr", "uk")
+    }
+
+    assert {r.status_code for r in refusals.values()} == {409}
+    assert refusals["en"].json["code"] == "date_called_off"
+    assert refusals["en"].json["message"] == (
+        "This date was called off: no presence can be recorded on it."
+    )
+    assert refusals["fr"].json["message"].startswith("Cette date a été annulée")
+    assert refusals["uk"].json["message"] != refusals["fr"].json["message"]
+    stored = db_session.scalars(select(Attendance).where(Attendance.registration_id == person.id))
+    assert list(stored) == []
+    assert audit_actions(db_session) == audit_before
+
+
+def test_a_tap_on_a_called_off_date_is_refused_on_the_presence_page(
+    client, make, accounts, db_session
+):
+    group = make.group()
+    person = make.registration(group)
+    account = accounts(group.event)
+    called_off = group.dates[0]
+    client.post(
+        f"/api/v1/events/{group.event.slug}/dates/{called_off.id}/cancel", headers=account.bearer
+    )
+    log_in(client, account)
+    page_url = f"/organiser/events/{group.event.slug}/dates/{called_off.id}/presence"
+
+    response = post_form(client, page_url, registration=person.id, present="1")
+
+    assert response.status_code == 409
+    assert "Cette date a été annulée" in response.get_data(as_text=True)
+    assert (
+        db_session.scalar(select(Attendance).where(Attendance.registration_id == person.id)) is None
+    )
+
+
 def test_one_tap_on_the_presence_page_marks_a_person_present(client, make, accounts, db_session):
     group = make.group()
     person = make.registration(group, first_name="Olena", last_name="Kovalenko")

@@ -122,10 +122,16 @@ class Factory:
         return message
 
     def registration(
-        self, group: Group | None = None, *, at: datetime | None = None, **fields: Any
+        self,
+        group: Group | None = None,
+        *,
+        at: datetime | None = None,
+        date: SessionDate | None = None,
+        **fields: Any,
     ) -> Registration:
         """Register a new participant through the domain rules (confirmed or waitlisted),
-        now or ``at`` a moment when registration was open."""
+        now or ``at`` a moment when registration was open; for every date of the group, or
+        for ``date`` alone (one-date events)."""
         group = group or self.group()
         n = next(_serial)
         values: dict[str, Any] = {
@@ -137,7 +143,13 @@ class Factory:
         }
         values.update(fields)
         registration = register(
-            self.session, group.event, group, Participant(**values), commit_all_dates=True, now=at
+            self.session,
+            group.event,
+            group,
+            Participant(**values),
+            commit_all_dates=date is None,
+            date_id=date.id if date else None,
+            now=at,
         )
         self.session.commit()
         self.session.refresh(group)

@@ -12,15 +12,16 @@ from flask_babel import format_date
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
-from services.registration import organiser_labels as labels
-from services.registration.schemas import BRUSSELS
+from services.registration.organiser import labels
+from services.registration.participant.schemas import BRUSSELS
 from shared.access import AreaKind, organiser_area
 from shared.database import db
+from shared.domain.attendance import is_held
 from shared.errors import DomainError, InvalidRequest
 from shared.errors_http import flatten_field_errors
 from shared.i18n import current_language, format_day, format_hours
 
-LOGIN_ENDPOINT = "organiser_auth.login"
+LOGIN_ENDPOINT = "login_pages.login"
 Page = tuple[str, int]
 
 
@@ -38,6 +39,7 @@ def template_helpers() -> dict[str, Any]:
         "organiser": g.get("organiser"),
         "page_language": current_language(),
         "format_day": format_day,
+        "is_held": is_held,
         "format_hours": format_hours,
         "short_day": lambda moment: format_date(moment, "d MMM"),
         "percent": labels.percent,

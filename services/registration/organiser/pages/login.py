@@ -11,13 +11,13 @@ from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
-from services.registration.auth import authenticate, log_in, log_out, login_account_key
-from services.registration.views.organiser_forms import pages_blueprint
+from services.registration.organiser.auth import authenticate, log_in, log_out, login_account_key
+from services.registration.organiser.pages.forms import pages_blueprint
 from shared.access import public
 from shared.database import db
 from shared.limits import limiter
 
-bp = pages_blueprint("organiser_auth", __name__)
+bp = pages_blueprint("login_pages", __name__)
 
 
 def _failed(response: Response) -> bool:
@@ -34,7 +34,7 @@ def _account_limit() -> str:
 
 def safe_next(target: str | None) -> str:
     """Where to go after login: only a path of this site's organiser area."""
-    default = url_for("organiser_pages.index")
+    default = url_for("roster_pages.index")
     if not target:
         return default
     parts = urlsplit(target)
@@ -76,7 +76,7 @@ def login() -> Response | tuple[str, int]:
 def logout() -> Response:
     """Close the login session."""
     log_out()
-    return redirect(url_for("organiser_auth.login"), code=303)
+    return redirect(url_for("login_pages.login"), code=303)
 
 
 @bp.errorhandler(RateLimitExceeded)

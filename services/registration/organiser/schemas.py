@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
-from services.registration.schemas import (
+from services.registration.participant.schemas import (
     BRUSSELS,
     LANGUAGE,
     LocalDateTime,

@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.registration import operations
-from services.registration.schemas import EventQueryArgsSchema, EventSchema
+from services.registration.participant import operations
+from services.registration.participant.schemas import EventQueryArgsSchema, EventSchema
 from shared.database import db
 from shared.models import Event
 

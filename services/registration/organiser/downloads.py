@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response
 
-from services.registration.operations import group_of
-from services.registration.organiser_dashboard import event_dashboard
-from services.registration.organiser_exports import dashboard_table, roster_table, to_csv, to_xlsx
-from services.registration.organiser_roster import build_roster
+from services.registration.organiser.dashboard import event_dashboard
+from services.registration.organiser.exports import dashboard_table, roster_table, to_csv, to_xlsx
+from services.registration.organiser.roster import build_roster
+from services.registration.participant.operations import group_of
 from shared.database import db
 from shared.models import Event
 

@@ -8,12 +8,11 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
-from services.registration import organiser_operations as actions
-from services.registration.operations import group_of
-from services.registration.organiser_dashboard import Dashboard, event_dashboard
-from services.registration.organiser_downloads import dashboard_csv, roster_download
-from services.registration.organiser_roster import Roster, build_roster
-from services.registration.organiser_schemas import (
+from services.registration.organiser import actions
+from services.registration.organiser.dashboard import Dashboard, event_dashboard
+from services.registration.organiser.downloads import dashboard_csv, roster_download
+from services.registration.organiser.roster import Roster, build_roster
+from services.registration.organiser.schemas import (
     AttendanceInputSchema,
     AttendanceSchema,
     CapacityInputSchema,
@@ -22,7 +21,8 @@ from services.registration.organiser_schemas import (
     OrganiserGroupSchema,
     ParticipantSchema,
 )
-from services.registration.organiser_schemas import RosterSchema as RosterOutSchema
+from services.registration.organiser.schemas import RosterSchema as RosterOutSchema
+from services.registration.participant.operations import group_of
 from shared.access import AreaKind, current_event, current_organiser, organiser_area
 from shared.database import db
 from shared.models import Attendance, Group, Registration

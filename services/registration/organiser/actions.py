@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.operations import group_of
-from services.registration.organiser_roster import attendance_of
+from services.registration.organiser.roster import attendance_of
+from services.registration.participant.operations import group_of
 from shared.database import utcnow
 from shared.domain import roster, schedule
+from shared.domain.attendance import check_presence_allowed
 from shared.domain.capacity import bump_revision
 from shared.domain.privacy import anonymise
 from shared.domain.registrations import cancel
@@ -101,13 +102,10 @@ def mark_attendance(
     date_id: int,
     present: bool,
 ) -> Attendance:
-    """Mark a confirmed participant present or absent on one date of their group."""
+    """Mark a confirmed participant present or absent on one held date of theirs."""
     registration = find_registration(session, event, registration_id)
     session_date = find_date(event, date_id)
-    if session_date.group_id != registration.group_id:
-        raise InvalidRequest(errors={"date": [_l("Cette date n'est pas celle de son groupe.")]})
-    if registration.status is not RegistrationStatus.CONFIRMED:
-        raise InvalidRequest(_l("Seule une personne confirmée peut être marquée présente."))
+    check_presence_allowed(registration, session_date)
     attendance = attendance_of(session, registration, session_date)
     attendance.present = present
     attendance.marked_by_id = organiser.id

@@ -7,8 +7,8 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from services.registration import operations
-from services.registration.schemas import ManageLinkRequestSchema
+from services.registration.participant import operations
+from services.registration.participant.schemas import ManageLinkRequestSchema
 from shared.database import db
 from shared.domain.privacy import personal_data
 from shared.domain.registrations import registration_by_token

@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from services.registration.organiser_dashboard import Dashboard
-from services.registration.organiser_labels import role_label
-from services.registration.organiser_roster import Roster
+from services.registration.organiser.dashboard import Dashboard
+from services.registration.organiser.labels import role_label
+from services.registration.organiser.roster import Roster
 from shared.i18n import format_day
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -10,8 +10,8 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from services.registration import operations, presenters
-from services.registration.schemas import EventQueryArgsSchema, RegistrationFormSchema
+from services.registration.participant import operations, presenters
+from services.registration.participant.schemas import EventQueryArgsSchema, RegistrationFormSchema
 from shared.database import db
 from shared.domain.registrations import check_commitment, registration_by_token
 from shared.errors import AlreadyRegistered, InvalidRequest, NotFound, RegistrationClosed
@@ -19,7 +19,7 @@ from shared.errors_http import flatten_field_errors
 from shared.limits import limiter, registration_limit, token_lookup_limit
 from shared.models import Event, EventKind, Group
 
-bp = Blueprint("pages", __name__)
+bp = Blueprint("event_pages", __name__)
 
 # Refusals the form explains beside its fields; anything else is an error page.
 FORM_REFUSALS = (InvalidRequest, AlreadyRegistered, RegistrationClosed, NotFound)

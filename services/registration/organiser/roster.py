@@ -8,38 +8,32 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from shared.domain.capacity import waiting_list
-from shared.models import (
-    Attendance,
-    AttendanceRule,
-    Event,
-    Group,
-    Registration,
-    RegistrationStatus,
-    SessionDate,
-)
+from shared.domain import attendance
+from shared.domain.capacity import places_left, waiting_list
+from shared.models import Attendance, Event, Group, Registration, RegistrationStatus, SessionDate
 
 
 @dataclass
 class RosterLine:
-    """One confirmed participant with their presence on each date of the group."""
+    """One confirmed participant with their presence on each held date of the group."""
 
     registration: Registration
     # date id -> True (present), False (absent), None (not marked yet)
     presence: dict[int, bool | None]
-    expected_dates: list[SessionDate]
 
     @property
     def completed(self) -> bool:
-        """Present on every date the participant committed to."""
-        return bool(self.expected_dates) and all(
-            self.presence.get(d.id) is True for d in self.expected_dates
-        )
+        """Present on every held date the participant is expected at."""
+        return attendance.completed(self.registration, self.presence)
+
+    def is_expected_on(self, session_date: SessionDate) -> bool:
+        """Whether the participant is expected on this date."""
+        return attendance.concerns(self.registration, session_date)
 
 
 @dataclass
 class Roster:
-    """A group's participants, waiting list, dates and counts."""
+    """A group's participants, waiting list, held dates and counts."""
 
     event: Event
     group: Group
@@ -50,13 +44,11 @@ class Roster:
     @property
     def places_left(self) -> int | None:
         """Free places, or None for a group without a limit."""
-        if self.group.capacity is None:
-            return None
-        return max(self.group.capacity - len(self.confirmed), 0)
+        return places_left(self.group, len(self.confirmed))
 
     def expected_on(self, session_date: SessionDate) -> list[RosterLine]:
         """The confirmed participants expected on a date."""
-        return [line for line in self.confirmed if session_date in line.expected_dates]
+        return [line for line in self.confirmed if line.is_expected_on(session_date)]
 
     def present_on(self, session_date: SessionDate) -> int:
         """How many of those expected were marked present on a date."""
@@ -65,21 +57,9 @@ class Roster:
         )
 
 
-def held_dates(group: Group) -> list[SessionDate]:
-    """The group's dates that take place, in order."""
-    return [d for d in group.dates if d.cancelled_at is None]
-
-
-def expected_dates(event: Event, registration: Registration, dates: list[SessionDate]) -> list:
-    """The dates a participant must attend: all of them, or the one they chose."""
-    if event.attendance_rule is AttendanceRule.ONE_DATE:
-        return [d for d in dates if d.id == registration.session_date_id]
-    return list(dates)
-
-
 def build_roster(session: Session, event: Event, group: Group) -> Roster:
     """The roster of one group of the event."""
-    dates = held_dates(group)
+    dates = attendance.held_dates(group)
     confirmed = session.scalars(
         select(Registration)
         .where(
@@ -91,26 +71,22 @@ def build_roster(session: Session, event: Event, group: Group) -> Roster:
     )
     roster = Roster(event=event, group=group, dates=dates, waiting=waiting_list(session, group))
     for registration in confirmed:
-        marks = {a.session_date_id: a.present for a in registration.attendances}
+        marks = attendance.presence_marks(registration)
         roster.confirmed.append(
-            RosterLine(
-                registration=registration,
-                presence={d.id: marks.get(d.id) for d in dates},
-                expected_dates=expected_dates(event, registration, dates),
-            )
+            RosterLine(registration=registration, presence={d.id: marks.get(d.id) for d in dates})
         )
     return roster
 
 
 def attendance_of(session: Session, registration: Registration, date: SessionDate) -> Attendance:
     """The registration's attendance row for a date, created unmarked if missing."""
-    attendance = session.scalar(
+    row = session.scalar(
         select(Attendance).where(
             Attendance.registration_id == registration.id,
             Attendance.session_date_id == date.id,
         )
     )
-    if attendance is None:
-        attendance = Attendance(registration=registration, session_date=date, present=False)
-        session.add(attendance)
-    return attendance
+    if row is None:
+        row = Attendance(registration=registration, session_date=date, present=False)
+        session.add(row)
+    return row

@@ -14,7 +14,9 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from shared.database import utcnow
-from shared.domain.registrations import check_registration_window, upcoming_dates
+from shared.domain.attendance import held_dates
+from shared.domain.capacity import places_left
+from shared.domain.registrations import check_registration_window
 from shared.errors import RegistrationClosed
 from shared.i18n import format_day, format_hours
 from shared.models import AttendanceRule, Event, EventKind, Group, Registration, Role, SessionDate
@@ -58,18 +60,19 @@ class GroupStatus:
 
 def group_status(event: Event, group: Group, now: datetime | None = None) -> GroupStatus:
     """The group's availability as the registration rules see it at ``now``."""
+    seats = places_left(group)
     try:
         check_registration_window(event, group, now or utcnow())
     except RegistrationClosed as closed:
-        if group.seats_left == 0:
+        if seats == 0:
             return GroupStatus(Availability.FULL, gettext("Complet"), str(closed.message))
         return GroupStatus(
             Availability.CLOSED, gettext("Inscriptions fermées"), str(closed.message)
         )
-    if group.seats_left is None:
+    if seats is None:
         return GroupStatus(Availability.PLACES_LEFT, gettext("Places disponibles"))
-    if group.seats_left > 0:
-        label = ngettext("%(num)d place restante", "%(num)d places restantes", group.seats_left)
+    if seats > 0:
+        label = ngettext("%(num)d place restante", "%(num)d places restantes", seats)
         return GroupStatus(Availability.PLACES_LEFT, label)
     return GroupStatus(Availability.WAITING_LIST, gettext("Complet : liste d'attente"))
 
@@ -78,7 +81,7 @@ def is_upcoming(event: Event, now: datetime | None = None) -> bool:
     """Whether the event still has a date to come (recurring office hours always do)."""
     now = now or utcnow()
     return any(
-        d.recurrence_rule or d.ends_at > now for g in event.groups for d in upcoming_dates(g)
+        d.recurrence_rule or d.ends_at > now for g in event.groups for d in held_dates(g)
     )
 
 
@@ -109,7 +112,7 @@ def excluded_days(session_date: SessionDate, now: datetime | None = None) -> lis
 
 def commitment_label(group: Group) -> str:
     """The promise to attend, naming every date of the group."""
-    days = [format_day(d.starts_at) for d in upcoming_dates(group)]
+    days = [format_day(d.starts_at) for d in held_dates(group)]
     return gettext(
         "Je serai présent·e à chacune de ces dates : %(dates)s",
         dates=format_list(days, locale=str(get_locale())),

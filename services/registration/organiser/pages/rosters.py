@@ -11,23 +11,23 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from services.registration import organiser_operations as actions
-from services.registration.operations import group_of
-from services.registration.organiser_dashboard import event_dashboard
-from services.registration.organiser_downloads import dashboard_csv, roster_download
-from services.registration.organiser_roster import build_roster
-from services.registration.organiser_schemas import (
+from services.registration.organiser import actions
+from services.registration.organiser.dashboard import event_dashboard
+from services.registration.organiser.downloads import dashboard_csv, roster_download
+from services.registration.organiser.pages.forms import Page, apply, load_form, pages_blueprint
+from services.registration.organiser.roster import build_roster
+from services.registration.organiser.schemas import (
     CapacityInputSchema,
     MoveInputSchema,
     PresenceMarkSchema,
 )
-from services.registration.views.organiser_forms import Page, apply, load_form, pages_blueprint
+from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser, visible_events
 from shared.database import db
 from shared.errors import DomainError
 from shared.models import Event, Group
 
-bp = pages_blueprint("organiser_pages", __name__)
+bp = pages_blueprint("roster_pages", __name__)
 
 
 @bp.get("/")
@@ -86,7 +86,7 @@ def _roster_action(
     return apply(
         change,
         done=done,
-        then=url_for("organiser_pages.roster", event_slug=event.slug, group_slug=group.slug),
+        then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
         on_refusal=lambda refusal: roster_page(event, group, refusal),
     )
 
@@ -157,7 +157,7 @@ def capacity(event_slug: str, group_slug: str) -> Response | Page:
             load_form(CapacityInputSchema())["capacity"],
         ),
         done=_("Nombre de places modifié."),
-        then=url_for("organiser_pages.roster", event_slug=event.slug, group_slug=group.slug),
+        then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
         on_refusal=lambda refusal: roster_page(event, group, refusal),
     )
 
@@ -196,7 +196,7 @@ def mark(event_slug: str, date_id: int) -> Response | Page:
     return apply(
         change,
         done=_("Présence enregistrée."),
-        then=url_for("organiser_pages.presence", event_slug=event.slug, date_id=date_id)
+        then=url_for("roster_pages.presence", event_slug=event.slug, date_id=date_id)
         + f"#p{registration_id}",
         on_refusal=lambda refusal: presence_page(event, date_id, refusal),
     )

@@ -12,22 +12,22 @@ from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from services.registration import organiser_operations as actions
-from services.registration.operations import group_of
-from services.registration.organiser_schemas import (
-    DateInputSchema,
-    EventInputSchema,
-    EventUpdateSchema,
-    GroupInputSchema,
-    GroupUpdateSchema,
-)
-from services.registration.views.organiser_forms import (
+from services.registration.organiser import actions
+from services.registration.organiser.pages.forms import (
     Page,
     apply,
     load_form,
     local_input,
     pages_blueprint,
 )
+from services.registration.organiser.schemas import (
+    DateInputSchema,
+    EventInputSchema,
+    EventUpdateSchema,
+    GroupInputSchema,
+    GroupUpdateSchema,
+)
+from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser
 from shared.database import db
 from shared.domain.schedule import VENUE_FIELDS
@@ -35,7 +35,7 @@ from shared.errors import DomainError
 from shared.i18n import LANGUAGES
 from shared.models import AttendanceRule, Event, EventKind, Group, SessionDate
 
-bp = pages_blueprint("organiser_manage", __name__)
+bp = pages_blueprint("editing_pages", __name__)
 
 
 def form_page(
@@ -94,13 +94,11 @@ def event_values(event: Event) -> MultiDict[str, str]:
 
 
 def _event_page(event: Event) -> str:
-    return url_for("organiser_pages.event", event_slug=event.slug)
+    return url_for("roster_pages.event", event_slug=event.slug)
 
 
 def _group_page(group: Group) -> str:
-    return url_for(
-        "organiser_manage.edit_group", event_slug=group.event.slug, group_slug=group.slug
-    )
+    return url_for("editing_pages.edit_group", event_slug=group.event.slug, group_slug=group.slug)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

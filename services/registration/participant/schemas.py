@@ -13,6 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from werkzeug.datastructures import MultiDict
 
 from shared.database import MAX_ROW_ID
+from shared.domain.capacity import places_left
 from shared.i18n import LANGUAGES, current_language
 from shared.models import AttendanceRule, EventKind, Role
 
@@ -112,7 +113,9 @@ class GroupSchema(Schema):
     latitude = fields.Float(dump_only=True, allow_none=True)
     longitude = fields.Float(dump_only=True, allow_none=True)
     capacity = fields.Integer(dump_only=True, allow_none=True)
-    seats_left = fields.Integer(dump_only=True, allow_none=True)
+    seats_left = fields.Function(
+        places_left, dump_only=True, allow_none=True, metadata={"type": "integer"}
+    )
     waitlist_length = fields.Integer(dump_only=True)
     cancelled = fields.Boolean(attribute="is_cancelled", dump_only=True)
     dates = fields.List(fields.Nested(SessionDateSchema), dump_only=True)

@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.registration import operations
-from services.registration.schemas import RegistrationCreateSchema, RegistrationSchema
+from services.registration.participant import operations
+from services.registration.participant.schemas import RegistrationCreateSchema, RegistrationSchema
 from shared.database import db
 from shared.domain.registrations import registration_by_token
 from shared.limits import limiter, registration_limit, token_lookup_limit

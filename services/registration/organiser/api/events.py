@@ -7,9 +7,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from services.registration import organiser_operations as actions
-from services.registration.operations import group_of
-from services.registration.organiser_schemas import (
+from services.registration.organiser import actions
+from services.registration.organiser.schemas import (
     DateInputSchema,
     EventInputSchema,
     EventUpdateSchema,
@@ -20,6 +19,7 @@ from services.registration.organiser_schemas import (
     OrganiserEventSummarySchema,
     OrganiserGroupSchema,
 )
+from services.registration.participant.operations import group_of
 from shared.access import (
     AreaKind,
     current_event,

@@ -1,0 +1,1 @@
+"""What organisers use: sign-in, the organiser API and pages, rosters, presence, exports."""

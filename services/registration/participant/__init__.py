@@ -1,0 +1,2 @@
+"""What participants use: the public JSON API and the pages to find a session, register and
+manage their registration."""

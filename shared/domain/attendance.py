@@ -1,0 +1,103 @@
+"""Which dates a registration is expected at, which were held or called off, whether its
+participant completed the training, and whether presence may be recorded on a date.
+
+A registration records what it committed to: a chosen date (one-date events) or none, which
+means every date of its group (the two-date rule). A date is held unless it, or its whole
+group, was called off. Everything that asks these questions — the roster, the dashboard,
+exports, emails, reminders, feeds and schedule changes — asks this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, or_
+
+from shared.errors import DateCalledOff, InvalidRequest
+from shared.models import Group, Registration, RegistrationStatus, SessionDate
+
+
+def is_held(session_date: SessionDate) -> bool:
+    """Whether the date takes place: neither it nor its group was called off."""
+    return not session_date.is_cancelled
+
+
+def held_dates(group: Group) -> list[SessionDate]:
+    """The group's dates that take place, in order."""
+    return [d for d in group.dates if is_held(d)]
+
+
+def first_held_date(group: Group) -> SessionDate | None:
+    """The group's earliest date that takes place."""
+    return next(iter(held_dates(group)), None)
+
+
+def scheduled_dates(registration: Registration) -> list[SessionDate]:
+    """The dates the registration concerns, held or called off: what its emails and calendar
+    show, a called-off date marked as such."""
+    if registration.session_date is not None:
+        return [registration.session_date]
+    return list(registration.group.dates)
+
+
+def expected_dates(registration: Registration) -> list[SessionDate]:
+    """The held dates the participant is expected at."""
+    return [d for d in scheduled_dates(registration) if is_held(d)]
+
+
+def concerns(registration: Registration, session_date: SessionDate) -> bool:
+    """Whether the date is one of the registration's: of its group, and chosen if one was."""
+    return session_date.group_id == registration.group_id and (
+        registration.session_date_id is None or registration.session_date_id == session_date.id
+    )
+
+
+def concerns_clause(session_date_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """:func:`concerns` in SQL, for registrations of the date's group."""
+    return or_(
+        Registration.session_date_id.is_(None), Registration.session_date_id == session_date_id
+    )
+
+
+def held_clause() -> ColumnElement[bool]:
+    """:func:`is_held` in SQL, for a query joining the date's group."""
+    return and_(SessionDate.cancelled_at.is_(None), Group.cancelled_at.is_(None))
+
+
+def completed(registration: Registration, presence: Mapping[int, bool | None]) -> bool:
+    """Whether the participant was present on every held date expected of them.
+
+    ``presence`` maps a date's id to its mark: True (present), False (absent), None or
+    missing (not marked yet). A registration expected at no date has completed nothing.
+    """
+    expected = expected_dates(registration)
+    return bool(expected) and all(presence.get(d.id) is True for d in expected)
+
+
+def presence_marks(registration: Registration) -> dict[int, bool]:
+    """The registration's recorded presence, by date id."""
+    return {a.session_date_id: a.present for a in registration.attendances}
+
+
+def check_presence_allowed(registration: Registration, session_date: SessionDate) -> None:
+    """Refuse to record presence unless the participant is confirmed and the date is one of
+    theirs that takes place (409 for a called-off date)."""
+    if session_date.group_id != registration.group_id:
+        raise InvalidRequest(errors={"date": [_l("Cette date n'est pas celle de son groupe.")]})
+    if not concerns(registration, session_date):
+        raise InvalidRequest(
+            errors={"date": [_l("Cette personne n'est pas inscrite à cette date.")]}
+        )
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        raise InvalidRequest(_l("Seule une personne confirmée peut être marquée présente."))
+    if not is_held(session_date):
+        raise DateCalledOff()
+
+
+def choose_date(group: Group, date_id: int | None) -> SessionDate:
+    """The held date of the group a one-date registration chooses; 422 naming the field."""
+    chosen = next((d for d in held_dates(group) if d.id == date_id), None)
+    if chosen is None:
+        raise InvalidRequest(errors={"date": [_l("Choisissez une des dates de ce groupe.")]})
+    return chosen
