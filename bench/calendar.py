@@ -24,7 +24,8 @@ from services.calendar import create_app
 from services.calendar.operations import FeedContext, event_feed
 from services.registration.demo import load_events
 from shared.database import db, utcnow
-from shared.ical import BRUSSELS, BRUSSELS_VTIMEZONE, date_uid
+from shared.i18n import BRUSSELS
+from shared.ical import BRUSSELS_VTIMEZONE, date_uid
 from shared.migrate import upgrade_database
 from shared.models import AttendanceRule, EventKind, Group, SessionDate
 from shared.models import Event as EventRow

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,6 +42,22 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
+class ServiceFlask(Flask):
+    """A service's Flask app: each request's changes are committed once, in one place.
+
+    The view's response is made first, so that an error while committing (a lock that could
+    not be had) is answered by the error handlers like any other; a view that raised, or
+    answered with an error status, has its changes rolled back instead. Views, operations and
+    domain functions only flush.
+    """
+
+    def dispatch_request(self) -> Response:
+        """Run the view, then commit or roll back what it changed."""
+        response = self.make_response(super().dispatch_request())
+        db.finish_request(succeeded=response.status_code < 400)
+        return response
+
+
 class ServiceApi(Api):
     """flask-smorest's registry, documenting errors in the services' one shape, each status
     by name (no catch-all ``default`` response)."""
@@ -59,7 +75,7 @@ def create_service_app(
 ) -> tuple[Flask, ServiceApi]:
     """Build a service's Flask app and its API registry from the environment and ``config``;
     ``gauges`` are the database figures its /metrics reports."""
-    app = Flask(import_name)
+    app = ServiceFlask(import_name)
     app.url_map.converters["int"] = RowIdConverter
     init_storable_text(app)
     app.config.update(load_config(config))

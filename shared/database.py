@@ -147,6 +147,18 @@ class Database:
         return g.db_session
 
     @staticmethod
+    def finish_request(succeeded: bool) -> None:
+        """Commit the request's changes if it succeeded, else roll them back: the one commit
+        of every request, made after its view returned (see ``shared.app.ServiceFlask``)."""
+        session = g.get("db_session")
+        if session is None:
+            return
+        if succeeded:
+            session.commit()
+        else:
+            session.rollback()
+
+    @staticmethod
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:

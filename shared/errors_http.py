@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 HtmlErrorPage = Callable[[int, str, dict[str, list[str]], dict[str, str]], Response]
 _HTML_ERROR_PAGE = "html_error_page"
+API_PREFIX = "/api/"
 
 STATUS_MESSAGES = {
     400: _l("La requête est invalide."),
@@ -166,10 +167,15 @@ def _is_operational(error: DBAPIError) -> bool:
 def _html_error_page() -> HtmlErrorPage | None:
     """The app's HTML error page when the request is for a page, not for JSON."""
     render = current_app.extensions.get(_HTML_ERROR_PAGE)
-    if render is None or request.path.startswith("/api/"):
+    if render is None or is_api_request():
         return None
     accept = request.accept_mimetypes
     return render if accept["application/json"] <= accept["text/html"] else None
+
+
+def is_api_request() -> bool:
+    """Whether the request is for the JSON API rather than a page."""
+    return request.path.startswith(API_PREFIX)
 
 
 def register_html_error_page(app: Flask, render: HtmlErrorPage) -> None:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_date, format_time, get_locale
 
 LANGUAGES = ("fr", "en", "uk")
+# Each language by its own name, as the language switcher and the organiser forms offer it.
+LANGUAGE_NAMES = {"fr": "Français", "en": "English", "uk": "Українська"}
 DEFAULT_LANGUAGE = "fr"
+# Every date is shown, entered and scheduled in the centre's time zone.
+TIME_ZONE = "Europe/Brussels"
+BRUSSELS = ZoneInfo(TIME_ZONE)
 LANGUAGE_COOKIE = "lang"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -25,7 +31,7 @@ def select_language() -> str:
 def init_i18n(app: Flask) -> Babel:
     """Attach Flask-Babel with the shared catalogue and the Brussels timezone."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Brussels")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIME_ZONE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     return Babel(app, locale_selector=select_language)
 

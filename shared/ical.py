@@ -10,18 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext, ngettext
 from icalendar import Calendar, Event, Timezone, vDuration, vGeo, vRecur
 
 from shared.domain.attendance import is_held
 from shared.domain.capacity import places_left
-from shared.models import AttendanceRule, EventKind, Group, SessionDate
+from shared.i18n import BRUSSELS, TIME_ZONE
+from shared.labels import kind_label
+from shared.models import AttendanceRule, Group, SessionDate
 from shared.models import Event as EventRow
 
-TZID = "Europe/Brussels"
-BRUSSELS = ZoneInfo(TZID)
 UID_DOMAIN = "atelier"
 PRODID = "-//Atelier//Trainings and workshops//FR"
 CONFIRMED = "CONFIRMED"
@@ -34,8 +33,8 @@ CANCELLED = "CANCELLED"
 BRUSSELS_VTIMEZONE = "\r\n".join(
     [
         "BEGIN:VTIMEZONE",
-        f"TZID:{TZID}",
-        f"X-LIC-LOCATION:{TZID}",
+        f"TZID:{TIME_ZONE}",
+        f"X-LIC-LOCATION:{TIME_ZONE}",
         "BEGIN:DAYLIGHT",
         "TZNAME:CEST",
         "TZOFFSETFROM:+0100",
@@ -100,7 +99,7 @@ def new_calendar(
         calendar.add("x-wr-caldesc", description)
     if source:
         calendar.add("source", source, parameters={"VALUE": "URI"})
-    calendar.add("x-wr-timezone", TZID)
+    calendar.add("x-wr-timezone", TIME_ZONE)
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(refresh))
     calendar.add_component(brussels_timezone())
@@ -257,13 +256,3 @@ def group_invitation(group: Group, *, language: str, url: str) -> bytes:
 def serialise(calendar: Calendar) -> bytes:
     """The calendar as bytes: UTF-8, CRLF line ends, lines folded at 75 octets."""
     return calendar.to_ical()
-
-
-def kind_label(kind: EventKind) -> str:
-    """What people call an event of this kind, in the current language."""
-    labels = {
-        EventKind.WORKSHOP: gettext("Atelier de formation"),
-        EventKind.INFORMATION_SESSION: gettext("Séance d'information"),
-        EventKind.DROP_IN: gettext("Permanence sans rendez-vous"),
-    }
-    return labels[kind]

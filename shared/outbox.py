@@ -11,11 +11,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from shared.models import Event, Group, OutboxMessage, Registration
-from shared.queue import MAIL_QUEUE
+from shared.queue import DELIVER_OUTBOX_TASK, MAIL_QUEUE, send_tasks
 
 log = logging.getLogger(__name__)
 
-DELIVER_OUTBOX_TASK = "notifications.deliver_outbox"
 # Rows handed over together travel in tasks of at most this many: one task's claims,
 # queries and commits then serve many emails, and several workers still share a burst.
 BATCH_SIZE = 25
@@ -54,23 +53,9 @@ def in_batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]
 
 
 def publish(outbox_ids: list[int]) -> None:
-    """Hand committed outbox rows to the worker; any that fail to enqueue wait for the sweep."""
-    celery = current_app.extensions["celery"]
-    try:
-        with celery.producer_or_acquire() as producer:
-            # One attempt at reaching Redis: kombu would otherwise retry for seconds, and the
-            # request, already committed, would wait for it.
-            producer.connection.ensure_connection(max_retries=0)
-            for batch in in_batches(outbox_ids):
-                celery.send_task(
-                    DELIVER_OUTBOX_TASK,
-                    args=[batch],
-                    queue=MAIL_QUEUE,
-                    retry=False,
-                    producer=producer,
-                )
-    except Exception:  # the broker is down: the rows stay queued and the sweep sends them
-        log.warning("outbox %s not enqueued; the sweep will pick them up", outbox_ids)
+    """Hand committed outbox rows to the worker, in batches; any that fail to enqueue wait
+    for the sweep."""
+    send_tasks((DELIVER_OUTBOX_TASK, [batch], MAIL_QUEUE) for batch in in_batches(outbox_ids))
 
 
 @event.listens_for(Session, "after_commit")

@@ -1,17 +1,35 @@
-"""The Celery app, built Flask-style: every task runs inside its Flask app's context."""
+"""The Celery app, built Flask-style (every task runs inside its Flask app's context), the
+names of the queues and of the tasks more than one service uses, and the hand-over of tasks
+once a transaction has committed."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from shared.i18n import TIME_ZONE
+
+log = logging.getLogger(__name__)
 
 MAIL_QUEUE = "mail"
 HOUSEKEEPING_QUEUE = "housekeeping"
+# Sent by the registration service after commit, run by the notifications worker.
+DELIVER_OUTBOX_TASK = "notifications.deliver_outbox"
+# The registration service's housekeeping (shared.housekeeping), scheduled by the one beat.
+ANONYMISE_TASK = "registration.anonymise_expired"
+PURGE_OUTBOX_TASK = "registration.purge_delivered_outbox"
 # Longer than any retry delay or send, so Redis never hands a task still in progress to a
 # second worker; a task lost with its worker comes back after this.
 VISIBILITY_TIMEOUT_S = 3600
+_AFTER_COMMIT = "tasks_after_commit"
+
+TaskCall = tuple[str, list[Any], str]  # task name, arguments, queue
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -36,10 +54,49 @@ def celery_init_app(app: Flask) -> Celery:
             "broker_connection_retry_on_startup": True,
             "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S},
             "task_default_queue": MAIL_QUEUE,
-            "timezone": "Europe/Brussels",
+            "timezone": TIME_ZONE,
             **app.config.get("CELERY", {}),
         }
     )
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def send_tasks(calls: Iterable[TaskCall]) -> bool:
+    """Hand tasks to the broker in one attempt; say whether it took them.
+
+    The rows these tasks work on are committed and stay queued when the broker is down: the
+    notifications sweep hands them over later, so the caller never waits for Redis.
+    """
+    celery = current_app.extensions["celery"]
+    calls = list(calls)
+    try:
+        with celery.producer_or_acquire() as producer:
+            # One attempt at reaching Redis: kombu would otherwise retry for seconds, and the
+            # request, already committed, would wait for it.
+            producer.connection.ensure_connection(max_retries=0)
+            for name, args, queue in calls:
+                celery.send_task(name, args=args, queue=queue, retry=False, producer=producer)
+    except Exception:
+        log.warning("tasks %s not enqueued; the sweep will pick them up", calls)
+        return False
+    return True
+
+
+def send_after_commit(session: Session, name: str, args: list[Any], *, queue: str) -> None:
+    """Hand a task to the broker once the session's transaction commits; never if it rolls
+    back, so that no worker sees a row before it is stored."""
+    session.info.setdefault(_AFTER_COMMIT, []).append((name, args, queue))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    calls = session.info.pop(_AFTER_COMMIT, [])
+    if calls and has_app_context():
+        send_tasks(calls)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)

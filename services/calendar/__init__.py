@@ -7,8 +7,9 @@ from typing import Any
 from flask import Flask
 
 from services.calendar.cache import init_feed_cache
+from services.calendar.feeds import personal, public, sessions
 from services.calendar.freshness import init_recent_reads
-from services.calendar.views import feeds, index, personal, sessions
+from services.calendar.pages import index
 from shared.app import create_service_app
 
 
@@ -18,6 +19,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_feed_cache(app)
     init_recent_reads(app)
     app.register_blueprint(index.bp)
-    for blueprint in (feeds.bp, personal.bp, sessions.bp):
+    for blueprint in (public.bp, personal.bp, sessions.bp):
         api.register_blueprint(blueprint)
     return app

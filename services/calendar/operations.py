@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session, contains_eager
 from shared.domain.attendance import scheduled_dates
 from shared.domain.registrations import registration_by_token
 from shared.errors import NotFound
-from shared.i18n import current_language
+from shared.i18n import BRUSSELS, current_language
 from shared.ical import (
-    BRUSSELS,
     CANCELLED,
     CONFIRMED,
     TENTATIVE,

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask
 
 from services.notifications import operations, tasks
+from services.notifications.api import messages
 from services.notifications.settings import notification_settings
-from services.notifications.views import messages
 from shared.app import create_service_app
 from shared.observability import delivery_gauges
 

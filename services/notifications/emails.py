@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from shared.domain.attendance import scheduled_dates
+from shared.domain.attendance import is_held, scheduled_dates
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
 from shared.models import (
@@ -246,6 +246,6 @@ def _line(session_date: SessionDate, language: str, shared: Shared) -> DateLine:
     key = (session_date.id, language)
     if key not in shared.date_lines:
         shared.date_lines[key] = DateLine.of(
-            session_date.starts_at, session_date.ends_at, cancelled=session_date.is_cancelled
+            session_date.starts_at, session_date.ends_at, cancelled=not is_held(session_date)
         )
     return shared.date_lines[key]

@@ -17,11 +17,17 @@ from sqlalchemy.orm import Session
 
 from services.notifications import emails, operations
 from services.notifications.mime import MailMessage
-from services.registration.tasks import ANONYMISE_TASK, PURGE_OUTBOX_TASK
 from shared.database import db, utcnow
 from shared.domain import privacy
-from shared.outbox import DELIVER_OUTBOX_TASK, in_batches
-from shared.queue import HOUSEKEEPING_QUEUE, MAIL_QUEUE
+from shared.housekeeping import apply_retention
+from shared.outbox import in_batches
+from shared.queue import (
+    ANONYMISE_TASK,
+    DELIVER_OUTBOX_TASK,
+    HOUSEKEEPING_QUEUE,
+    MAIL_QUEUE,
+    PURGE_OUTBOX_TASK,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +56,7 @@ def configure(app: Flask) -> Celery:
             REMINDERS_TASK: {"queue": HOUSEKEEPING_QUEUE},
             **{task: {"queue": HOUSEKEEPING_QUEUE} for task in HOUSEKEEPING_TASKS},
         },
-        include=["services.registration.tasks"],
+        include=["shared.housekeeping"],
         task_soft_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"],
         # A task cut off from Redis finishes: cancelled, it could have sent its email without
         # recording it, and the sweep would send it again. Redelivered, the claim skips it.
@@ -235,9 +241,4 @@ def send_reminders() -> int:
 @shared_task(name=PURGE_SENT_TASK)
 def purge_sent_messages() -> int:
     """Forget delivery-log rows of emails sent longer ago than their retention (beat runs this)."""
-    deleted = privacy.purge_sent_messages(
-        db.session, days=current_app.config["SENT_MAIL_RETENTION_DAYS"]
-    )
-    db.session.commit()
-    log.info("sent messages deleted", extra={"count": deleted})
-    return deleted
+    return apply_retention(privacy.purge_sent_messages, "SENT_MAIL_RETENTION_DAYS", "days")

@@ -11,14 +11,21 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from services.registration.participant import presenters
-from shared.domain.attendance import held_dates
-from shared.errors_http import error_response, register_html_error_page
-from shared.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language, format_day, format_hours
+from shared.domain.attendance import held_dates, is_held, scheduled_dates
+from shared.errors_http import error_response, is_api_request, register_html_error_page
+from shared.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    current_language,
+    format_day,
+    format_hours,
+)
 from shared.ical import webcal_url
+from shared.labels import KIND_LABELS, ROLE_LABELS
 
 csrf = CSRFProtect()
 
-LANGUAGE_NAMES = {"fr": "Français", "en": "English", "uk": "Українська"}
 LANGUAGE_COOKIE_AGE_S = 365 * 24 * 3600
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -58,19 +65,14 @@ def init_pages(app: Flask) -> None:
     app.context_processor(_template_globals)
 
 
-def is_page_request() -> bool:
-    """Whether the request is for a web page rather than the JSON API."""
-    return not request.path.startswith("/api/")
-
-
 def _protect_forms() -> None:
-    if current_app.config["WTF_CSRF_ENABLED"] and request.endpoint and is_page_request():
+    if current_app.config["WTF_CSRF_ENABLED"] and request.endpoint and not is_api_request():
         csrf.protect()
 
 
 def _add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if is_page_request():
+    if not is_api_request():
         for name, value in PAGE_HEADERS.items():
             response.headers.setdefault(name, value)
     return response
@@ -91,13 +93,14 @@ def render_error_page(
     return response
 
 
-def safe_next(target: str | None) -> str:
-    """A path on this site to go back to; anything else (another host, a scheme) is home."""
+def safe_next(target: str | None, *, within: str = "/", default: str = "/") -> str:
+    """``target`` when it is a path of this site under ``within``, else ``default``: a link
+    may not send a visitor to another host or scheme on the way back."""
     if not target:
-        return "/"
+        return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+    if parts.scheme or parts.netloc or not target.startswith(within) or target.startswith("//"):
+        return default
     return target
 
 
@@ -113,8 +116,12 @@ def _template_globals() -> dict[str, Any]:
         "languages": LANGUAGES,
         "here": _current_address_without_language(),
         "presenters": presenters,
+        "role_labels": ROLE_LABELS,
+        "kind_labels": KIND_LABELS,
         "webcal_url": webcal_url,
         "held_dates": held_dates,
+        "scheduled_dates": scheduled_dates,
+        "is_held": is_held,
     }
 
 

@@ -20,7 +20,7 @@ from shared.models import Group, Registration, RegistrationStatus, SessionDate
 
 def is_held(session_date: SessionDate) -> bool:
     """Whether the date takes place: neither it nor its group was called off."""
-    return not session_date.is_cancelled
+    return session_date.cancelled_at is None and not session_date.group.is_cancelled
 
 
 def held_dates(group: Group) -> list[SessionDate]:

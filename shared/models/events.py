@@ -140,11 +140,6 @@ class SessionDate(Base):
     group: Mapped[Group] = relationship(back_populates="dates")
 
     @property
-    def is_cancelled(self) -> bool:
-        """Whether this date, or its whole group, was called off."""
-        return self.cancelled_at is not None or self.group.is_cancelled
-
-    @property
     def excluded(self) -> list[date]:
         """The closures of a recurring date, as dates."""
         return [date.fromisoformat(day) for day in self.excluded_dates or []]

@@ -21,11 +21,11 @@ def test_beat_runs_retention_jobs_daily_on_the_housekeeping_queue(app):
     for job in jobs:
         assert celery.conf.beat_schedule[job]["schedule"] == 24 * 3600
         assert celery.conf.task_routes[job] == {"queue": HOUSEKEEPING_QUEUE}
-    assert "services.registration.tasks" in celery.conf.include
+    assert "shared.housekeeping" in celery.conf.include
 
 
 def test_anonymisation_job_erases_participants_of_groups_long_over(app, make, db_session):
-    from services.registration.tasks import anonymise_expired
+    from shared.housekeeping import anonymise_expired
 
     start = local("2020-02-04T09:30")
     dates = [

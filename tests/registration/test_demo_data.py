@@ -7,8 +7,9 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.demo import BRUSSELS, load_events, seed_events, weeks_to_shift
+from services.registration.demo import load_events, seed_events, weeks_to_shift
 from shared.database import create_db_engine, utcnow
+from shared.i18n import BRUSSELS
 from shared.models import AttendanceRule, Event, EventKind
 
 WORKSHOP = "pratiquer-action-evaluation-experimentalistes"

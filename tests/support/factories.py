@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
 from shared.domain.registrations import Participant, register
+from shared.i18n import BRUSSELS
 from shared.models import (
     AttendanceRule,
     DeliveryStatus,
@@ -24,7 +24,6 @@ from shared.models import (
     SessionDate,
 )
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 _serial = itertools.count(1)
 
 

@@ -6,14 +6,13 @@ import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.i18n import BRUSSELS
 from shared.models import AttendanceRule, Event, EventKind, Group, SessionDate
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 SEED = Path(__file__).with_name("seed-2023.json")
 LEAD_TIME = timedelta(weeks=6)
 

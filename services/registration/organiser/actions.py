@@ -1,10 +1,12 @@
 """What organisers do, as plain functions that flush and never commit. Each change goes
-through the shared domain rules and is written to the audit log with who did it."""
+through the shared domain rules and is written to the audit log with who did it.
+
+An action on an event takes an :class:`Organising`: who acts, on which event, in which
+database session."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +33,7 @@ from shared.models import (
     RegistrationStatus,
     SessionDate,
 )
+from shared.slugs import slugify
 
 EVENT_FIELDS = (
     "title",
@@ -46,32 +49,33 @@ EVENT_FIELDS = (
 )
 
 
-def record(
-    session: Session,
-    organiser: Organiser,
-    action: str,
-    event: Event,
-    *,
-    registration: Registration | None = None,
-    **details: Any,
-) -> AuditEntry:
-    """Write who did what, to which event or registration, and when."""
-    entry = AuditEntry(
-        organiser_id=organiser.id,
-        action=action,
-        event_id=event.id,
-        registration_id=registration.id if registration else None,
-        details=details,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
+@dataclass(frozen=True)
+class Organising:
+    """An organiser acting on one of their events."""
+
+    session: Session
+    organiser: Organiser
+    event: Event
+
+    def record(
+        self, action: str, *, registration: Registration | None = None, **details: Any
+    ) -> AuditEntry:
+        """Write who did what, to which event or registration, and when."""
+        entry = AuditEntry(
+            organiser_id=self.organiser.id,
+            action=action,
+            event_id=self.event.id,
+            registration_id=registration.id if registration else None,
+            details=details,
+        )
+        self.session.add(entry)
+        self.session.flush()
+        return entry
 
 
-def slugify(text: str) -> str:
-    """A lowercase ASCII slug: "Court-Saint-Étienne" -> "court-saint-etienne"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+def ids(registrations: list[Registration]) -> list[int]:
+    """The ids of registrations, as the audit log lists them."""
+    return [r.id for r in registrations]
 
 
 def find_registration(session: Session, event: Event, registration_id: int) -> Registration:
@@ -95,137 +99,85 @@ def find_date(event: Event, date_id: int) -> SessionDate:
 
 
 def mark_attendance(
-    session: Session,
-    organiser: Organiser,
-    event: Event,
-    registration_id: int,
-    date_id: int,
-    present: bool,
+    by: Organising, registration_id: int, date_id: int, present: bool
 ) -> Attendance:
     """Mark a confirmed participant present or absent on one held date of theirs."""
-    registration = find_registration(session, event, registration_id)
-    session_date = find_date(event, date_id)
+    registration = find_registration(by.session, by.event, registration_id)
+    session_date = find_date(by.event, date_id)
     check_presence_allowed(registration, session_date)
-    attendance = attendance_of(session, registration, session_date)
+    attendance = attendance_of(by.session, registration, session_date)
     attendance.present = present
-    attendance.marked_by_id = organiser.id
+    attendance.marked_by_id = by.organiser.id
     attendance.marked_at = utcnow()
-    session.flush()
-    record(
-        session,
-        organiser,
-        "attendance.marked",
-        event,
-        registration=registration,
-        date_id=session_date.id,
-        present=present,
+    by.session.flush()
+    by.record(
+        "attendance.marked", registration=registration, date_id=session_date.id, present=present
     )
     return attendance
 
 
-def cancel_registration(
-    session: Session, organiser: Organiser, event: Event, registration_id: int
-) -> Registration:
+def cancel_registration(by: Organising, registration_id: int) -> Registration:
     """Cancel a participant's registration; the waiting list moves up."""
-    registration = find_registration(session, event, registration_id)
+    registration = find_registration(by.session, by.event, registration_id)
     if registration.status is RegistrationStatus.CANCELLED:
         raise InvalidRequest(_l("Cette inscription est annulée."))
-    promoted = cancel(session, registration)
-    record(
-        session,
-        organiser,
-        "registration.cancelled",
-        event,
-        registration=registration,
-        promoted=[r.id for r in promoted],
-    )
+    promoted = cancel(by.session, registration)
+    by.record("registration.cancelled", registration=registration, promoted=ids(promoted))
     return registration
 
 
-def erase_registration(
-    session: Session, organiser: Organiser, event: Event, registration_id: int
-) -> Registration:
+def erase_registration(by: Organising, registration_id: int) -> Registration:
     """Erase a participant on their request: the place is freed, the person's details are
     replaced; the anonymous row stays for the counts and presence reports."""
-    registration = find_registration(session, event, registration_id)
+    registration = find_registration(by.session, by.event, registration_id)
     if registration.anonymised_at is not None:
         raise InvalidRequest(_l("Les données de cette personne ont déjà été effacées."))
-    promoted = cancel(session, registration, tell_participant=False)
+    promoted = cancel(by.session, registration, tell_participant=False)
     anonymise(registration)
-    session.flush()
-    record(
-        session,
-        organiser,
-        "registration.erased",
-        event,
-        registration=registration,
-        promoted=[r.id for r in promoted],
-    )
+    by.session.flush()
+    by.record("registration.erased", registration=registration, promoted=ids(promoted))
     return registration
 
 
-def promote_registration(
-    session: Session, organiser: Organiser, event: Event, registration_id: int
-) -> Registration:
+def promote_registration(by: Organising, registration_id: int) -> Registration:
     """Confirm someone from the waiting list by hand."""
-    registration = find_registration(session, event, registration_id)
-    capacity_raised = roster.promote(session, registration)
-    record(
-        session,
-        organiser,
+    registration = find_registration(by.session, by.event, registration_id)
+    raised = roster.promote(by.session, registration)
+    by.record(
         "registration.promoted",
-        event,
         registration=registration,
-        capacity_raised_to=registration.group.capacity if capacity_raised else None,
+        capacity_raised_to=registration.group.capacity if raised else None,
     )
     return registration
 
 
-def move_registration(
-    session: Session,
-    organiser: Organiser,
-    event: Event,
-    registration_id: int,
-    data: dict[str, Any],
-) -> Registration:
+def move_registration(by: Organising, registration_id: int, data: dict[str, Any]) -> Registration:
     """Move a participant to another group of the event."""
-    registration = find_registration(session, event, registration_id)
+    registration = find_registration(by.session, by.event, registration_id)
     source = registration.group
-    target = group_of(event, data["group"])
-    promoted = roster.move(session, registration, target, date_id=data.get("date"))
-    record(
-        session,
-        organiser,
+    target = group_of(by.event, data["group"])
+    promoted = roster.move(by.session, registration, target, date_id=data.get("date"))
+    by.record(
         "registration.moved",
-        event,
         registration=registration,
         from_group=source.slug,
         to_group=target.slug,
-        promoted=[r.id for r in promoted],
+        promoted=ids(promoted),
     )
     return registration
 
 
-def set_capacity(
-    session: Session,
-    organiser: Organiser,
-    event: Event,
-    group_slug: str,
-    capacity: int | None,
-) -> Group:
+def set_capacity(by: Organising, group_slug: str, capacity: int | None) -> Group:
     """Change a group's number of places."""
-    group = group_of(event, group_slug)
+    group = group_of(by.event, group_slug)
     previous = group.capacity
-    promoted = roster.change_capacity(session, group, capacity)
-    record(
-        session,
-        organiser,
+    promoted = roster.change_capacity(by.session, group, capacity)
+    by.record(
         "group.capacity_changed",
-        event,
         group=group.slug,
         previous=previous,
         capacity=capacity,
-        promoted=[r.id for r in promoted],
+        promoted=ids(promoted),
     )
     return group
 
@@ -241,30 +193,28 @@ def create_event(session: Session, organiser: Organiser, data: dict[str, Any]) -
     event.organisers.append(organiser)
     session.add(event)
     session.flush()
-    record(session, organiser, "event.created", event, slug=event.slug)
+    Organising(session, organiser, event).record("event.created", slug=event.slug)
     return event
 
 
-def update_event(
-    session: Session, organiser: Organiser, event: Event, data: dict[str, Any]
-) -> Event:
+def update_event(by: Organising, data: dict[str, Any]) -> Event:
     """Change an event's texts, kind, language or registration window."""
+    event = by.event
     changed = sorted(k for k in EVENT_FIELDS if k in data and getattr(event, k) != data[k])
     for key in changed:
         setattr(event, key, data[key])
     if changed:
         event.revision += 1
         for group in event.groups:
-            bump_revision(session, group)
-        session.flush()
-        record(session, organiser, "event.updated", event, fields=changed)
+            bump_revision(by.session, group)
+        by.session.flush()
+        by.record("event.updated", fields=changed)
     return event
 
 
-def create_group(
-    session: Session, organiser: Organiser, event: Event, data: dict[str, Any]
-) -> Group:
+def create_group(by: Organising, data: dict[str, Any]) -> Group:
     """Add a group (a venue and its dates) to an event."""
+    event = by.event
     slug = data.get("slug") or slugify(data["name"])
     if any(g.slug == slug for g in event.groups):
         raise InvalidRequest(errors={"slug": [_l("Cet identifiant est déjà pris.")]})
@@ -285,15 +235,13 @@ def create_group(
     )
     for session_date in group.dates:
         schedule.check_times(session_date.starts_at, session_date.ends_at)
-    session.add(group)
-    session.flush()
-    record(session, organiser, "group.created", event, group=group.slug)
+    by.session.add(group)
+    by.session.flush()
+    by.record("group.created", group=group.slug)
     return group
 
 
-def update_group(
-    session: Session, organiser: Organiser, event: Event, group: Group, data: dict[str, Any]
-) -> Group:
+def update_group(by: Organising, group: Group, data: dict[str, Any]) -> Group:
     """Rename or reorder a group, or give it a new venue (participants are told)."""
     renamed = {k: data[k] for k in ("name", "position") if k in data}
     for key, value in renamed.items():
@@ -301,78 +249,44 @@ def update_group(
     venue = {k: data[k] for k in schedule.VENUE_FIELDS if k in data}
     if "town" in venue:
         group.town_slug = slugify(venue["town"])
-    moved = schedule.change_venue(session, group, **venue)
+    moved = schedule.change_venue(by.session, group, **venue)
     if renamed and not moved:
-        bump_revision(session, group)
-    session.flush()
-    record(
-        session,
-        organiser,
-        "group.updated",
-        event,
-        group=group.slug,
-        fields=sorted(renamed),
-        venue_changed=moved,
-    )
+        bump_revision(by.session, group)
+    by.session.flush()
+    by.record("group.updated", group=group.slug, fields=sorted(renamed), venue_changed=moved)
     return group
 
 
-def cancel_group(session: Session, organiser: Organiser, event: Event, group: Group) -> Group:
+def cancel_group(by: Organising, group: Group) -> Group:
     """Call off a group; its participants are told."""
-    if schedule.cancel_group(session, group):
-        record(session, organiser, "group.cancelled", event, group=group.slug)
+    if schedule.cancel_group(by.session, group):
+        by.record("group.cancelled", group=group.slug)
     return group
 
 
-def add_date(
-    session: Session,
-    organiser: Organiser,
-    event: Event,
-    group: Group,
-    starts_at: datetime,
-    ends_at: datetime,
-) -> SessionDate:
+def add_date(by: Organising, group: Group, starts_at: datetime, ends_at: datetime) -> SessionDate:
     """Add a date to a group."""
-    session_date = schedule.add_date(session, group, starts_at, ends_at)
-    record(
-        session,
-        organiser,
-        "date.added",
-        event,
-        group=group.slug,
-        date_id=session_date.id,
-        start=starts_at.isoformat(),
-    )
+    session_date = schedule.add_date(by.session, group, starts_at, ends_at)
+    by.record("date.added", group=group.slug, date_id=session_date.id, start=starts_at.isoformat())
     return session_date
 
 
 def reschedule_date(
-    session: Session,
-    organiser: Organiser,
-    event: Event,
-    date_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
+    by: Organising, date_id: int, starts_at: datetime, ends_at: datetime
 ) -> SessionDate:
     """Change a date's times; participants are told."""
-    session_date = find_date(event, date_id)
+    session_date = find_date(by.event, date_id)
     old_start = session_date.starts_at.isoformat()
-    if schedule.change_date_time(session, session_date, starts_at, ends_at):
-        record(
-            session,
-            organiser,
-            "date.rescheduled",
-            event,
-            date_id=date_id,
-            old_start=old_start,
-            start=starts_at.isoformat(),
+    if schedule.change_date_time(by.session, session_date, starts_at, ends_at):
+        by.record(
+            "date.rescheduled", date_id=date_id, old_start=old_start, start=starts_at.isoformat()
         )
     return session_date
 
 
-def cancel_date(session: Session, organiser: Organiser, event: Event, date_id: int) -> SessionDate:
+def cancel_date(by: Organising, date_id: int) -> SessionDate:
     """Call off one date; participants are told."""
-    session_date = find_date(event, date_id)
-    if schedule.cancel_date(session, session_date):
-        record(session, organiser, "date.cancelled", event, date_id=date_id)
+    session_date = find_date(by.event, date_id)
+    if schedule.cancel_date(by.session, session_date):
+        by.record("date.cancelled", date_id=date_id)
     return session_date

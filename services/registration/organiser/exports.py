@@ -16,9 +16,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from services.registration.organiser.dashboard import Dashboard
-from services.registration.organiser.labels import role_label
 from services.registration.organiser.roster import Roster
 from shared.i18n import format_day
+from shared.labels import role_label
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CSV_DELIMITER = ";"  # what Excel expects in Belgium's French and Dutch settings

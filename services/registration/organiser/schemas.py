@@ -9,23 +9,20 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
-from services.registration.participant.schemas import (
-    BRUSSELS,
+from services.registration.fields import (
     LANGUAGE,
     LocalDateTime,
     Money,
     at_most,
     localized,
     row_id,
+    slug,
 )
 from shared.database import MAX_ROW_ID
-from shared.i18n import LANGUAGES
+from shared.i18n import BRUSSELS, LANGUAGES
 from shared.models import AttendanceRule, EventKind, Role
 
-SLUG = validate.Regexp(
-    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-    error=_l("Lettres minuscules, chiffres et tirets seulement."),
-)
+SLUG = slug(_l("Lettres minuscules, chiffres et tirets seulement."))
 TEXT_LANGUAGE_FIELDS = ("title", "description", "prerequisites")
 
 
@@ -83,7 +80,7 @@ class FormSchema(Schema):
 
 
 class EventInputSchema(FormSchema):
-    slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
+    slug = fields.String(required=True, validate=SLUG)
     title = _texts(300, required=True)
     description = _texts(5000)
     prerequisites = _texts(1000)
@@ -122,7 +119,7 @@ class DateInputSchema(FormSchema):
 
 
 class GroupInputSchema(VenueSchema):
-    slug = fields.String(validate=[validate.Length(max=80), SLUG])
+    slug = fields.String(validate=SLUG)
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200)])
     position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
     capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10000))

@@ -11,7 +11,6 @@ from urllib.parse import quote_plus
 from babel.lists import format_list
 from flask import current_app
 from flask_babel import format_date, get_locale, gettext, ngettext
-from flask_babel import lazy_gettext as _l
 
 from shared.database import utcnow
 from shared.domain.attendance import held_dates
@@ -19,20 +18,7 @@ from shared.domain.capacity import places_left
 from shared.domain.registrations import check_registration_window
 from shared.errors import RegistrationClosed
 from shared.i18n import format_day, format_hours
-from shared.models import AttendanceRule, Event, EventKind, Group, Registration, Role, SessionDate
-
-ROLE_LABELS = {
-    Role.FIELD_WORKER: _l("Acteur ou actrice de terrain"),
-    Role.PROJECT_LEAD: _l("Chef ou cheffe de projet"),
-    Role.PUBLIC_ADMINISTRATION: _l("Membre d'une administration publique"),
-    Role.RESEARCHER: _l("Chercheur ou chercheuse"),
-    Role.OTHER: _l("Autre"),
-}
-KIND_LABELS = {
-    EventKind.WORKSHOP: _l("Atelier de formation"),
-    EventKind.INFORMATION_SESSION: _l("Séance d'information"),
-    EventKind.DROP_IN: _l("Permanence sans rendez-vous"),
-}
+from shared.models import AttendanceRule, Event, Group, Registration, SessionDate
 
 
 class Availability(enum.StrEnum):
@@ -80,9 +66,7 @@ def group_status(event: Event, group: Group, now: datetime | None = None) -> Gro
 def is_upcoming(event: Event, now: datetime | None = None) -> bool:
     """Whether the event still has a date to come (recurring office hours always do)."""
     now = now or utcnow()
-    return any(
-        d.recurrence_rule or d.ends_at > now for g in event.groups for d in held_dates(g)
-    )
+    return any(d.recurrence_rule or d.ends_at > now for g in event.groups for d in held_dates(g))
 
 
 def is_office_hours(event: Event) -> bool:

@@ -5,50 +5,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 from werkzeug.datastructures import MultiDict
 
-from shared.database import MAX_ROW_ID
+from services.registration.fields import (
+    LANGUAGE,
+    LocalDateTime,
+    Money,
+    at_most,
+    localized,
+    row_id,
+    slug,
+)
 from shared.domain.capacity import places_left
-from shared.i18n import LANGUAGES, current_language
 from shared.models import AttendanceRule, EventKind, Role
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 # Control characters, and lone surrogates that no database can store.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
-
-
-class LocalDateTime(fields.DateTime):
-    """An aware datetime written in Brussels time with its UTC offset."""
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else value.astimezone(BRUSSELS).isoformat()
-
-
-class Money(fields.Decimal):
-    """An amount in euros, written as a string ("12.50") so that no cent is lost to floats;
-    the API documents it as a decimal string (see ``create_app``)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(as_string=True, **kwargs)
-
-
-def row_id(**kwargs: Any) -> fields.Integer:
-    """The id of a row the request names: a number no row can have is refused here rather
-    than overflowing the database driver."""
-    unknown = validate.Range(max=MAX_ROW_ID, error=_l("Cette ressource n'existe pas."))
-    return fields.Integer(validate=unknown, **kwargs)
-
-
-def localized(attribute: str) -> fields.Function:
-    """A translated text field of an event, written in the request's language."""
-    return fields.Function(lambda event: event.localized(attribute, current_language()))
 
 
 def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,7 +33,6 @@ def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
 
 
-LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
 # Emails leave without SMTPUTF8: before the @ only ASCII travels (a domain in any script is
 # written in ASCII on the wire).
 ASCII_MAILBOX = validate.Regexp(
@@ -68,11 +44,6 @@ ASCII_MAILBOX = validate.Regexp(
 def email_address() -> fields.Email:
     """An address our emails can reach."""
     return fields.Email(required=True, validate=[validate.Length(max=254), ASCII_MAILBOX])
-
-
-def at_most(maximum: int) -> validate.Length:
-    """At most ``maximum`` characters, said so in the request's language."""
-    return validate.Length(max=maximum, error=_l("%(max)s caractères au plus.", max=maximum))
 
 
 def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
@@ -150,7 +121,7 @@ class EventQueryArgsSchema(Schema):
 class RegistrationCreateSchema(Schema):
     group = fields.String(
         required=True,
-        validate=validate.Regexp(SLUG, error=_l("Identifiant de groupe invalide.")),
+        validate=slug(_l("Identifiant de groupe invalide.")),
     )
     first_name = _plain_text(100)
     last_name = _plain_text(100)

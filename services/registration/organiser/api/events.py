@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from services.registration.organiser import actions
 from services.registration.organiser.schemas import (
     DateInputSchema,
@@ -19,26 +17,17 @@ from services.registration.organiser.schemas import (
     OrganiserEventSummarySchema,
     OrganiserGroupSchema,
 )
+from services.registration.organiser.views import api_blueprint, organising
 from services.registration.participant.operations import group_of
 from shared.access import (
-    AreaKind,
     current_event,
     current_organiser,
-    organiser_area,
     visible_events,
 )
 from shared.database import db
 from shared.models import Event, Group, SessionDate
 
-bp = organiser_area(
-    Blueprint(
-        "organiser_events",
-        __name__,
-        url_prefix="/api/v1",
-        description="Organisers: events, groups, venues and dates",
-    ),
-    AreaKind.API,
-)
+bp = api_blueprint("organiser_events", __name__, "Organisers: events, groups, venues and dates")
 
 
 @bp.route("/organiser/events", methods=["GET"])
@@ -53,9 +42,7 @@ def my_events() -> list[Event]:
 @bp.response(201, OrganiserEventSchema)
 def create_event(data: dict[str, Any]) -> Event:
     """Create an event; its creator becomes one of its organisers."""
-    event = actions.create_event(db.session, current_organiser(), data)
-    db.session.commit()
-    return event
+    return actions.create_event(db.session, current_organiser(), data)
 
 
 @bp.route("/events/<event_slug>", methods=["PATCH"])
@@ -63,9 +50,7 @@ def create_event(data: dict[str, Any]) -> Event:
 @bp.response(200, OrganiserEventSchema)
 def update_event(data: dict[str, Any], event_slug: str) -> Event:
     """Edit an event's texts, kind, language or registration window."""
-    event = actions.update_event(db.session, current_organiser(), current_event(), data)
-    db.session.commit()
-    return event
+    return actions.update_event(organising(), data)
 
 
 @bp.route("/events/<event_slug>/groups", methods=["POST"])
@@ -73,9 +58,7 @@ def update_event(data: dict[str, Any], event_slug: str) -> Event:
 @bp.response(201, OrganiserGroupSchema)
 def create_group(data: dict[str, Any], event_slug: str) -> Group:
     """Add a group, with its venue and dates, to the event."""
-    group = actions.create_group(db.session, current_organiser(), current_event(), data)
-    db.session.commit()
-    return group
+    return actions.create_group(organising(), data)
 
 
 @bp.route("/events/<event_slug>/groups/<group_slug>", methods=["PATCH"])
@@ -84,11 +67,7 @@ def create_group(data: dict[str, Any], event_slug: str) -> Group:
 def update_group(data: dict[str, Any], event_slug: str, group_slug: str) -> Group:
     """Rename a group or change its venue; a new venue is sent to its participants."""
     event = current_event()
-    group = actions.update_group(
-        db.session, current_organiser(), event, group_of(event, group_slug), data
-    )
-    db.session.commit()
-    return group
+    return actions.update_group(organising(), group_of(event, group_slug), data)
 
 
 @bp.route("/events/<event_slug>/groups/<group_slug>/cancel", methods=["POST"])
@@ -96,11 +75,7 @@ def update_group(data: dict[str, Any], event_slug: str, group_slug: str) -> Grou
 def cancel_group(event_slug: str, group_slug: str) -> Group:
     """Call off a group; its participants are told."""
     event = current_event()
-    group = actions.cancel_group(
-        db.session, current_organiser(), event, group_of(event, group_slug)
-    )
-    db.session.commit()
-    return group
+    return actions.cancel_group(organising(), group_of(event, group_slug))
 
 
 @bp.route("/events/<event_slug>/groups/<group_slug>/dates", methods=["POST"])
@@ -109,16 +84,7 @@ def cancel_group(event_slug: str, group_slug: str) -> Group:
 def add_date(data: dict[str, Any], event_slug: str, group_slug: str) -> SessionDate:
     """Add a date to a group."""
     event = current_event()
-    session_date = actions.add_date(
-        db.session,
-        current_organiser(),
-        event,
-        group_of(event, group_slug),
-        data["start"],
-        data["end"],
-    )
-    db.session.commit()
-    return session_date
+    return actions.add_date(organising(), group_of(event, group_slug), data["start"], data["end"])
 
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["PATCH"])
@@ -126,17 +92,11 @@ def add_date(data: dict[str, Any], event_slug: str, group_slug: str) -> SessionD
 @bp.response(200, OrganiserDateSchema)
 def reschedule_date(data: dict[str, Any], event_slug: str, date_id: int) -> SessionDate:
     """Change a date's times; participants and calendars follow."""
-    session_date = actions.reschedule_date(
-        db.session, current_organiser(), current_event(), date_id, data["start"], data["end"]
-    )
-    db.session.commit()
-    return session_date
+    return actions.reschedule_date(organising(), date_id, data["start"], data["end"])
 
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>/cancel", methods=["POST"])
 @bp.response(200, OrganiserDateSchema)
 def cancel_date(event_slug: str, date_id: int) -> SessionDate:
     """Call off one date; participants are told."""
-    session_date = actions.cancel_date(db.session, current_organiser(), current_event(), date_id)
-    db.session.commit()
-    return session_date
+    return actions.cancel_date(organising(), date_id)

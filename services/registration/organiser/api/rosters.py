@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from services.registration.organiser import actions
 from services.registration.organiser.dashboard import Dashboard, event_dashboard
@@ -22,23 +21,20 @@ from services.registration.organiser.schemas import (
     ParticipantSchema,
 )
 from services.registration.organiser.schemas import RosterSchema as RosterOutSchema
+from services.registration.organiser.views import api_blueprint, organising
 from services.registration.participant.operations import group_of
-from shared.access import AreaKind, current_event, current_organiser, organiser_area
+from shared.access import current_event
 from shared.database import db
 from shared.models import Attendance, Group, Registration
 
-bp = organiser_area(
-    Blueprint(
-        "organiser_rosters",
-        __name__,
-        url_prefix="/api/v1/events",
-        description="Organisers: rosters, presence, waiting lists, exports and dashboards",
-    ),
-    AreaKind.API,
+bp = api_blueprint(
+    "organiser_rosters",
+    __name__,
+    "Organisers: rosters, presence, waiting lists, exports and dashboards",
 )
 
 
-@bp.route("/<event_slug>/groups/<group_slug>/roster", methods=["GET"])
+@bp.route("/events/<event_slug>/groups/<group_slug>/roster", methods=["GET"])
 @bp.response(200, RosterOutSchema)
 def roster(event_slug: str, group_slug: str) -> Roster:
     """Confirmed participants with presence and completion, the waiting list, the counts."""
@@ -46,108 +42,73 @@ def roster(event_slug: str, group_slug: str) -> Roster:
     return build_roster(db.session, event, group_of(event, group_slug))
 
 
-@bp.route("/<event_slug>/groups/<group_slug>/roster.<any(csv, xlsx):extension>", methods=["GET"])
+@bp.route(
+    "/events/<event_slug>/groups/<group_slug>/roster.<any(csv, xlsx):extension>", methods=["GET"]
+)
 @bp.response(200, description="The roster as a spreadsheet")
 def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
     """The roster as CSV or XLSX, with presence per date and completion."""
     return roster_download(current_event(), group_slug, extension)
 
 
-@bp.route("/<event_slug>/registrations/<int:registration_id>/attendance", methods=["PUT"])
+@bp.route("/events/<event_slug>/registrations/<int:registration_id>/attendance", methods=["PUT"])
 @bp.arguments(AttendanceInputSchema)
 @bp.response(200, AttendanceSchema)
 def attendance(data: dict[str, Any], event_slug: str, registration_id: int) -> Attendance:
     """Mark a confirmed participant present or absent on one date."""
-    marked = actions.mark_attendance(
-        db.session,
-        current_organiser(),
-        current_event(),
-        registration_id,
-        data["date"],
-        data["present"],
-    )
-    db.session.commit()
-    return marked
+    return actions.mark_attendance(organising(), registration_id, data["date"], data["present"])
 
 
-@bp.route("/<event_slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
+@bp.route("/events/<event_slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
 @bp.response(200, ParticipantSchema)
 @bp.alt_response(422, description="Already cancelled")
 def cancel(event_slug: str, registration_id: int) -> Registration:
     """Cancel a registration; the first on the waiting list takes the place."""
-    registration = actions.cancel_registration(
-        db.session, current_organiser(), current_event(), registration_id
-    )
-    db.session.commit()
-    return registration
+    return actions.cancel_registration(organising(), registration_id)
 
 
-@bp.route("/<event_slug>/registrations/<int:registration_id>/erase", methods=["POST"])
+@bp.route("/events/<event_slug>/registrations/<int:registration_id>/erase", methods=["POST"])
 @bp.response(200, ParticipantSchema)
 @bp.alt_response(422, description="Already erased")
 def erase(event_slug: str, registration_id: int) -> Registration:
     """Erase a participant on request (GDPR): the place is freed and the details replaced."""
-    registration = actions.erase_registration(
-        db.session, current_organiser(), current_event(), registration_id
-    )
-    db.session.commit()
-    return registration
+    return actions.erase_registration(organising(), registration_id)
 
 
-@bp.route("/<event_slug>/registrations/<int:registration_id>/promote", methods=["POST"])
+@bp.route("/events/<event_slug>/registrations/<int:registration_id>/promote", methods=["POST"])
 @bp.response(200, ParticipantSchema)
 @bp.alt_response(422, description="Not on the waiting list")
 def promote(event_slug: str, registration_id: int) -> Registration:
     """Confirm someone from the waiting list; a full group gains a place for them."""
-    registration = actions.promote_registration(
-        db.session, current_organiser(), current_event(), registration_id
-    )
-    db.session.commit()
-    return registration
+    return actions.promote_registration(organising(), registration_id)
 
 
-@bp.route("/<event_slug>/registrations/<int:registration_id>/move", methods=["POST"])
+@bp.route("/events/<event_slug>/registrations/<int:registration_id>/move", methods=["POST"])
 @bp.arguments(MoveInputSchema)
 @bp.response(200, ParticipantSchema)
 @bp.alt_response(409, description="No place left in the target group")
 def move(data: dict[str, Any], event_slug: str, registration_id: int) -> Registration:
     """Move a participant to another group of the event that has a free place."""
-    registration = actions.move_registration(
-        db.session,
-        current_organiser(),
-        current_event(),
-        registration_id,
-        data,
-    )
-    db.session.commit()
-    return registration
+    return actions.move_registration(organising(), registration_id, data)
 
 
-@bp.route("/<event_slug>/groups/<group_slug>/capacity", methods=["PUT"])
+@bp.route("/events/<event_slug>/groups/<group_slug>/capacity", methods=["PUT"])
 @bp.arguments(CapacityInputSchema)
 @bp.response(200, OrganiserGroupSchema)
 @bp.alt_response(409, description="Fewer places than confirmed participants")
 def capacity(data: dict[str, Any], event_slug: str, group_slug: str) -> Group:
     """Change the number of places; raising it promotes from the waiting list."""
-    group = actions.set_capacity(
-        db.session,
-        current_organiser(),
-        current_event(),
-        group_slug,
-        data["capacity"],
-    )
-    db.session.commit()
-    return group
+    return actions.set_capacity(organising(), group_slug, data["capacity"])
 
 
-@bp.route("/<event_slug>/dashboard", methods=["GET"])
+@bp.route("/events/<event_slug>/dashboard", methods=["GET"])
 @bp.response(200, DashboardSchema)
 def dashboard(event_slug: str) -> Dashboard:
     """Per group and town: registrations, places, waiting list, presence and completion."""
     return event_dashboard(db.session, current_event())
 
 
-@bp.route("/<event_slug>/dashboard.csv", methods=["GET"])
+@bp.route("/events/<event_slug>/dashboard.csv", methods=["GET"])
 @bp.response(200, description="The dashboard as CSV")
 def dashboard_file(event_slug: str) -> Response:
     """The dashboard's figures as CSV, one row per group and date."""

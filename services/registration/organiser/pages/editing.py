@@ -27,6 +27,7 @@ from services.registration.organiser.schemas import (
     GroupInputSchema,
     GroupUpdateSchema,
 )
+from services.registration.organiser.views import organising
 from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser
 from shared.database import db
@@ -125,7 +126,7 @@ def edit_event(event_slug: str) -> Response | Page:
         return form_page(template, event_values(event), event=event)
     return submit(
         EventUpdateSchema(),
-        lambda data: actions.update_event(db.session, current_organiser(), event, data),
+        lambda data: actions.update_event(organising(), data),
         done=_("Événement modifié."),
         then=_event_page,
         template=template,
@@ -142,7 +143,7 @@ def new_group(event_slug: str) -> Response | Page:
         return form_page(template, MultiDict({"capacity": "20"}), event=event)
     return submit(
         GroupInputSchema(exclude=("dates",)),
-        lambda data: actions.create_group(db.session, current_organiser(), event, data),
+        lambda data: actions.create_group(organising(), data),
         done=_("Groupe créé."),
         then=_group_page,
         template=template,
@@ -167,7 +168,7 @@ def edit_group(event_slug: str, group_slug: str) -> Response | Page:
         return form_page(template, group_values(group), event=event, group=group)
     return submit(
         GroupUpdateSchema(partial=("latitude", "longitude")),
-        lambda data: actions.update_group(db.session, current_organiser(), event, group, data),
+        lambda data: actions.update_group(organising(), group, data),
         done=_("Groupe modifié ; les participants sont prévenus de tout changement de lieu."),
         then=_group_page,
         template=template,
@@ -182,7 +183,7 @@ def cancel_group(event_slug: str, group_slug: str) -> Response | Page:
     event = current_event()
     group = group_of(event, group_slug)
     return apply(
-        lambda: actions.cancel_group(db.session, current_organiser(), event, group),
+        lambda: actions.cancel_group(organising(), group),
         done=_("Groupe annulé ; les participants sont prévenus."),
         then=_group_page(group),
         on_refusal=lambda refusal: form_page(
@@ -198,9 +199,7 @@ def add_date(event_slug: str, group_slug: str) -> Response | Page:
     group = group_of(event, group_slug)
     return submit(
         DateInputSchema(),
-        lambda data: actions.add_date(
-            db.session, current_organiser(), event, group, data["start"], data["end"]
-        ),
+        lambda data: actions.add_date(organising(), group, data["start"], data["end"]),
         done=_("Date ajoutée ; les participants sont prévenus."),
         then=lambda _date: _group_page(group),
         template="organiser/group_form.html",
@@ -226,9 +225,7 @@ def edit_date(event_slug: str, date_id: int) -> Response | Page:
         return form_page(template, date_values(session_date), event=event, date=session_date)
     return submit(
         DateInputSchema(),
-        lambda data: actions.reschedule_date(
-            db.session, current_organiser(), event, date_id, data["start"], data["end"]
-        ),
+        lambda data: actions.reschedule_date(organising(), date_id, data["start"], data["end"]),
         done=_("Date modifiée ; les participants sont prévenus."),
         then=lambda changed: _group_page(changed.group),
         template=template,
@@ -243,7 +240,7 @@ def cancel_date(event_slug: str, date_id: int) -> Response | Page:
     event = current_event()
     session_date = actions.find_date(event, date_id)
     return apply(
-        lambda: actions.cancel_date(db.session, current_organiser(), event, date_id),
+        lambda: actions.cancel_date(organising(), date_id),
         done=_("Date annulée ; les participants sont prévenus."),
         then=_group_page(session_date.group),
         on_refusal=lambda refusal: form_page(

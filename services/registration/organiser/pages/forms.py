@@ -8,18 +8,23 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request
-from flask_babel import format_date
+from flask_babel import format_date, format_percent
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
-from services.registration.organiser import labels
-from services.registration.participant.schemas import BRUSSELS
 from shared.access import AreaKind, organiser_area
 from shared.database import db
 from shared.domain.attendance import is_held
 from shared.errors import DomainError, InvalidRequest
 from shared.errors_http import flatten_field_errors
-from shared.i18n import current_language, format_day, format_hours
+from shared.i18n import (
+    BRUSSELS,
+    LANGUAGE_NAMES,
+    current_language,
+    format_day,
+    format_hours,
+)
+from shared.labels import KIND_LABELS, RULE_LABELS, role_label
 
 LOGIN_ENDPOINT = "login_pages.login"
 Page = tuple[str, int]
@@ -42,11 +47,11 @@ def template_helpers() -> dict[str, Any]:
         "is_held": is_held,
         "format_hours": format_hours,
         "short_day": lambda moment: format_date(moment, "d MMM"),
-        "percent": labels.percent,
-        "role_label": labels.role_label,
-        "kind_labels": labels.KIND_LABELS,
-        "rule_labels": labels.RULE_LABELS,
-        "language_names": labels.LANGUAGE_NAMES,
+        "percent": percent,
+        "role_label": role_label,
+        "kind_labels": KIND_LABELS,
+        "rule_labels": RULE_LABELS,
+        "language_names": LANGUAGE_NAMES,
     }
 
 
@@ -54,6 +59,11 @@ def refusal_page(error: DomainError) -> Page:
     """A refused request to a page that has no form to show it on."""
     db.session.rollback()
     return render_template("organiser/error.html", refusal=error), error.status
+
+
+def percent(share: float | None) -> str:
+    """A share as a percentage in the current language, or a dash when there is none."""
+    return "—" if share is None else format_percent(share)
 
 
 def load_form(schema: Schema) -> dict[str, Any]:
@@ -76,12 +86,11 @@ def apply(
     then: str | Callable[[Any], str],
     on_refusal: Callable[[DomainError], Page],
 ) -> Response | Page:
-    """Run a change and commit it, then go to ``then`` (a URL, or one made from the change's
-    result) with ``done`` as the confirmation; a refused change shows ``on_refusal``'s page
-    with its status instead."""
+    """Run a change, then go to ``then`` (a URL, or one made from the change's result) with
+    ``done`` as the confirmation; a refused change shows ``on_refusal``'s page with its status
+    instead, drawn from the data as it was before the change."""
     try:
         result = change()
-        db.session.commit()
     except DomainError as refusal:
         db.session.rollback()
         return on_refusal(refusal)

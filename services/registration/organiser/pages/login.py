@@ -3,8 +3,6 @@ only failed attempts count, so an organiser who types their password right is ne
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
@@ -13,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from services.registration.organiser.auth import authenticate, log_in, log_out, login_account_key
 from services.registration.organiser.pages.forms import pages_blueprint
+from services.registration.web import safe_next
 from shared.access import public
 from shared.database import db
 from shared.limits import limiter
@@ -30,17 +29,6 @@ def _address_limit() -> str:
 
 def _account_limit() -> str:
     return current_app.config["RATE_LIMIT_LOGIN_PER_ACCOUNT"]
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after login: only a path of this site's organiser area."""
-    default = url_for("roster_pages.index")
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/organiser/"):
-        return default
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -61,14 +49,13 @@ def login() -> Response | tuple[str, int]:
     email = request.form.get("email", "").strip()
     organiser = authenticate(db.session, email, request.form.get("password", ""))
     if organiser is None:
-        db.session.rollback()
         error = _("Adresse e-mail ou mot de passe incorrect.")
         return render_template(
             "organiser/login.html", next=next_page, email=email, error=error
         ), 401
-    db.session.commit()
     log_in(organiser)
-    return redirect(safe_next(next_page), code=303)
+    home = url_for("roster_pages.index")
+    return redirect(safe_next(next_page, within=home, default=home), code=303)
 
 
 @bp.route("/logout", methods=["POST"])

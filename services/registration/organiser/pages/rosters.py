@@ -5,6 +5,7 @@ attendance sheet."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from flask import render_template, request, url_for
 from flask_babel import force_locale
@@ -21,6 +22,7 @@ from services.registration.organiser.schemas import (
     MoveInputSchema,
     PresenceMarkSchema,
 )
+from services.registration.organiser.views import organising
 from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser, visible_events
 from shared.database import db
@@ -94,37 +96,22 @@ def _roster_action(
 @bp.post("/events/<event_slug>/registrations/<int:registration_id>/cancel")
 def cancel(event_slug: str, registration_id: int) -> Response | Page:
     """Cancel a registration; the waiting list moves up."""
-    return _roster_action(
-        registration_id,
-        lambda: actions.cancel_registration(
-            db.session, current_organiser(), current_event(), registration_id
-        ),
-        _("Inscription annulée."),
-    )
+    change = partial(actions.cancel_registration, organising(), registration_id)
+    return _roster_action(registration_id, change, _("Inscription annulée."))
 
 
 @bp.post("/events/<event_slug>/registrations/<int:registration_id>/erase")
 def erase(event_slug: str, registration_id: int) -> Response | Page:
     """Erase a participant's details on their request."""
-    return _roster_action(
-        registration_id,
-        lambda: actions.erase_registration(
-            db.session, current_organiser(), current_event(), registration_id
-        ),
-        _("Données de la personne effacées."),
-    )
+    change = partial(actions.erase_registration, organising(), registration_id)
+    return _roster_action(registration_id, change, _("Données de la personne effacées."))
 
 
 @bp.post("/events/<event_slug>/registrations/<int:registration_id>/promote")
 def promote(event_slug: str, registration_id: int) -> Response | Page:
     """Confirm someone from the waiting list."""
-    return _roster_action(
-        registration_id,
-        lambda: actions.promote_registration(
-            db.session, current_organiser(), current_event(), registration_id
-        ),
-        _("Inscription confirmée."),
-    )
+    change = partial(actions.promote_registration, organising(), registration_id)
+    return _roster_action(registration_id, change, _("Inscription confirmée."))
 
 
 @bp.post("/events/<event_slug>/registrations/<int:registration_id>/move")
@@ -133,11 +120,7 @@ def move(event_slug: str, registration_id: int) -> Response | Page:
     return _roster_action(
         registration_id,
         lambda: actions.move_registration(
-            db.session,
-            current_organiser(),
-            current_event(),
-            registration_id,
-            load_form(MoveInputSchema()),
+            organising(), registration_id, load_form(MoveInputSchema())
         ),
         _("Participant déplacé."),
     )
@@ -150,11 +133,7 @@ def capacity(event_slug: str, group_slug: str) -> Response | Page:
     group = group_of(event, group_slug)
     return apply(
         lambda: actions.set_capacity(
-            db.session,
-            current_organiser(),
-            event,
-            group_slug,
-            load_form(CapacityInputSchema())["capacity"],
+            organising(), group_slug, load_form(CapacityInputSchema())["capacity"]
         ),
         done=_("Nombre de places modifié."),
         then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
@@ -189,9 +168,7 @@ def mark(event_slug: str, date_id: int) -> Response | Page:
 
     def change() -> None:
         marks = load_form(PresenceMarkSchema())
-        actions.mark_attendance(
-            db.session, current_organiser(), event, marks["registration"], date_id, marks["present"]
-        )
+        actions.mark_attendance(organising(), marks["registration"], date_id, marks["present"])
 
     return apply(
         change,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -14,9 +15,17 @@ from shared.domain.registrations import registration_by_token
 from shared.limits import limiter, registration_limit, token_lookup_limit
 from shared.models import Registration
 
+View = TypeVar("View", bound=Callable[..., Any])
 TOO_MANY = "Too many requests from this address; retry after the Retry-After delay"
 
 bp = Blueprint("registrations", __name__, url_prefix="/api/v1", description="Registrations")
+
+
+def token_refusals(view: View) -> View:
+    """Document what a look-up by manage token answers besides its success."""
+    for status, description in ((404, "Unknown token"), (410, "Replaced token"), (429, TOO_MANY)):
+        view = bp.alt_response(status, description=description)(view)
+    return view
 
 
 @bp.route("/events/<event_slug>/registrations")
@@ -30,9 +39,7 @@ class EventRegistrations(MethodView):
     @bp.alt_response(503, description="Too busy; retry after the Retry-After delay")
     def post(self, data: dict[str, Any], event_slug: str) -> Registration:
         """Register for one group: confirmed while places remain, otherwise waitlisted."""
-        registration = operations.register_participant(db.session, event_slug, data)
-        db.session.commit()
-        return registration
+        return operations.register_participant(db.session, event_slug, data)
 
 
 @bp.route("/registrations/<manage_token>")
@@ -40,9 +47,7 @@ class RegistrationDetail(MethodView):
     decorators = (limiter.limit(token_lookup_limit),)
 
     @bp.response(200, RegistrationSchema)
-    @bp.alt_response(404, description="Unknown token")
-    @bp.alt_response(410, description="Replaced token")
-    @bp.alt_response(429, description=TOO_MANY)
+    @token_refusals
     def get(self, manage_token: str) -> Registration:
         """The registration this manage token opens."""
         return registration_by_token(db.session, manage_token)
@@ -53,11 +58,7 @@ class RegistrationCancellation(MethodView):
     decorators = (limiter.limit(token_lookup_limit),)
 
     @bp.response(200, RegistrationSchema)
-    @bp.alt_response(404, description="Unknown token")
-    @bp.alt_response(410, description="Replaced token")
-    @bp.alt_response(429, description=TOO_MANY)
+    @token_refusals
     def post(self, manage_token: str) -> Registration:
         """Cancel the registration; cancelling again changes nothing."""
-        registration = operations.cancel_by_token(db.session, manage_token)
-        db.session.commit()
-        return registration
+        return operations.cancel_by_token(db.session, manage_token)

@@ -77,7 +77,6 @@ def register(event_slug: str) -> Response | tuple[str, int]:
         if isinstance(refused, AlreadyRegistered):
             errors = {"email": [str(refused.message)]}
         return _form_again(event, group, errors, refused.status, refused=refused)
-    db.session.commit()
     return redirect(url_for(".confirmation", manage_token=registration.manage_token), 303)
 
 

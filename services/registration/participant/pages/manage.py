@@ -23,8 +23,7 @@ bp = Blueprint("manage", __name__)
 @limiter.limit(token_lookup_limit)
 def manage(manage_token: str) -> str:
     """The registration's group, dates, status and calendar feed; never changes anything."""
-    registration = registration_by_token(db.session, manage_token)
-    return render_template("manage.html", registration=registration)
+    return _registration_page("manage.html", manage_token)
 
 
 @bp.get("/manage/<manage_token>/data.json")
@@ -44,8 +43,11 @@ def personal_data_download(manage_token: str) -> Response:
 @limiter.limit(token_lookup_limit)
 def confirm_cancellation(manage_token: str) -> str:
     """Ask before cancelling: opening this page cancels nothing."""
-    registration = registration_by_token(db.session, manage_token)
-    return render_template("cancel.html", registration=registration)
+    return _registration_page("cancel.html", manage_token)
+
+
+def _registration_page(template: str, manage_token: str) -> str:
+    return render_template(template, registration=registration_by_token(db.session, manage_token))
 
 
 @bp.post("/manage/<manage_token>/cancel")
@@ -53,7 +55,6 @@ def confirm_cancellation(manage_token: str) -> str:
 def cancel(manage_token: str) -> Response:
     """Cancel the registration (again changes nothing), then show it."""
     operations.cancel_by_token(db.session, manage_token)
-    db.session.commit()
     return redirect(url_for(".manage", manage_token=manage_token), 303)
 
 
@@ -77,7 +78,6 @@ def send_manage_link() -> tuple[str, int] | str:
         )
         return page, 422
     operations.send_manage_link(db.session, data["event"], data["email"])
-    db.session.commit()
     return render_template("manage_link_sent.html")
 
 

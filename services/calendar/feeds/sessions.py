@@ -6,7 +6,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from services.calendar import operations
-from services.calendar.delivery import Delivery, documented_feed, serve_public_feed
+from services.calendar.serving import FeedFile, documented_feed, serve_public_feed
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions", description="One group's dates")
 
@@ -16,4 +16,4 @@ bp = Blueprint("sessions", __name__, url_prefix="/sessions", description="One gr
 def group_dates(group_id: int) -> Response:
     """Every date of one group."""
     feed = operations.group_feed(group_id)
-    return serve_public_feed(feed, Delivery(f"atelier-{group_id}.ics", attachment=True))
+    return serve_public_feed(feed, FeedFile(f"atelier-{group_id}.ics", attachment=True))

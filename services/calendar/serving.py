@@ -47,8 +47,8 @@ class Buildable(Protocol):
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """How a feed is handed out: who may cache it and how it is saved."""
+class FeedFile:
+    """How a feed is handed out as a file: its name, who may cache it, whether it is saved."""
 
     filename: str
     private: bool = False
@@ -63,21 +63,21 @@ class Delivery:
 
 @lru_cache(maxsize=1024)
 def _headers(
-    delivery: Delivery, etag: str, last_modified: datetime, content: bool
+    feed_file: FeedFile, etag: str, last_modified: datetime, content: bool
 ) -> tuple[tuple[str, str], ...]:
     # Worded once per version of a feed: a busy feed answers from this and its bytes.
     headers = [
         ("ETag", f'"{etag}"'),
         ("Last-Modified", http_date(last_modified)),
-        ("Cache-Control", f"{'private' if delivery.private else 'public'}, max-age={MAX_AGE_S}"),
+        ("Cache-Control", f"{'private' if feed_file.private else 'public'}, max-age={MAX_AGE_S}"),
     ]
-    if not delivery.private:
+    if not feed_file.private:
         # Without ?lang= the language comes from these headers.
         headers.append(("Vary", "Accept-Language, Cookie"))
     if content:
-        disposition = "attachment" if delivery.attachment else "inline"
+        disposition = "attachment" if feed_file.attachment else "inline"
         headers.append(("Content-Type", CONTENT_TYPE))
-        headers.append(("Content-Disposition", f'{disposition}; filename="{delivery.filename}"'))
+        headers.append(("Content-Disposition", f'{disposition}; filename="{feed_file.filename}"'))
         headers.append(("X-Content-Type-Options", "nosniff"))
     return tuple(headers)
 
@@ -99,7 +99,7 @@ def documented_feed(bp: Blueprint, *errors: tuple[int, str]) -> Callable[[View],
 
 
 def serve_feed(
-    feed: Buildable, fingerprint: Fingerprint, language: str, delivery: Delivery, now: datetime
+    feed: Buildable, fingerprint: Fingerprint, language: str, feed_file: FeedFile, now: datetime
 ) -> Response:
     """The feed, from the cache when its data has not changed, or 304 when the client's is."""
     cache = feed_cache()
@@ -108,22 +108,22 @@ def serve_feed(
     if request.if_none_match or request.if_modified_since:
         etag = cache.etag(key)
         if etag is not None and _client_is_current(etag, last_modified):
-            return _not_modified(delivery.headers(etag, last_modified, content=False))
+            return _not_modified(feed_file.headers(etag, last_modified, content=False))
     built = cache.load(key)
     if built is None:
         built = BuiltFeed.of(feed.build(db.session, _context(language, now)))
         cache.store(key, built)
     if _client_is_current(built.etag, last_modified):
-        return _not_modified(delivery.headers(built.etag, last_modified, content=False))
-    return Response(built.body, headers=delivery.headers(built.etag, last_modified, content=True))
+        return _not_modified(feed_file.headers(built.etag, last_modified, content=False))
+    return Response(built.body, headers=feed_file.headers(built.etag, last_modified, content=True))
 
 
-def serve_public_feed(feed: PublicFeed, delivery: Delivery) -> Response:
+def serve_public_feed(feed: PublicFeed, feed_file: FeedFile) -> Response:
     """A public feed in the request's language."""
     now = utcnow()
     fingerprint = recent_fingerprints().get(feed.key, lambda: feed.fingerprint(db.session, now))
     # The language's code is all a cached answer needs: no Babel locale is set up for it.
-    return serve_feed(feed, fingerprint, select_language(), delivery, now)
+    return serve_feed(feed, fingerprint, select_language(), feed_file, now)
 
 
 def _context(language: str, now: datetime) -> FeedContext:

@@ -6,7 +6,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from services.calendar import operations
-from services.calendar.delivery import Delivery, documented_feed, serve_public_feed
+from services.calendar.serving import FeedFile, documented_feed, serve_public_feed
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds", description="Public iCalendar feeds")
 
@@ -15,7 +15,7 @@ bp = Blueprint("feeds", __name__, url_prefix="/feeds", description="Public iCale
 @documented_feed(bp)
 def all_sessions() -> Response:
     """Every upcoming and recent session."""
-    return serve_public_feed(operations.all_sessions_feed(), Delivery("atelier.ics"))
+    return serve_public_feed(operations.all_sessions_feed(), FeedFile("atelier.ics"))
 
 
 @bp.get("/towns/<town_slug>.ics")
@@ -23,7 +23,7 @@ def all_sessions() -> Response:
 def town(town_slug: str) -> Response:
     """Upcoming and recent sessions in one town."""
     feed = operations.town_feed(town_slug)
-    return serve_public_feed(feed, Delivery(f"{town_slug}.ics"))
+    return serve_public_feed(feed, FeedFile(f"{town_slug}.ics"))
 
 
 @bp.get("/events/<event_slug>.ics")
@@ -31,4 +31,4 @@ def town(town_slug: str) -> Response:
 def event(event_slug: str) -> Response:
     """Every date of one event."""
     feed = operations.event_feed(event_slug)
-    return serve_public_feed(feed, Delivery(f"{event_slug}.ics"))
+    return serve_public_feed(feed, FeedFile(f"{event_slug}.ics"))

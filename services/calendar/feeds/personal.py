@@ -6,8 +6,8 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from services.calendar import operations
-from services.calendar.delivery import Delivery, documented_feed, serve_feed
 from services.calendar.freshness import recent_fingerprints
+from services.calendar.serving import FeedFile, documented_feed, serve_feed
 from shared.database import db, utcnow
 from shared.i18n import LANGUAGES
 from shared.tokens import digest
@@ -27,5 +27,5 @@ def personal_feed(token: str) -> Response:
         f"personal:{digest(token)}:{language}",
         lambda: operations.personal_feed(db.session, token, language),
     )
-    delivery = Delivery("atelier-personal.ics", private=True)
-    return serve_feed(feed, feed.fingerprint, feed.language, delivery, utcnow())
+    feed_file = FeedFile("atelier-personal.ics", private=True)
+    return serve_feed(feed, feed.fingerprint, feed.language, feed_file, utcnow())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask.views import MethodView
@@ -13,8 +12,7 @@ from services.notifications.schemas import EmailMessageSchema, MessageQueryArgsS
 from shared.access import AreaKind, current_organiser, organiser_area
 from shared.database import db
 from shared.models import EmailMessage
-
-log = logging.getLogger(__name__)
+from shared.queue import MAIL_QUEUE, send_after_commit
 
 bp = organiser_area(
     Blueprint("messages", __name__, url_prefix="/api/v1", description="Delivery log of emails"),
@@ -48,9 +46,5 @@ class MessageRetry(MethodView):
         """Send a failed email again, with a fresh round of attempts."""
         message = delivery_log.visible_message(db.session, current_organiser(), message_id)
         delivery_log.requeue_failed(db.session, message)
-        db.session.commit()
-        try:
-            tasks.send_messages.apply_async(args=[[message.id]], retry=False)
-        except Exception:  # the broker is down: the row stays queued and the sweep sends it
-            log.warning("message %s not enqueued; the sweep will pick it up", message.id)
+        send_after_commit(db.session, tasks.SEND_MESSAGES_TASK, [[message.id]], queue=MAIL_QUEUE)
         return message

@@ -1,0 +1,1 @@
+"""The page that lists the feeds and how to subscribe to them."""

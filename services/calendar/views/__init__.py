@@ -1,1 +1,0 @@
-"""The calendar service's blueprints, one per resource."""

@@ -1,0 +1,1 @@
+"""The delivery log's JSON API for organisers, one blueprint per resource."""

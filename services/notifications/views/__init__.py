@@ -1,1 +1,0 @@
-"""The notifications service's API blueprints, one per resource."""

@@ -1,0 +1,56 @@
+"""Marshmallow fields and validators that the participant and organiser schemas share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+
+from shared.database import MAX_ROW_ID
+from shared.i18n import BRUSSELS, LANGUAGES, current_language
+from shared.slugs import SLUG_MAX_LENGTH, SLUG_PATTERN
+
+
+class LocalDateTime(fields.DateTime):
+    """An aware datetime written in Brussels time with its UTC offset."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.astimezone(BRUSSELS).isoformat()
+
+
+class Money(fields.Decimal):
+    """An amount in euros, written as a string ("12.50") so that no cent is lost to floats;
+    the API documents it as a decimal string (see ``create_app``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(as_string=True, **kwargs)
+
+
+def row_id(**kwargs: Any) -> fields.Integer:
+    """The id of a row the request names: a number no row can have is refused here rather
+    than overflowing the database driver."""
+    unknown = validate.Range(max=MAX_ROW_ID, error=_l("Cette ressource n'existe pas."))
+    return fields.Integer(validate=unknown, **kwargs)
+
+
+def localized(attribute: str) -> fields.Function:
+    """A translated text field of an event, written in the request's language."""
+    return fields.Function(lambda event: event.localized(attribute, current_language()))
+
+
+LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
+
+
+def at_most(maximum: int) -> validate.Length:
+    """At most ``maximum`` characters, said so in the request's language."""
+    return validate.Length(max=maximum, error=_l("%(max)s caractères au plus.", max=maximum))
+
+
+def slug(error: LazyString) -> list[validate.Validator]:
+    """The validators of a slug field, ``error`` saying what a malformed one is."""
+    return [
+        at_most(SLUG_MAX_LENGTH),
+        validate.Regexp(SLUG_PATTERN, error=error),
+    ]

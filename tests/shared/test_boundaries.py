@@ -1,0 +1,50 @@
+"""Services stay apart: no module of one service imports another service, and the Celery
+worker starts without loading the registration service."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ROOT / "services"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_no_service_imports_another():
+    crossings = []
+    for service in sorted(p for p in SERVICES.iterdir() if (p / "__init__.py").exists()):
+        others = {f"services.{p.name}" for p in SERVICES.iterdir() if p.is_dir()} - {
+            f"services.{service.name}"
+        }
+        for path in sorted(service.rglob("*.py")):
+            for name in imported_modules(path):
+                if any(name == other or name.startswith(f"{other}.") for other in others):
+                    crossings.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert crossings == []
+
+
+def test_the_worker_never_loads_the_registration_service():
+    probe = (
+        "import sys, services.notifications.worker as w; "
+        "w.celery.loader.import_default_modules(); "
+        "print(sorted(m for m in sys.modules if m.startswith('services.registration')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+
+    assert loaded.stdout.strip() == "[]"
