@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -58,6 +59,20 @@ class ServiceFlask(Flask):
         return response
 
 
+class CookieOnlySessions(SecureCookieSessionInterface):
+    """Sessions read from the signed cookie only when the request carries one.
+
+    Most requests (the APIs, calendar feeds) carry none; Flask would still build the cookie
+    signer for each of them.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The request's session: empty without a session cookie, else the signed one."""
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 class ServiceApi(Api):
     """flask-smorest's registry, documenting errors in the services' one shape, each status
     by name (no catch-all ``default`` response)."""
@@ -76,6 +91,7 @@ def create_service_app(
     """Build a service's Flask app and its API registry from the environment and ``config``;
     ``gauges`` are the database figures its /metrics reports."""
     app = ServiceFlask(import_name)
+    app.session_interface = CookieOnlySessions()
     app.url_map.converters["int"] = RowIdConverter
     init_storable_text(app)
     app.config.update(load_config(config))

@@ -20,6 +20,12 @@ def init_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"atelier-limits-{app.name}")
     limiter.init_app(app)
+    # Every limit here is a view decorator's, and a decorated view checks its own limit: the
+    # check flask-limiter also runs before every request would only find none, at a cost
+    # every feed and API call pays.
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:
+        checks.remove(limiter._check_request_limit)
 
 
 def registration_limit() -> str:

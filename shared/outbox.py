@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from shared.models import Event, Group, OutboxMessage, Registration
@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 # queries and commits then serve many emails, and several workers still share a burst.
 BATCH_SIZE = 25
 _PENDING = "outbox_pending"
+# Written as one INSERT, not through the unit of work: most requests that change anything
+# queue an email, and nothing reads the row back as an object.
+_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
 
 
 def queue_email(
@@ -29,21 +32,31 @@ def queue_email(
     group: Group | None = None,
     event: Event | None = None,
     payload: dict[str, Any] | None = None,
-) -> OutboxMessage:
-    """Record an email to send once the current transaction commits."""
-    group = group or (registration.group if registration else None)
-    event = event or (group.event if group else None)
-    message = OutboxMessage(
-        kind=kind,
-        registration_id=registration.id if registration else None,
-        group_id=group.id if group else None,
-        event_id=event.id if event else None,
-        payload=payload or {},
+) -> int:
+    """Record an email to send once the current transaction commits; return the row's id.
+
+    The group and event default to the registration's.
+    """
+    session.flush()  # the rows the email names exist, with their current group
+    if group is None and registration is not None:
+        group_id, event_id = registration.group_id, registration.event_id
+    else:
+        group_id = group.id if group else None
+        event_id = group.event_id if group else None
+    if event is not None:
+        event_id = event.id
+    outbox_id: int = session.connection().scalar(
+        _INSERT,
+        {
+            "kind": kind,
+            "registration_id": registration.id if registration else None,
+            "group_id": group_id,
+            "event_id": event_id,
+            "payload": payload or {},
+        },
     )
-    session.add(message)
-    session.flush()
-    session.info.setdefault(_PENDING, []).append(message.id)
-    return message
+    session.info.setdefault(_PENDING, []).append(outbox_id)
+    return outbox_id
 
 
 def in_batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:

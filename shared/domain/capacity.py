@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.errors import Busy
 from shared.models import Group, Registration, RegistrationStatus
 
 RETRY_AFTER_S = "2"
+
+# Built once: these run in every registration, most of them under the group's lock.
+_GROUPS = Group.__table__
+_BUMP_REVISION = (
+    update(_GROUPS)
+    .where(_GROUPS.c.id == bindparam("group_id"))
+    .values(revision=_GROUPS.c.revision + 1)
+    .returning(_GROUPS.c.revision, _GROUPS.c.capacity, _GROUPS.c.updated_at)
+)
+_CONFIRMED_COUNT = select(func.count(Registration.id)).where(
+    Registration.group_id == bindparam("group_id"),
+    Registration.status == RegistrationStatus.CONFIRMED,
+)
 
 
 def is_lock_timeout(error: DBAPIError) -> bool:
@@ -40,15 +54,7 @@ def lock_group(session: Session, group: Group) -> None:
 
 def confirmed_count(session: Session, group: Group) -> int:
     """How many confirmed registrations the group holds."""
-    return (
-        session.scalar(
-            select(func.count(Registration.id)).where(
-                Registration.group_id == group.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
-        or 0
-    )
+    return session.scalar(_CONFIRMED_COUNT, {"group_id": group.id}) or 0
 
 
 def places_left(group: Group, confirmed: int | None = None) -> int | None:
@@ -120,6 +126,11 @@ def promote_waitlisted(session: Session, group: Group) -> list[Registration]:
 
 
 def bump_revision(session: Session, group: Group) -> None:
-    """Mark the group changed for everything that caches what it shows (calendar feeds)."""
-    session.execute(update(Group).where(Group.id == group.id).values(revision=Group.revision + 1))
-    session.expire(group, ["revision"])
+    """Mark the group changed for everything that caches what it shows (calendar feeds).
+
+    The group's capacity is read back from the written row: under the lock this write takes,
+    it is the one every count is compared with, even if an organiser changed it a moment ago.
+    """
+    written = session.connection().execute(_BUMP_REVISION, {"group_id": group.id}).one()
+    for name in ("revision", "capacity", "updated_at"):
+        set_committed_value(group, name, getattr(written, name))

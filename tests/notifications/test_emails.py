@@ -15,20 +15,20 @@ from tests.support.factories import local
 pytestmark = pytest.mark.usefixtures("app_context")
 
 
-def delivered(session, outbox):
+def delivered(session, outbox_id):
     """The emails an outbox row becomes, built as the worker builds them."""
     session.flush()
-    return [operations.build(session, i) for i in operations.create_messages(session, [outbox.id])]
+    return [operations.build(session, i) for i in operations.create_messages(session, [outbox_id])]
 
 
 def delivered_all(session, kind):
     """The emails of every outbox row of one kind, in the order they were recorded."""
     rows = session.query(OutboxMessage).filter_by(kind=kind.value).order_by(OutboxMessage.id)
-    return [email for outbox in rows for email in delivered(session, outbox)]
+    return [email for outbox in rows for email in delivered(session, outbox.id)]
 
 
 def outbox_of(session, kind):
-    return session.query(OutboxMessage).filter_by(kind=kind.value).one()
+    return session.query(OutboxMessage).filter_by(kind=kind.value).one().id
 
 
 def ics_of(message):
@@ -60,7 +60,7 @@ def test_waiting_list_email_gives_the_position(db_session, make, group):
     make.registration(group, email="third@example.org", language="en")
     third = db_session.query(OutboxMessage).filter_by(kind="waitlisted").all()[-1]
 
-    [email] = delivered(db_session, third)
+    [email] = delivered(db_session, third.id)
 
     assert email.recipients == ["third@example.org"]
     assert email.subject == "Waiting list: Workshop"

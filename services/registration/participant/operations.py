@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload, undefer
 
 from shared.domain import registrations as rules
@@ -47,19 +47,19 @@ def group_of(event: Event, slug: str) -> Group:
     return group
 
 
+# One statement, built once: this runs for every registration.
+GROUP_BY_SLUGS = (
+    select(Group)
+    .join(Group.event)
+    .where(Event.slug == bindparam("event_slug"), Group.slug == bindparam("group_slug"))
+    .options(contains_eager(Group.event), joinedload(Group.dates))
+)
+
+
 def find_group(session: Session, event_slug: str, group_slug: str) -> Group:
     """The event's group with this slug, with its event and dates; 404 for either unknown."""
-    # One statement: this runs for every registration.
-    group = (
-        session.scalars(
-            select(Group)
-            .join(Group.event)
-            .where(Event.slug == event_slug, Group.slug == group_slug)
-            .options(contains_eager(Group.event), joinedload(Group.dates))
-        )
-        .unique()
-        .one_or_none()
-    )
+    slugs = {"event_slug": event_slug, "group_slug": group_slug}
+    group = session.scalars(GROUP_BY_SLUGS, slugs).unique().one_or_none()
     if group is None:
         if session.scalar(select(Event.id).where(Event.slug == event_slug)) is None:
             raise NotFound()
