@@ -3,9 +3,11 @@ Redis, Celery, the OpenAPI machinery, one error shape and /healthz."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
 
+import flask_smorest
 from flask import Blueprint, Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_smorest import Api
@@ -26,6 +28,7 @@ from shared.redis_store import init_redis
 from shared.storable_text import init_storable_text
 
 DOCS_ASSETS_URL = "/api/v1/docs-assets"
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 class RowIdConverter(IntegerConverter):
@@ -57,6 +60,29 @@ class ServiceFlask(Flask):
         response = self.make_response(super().dispatch_request())
         db.finish_request(succeeded=response.status_code < 400)
         return response
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    """A JSON API blueprint whose views' changes are committed as soon as they return,
+    before their answer is written: a group's lock, taken by a registration, is then not held
+    while the registration is serialised. A view that raised commits nothing."""
+
+    def response(
+        self, status_code: int | str, schema: Any = None, **kwargs: Any
+    ) -> Callable[[View], View]:
+        """flask-smorest's response decorator, committing between the view and its answer."""
+        document = super().response(status_code, schema, **kwargs)
+
+        def decorator(view: View) -> View:
+            @wraps(view)
+            def committed(*args: Any, **kwargs: Any) -> Any:
+                result = view(*args, **kwargs)
+                db.finish_request(succeeded=True)
+                return result
+
+            return document(committed)
+
+        return decorator
 
 
 class CookieOnlySessions(SecureCookieSessionInterface):

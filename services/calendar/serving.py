@@ -10,13 +10,13 @@ from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 
 from services.calendar.cache import BuiltFeed, FeedCache, feed_cache
 from services.calendar.freshness import recent_fingerprints
 from services.calendar.operations import FeedContext, Fingerprint, PublicFeed
+from shared.app import ApiBlueprint
 from shared.database import db, utcnow
 from shared.errors_http import ErrorSchema
 from shared.i18n import LANGUAGES, select_language
@@ -82,7 +82,7 @@ def _headers(
     return tuple(headers)
 
 
-def documented_feed(bp: Blueprint, *errors: tuple[int, str]) -> Callable[[View], View]:
+def documented_feed(bp: ApiBlueprint, *errors: tuple[int, str]) -> Callable[[View], View]:
     """Document a feed view in the OpenAPI: the iCalendar file, 304 when the client's copy is
     current, and ``errors`` (status, description) in the one JSON error shape."""
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from services.calendar import operations
 from services.calendar.freshness import recent_fingerprints
 from services.calendar.serving import FeedFile, documented_feed, serve_feed
+from shared.app import ApiBlueprint
 from shared.database import db, utcnow
 from shared.i18n import LANGUAGES
 from shared.tokens import digest
 
-bp = Blueprint(
+bp = ApiBlueprint(
     "personal", __name__, url_prefix="/feeds/personal", description="A participant's own feed"
 )
 

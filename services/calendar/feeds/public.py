@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from services.calendar import operations
 from services.calendar.serving import FeedFile, documented_feed, serve_public_feed
+from shared.app import ApiBlueprint
 
-bp = Blueprint("feeds", __name__, url_prefix="/feeds", description="Public iCalendar feeds")
+bp = ApiBlueprint("feeds", __name__, url_prefix="/feeds", description="Public iCalendar feeds")
 
 
 @bp.get("/all.ics")

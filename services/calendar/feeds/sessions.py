@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from services.calendar import operations
 from services.calendar.serving import FeedFile, documented_feed, serve_public_feed
+from shared.app import ApiBlueprint
 
-bp = Blueprint("sessions", __name__, url_prefix="/sessions", description="One group's dates")
+bp = ApiBlueprint("sessions", __name__, url_prefix="/sessions", description="One group's dates")
 
 
 @bp.get("/<int:group_id>.ics")

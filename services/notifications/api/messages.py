@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.notifications import delivery_log, tasks
 from services.notifications.schemas import EmailMessageSchema, MessageQueryArgsSchema
 from shared.access import AreaKind, current_organiser, organiser_area
+from shared.app import ApiBlueprint
 from shared.database import db
 from shared.models import EmailMessage
 from shared.queue import MAIL_QUEUE, send_after_commit
 
 bp = organiser_area(
-    Blueprint("messages", __name__, url_prefix="/api/v1", description="Delivery log of emails"),
+    ApiBlueprint("messages", __name__, url_prefix="/api/v1", description="Delivery log of emails"),
     AreaKind.API,
 )
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.registration.participant import operations
 from services.registration.participant.schemas import EventQueryArgsSchema, EventSchema
+from shared.app import ApiBlueprint
 from shared.database import db
 from shared.models import Event
 
-bp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events and groups")
+bp = ApiBlueprint("events", __name__, url_prefix="/api/v1/events", description="Events and groups")
 
 
 @bp.route("")

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.registration.participant import operations
 from services.registration.participant.schemas import RegistrationCreateSchema, RegistrationSchema
+from shared.app import ApiBlueprint
 from shared.database import db
 from shared.domain.registrations import registration_by_token
 from shared.limits import limiter, registration_limit, token_lookup_limit
@@ -18,7 +18,7 @@ from shared.models import Registration
 View = TypeVar("View", bound=Callable[..., Any])
 TOO_MANY = "Too many requests from this address; retry after the Retry-After delay"
 
-bp = Blueprint("registrations", __name__, url_prefix="/api/v1", description="Registrations")
+bp = ApiBlueprint("registrations", __name__, url_prefix="/api/v1", description="Registrations")
 
 
 def token_refusals(view: View) -> View:
