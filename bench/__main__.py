@@ -1,4 +1,5 @@
-"""``make bench``: run every benchmark module in turn and print its figures."""
+"""``make bench``: run every benchmark module in turn, print its figures, then every target
+and whether it was met; exit non-zero when one was missed or a module failed."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import traceback
 from pathlib import Path
 
 import bench
+from bench.support import VERDICTS
 
-NOT_BENCHMARKS = {"support"}
+# The shared helpers and the yardstick the benchmarks measure against.
+NOT_BENCHMARKS = {"support", "floor"}
 
 
 def machine() -> str:
@@ -44,17 +47,25 @@ def main() -> int:
     )
     selected = sys.argv[1:] or names
     print(f"Machine: {machine()}", flush=True)
-    failures = 0
+    failed = []
     for name in selected:
         print(f"\n== {name}", flush=True)
         started = time.monotonic()
         try:
             importlib.import_module(f"bench.{name}").main()
         except Exception:
-            failures += 1
+            failed.append(name)
             traceback.print_exc()
         print(f"({time.monotonic() - started:.0f} s)", flush=True)
-    return 1 if failures else 0
+    print("\n== targets", flush=True)
+    for verdict in VERDICTS:
+        print(f"{'met' if verdict.met else 'MISSED':8}{verdict.name}: {verdict.outcome}")
+    for name in failed:
+        print(f"{'FAILED':8}bench.{name} stopped with an error (traceback above)")
+    missed = sum(not verdict.met for verdict in VERDICTS)
+    print(f"{len(VERDICTS) - missed} of {len(VERDICTS)} targets met", end="; ")
+    print(f"{len(failed)} of {len(selected)} modules failed")
+    return 1 if missed or failed else 0
 
 
 if __name__ == "__main__":

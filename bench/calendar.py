@@ -1,25 +1,24 @@
 """Calendar feeds: building a 5,000-session feed beside raw icalendar, and serving a cached
-feed beside a trivial endpoint of the same gunicorn server.
+feed, and the 304 that revalidates it, beside the floor's bare trivial response
+(bench/floor.py) under the same gunicorn settings and worker count.
 
-``python -m bench.calendar`` starts its own SQLite database, Redis and gunicorn.
+``python -m bench.calendar`` starts its own SQLite database, Redis and gunicorn servers.
 """
 
 from __future__ import annotations
 
-import http.client
-import re
-import shutil
-import subprocess
+import json
 import tempfile
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 
+import requests
 from flask import Flask
 from icalendar import Calendar, Event, Timezone, vGeo
 
+from bench.support import against_floor, figure, served, wrk
 from services.calendar import create_app
 from services.calendar.operations import FeedContext, event_feed
 from services.registration.demo import load_events
@@ -46,11 +45,15 @@ TRIVIAL = "/bench/trivial"
 LOAD_SECONDS = 2
 # Other work on the machine only ever slows a run down: the best of several is the figure.
 ROUNDS = 8
+LOAD_ROUNDS = 6
 CONNECTIONS = 8
+WORKERS = 2  # gunicorn workers of the calendar server and of the floor's alike
+BUILD = 1.5  # at most this multiple of raw icalendar's time
+FEED = 0.8  # at least this fraction of the floor's constant responses per second
 
 
 def bench_app() -> Flask:
-    """The calendar service plus one endpoint that does nothing, as the throughput baseline."""
+    """The calendar service plus one endpoint that does nothing: its own trivial response."""
     app = create_app()
     app.add_url_rule(TRIVIAL, "bench_trivial", lambda: "ok")
     return app
@@ -68,13 +71,28 @@ def main() -> None:
             with app.app_context():
                 seed(app)
                 ours, raw = build_times(app)
-            report("calendar feed build, raw icalendar (5,000 sessions)", raw * 1000, "ms")
-            report("calendar feed build (5,000 sessions)", ours * 1000, "ms", ours / raw)
-            trivial, cached = throughput(workdir, database_url, redis.url)
-            report("calendar trivial endpoint under gunicorn", trivial, "req/s")
-            report("calendar cached feed under gunicorn", cached, "req/s", cached / trivial)
+            against_floor(
+                "calendar feed build (5,000 sessions; floor: raw icalendar)",
+                ours * 1000,
+                raw * 1000,
+                "ms",
+                at_most=BUILD,
+            )
+            rates = throughput(workdir, database_url, redis.url)
         finally:
             redis.stop()
+    floor = rates["floor"]
+    figure("calendar trivial endpoint under gunicorn", rates["trivial"], "req/s", floor=floor)
+    against_floor(
+        "calendar cached feed under gunicorn (200)", rates["feed"], floor, "req/s", at_least=FEED
+    )
+    against_floor(
+        "calendar feed revalidated under gunicorn (304, If-None-Match)",
+        rates["not modified"],
+        floor,
+        "req/s",
+        at_least=FEED,
+    )
 
 
 def seed(app: Flask) -> None:
@@ -192,84 +210,56 @@ def duration(work: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def throughput(workdir: Path, database_url: str, redis_url: str) -> tuple[float, float]:
-    """Requests per second of the trivial endpoint and of the cached feed, best of a few runs."""
+def throughput(workdir: Path, database_url: str, redis_url: str) -> dict[str, float]:
+    """Requests per second of each load, the best of alternating runs: the floor's constant
+    response, the calendar server's trivial endpoint, its cached feed, and the 304 of a
+    client whose copy of the feed is current."""
     port = free_port()
-    command = [*gunicorn_command("bench.calendar", port)[:-1], "bench.calendar:bench_app()"]
+    command = [
+        *gunicorn_command("bench.calendar", port, WORKERS)[:-1],
+        "bench.calendar:bench_app()",
+    ]
     environment = service_environment(DATABASE_URL=database_url, REDIS_URL=redis_url)
     server = ManagedProcess(command, workdir / "gunicorn.log", environment).start()
     try:
-        wait_for_port(port)
-        for path in (TRIVIAL, CACHED_FEED):
-            check(port, path)
-        rates: dict[str, list[float]] = {TRIVIAL: [], CACHED_FEED: []}
-        for _ in range(ROUNDS):
-            for path in rates:
-                rates[path].append(requests_per_second(port, path))
-        return max(rates[TRIVIAL]), max(rates[CACHED_FEED])
+        with served("bench.floor", {}, workers=WORKERS) as floor_url:
+            wait_for_port(port)
+            calendar_url = f"http://127.0.0.1:{port}"
+            answer(f"{calendar_url}{TRIVIAL}", 200)
+            etag = answer(f"{calendar_url}{CACHED_FEED}", 200)["ETag"]
+            answer(f"{calendar_url}{CACHED_FEED}", 304, {"If-None-Match": etag})
+            loads = {
+                "floor": (f"{floor_url}/livez", None),
+                "trivial": (f"{calendar_url}{TRIVIAL}", None),
+                "feed": (f"{calendar_url}{CACHED_FEED}", None),
+                "not modified": (
+                    f"{calendar_url}{CACHED_FEED}",
+                    f'wrk.headers["If-None-Match"] = {json.dumps(etag)}\n',
+                ),
+            }
+            rates: dict[str, list[float]] = {name: [] for name in loads}
+            for _ in range(LOAD_ROUNDS):
+                for name, (url, script) in loads.items():
+                    rates[name].append(requests_per_second(url, script))
+        return {name: max(runs) for name, runs in rates.items()}
     finally:
         server.stop()
 
 
-def check(port: int, path: str) -> None:
-    """Fail loudly unless ``path`` answers 200 (and warm the feed cache)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request("GET", path)
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    if response.status != 200:
-        raise RuntimeError(f"{path} answered {response.status}")
+def answer(url: str, status: int, headers: dict[str, str] | None = None) -> Mapping[str, str]:
+    """Fail loudly unless ``url`` answers ``status`` (and warm the feed cache); its headers."""
+    response = requests.get(url, headers=headers, timeout=60)
+    if response.status_code != status:
+        raise RuntimeError(f"{url} answered {response.status_code}, not {status}")
+    return response.headers
 
 
-def requests_per_second(port: int, path: str) -> float:
-    """Throughput of ``path`` under a steady load of keep-alive connections."""
-    wrk = shutil.which("wrk")
-    url = f"http://127.0.0.1:{port}{path}"
-    if wrk:
-        result = subprocess.run(
-            [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{LOAD_SECONDS}s", url],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
-        if errors:
-            raise RuntimeError(f"{path}: {errors.group(1)} failed responses")
-        return float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
-    return python_load(port, path)
-
-
-def python_load(port: int, path: str) -> float:
-    """Throughput measured by threads of keep-alive clients, where wrk is not installed."""
-    deadline = time.perf_counter() + LOAD_SECONDS
-    counts: list[int] = []
-
-    def client() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        done = 0
-        while time.perf_counter() < deadline:
-            connection.request("GET", path)
-            connection.getresponse().read()
-            done += 1
-        connection.close()
-        counts.append(done)
-
-    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.perf_counter() - started)
-
-
-def report(name: str, value: float, unit: str, ratio: float | None = None) -> None:
-    """One figure per line, with its ratio to the baseline when it has one."""
-    line = f"{name}: {value:.0f} {unit}"
-    if ratio is not None:
-        line += f"  (ratio: {ratio:.2f}× baseline)"
-    print(line, flush=True)
+def requests_per_second(url: str, script: str | None) -> float:
+    """Throughput of ``url`` under a steady load of keep-alive connections."""
+    result = wrk(url, connections=CONNECTIONS, seconds=LOAD_SECONDS, script=script)
+    if result.errors:
+        raise RuntimeError(f"{url}: {result.errors} failed responses")
+    return result.requests_per_s
 
 
 if __name__ == "__main__":
