@@ -43,6 +43,13 @@ def contains_unstorable(value: Any) -> bool:
 
 def refuse_unstorable_input() -> None:
     """Refuse the request when its query string, form or JSON body holds unstorable text."""
+    environ = request.environ
+    if not (
+        environ.get("QUERY_STRING")
+        or environ.get("CONTENT_LENGTH", "0") not in ("", "0")
+        or "HTTP_TRANSFER_ENCODING" in environ
+    ):
+        return  # nothing submitted: most requests (feeds, pages, probes) are plain GETs
     submitted: list[tuple[str, Any]] = list(request.args.items(multi=True)) if request.args else []
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         submitted += request.form.items(multi=True)

@@ -72,7 +72,8 @@ def _protect_forms() -> None:
 
 def _add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if not is_api_request():
+    # What a page may load, frame and tell other sites matters where a browser renders it.
+    if response.mimetype == "text/html":
         for name, value in PAGE_HEADERS.items():
             response.headers.setdefault(name, value)
     return response

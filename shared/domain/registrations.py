@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import utcnow
 from shared.domain.attendance import choose_date, first_held_date, held_dates
@@ -175,6 +176,10 @@ def register(
         # The unique index on active registrations per event and address decides, also
         # between two simultaneous requests for different groups.
         raise AlreadyRegistered() from error
+    # The loaded group and event, kept with the registration: the identity map holds them
+    # weakly, and the answer and the outbox need them again.
+    set_committed_value(registration, "group", group)
+    set_committed_value(registration, "event", event)
     log.info(
         "registration created",
         extra={
