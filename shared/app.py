@@ -119,6 +119,8 @@ def create_service_app(
     app = ServiceFlask(import_name)
     app.session_interface = CookieOnlySessions()
     app.url_map.converters["int"] = RowIdConverter
+    # An empty path segment names nothing: merged away, it would reach another route.
+    app.url_map.merge_slashes = False
     init_storable_text(app)
     app.config.update(load_config(config))
     check_production_safety(app.config)

@@ -12,7 +12,7 @@ from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
 from flask_babel import force_locale, gettext, ngettext
-from icalendar import Calendar, Event, Timezone, vDuration, vGeo, vRecur
+from icalendar import Calendar, Event, Timezone, vDuration, vGeo, vRecur, vText
 
 from shared.domain.attendance import is_held
 from shared.domain.capacity import places_left
@@ -92,11 +92,13 @@ def new_calendar(
     calendar.add("calscale", "GREGORIAN")
     if method:
         calendar.add("method", method)
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
+    # icalendar writes NAME and X- properties as they come; as TEXT, a line break in an
+    # organiser's title is escaped instead of breaking the file.
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
     if description:
         calendar.add("description", description)
-        calendar.add("x-wr-caldesc", description)
+        calendar.add("x-wr-caldesc", vText(description))
     if source:
         calendar.add("source", source, parameters={"VALUE": "URI"})
     calendar.add("x-wr-timezone", TIME_ZONE)

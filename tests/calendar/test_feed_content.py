@@ -10,7 +10,8 @@ import recurring_ical_events
 from sqlalchemy import select
 
 from services.registration.demo import load_events
-from shared.ical import BRUSSELS, BRUSSELS_VTIMEZONE, date_uid, group_invitation
+from shared.i18n import BRUSSELS
+from shared.ical import BRUSSELS_VTIMEZONE, date_uid, group_invitation
 from shared.models import Group
 from tests.calendar.conftest import REGISTRATION_BASE_URL
 from tests.calendar.ics import events, parse, utc, vobject_times_utc
@@ -167,6 +168,25 @@ def test_lines_are_folded_at_75_octets_with_crlf_and_text_is_escaped(client, mak
     vevent = events(body)[date_uid(group.dates[0])]
     assert vevent["summary"] == f"{title} — Ліж; é"
     assert description in vevent["description"]
+
+
+def test_a_line_break_in_a_title_or_name_is_escaped_in_every_feed(client, make):
+    event = make.event(slug="sauts", title={"fr": "Deux\nlignes"})
+    group = make.group(event, name="Groupe\r\nbis", town="Namur", town_slug="namur")
+
+    answers = {
+        path: client.get(path)
+        for path in (f"/sessions/{group.id}.ics", "/feeds/events/sauts.ics", "/feeds/all.ics")
+    }
+
+    assert {path: r.status_code for path, r in answers.items()} == dict.fromkeys(answers, 200)
+    calendar = parse(answers[f"/sessions/{group.id}.ics"].data)
+    # TEXT escapes a line break as a backslash and n (a CR LF becomes one line break).
+    assert calendar["name"] == "Deux\\nlignes — Groupe\\nbis"
+    assert calendar["x-wr-calname"] == calendar["name"]
+    assert parse(answers["/feeds/events/sauts.ics"].data)["x-wr-calname"].startswith(
+        "Deux\\nlignes"
+    )
 
 
 def test_open_feeds_keep_upcoming_and_recent_sessions_only(client, make):

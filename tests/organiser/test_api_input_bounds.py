@@ -106,3 +106,16 @@ def test_text_no_database_can_store_is_refused_on_its_field_and_nothing_changes(
     db_session.expire_all()
     assert db_session.get(Event, event.id).title == title_before
     assert db_session.get(Group, group.id).venue_name == "HELMo ESAS"
+
+
+def test_an_empty_path_segment_names_nothing_rather_than_another_route(client, accounts, make):
+    group = make.group()
+    account = accounts(group.event)
+
+    # Merged into /groups/roster, this would reach the group route's PATCH and answer 405.
+    response = client.get(
+        f"/api/v1/events/{group.event.slug}/groups//roster", headers=account.bearer
+    )
+
+    assert response.status_code == 404
+    assert response.json["code"] == "not_found"
