@@ -43,11 +43,8 @@ def contains_unstorable(value: Any) -> bool:
 
 def refuse_unstorable_input() -> None:
     """Refuse the request when its query string, form or JSON body holds unstorable text."""
-    environ = request.environ
     if not (
-        environ.get("QUERY_STRING")
-        or environ.get("CONTENT_LENGTH", "0") not in ("", "0")
-        or "HTTP_TRANSFER_ENCODING" in environ
+        request.query_string or request.content_length or request.headers.get("Transfer-Encoding")
     ):
         return  # nothing submitted: most requests (feeds, pages, probes) are plain GETs
     submitted: list[tuple[str, Any]] = list(request.args.items(multi=True)) if request.args else []

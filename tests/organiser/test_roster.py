@@ -105,17 +105,25 @@ def test_presence_is_refused_for_the_waiting_list_and_other_groups_dates(client,
     assert other_date.json["errors"] == {"date": ["This date is not one of their group's."]}
 
 
-def test_presence_on_a_called_off_date_is_refused_in_the_organisers_language(
-    client, make, accounts, db_session
-):
+def registration_with_a_date_called_off(client, make, accounts, day):
+    """A confirmed participant, their organiser, and the ``day``-th date of their group, called
+    off through the API."""
     group = make.group()
     person = make.registration(group)
     account = accounts(group.event)
-    called_off = group.dates[1]
+    called_off = group.dates[day]
     cancelled = client.post(
         f"/api/v1/events/{group.event.slug}/dates/{called_off.id}/cancel", headers=account.bearer
     )
     assert cancelled.status_code == 200
+    return person, account, called_off
+
+
+def test_presence_on_a_called_off_date_is_refused_in_the_organisers_language(
+    client, make, accounts, db_session
+):
+    person, account, called_off = registration_with_a_date_called_off(client, make, accounts, 1)
+    group = person.group
     audit_before = audit_actions(db_session)
     url = f"/api/v1/events/{group.event.slug}/registrations/{person.id}/attendance"
 
@@ -143,15 +151,9 @@ def test_presence_on_a_called_off_date_is_refused_in_the_organisers_language(
 def test_a_tap_on_a_called_off_date_is_refused_on_the_presence_page(
     client, make, accounts, db_session
 ):
-    group = make.group()
-    person = make.registration(group)
-    account = accounts(group.event)
-    called_off = group.dates[0]
-    client.post(
-        f"/api/v1/events/{group.event.slug}/dates/{called_off.id}/cancel", headers=account.bearer
-    )
+    person, account, called_off = registration_with_a_date_called_off(client, make, accounts, 0)
     log_in(client, account)
-    page_url = f"/organiser/events/{group.event.slug}/dates/{called_off.id}/presence"
+    page_url = f"/organiser/events/{person.event.slug}/dates/{called_off.id}/presence"
 
     response = post_form(client, page_url, registration=person.id, present="1")
 
