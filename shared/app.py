@@ -47,12 +47,13 @@ class RowIdConverter(IntegerConverter):
 
 
 class ServiceFlask(Flask):
-    """A service's Flask app: each request's changes are committed once, in one place.
+    """A service's Flask app: each request's changes are committed once, by the app, never by
+    a view; views, operations and domain functions only flush.
 
-    The view's response is made first, so that an error while committing (a lock that could
-    not be had) is answered by the error handlers like any other; a view that raised, or
-    answered with an error status, has its changes rolled back instead. Views, operations and
-    domain functions only flush.
+    A JSON API view's changes are committed as soon as it returns (:class:`ApiBlueprint`);
+    any other view's once its response is made, so that an error while committing (a lock
+    that could not be had) is answered by the error handlers like any other. A view that
+    raised, or answered with an error status, has its changes rolled back instead.
     """
 
     def dispatch_request(self) -> Response:
