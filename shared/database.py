@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,8 @@ NAMING_CONVENTION = {
 
 # Primary keys are 32-bit integers on every database the services run on.
 MAX_ROW_ID = 2**31 - 1
+_TRANSACTION_LISTS = "transaction_lists"
+Outcome = Callable[[list[Any]], None]
 
 
 class Base(DeclarativeBase):
@@ -166,3 +169,34 @@ class Database:
 
 
 db = Database()
+
+
+def transaction_list(
+    session: Session,
+    key: str,
+    *,
+    committed: Outcome | None = None,
+    rolled_back: Outcome | None = None,
+) -> list[Any]:
+    """A list that lives as long as the session's transaction, one per ``key``: once the
+    transaction commits, ``committed`` receives what was appended to it; if it rolls back,
+    ``rolled_back`` does."""
+    lists = session.info.setdefault(_TRANSACTION_LISTS, {})
+    if key not in lists:
+        lists[key] = ([], committed, rolled_back)
+    items: list[Any] = lists[key][0]
+    return items
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    for items, committed, _rolled_back in session.info.pop(_TRANSACTION_LISTS, {}).values():
+        if committed and items:
+            committed(items)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    for items, _committed, rolled_back in session.info.pop(_TRANSACTION_LISTS, {}).values():
+        if rolled_back and items:
+            rolled_back(items)

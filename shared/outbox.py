@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from shared.database import transaction_list
 from shared.models import Event, Group, OutboxMessage, Registration
 from shared.queue import DELIVER_OUTBOX_TASK, MAIL_QUEUE, send_tasks
-
-log = logging.getLogger(__name__)
 
 # Rows handed over together travel in tasks of at most this many: one task's claims,
 # queries and commits then serve many emails, and several workers still share a burst.
@@ -55,7 +53,7 @@ def queue_email(
             "payload": payload or {},
         },
     )
-    session.info.setdefault(_PENDING, []).append(outbox_id)
+    transaction_list(session, _PENDING, committed=_publish_committed).append(outbox_id)
     return outbox_id
 
 
@@ -71,13 +69,6 @@ def publish(outbox_ids: list[int]) -> None:
     send_tasks((DELIVER_OUTBOX_TASK, [batch], MAIL_QUEUE) for batch in in_batches(outbox_ids))
 
 
-@event.listens_for(Session, "after_commit")
-def _publish_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, [])
-    if pending and has_app_context():
-        current_app.extensions.get("outbox_publisher", publish)(pending)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _publish_committed(outbox_ids: list[int]) -> None:
+    if has_app_context():
+        current_app.extensions.get("outbox_publisher", publish)(outbox_ids)

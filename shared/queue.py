@@ -14,9 +14,9 @@ from celery import Celery, Task
 from flask import Flask, current_app, has_app_context
 from kombu.transport import redis as kombu_redis
 from redis import Redis
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from shared.database import transaction_list
 from shared.i18n import TIME_ZONE
 
 log = logging.getLogger(__name__)
@@ -116,16 +116,9 @@ def send_tasks(calls: Iterable[TaskCall]) -> bool:
 def send_after_commit(session: Session, name: str, args: list[Any], *, queue: str) -> None:
     """Hand a task to the broker once the session's transaction commits; never if it rolls
     back, so that no worker sees a row before it is stored."""
-    session.info.setdefault(_AFTER_COMMIT, []).append((name, args, queue))
+    transaction_list(session, _AFTER_COMMIT, committed=_send_committed).append((name, args, queue))
 
 
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session: Session) -> None:
-    calls = session.info.pop(_AFTER_COMMIT, [])
-    if calls and has_app_context():
+def _send_committed(calls: list[TaskCall]) -> None:
+    if has_app_context():
         send_tasks(calls)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shared.errors import Busy
+from shared.errors import Busy, NotFound
 from shared.models import Group, Registration, RegistrationStatus
 
 RETRY_AFTER_S = "2"
@@ -32,7 +32,8 @@ def is_lock_timeout(error: DBAPIError) -> bool:
     return (
         "lock timeout" in message
         or "database is locked" in message
-        or (getattr(error.orig, "sqlstate", None) == "55P03")
+        # lock_not_available, and deadlock_detected: either way, trying again will do
+        or getattr(error.orig, "sqlstate", None) in ("55P03", "40P01")
     )
 
 
@@ -131,6 +132,11 @@ def bump_revision(session: Session, group: Group) -> None:
     The group's capacity is read back from the written row: under the lock this write takes,
     it is the one every count is compared with, even if an organiser changed it a moment ago.
     """
-    written = session.connection().execute(_BUMP_REVISION, {"group_id": group.id}).one()
+    written = session.connection().execute(_BUMP_REVISION, {"group_id": group.id}).one_or_none()
+    if written is None:
+        raise NotFound()
+    state = inspect(group)
     for name in ("revision", "capacity", "updated_at"):
-        set_committed_value(group, name, getattr(written, name))
+        # A change made before the lock and not flushed yet is the caller's, and stays.
+        if not state.attrs[name].history.has_changes():
+            set_committed_value(group, name, getattr(written, name))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shared.database import utcnow
+from shared.database import transaction_list, utcnow
 from shared.domain.attendance import choose_date, first_held_date, held_dates
 from shared.domain.capacity import (
     close_waitlist_gaps,
@@ -44,6 +45,7 @@ from shared.tokens import digest, new_token
 CONSENT_VERSION = "2026-11"
 _REGISTRATIONS = Registration.__table__
 _INSERT_REGISTRATION = insert(_REGISTRATIONS).returning(_REGISTRATIONS.c.id)
+_WRITTEN = "registrations_written"
 _WRITTEN_COLUMNS = [column for column in _REGISTRATIONS.columns if column.key != "id"]
 
 log = logging.getLogger(__name__)
@@ -217,6 +219,14 @@ def _insert(session: Session, registration: Registration) -> None:
     registration.id = session.connection().scalar(_INSERT_REGISTRATION, values)
     make_transient_to_detached(registration)
     session.add(registration)
+    # Joined as an existing row, it would outlive a rollback of its own transaction.
+    transaction_list(session, _WRITTEN, rolled_back=partial(_forget, session)).append(registration)
+
+
+def _forget(session: Session, registrations: list[Registration]) -> None:
+    for registration in registrations:
+        if registration in session:
+            session.expunge(registration)
 
 
 def cancel(

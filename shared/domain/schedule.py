@@ -111,8 +111,9 @@ def add_date(session: Session, group: Group, starts_at: datetime, ends_at: datet
 def cancel_date(
     session: Session, session_date: SessionDate, *, now: datetime | None = None
 ) -> bool:
-    """Call one date off (idempotent); tell its participants."""
-    if session_date.cancelled_at is not None:
+    """Call one date off (idempotent, and nothing for a date no longer held); tell its
+    participants."""
+    if not is_held(session_date):
         return False
     group = session_date.group
     lock_group(session, group)

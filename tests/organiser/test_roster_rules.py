@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.domain import roster
+from shared.domain.capacity import lock_group
 from shared.domain.registrations import Participant, register
 from shared.errors import CapacityConflict, InvalidRequest
 from shared.models import AttendanceRule, EmailKind, OutboxMessage, RegistrationStatus, Role
@@ -104,3 +105,16 @@ def test_promoting_into_a_group_with_a_free_place_keeps_its_capacity(app, make, 
     assert raised is False
     assert group.capacity == 2
     assert waiting.status is RegistrationStatus.CONFIRMED
+
+
+def test_taking_a_groups_lock_keeps_a_change_not_yet_written(app, make, db_session):
+    group = make.group(capacity=5)
+    group.capacity = 9
+    revision = group.revision
+
+    with app.test_request_context():
+        lock_group(db_session, group)
+    db_session.flush()
+    db_session.expire(group)
+
+    assert (group.capacity, group.revision) == (9, revision + 1)

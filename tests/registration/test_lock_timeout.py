@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from services.registration import create_app
 from shared.database import create_db_engine
+from shared.domain.capacity import is_lock_timeout
 from shared.models import Group, Registration
 from tests.conftest import closing
 from tests.registration.helpers import registration_body
@@ -48,3 +50,22 @@ def test_lock_wait_past_the_timeout_is_503_with_retry_after(impatient_app, commi
     with Session(engine) as check:
         assert check.scalar(select(func.count(Registration.id))) == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "message", "retryable"),
+    [
+        ("55P03", "canceling statement due to lock timeout", True),
+        ("40P01", "deadlock detected", True),
+        (None, "database is locked", True),
+        ("23505", "duplicate key value violates unique constraint", False),
+    ],
+)
+def test_which_database_errors_are_worth_retrying(sqlstate, message, retryable):
+    class DriverError(Exception):
+        pass
+
+    driver_error = DriverError(message)
+    driver_error.sqlstate = sqlstate
+
+    assert is_lock_timeout(DBAPIError("statement", {}, driver_error)) is retryable

@@ -10,8 +10,9 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 
 from shared.database import utcnow
-from shared.domain.registrations import reissue_token
-from shared.models import AttendanceRule, EmailKind, OutboxMessage, Registration
+from shared.domain import registrations as rules
+from shared.domain.registrations import Participant, reissue_token
+from shared.models import AttendanceRule, EmailKind, OutboxMessage, Registration, Role
 from tests.registration.helpers import registration_body
 from tests.support.factories import BRUSSELS
 
@@ -217,3 +218,16 @@ def test_manage_token_opens_the_registration_and_a_replaced_one_is_gone(client, 
     assert client.get(f"/api/v1/registrations/{old_token}").status_code == 410
     assert client.post(f"/api/v1/registrations/{old_token}/cancel").status_code == 410
     assert client.get("/api/v1/registrations/unknown-token").status_code == 404
+
+
+def test_a_registration_rolled_back_leaves_nothing_behind_in_its_session(app, make, db_session):
+    group = make.group()
+    person = Participant("Ana", "Silva", "ana@example.org", Role.RESEARCHER, "fr")
+    with app.test_request_context():
+        first = rules.register(db_session, group.event, group, person, commit_all_dates=True)
+        db_session.rollback()
+        again = rules.register(db_session, group.event, group, person, commit_all_dates=True)
+
+    assert first not in db_session
+    assert again in db_session
+    assert registrations_count(db_session) == 1

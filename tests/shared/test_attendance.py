@@ -11,7 +11,15 @@ from sqlalchemy import select
 from shared.domain import attendance, schedule
 from shared.domain.registrations import Participant, register
 from shared.errors import DateCalledOff, InvalidRequest, RegistrationClosed
-from shared.models import AttendanceRule, EventKind, Registration, Role, SessionDate
+from shared.models import (
+    AttendanceRule,
+    EmailKind,
+    EventKind,
+    OutboxMessage,
+    Registration,
+    Role,
+    SessionDate,
+)
 from tests.support.factories import local
 
 
@@ -174,3 +182,15 @@ def test_the_sql_clauses_agree_with_the_rules_for_every_registration_and_date(
         assert from_sql == {
             d.id for d in dates if attendance.concerns(person, d) and attendance.is_held(d)
         }
+
+
+def test_calling_off_a_date_of_a_group_called_off_tells_nobody_twice(app, make, db_session):
+    group = make.group()
+    make.registration(group)
+    with app.test_request_context():
+        schedule.cancel_group(db_session, group)
+        changed = schedule.cancel_date(db_session, group.dates[0])
+
+    assert changed is False
+    kinds = db_session.scalars(select(OutboxMessage.kind).where(OutboxMessage.group_id == group.id))
+    assert EmailKind.DATE_CANCELLED.value not in set(kinds)

@@ -7,12 +7,12 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, request, session
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.access import SESSION_KEY
+from shared.app import CookieOnlySessions
 from shared.database import utcnow
 from shared.domain.registrations import normalise_email
 from shared.errors import InvalidRequest, NotFound
@@ -26,7 +26,7 @@ password_hasher = PasswordHasher()
 _DUMMY_HASH = password_hasher.hash("no such account")
 
 
-class OrganiserSessionInterface(SecureCookieSessionInterface):
+class OrganiserSessionInterface(CookieOnlySessions):
     """The session cookie is Secure whenever the request arrived over https."""
 
     def get_cookie_secure(self, app: Flask) -> bool:

@@ -19,6 +19,7 @@ from services.registration.fields import (
     slug,
 )
 from shared.database import MAX_ROW_ID
+from shared.domain.attendance import is_held
 from shared.i18n import BRUSSELS, LANGUAGES
 from shared.models import AttendanceRule, EventKind, Role
 
@@ -161,7 +162,7 @@ class OrganiserDateSchema(Schema):
     start = LocalDateTime(attribute="starts_at")
     end = LocalDateTime(attribute="ends_at")
     sequence = fields.Integer()
-    cancelled = fields.Function(lambda d: d.cancelled_at is not None)
+    cancelled = fields.Function(lambda d: not is_held(d))
 
 
 class OrganiserGroupSummarySchema(Schema):

@@ -20,6 +20,7 @@ from services.registration.fields import (
     row_id,
     slug,
 )
+from shared.domain.attendance import is_held
 from shared.domain.capacity import places_left
 from shared.models import AttendanceRule, EventKind, Role
 
@@ -69,7 +70,7 @@ class SessionDateSchema(Schema):
     start = LocalDateTime(attribute="starts_at", dump_only=True)
     end = LocalDateTime(attribute="ends_at", dump_only=True)
     recurrence_rule = fields.String(dump_only=True, allow_none=True)
-    cancelled = fields.Function(lambda d: d.cancelled_at is not None, dump_only=True)
+    cancelled = fields.Function(lambda d: not is_held(d), dump_only=True)
 
 
 class GroupSchema(Schema):
