@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import flask_smorest
 from flask import Blueprint, Flask, Request, Response
@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from shared import health
+from shared.access import View
 from shared.config import check_production_safety, load_config
 from shared.database import MAX_ROW_ID, db
 from shared.errors_http import ErrorSchema, register_error_handlers
@@ -28,7 +29,6 @@ from shared.redis_store import init_redis
 from shared.storable_text import init_storable_text
 
 DOCS_ASSETS_URL = "/api/v1/docs-assets"
-View = TypeVar("View", bound=Callable[..., Any])
 
 
 class RowIdConverter(IntegerConverter):

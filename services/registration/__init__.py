@@ -7,12 +7,12 @@ from typing import Any
 from flask import Flask
 
 from services.registration import cli, web
+from services.registration.fields import Money
 from services.registration.organiser import api as organiser_api
 from services.registration.organiser import pages as organiser_pages
 from services.registration.organiser.auth import init_auth
 from services.registration.participant import api as participant_api
 from services.registration.participant import pages as participant_pages
-from services.registration.participant.schemas import Money
 from shared.app import create_service_app
 from shared.observability import registration_gauges
 

@@ -1,4 +1,4 @@
-"""The registration service's use cases: they flush, the view commits once per request."""
+"""The registration service's use cases: they flush; the app commits once per request."""
 
 from __future__ import annotations
 

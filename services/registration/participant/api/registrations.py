@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask.views import MethodView
 
 from services.registration.participant import operations
 from services.registration.participant.schemas import RegistrationCreateSchema, RegistrationSchema
+from shared.access import View
 from shared.app import ApiBlueprint
 from shared.database import db
 from shared.domain.registrations import registration_by_token
 from shared.limits import limiter, registration_limit, token_lookup_limit
 from shared.models import Registration
 
-View = TypeVar("View", bound=Callable[..., Any])
 TOO_MANY = "Too many requests from this address; retry after the Retry-After delay"
 
 bp = ApiBlueprint("registrations", __name__, url_prefix="/api/v1", description="Registrations")
