@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,24 @@ def rush(base_url: str, engine: Engine, event_slug: str, tally: Tally) -> None:
         tally.wrong_waiting_lists += 1
 
 
+def mean_lock_times_ms(base_url: str) -> dict[str, float]:
+    """The mean wait for a group's lock and the mean time it was held, from the server's
+    /metrics (every worker's registrations of the run)."""
+    text = requests.get(f"{base_url}/metrics", timeout=30).text
+    totals = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("atelier_group_lock_")
+    }
+    return {
+        kind: 1000
+        * totals[f"atelier_group_lock_{kind}_seconds_sum"]
+        / totals[f"atelier_group_lock_{kind}_seconds_count"]
+        for kind in ("wait", "held")
+    }
+
+
 def main() -> None:
     """Run the alternating rounds and print the figures against the floor's."""
     tallies = {side: Tally() for side in SERVERS}
@@ -98,6 +117,7 @@ def main() -> None:
                 for side in sides:
                     event_slug = f"rush-{side.lower()}-{round_number}"
                     rush(base_urls[side], engine, event_slug, tallies[side])
+            lock_times = mean_lock_times_ms(atelier_url)
         engine.dispose()
     ours, floor = tallies["Atelier"], tallies["floor"]
     rounds = f"over {ROUNDS} rounds of {ATTEMPTS}"
@@ -115,6 +135,8 @@ def main() -> None:
         "ms",
         floor=1000 * percentile(floor.latencies, 0.5),
     )
+    figure("rush: group lock held per registration, mean (Atelier)", lock_times["held"], "ms")
+    figure("rush: wait for the group lock, mean (Atelier)", lock_times["wait"], "ms")
     against_floor(
         "rush: latency p99",
         1000 * percentile(ours.latencies, 0.99),

@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
+from webargs.flaskparser import FlaskParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -63,10 +64,22 @@ class ServiceFlask(Flask):
         return response
 
 
+class ParsedJsonParser(FlaskParser):
+    """webargs' parser, reading the JSON body Flask has already parsed (for the check of
+    unstorable text, before every view) instead of parsing it a second time."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        parsed = req.get_json(silent=True) if req.is_json else None
+        # None also stands for a body that is not JSON: webargs then answers it its own way.
+        return parsed if parsed is not None else super()._raw_load_json(req)
+
+
 class ApiBlueprint(flask_smorest.Blueprint):
     """A JSON API blueprint whose views' changes are committed as soon as they return,
     before their answer is written: a group's lock, taken by a registration, is then not held
     while the registration is serialised. A view that raised commits nothing."""
+
+    ARGUMENTS_PARSER = ParsedJsonParser()
 
     def response(
         self, status_code: int | str, schema: Any = None, **kwargs: Any

@@ -45,6 +45,18 @@ LATENCY = Histogram(
     "atelier_http_request_duration_seconds", "Time to answer a request", ["service", "route"]
 )
 
+# A registration rush queues on one group's lock: how long each change waits for it, and
+# holds it, tells whether the queue moves. Buckets from a fraction of a millisecond up.
+LOCK_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+GROUP_LOCK_WAIT = Histogram(
+    "atelier_group_lock_wait_seconds", "Time to obtain a group's lock", buckets=LOCK_BUCKETS
+)
+GROUP_LOCK_HELD = Histogram(
+    "atelier_group_lock_held_seconds",
+    "Time a group's lock was held, until its transaction ended",
+    buckets=LOCK_BUCKETS,
+)
+
 DatabaseGauges = Callable[[Session], Iterable[Metric]]
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from shared.database import transaction_list
 from shared.errors import Busy, NotFound
 from shared.models import Group, Registration, RegistrationStatus
+from shared.observability import GROUP_LOCK_HELD, GROUP_LOCK_WAIT
 
 RETRY_AFTER_S = "2"
+_LOCKS_TAKEN = "group_locks_taken"
 
 # Built once: these run in every registration, most of them under the group's lock.
 _GROUPS = Group.__table__
@@ -20,10 +26,26 @@ _BUMP_REVISION = (
     .values(revision=_GROUPS.c.revision + 1)
     .returning(_GROUPS.c.revision, _GROUPS.c.capacity, _GROUPS.c.updated_at)
 )
-_CONFIRMED_COUNT = select(func.count(Registration.id)).where(
+_STANDING = select(
+    func.count(Registration.id).filter(Registration.status == RegistrationStatus.CONFIRMED),
+    func.coalesce(
+        func.max(Registration.waitlist_position).filter(
+            Registration.status == RegistrationStatus.WAITLISTED
+        ),
+        0,
+    ),
+).where(
     Registration.group_id == bindparam("group_id"),
-    Registration.status == RegistrationStatus.CONFIRMED,
+    Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
 )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a group stands: its confirmed participants and the last waiting-list position."""
+
+    confirmed: int
+    last_position: int
 
 
 def is_lock_timeout(error: DBAPIError) -> bool:
@@ -44,18 +66,38 @@ def lock_group(session: Session, group: Group) -> None:
     counting then inserting cannot race. Writing the row takes the lock and bumps the
     revision that cached feeds are keyed on in one statement; the wait is bounded by the
     connection's lock timeout (on SQLite the transaction already holds the write lock).
+    The wait, and the time held until the transaction ends, are measured.
     """
+    asked = time.perf_counter()
     try:
         bump_revision(session, group)
     except DBAPIError as error:
         if is_lock_timeout(error):
             raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
         raise
+    taken = time.perf_counter()
+    GROUP_LOCK_WAIT.observe(taken - asked)
+    transaction_list(session, _LOCKS_TAKEN, committed=_released, rolled_back=_released).append(
+        taken
+    )
+
+
+def _released(taken: list[float]) -> None:
+    # Every lock of a transaction is released when it ends: measured from the first.
+    GROUP_LOCK_HELD.observe(time.perf_counter() - taken[0])
+
+
+def standing(session: Session, group: Group) -> Standing:
+    """The group's confirmed count and last waiting-list position, in one statement: under
+    the group's lock, each statement more is a round trip every other registration waits for."""
+    session.flush()
+    confirmed, last_position = session.connection().execute(_STANDING, {"group_id": group.id}).one()
+    return Standing(confirmed, last_position)
 
 
 def confirmed_count(session: Session, group: Group) -> int:
     """How many confirmed registrations the group holds."""
-    return session.scalar(_CONFIRMED_COUNT, {"group_id": group.id}) or 0
+    return standing(session, group).confirmed
 
 
 def places_left(group: Group, confirmed: int | None = None) -> int | None:
@@ -95,15 +137,17 @@ def waiting_list(session: Session, group: Group) -> list[Registration]:
     )
 
 
-def next_waitlist_position(session: Session, group: Group) -> int:
-    """The position a newcomer to the waiting list takes."""
-    highest = session.scalar(
-        select(func.max(Registration.waitlist_position)).where(
-            Registration.group_id == group.id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-        )
-    )
-    return (highest or 0) + 1
+def admit(session: Session, group: Group, registration: Registration) -> int | None:
+    """Confirm a newcomer while places remain, else put them last on the waiting list; return
+    the places that were free before (None: no limit). Call under the group's lock."""
+    now = standing(session, group)
+    free = places_left(group, now.confirmed)
+    if free == 0:
+        registration.status = RegistrationStatus.WAITLISTED
+        registration.waitlist_position = now.last_position + 1
+    else:
+        confirm(registration)
+    return free
 
 
 def close_waitlist_gaps(session: Session, group: Group) -> None:

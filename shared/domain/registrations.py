@@ -16,15 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import transaction_list, utcnow
 from shared.domain.attendance import choose_date, first_held_date, held_dates
-from shared.domain.capacity import (
-    close_waitlist_gaps,
-    confirm,
-    confirmed_count,
-    lock_group,
-    next_waitlist_position,
-    places_left,
-    promote_waitlisted,
-)
+from shared.domain.capacity import admit, close_waitlist_gaps, lock_group, promote_waitlisted
 from shared.errors import AlreadyRegistered, Gone, InvalidRequest, NotFound, RegistrationClosed
 from shared.i18n import format_day
 from shared.models import (
@@ -172,13 +164,7 @@ def register(
         anonymised_at=None,
     )
     lock_group(session, group)
-    free = places_left(group, confirmed_count(session, group))
-    confirmed = free != 0
-    if confirmed:
-        confirm(registration)
-    else:
-        registration.status = RegistrationStatus.WAITLISTED
-        registration.waitlist_position = next_waitlist_position(session, group)
+    free = admit(session, group, registration)
     try:
         _insert(session, registration)
     except IntegrityError as error:
@@ -189,15 +175,7 @@ def register(
     # weakly, and the answer and the outbox need them again.
     set_committed_value(registration, "group", group)
     set_committed_value(registration, "event", event)
-    log.info(
-        "registration created",
-        extra={
-            "registration_id": registration.id,
-            "group_id": group.id,
-            "status": registration.status.value,
-        },
-    )
-    if confirmed:
+    if registration.status is RegistrationStatus.CONFIRMED:
         queue_email(session, EmailKind.CONFIRMED, registration=registration)
         if free == 1:
             queue_email(session, EmailKind.GROUP_FULL, group=group)
@@ -220,7 +198,23 @@ def _insert(session: Session, registration: Registration) -> None:
     make_transient_to_detached(registration)
     session.add(registration)
     # Joined as an existing row, it would outlive a rollback of its own transaction.
-    transaction_list(session, _WRITTEN, rolled_back=partial(_forget, session)).append(registration)
+    transaction_list(
+        session, _WRITTEN, committed=_log_created, rolled_back=partial(_forget, session)
+    ).append(registration)
+
+
+def _log_created(registrations: list[Registration]) -> None:
+    # Logged once committed: a registration rolled back was never created, and the line is
+    # not written while the group's lock is held.
+    for registration in registrations:
+        log.info(
+            "registration created",
+            extra={
+                "registration_id": registration.id,
+                "group_id": registration.group_id,
+                "status": registration.status.value,
+            },
+        )
 
 
 def _forget(session: Session, registrations: list[Registration]) -> None:

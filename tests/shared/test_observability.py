@@ -74,6 +74,32 @@ def test_metrics_count_requests_by_route_and_registrations_by_status(client, mak
     assert posted and posted[0] >= 2
 
 
+def test_metrics_time_the_group_lock_of_each_registration_until_it_ends(client, make):
+    group = make.group(capacity=1)
+    url = f"/api/v1/events/{group.event.slug}/registrations"
+    held = ("atelier_group_lock_held_seconds_count", ())
+    waited = ("atelier_group_lock_wait_seconds_count", ())
+    before = samples(client.get("/metrics"))
+
+    first = registration_body(group.slug)
+    statuses = [
+        client.post(url, json=first).status_code,  # confirmed
+        client.post(url, json=registration_body(group.slug)).status_code,  # waitlisted
+        # Refused under the lock, the transaction rolled back: the lock was held all the same.
+        client.post(url, json={**first, "last_name": "Again"}).status_code,
+        # Refused by validation, before any lock.
+        client.post(url, json={**registration_body(group.slug), "consent": False}).status_code,
+    ]
+
+    after = samples(client.get("/metrics"))
+    assert statuses == [201, 201, 409, 422]
+    assert after[held] - before.get(held, 0) == 3
+    assert after[waited] - before.get(waited, 0) == 3
+    assert after[("atelier_group_lock_held_seconds_sum", ())] > before.get(
+        ("atelier_group_lock_held_seconds_sum", ()), 0
+    )
+
+
 @pytest.mark.slow
 def test_metrics_add_up_every_gunicorn_worker(base_config, tmp_path):
     port = free_port()

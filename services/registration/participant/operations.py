@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload, un
 from shared.domain import registrations as rules
 from shared.errors import NotFound
 from shared.i18n import current_language
-from shared.models import EmailKind, Event, EventKind, Group, Registration
+from shared.models import EmailKind, Event, EventKind, Group, Registration, SessionDate
 from shared.outbox import queue_email
 
 # Events are listed with their groups' dates and availability, in three queries.
@@ -47,12 +47,27 @@ def group_of(event: Event, slug: str) -> Group:
     return group
 
 
-# One statement, built once: this runs for every registration.
+# One statement, built once: this runs for every registration. It reads what registering
+# and its answer use; any other column still loads if asked for.
 GROUP_BY_SLUGS = (
     select(Group)
     .join(Group.event)
     .where(Event.slug == bindparam("event_slug"), Group.slug == bindparam("group_slug"))
-    .options(contains_eager(Group.event), joinedload(Group.dates))
+    .options(
+        contains_eager(Group.event).load_only(
+            Event.slug,
+            Event.attendance_rule,
+            Event.registration_opens_at,
+            Event.registration_closes_at,
+        ),
+        joinedload(Group.dates).load_only(
+            SessionDate.group_id,
+            SessionDate.starts_at,
+            SessionDate.ends_at,
+            SessionDate.recurrence_rule,
+            SessionDate.cancelled_at,
+        ),
+    )
 )
 
 
