@@ -27,7 +27,9 @@ graceful_timeout = 30
 keepalive = 5
 # Heartbeat files on the container's overlay filesystem can stall workers; memory cannot.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-accesslog = "-"
+# No access log of gunicorn's own: it prints each path whole, and paths carry manage and
+# calendar tokens. Each service logs every request itself, naming its route's template.
+accesslog = None
 errorlog = "-"
 # The ports are published on the loopback interface only, so every peer is the reverse proxy,
 # whose X-Forwarded-Proto tells which requests arrived over HTTPS.

@@ -133,3 +133,26 @@ def test_metrics_add_up_every_gunicorn_worker(base_config, tmp_path):
         if sample.name == "atelier_http_requests_total" and sample.labels["route"] == "/livez"
     )
     assert counted >= 30  # wait_for_http's own requests may add to it
+
+
+@pytest.mark.slow
+def test_gunicorn_logs_each_request_by_route_never_its_token(base_config, tmp_path):
+    port = free_port()
+    env = service_environment(
+        DATABASE_URL=base_config["DATABASE_URL"], REDIS_URL=base_config["REDIS_URL"]
+    )
+    command = [
+        *(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"),
+        *("--bind", f"127.0.0.1:{port}", "services.calendar:create_app()"),
+    ]
+    token = "Zk3tQ9-unknown-calendar-token-8Yw"
+    process = ManagedProcess(command, tmp_path / "gunicorn.log", env)
+    with running(process):
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base_url}/livez")
+        answered = requests.get(f"{base_url}/feeds/personal/{token}.ics", timeout=10)
+    logged = process.log()
+
+    assert answered.status_code == 404
+    assert '"route": "/feeds/personal/<token>.ics"' in logged
+    assert token not in logged
