@@ -4,7 +4,11 @@ and audit log."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import sqlite3
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from shared.models import Attendance, EmailKind, RegistrationStatus
 from tests.organiser.conftest import audit_actions, log_in, outbox_kinds, post_form
@@ -395,6 +399,31 @@ def test_roster_page_actions_cancel_and_move(client, make, accounts, db_session)
     assert leaving.status is RegistrationStatus.CANCELLED
     assert mover.group_id == target.id
     assert "Participant déplacé." in client.get(moved.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_page_action_whose_commit_fails_is_not_announced_as_done(
+    client, make, accounts, db_session
+):
+    group = make.group(capacity=2)
+    mover = make.registration(group)
+    target = make.group(group.event)
+    log_in(client, accounts(group.event))
+    url = f"/organiser/events/{group.event.slug}/registrations/{mover.id}/move"
+
+    def database_gone(_session):
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("server closed"))
+
+    event.listen(Session, "before_commit", database_gone)
+    try:
+        moved = post_form(client, url, group=target.slug)
+    finally:
+        event.remove(Session, "before_commit", database_gone)
+    roster = client.get(f"/organiser/events/{group.event.slug}/groups/{group.slug}/")
+
+    assert moved.status_code == 503
+    assert "Participant déplacé." not in roster.get_data(as_text=True)
+    db_session.refresh(mover)
+    assert mover.group_id == group.id
 
 
 def test_a_registration_of_another_event_is_not_found_through_this_one(client, make, accounts):

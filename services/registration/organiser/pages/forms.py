@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
 from shared.access import AreaKind, organiser_area
-from shared.database import db
+from shared.database import db, transaction_list
 from shared.domain.attendance import is_held
 from shared.errors import DomainError, InvalidRequest
 from shared.errors_http import flatten_field_errors
@@ -28,6 +28,7 @@ from shared.labels import KIND_LABELS, RULE_LABELS, role_label
 
 LOGIN_ENDPOINT = "login_pages.login"
 Page = tuple[str, int]
+_CONFIRMATIONS = "confirmations"
 
 
 def pages_blueprint(name: str, import_name: str) -> Blueprint:
@@ -94,5 +95,12 @@ def apply(
     except DomainError as refusal:
         db.session.rollback()
         return on_refusal(refusal)
-    flash(done, "success")
+    # Confirmed once the request's commit has succeeded: a change that fails to commit is
+    # answered with the error page, and must not be announced as done on the next one.
+    transaction_list(db.session, _CONFIRMATIONS, committed=_confirm).append(done)
     return redirect(then(result) if callable(then) else then, code=303)
+
+
+def _confirm(messages: list[str]) -> None:
+    for message in messages:
+        flash(message, "success")
