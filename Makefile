@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGUES := $(wildcard shared/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test test-suite lint format bench messages clean system-redis system-postgres system-chromium
+.PHONY: run test test-suite lint format bench messages clean system-redis system-postgres system-chromium system-pdf
 
 $(INSTALLED): pyproject.toml
 	tools/system-deps.sh venv
@@ -30,10 +30,13 @@ system-chromium:
 system-postgres:
 	tools/system-deps.sh postgres
 
-run: $(INSTALLED) $(COMPILED) system-redis
+system-pdf:
+	tools/system-deps.sh pdf
+
+run: $(INSTALLED) $(COMPILED) system-redis system-pdf
 	$(BIN)/python -m tools.run_stack
 
-test: $(INSTALLED) $(COMPILED) system-redis system-postgres system-chromium lint test-suite
+test: $(INSTALLED) $(COMPILED) system-redis system-postgres system-chromium system-pdf lint test-suite
 
 test-suite: $(INSTALLED) $(COMPILED)
 	$(BIN)/python -m pytest
@@ -46,7 +49,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(INSTALLED) $(COMPILED) system-redis system-postgres
+bench: $(INSTALLED) $(COMPILED) system-redis system-postgres system-pdf
 	tools/system-deps.sh wrk
 	$(BIN)/python -m bench
 

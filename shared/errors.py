@@ -76,6 +76,11 @@ class DateCalledOff(DomainError):
     default_message = _l("Cette date a été annulée : aucune présence ne peut y être notée.")
 
 
+class NotCompleted(DomainError):
+    code = "not_completed"
+    default_message = _l("La formation n'a pas été suivie jusqu'au bout.")
+
+
 class Busy(DomainError):
     """The database lock could not be had in time; the client should try again."""
 

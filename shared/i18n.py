@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.units import format_unit
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_date, format_time, get_locale
 
@@ -49,3 +50,8 @@ def format_day(moment: datetime) -> str:
 def format_hours(start: datetime, end: datetime) -> str:
     """The times of day a session runs, in Brussels time: "09:30–16:00"."""
     return f"{format_time(start, 'HH:mm')}–{format_time(end, 'HH:mm')}"
+
+
+def format_duration(hours: float) -> str:
+    """A length in hours, with the current language's plural: "6,5 heures", "1 hour"."""
+    return format_unit(round(hours, 2), "duration-hour", length="long", locale=get_locale())

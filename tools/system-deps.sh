@@ -5,6 +5,7 @@
 #   tools/system-deps.sh postgres  PostgreSQL's server programs, for tests that restart one
 #   tools/system-deps.sh chromium  Debian's chromium, for the browser tests
 #   tools/system-deps.sh wrk       the HTTP load generator of the benchmarks
+#   tools/system-deps.sh pdf       Pango and fonts covering Latin and Cyrillic, for WeasyPrint
 set -euo pipefail
 
 as_root() {
@@ -61,8 +62,12 @@ case "${1:-}" in
   wrk)
     command -v wrk >/dev/null || apt_install wrk
     ;;
+  pdf)
+    { ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=uk | grep -q .; } \
+      || apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig
+    ;;
   *)
-    echo "usage: $0 venv|redis|postgres|chromium|wrk" >&2
+    echo "usage: $0 venv|redis|postgres|chromium|wrk|pdf" >&2
     exit 2
     ;;
 esac

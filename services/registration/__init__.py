@@ -20,6 +20,7 @@ from shared.observability import registration_gauges
 API_BLUEPRINTS = (
     participant_api.events.bp,
     participant_api.registrations.bp,
+    participant_api.certificates.bp,
     organiser_api.rosters.bp,
     organiser_api.events.bp,
 )
@@ -27,6 +28,7 @@ API_BLUEPRINTS = (
 PAGE_BLUEPRINTS = (
     participant_pages.events.bp,
     participant_pages.manage.bp,
+    participant_pages.certificates.bp,
     participant_pages.language.bp,
     organiser_pages.login.bp,
     organiser_pages.rosters.bp,

@@ -22,12 +22,15 @@ from shared.models import Event, Organiser
 @click.option("--original-dates", is_flag=True, help="Keep the seed's 2023 dates.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when events already exist.")
 def load_demo(original_dates: bool, if_empty: bool) -> None:
-    """Load the seed's workshop, office hours and information session."""
+    """Load the seed's workshop, office hours and information session; with today's dates,
+    also a previous edition of the workshop, already held."""
     if if_empty and not demo.database_is_empty(db.session):
         click.echo("Events already exist; demo data not loaded.")
         return
     today = None if original_dates else utcnow().date()
     events = demo.load_events(db.session, today=today)
+    if today is not None:
+        events.append(demo.add_held_edition(db.session, events[0], today))
     db.session.commit()
     for event in events:
         click.echo(f"{event.slug}: {len(event.groups)} group(s)")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
+from werkzeug.datastructures import MultiDict
 
 from shared.database import MAX_ROW_ID
 from shared.i18n import BRUSSELS, LANGUAGES, current_language
@@ -54,3 +56,21 @@ def slug(error: LazyString) -> list[validate.Validator]:
         at_most(SLUG_MAX_LENGTH),
         validate.Regexp(SLUG_PATTERN, error=error),
     ]
+
+
+def form_values(data: Any, *, checkboxes: Iterable[str], choices: Iterable[str]) -> Any:
+    """A submitted form as its schema reads it: a ticked checkbox is True and an unticked one,
+    which browsers leave out, False; an option left unchosen (empty) is absent; a date's id
+    becomes a number."""
+    if not isinstance(data, Mapping):
+        return data
+    values = data.to_dict() if isinstance(data, MultiDict) else dict(data)
+    for checkbox in checkboxes:
+        values[checkbox] = checkbox in data
+    for choice in choices:
+        if values.get(choice) == "":
+            del values[choice]
+    date = values.get("date")
+    if isinstance(date, str) and date.isdigit():
+        values["date"] = int(date)
+    return values

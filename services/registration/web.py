@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from services.registration.participant import presenters
 from shared.domain.attendance import held_dates, is_held, scheduled_dates
+from shared.domain.certificates import is_earned
 from shared.errors_http import error_response, is_api_request, register_html_error_page
 from shared.i18n import (
     LANGUAGE_COOKIE,
@@ -19,6 +20,7 @@ from shared.i18n import (
     LANGUAGES,
     current_language,
     format_day,
+    format_duration,
     format_hours,
 )
 from shared.ical import webcal_url
@@ -61,7 +63,7 @@ def init_pages(app: Flask) -> None:
     app.after_request(_add_security_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     register_html_error_page(app, render_error_page)
-    app.jinja_env.filters.update(day=format_day, hours=format_hours)
+    app.jinja_env.filters.update(day=format_day, hours=format_hours, duration=format_duration)
     app.context_processor(_template_globals)
 
 
@@ -123,6 +125,7 @@ def _template_globals() -> dict[str, Any]:
         "held_dates": held_dates,
         "scheduled_dates": scheduled_dates,
         "is_held": is_held,
+        "certificate_earned": is_earned,
     }
 
 

@@ -1,5 +1,6 @@
 """Which dates a registration is expected at, which were held or called off, whether its
-participant completed the training, and whether presence may be recorded on a date.
+participant completed the training, and whether presence may be recorded on a date: from the
+date's own day, for a month, then only by an administrator.
 
 A registration records what it committed to: a chosen date (one-date events) or none, which
 means every date of its group (the two-date rule). A date is held unless it, or its whole
@@ -10,12 +11,19 @@ exports, emails, reminders, feeds and schedule changes — asks this module.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, or_
 
-from shared.errors import DateCalledOff, InvalidRequest
+from shared.database import utcnow
+from shared.errors import DateCalledOff, Forbidden, InvalidRequest
+from shared.i18n import BRUSSELS
 from shared.models import Group, Registration, RegistrationStatus, SessionDate
+
+# Days after a date's own day during which its organisers may still record presence; later,
+# the presence reported to funders is settled and only an administrator changes it.
+PRESENCE_WINDOW_DAYS = 30
 
 
 def is_held(session_date: SessionDate) -> bool:
@@ -80,9 +88,15 @@ def presence_marks(registration: Registration) -> dict[int, bool]:
     return {a.session_date_id: a.present for a in registration.attendances}
 
 
-def check_presence_allowed(registration: Registration, session_date: SessionDate) -> None:
-    """Refuse to record presence unless the participant is confirmed and the date is one of
-    theirs that takes place (409 for a called-off date)."""
+def check_presence_allowed(
+    registration: Registration,
+    session_date: SessionDate,
+    *,
+    now: datetime | None = None,
+    by_admin: bool = False,
+) -> None:
+    """Refuse to record presence unless the participant is confirmed, the date is one of
+    theirs that takes place (409 for a called-off date) and it is within its window."""
     if session_date.group_id != registration.group_id:
         raise InvalidRequest(errors={"date": [_l("Cette date n'est pas celle de son groupe.")]})
     if not concerns(registration, session_date):
@@ -93,6 +107,30 @@ def check_presence_allowed(registration: Registration, session_date: SessionDate
         raise InvalidRequest(_l("Seule une personne confirmée peut être marquée présente."))
     if not is_held(session_date):
         raise DateCalledOff()
+    check_presence_window(session_date, now=now or utcnow(), by_admin=by_admin)
+
+
+def check_presence_window(session_date: SessionDate, *, now: datetime, by_admin: bool) -> None:
+    """Refuse presence before the date's day in Brussels (422), and more than
+    :data:`PRESENCE_WINDOW_DAYS` days after it unless an administrator records it (403)."""
+    day = session_date.starts_at.astimezone(BRUSSELS).date()
+    today = now.astimezone(BRUSSELS).date()
+    if today < day:
+        raise InvalidRequest(
+            errors={
+                "date": [_l("La présence ne peut être notée qu'à partir du jour de la séance.")]
+            }
+        )
+    if (today - day).days > PRESENCE_WINDOW_DAYS and not by_admin:
+        # 403, not 422: the request is sound and an administrator may make it; what is
+        # missing is the right of the one asking.
+        raise Forbidden(
+            _l(
+                "Plus de %(days)s jours ont passé depuis cette séance : seul un administrateur "
+                "peut encore y noter la présence.",
+                days=PRESENCE_WINDOW_DAYS,
+            )
+        )
 
 
 def choose_date(group: Group, date_id: int | None) -> SessionDate:

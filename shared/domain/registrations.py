@@ -1,5 +1,6 @@
 """Registering, cancelling and looking up registrations: the two-date rule, the window,
-one active registration per person and event, and the waiting list."""
+one active registration per person and event, the waiting list, and participants an organiser
+adds by hand from a signed paper form."""
 
 from __future__ import annotations
 
@@ -16,8 +17,23 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import transaction_list, utcnow
 from shared.domain.attendance import choose_date, first_held_date, held_dates
-from shared.domain.capacity import admit, close_waitlist_gaps, lock_group, promote_waitlisted
-from shared.errors import AlreadyRegistered, Gone, InvalidRequest, NotFound, RegistrationClosed
+from shared.domain.capacity import (
+    admit,
+    close_waitlist_gaps,
+    confirm,
+    lock_group,
+    places_left,
+    promote_waitlisted,
+    standing,
+)
+from shared.errors import (
+    AlreadyRegistered,
+    CapacityConflict,
+    Gone,
+    InvalidRequest,
+    NotFound,
+    RegistrationClosed,
+)
 from shared.i18n import format_day
 from shared.models import (
     AttendanceRule,
@@ -35,6 +51,9 @@ from shared.outbox import queue_email
 from shared.tokens import digest, new_token
 
 CONSENT_VERSION = "2026-11"
+# Consent given by signing the paper form is told apart from consent given online: the signed
+# sheet, not the website's checkbox, is the proof, and the version says which text it carried.
+PAPER_CONSENT_VERSION = f"paper-{CONSENT_VERSION}"
 _REGISTRATIONS = Registration.__table__
 _INSERT_REGISTRATION = insert(_REGISTRATIONS).returning(_REGISTRATIONS.c.id)
 _WRITTEN = "registrations_written"
@@ -61,14 +80,19 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_registration_window(event: Event, group: Group, now: datetime) -> None:
-    """Refuse with 409 unless registration is open for this group at ``now``."""
+def check_takes_registrations(event: Event, group: Group) -> None:
+    """Refuse with 409 an event that takes no registrations, or a group that was called off."""
     if event.attendance_rule is AttendanceRule.NO_REGISTRATION:
         raise RegistrationClosed(
             _l("Cet événement est libre d'accès : aucune inscription n'est nécessaire.")
         )
     if group.is_cancelled:
         raise RegistrationClosed(_l("Ce groupe a été annulé."))
+
+
+def check_registration_window(event: Event, group: Group, now: datetime) -> None:
+    """Refuse with 409 unless registration is open for this group at ``now``."""
+    check_takes_registrations(event, group)
     if event.registration_opens_at and now < event.registration_opens_at:
         raise RegistrationClosed(
             _l("Les inscriptions ouvrent le %(when)s.", when=_LazyDate(event.registration_opens_at))
@@ -140,9 +164,81 @@ def register(
         raise NotFound()
     check_registration_window(event, group, now)
     chosen_date = check_commitment(event, group, commit_all_dates, date_id)
-    # Everything that needs no count is prepared before the group's lock is taken; ids, not
-    # relationships, so that the row joins the session only once complete.
-    registration = Registration(
+    # Everything that needs no count is prepared before the group's lock is taken.
+    registration = _new_registration(
+        event, group, participant, chosen_date, CONSENT_VERSION, now, now_written
+    )
+    lock_group(session, group)
+    free = admit(session, group, registration)
+    _insert(session, event, group, registration)
+    _announce(session, group, registration, free)
+    return registration
+
+
+@dataclass(frozen=True)
+class Addition:
+    """A participant an organiser added by hand, and whether their place is one beyond the
+    group's capacity."""
+
+    registration: Registration
+    beyond_capacity: bool
+
+
+def add_by_hand(
+    session: Session,
+    event: Event,
+    group: Group,
+    participant: Participant,
+    *,
+    date_id: int | None = None,
+    over_capacity: bool = False,
+    notify: bool = True,
+    now: datetime | None = None,
+) -> Addition:
+    """Confirm a participant who signed the paper form, at any time: never waitlisted, and in
+    a full group only ``over_capacity``; ``notify=False`` sends them no confirmation."""
+    now_written = utcnow()
+    now = now or now_written
+    if group.event_id != event.id:
+        raise NotFound()
+    # No window: the person is there, or their form is, also once the group has started.
+    check_takes_registrations(event, group)
+    # Signing up on paper commits to every date; a one-date event still needs its date.
+    chosen_date = check_commitment(event, group, commit_all_dates=True, date_id=date_id)
+    registration = _new_registration(
+        event, group, participant, chosen_date, PAPER_CONSENT_VERSION, now, now_written
+    )
+    lock_group(session, group)
+    free = places_left(group, standing(session, group).confirmed)
+    if free == 0 and not over_capacity:
+        raise CapacityConflict(
+            _l(
+                "Il ne reste aucune place dans ce groupe : la personne ne peut y être ajoutée "
+                "qu'au-delà du nombre de places."
+            ),
+            errors={
+                "over_capacity": [
+                    _l("À choisir pour confirmer cette personne au-delà du nombre de places.")
+                ]
+            },
+        )
+    confirm(registration)
+    _insert(session, event, group, registration)
+    _announce(session, group, registration, free, tell_participant=notify)
+    return Addition(registration, beyond_capacity=free == 0)
+
+
+def _new_registration(
+    event: Event,
+    group: Group,
+    participant: Participant,
+    chosen_date: SessionDate | None,
+    consent_version: str,
+    consented_at: datetime,
+    written_at: datetime,
+) -> Registration:
+    # Ids, not relationships, so that the row joins the session only once complete.
+    return Registration(
         event_id=event.id,
         group_id=group.id,
         session_date_id=chosen_date.id if chosen_date else None,
@@ -154,29 +250,30 @@ def register(
         organisation=participant.organisation,
         role=participant.role,
         language=participant.language,
-        consent_version=CONSENT_VERSION,
-        consented_at=now,
+        consent_version=consent_version,
+        consented_at=consented_at,
         manage_token=new_token(),
         calendar_token=new_token(),
-        created_at=now_written,
-        updated_at=now_written,
+        created_at=written_at,
+        updated_at=written_at,
         cancelled_at=None,
         anonymised_at=None,
     )
-    lock_group(session, group)
-    free = admit(session, group, registration)
-    try:
-        _insert(session, registration)
-    except IntegrityError as error:
-        # The unique index on active registrations per event and address decides, also
-        # between two simultaneous requests for different groups.
-        raise AlreadyRegistered() from error
-    # The loaded group and event, kept with the registration: the identity map holds them
-    # weakly, and the answer and the outbox need them again.
-    set_committed_value(registration, "group", group)
-    set_committed_value(registration, "event", event)
+
+
+def _announce(
+    session: Session,
+    group: Group,
+    registration: Registration,
+    free: int | None,
+    *,
+    tell_participant: bool = True,
+) -> None:
+    # ``free`` counts the places before this registration: taking the last one tells the
+    # organisers the group is full, however the person came in.
     if registration.status is RegistrationStatus.CONFIRMED:
-        queue_email(session, EmailKind.CONFIRMED, registration=registration)
+        if tell_participant:
+            queue_email(session, EmailKind.CONFIRMED, registration=registration)
         if free == 1:
             queue_email(session, EmailKind.GROUP_FULL, group=group)
     else:
@@ -186,17 +283,25 @@ def register(
             registration=registration,
             payload={"waitlist_position": registration.waitlist_position},
         )
-    return registration
 
 
-def _insert(session: Session, registration: Registration) -> None:
+def _insert(session: Session, event: Event, group: Group, registration: Registration) -> None:
     """Write a new, fully set registration in one INSERT and make it a persistent object of
     the session: under the group's lock, the unit of work's bookkeeping costs more than the
-    statement."""
+    statement. 409 when the address already holds an active registration for the event."""
     values = {column.key: getattr(registration, column.key) for column in _WRITTEN_COLUMNS}
-    registration.id = session.connection().scalar(_INSERT_REGISTRATION, values)
+    try:
+        registration.id = session.connection().scalar(_INSERT_REGISTRATION, values)
+    except IntegrityError as error:
+        # The unique index on active registrations per event and address decides, also
+        # between two simultaneous requests for different groups.
+        raise AlreadyRegistered() from error
     make_transient_to_detached(registration)
     session.add(registration)
+    # The loaded group and event, kept with the registration: the identity map holds them
+    # weakly, and the answer and the outbox need them again.
+    set_committed_value(registration, "group", group)
+    set_committed_value(registration, "event", event)
     # Joined as an existing row, it would outlive a rollback of its own transaction.
     transaction_list(
         session, _WRITTEN, committed=_log_created, rolled_back=partial(_forget, session)

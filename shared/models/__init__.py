@@ -5,6 +5,7 @@ from shared.models.messaging import DeliveryStatus, EmailKind, EmailMessage, Out
 from shared.models.organisers import ApiToken, AuditEntry, Organiser, event_organisers
 from shared.models.registrations import (
     Attendance,
+    Certificate,
     Registration,
     RegistrationStatus,
     RevokedToken,
@@ -16,6 +17,7 @@ __all__ = [
     "Attendance",
     "AttendanceRule",
     "AuditEntry",
+    "Certificate",
     "DeliveryStatus",
     "EmailKind",
     "EmailMessage",

@@ -55,6 +55,10 @@ class Event(Base):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     organiser_contact: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal("0"))
+    # Printed on certificates of attendance: who organised the training and who signs.
+    issuer: Mapped[str] = mapped_column(String(200), default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_role: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

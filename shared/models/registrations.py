@@ -151,3 +151,24 @@ def _count_of(status: RegistrationStatus) -> ColumnProperty[int]:
 # Loaded on first use, or with the group where a query asks (listings undefer them).
 Group.confirmed_count = _count_of(RegistrationStatus.CONFIRMED)
 Group.waitlist_length = _count_of(RegistrationStatus.WAITLISTED)
+
+
+class Certificate(Base):
+    """A certificate of attendance, issued once a registration completed its training.
+
+    Its verification code, printed on the PDF, lets anyone check it; revoking it, or
+    anonymising the registration, makes the code answer that it is no longer valid.
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
+    )
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisers.id"))
+
+    registration: Mapped[Registration] = relationship()

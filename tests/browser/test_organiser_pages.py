@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shared.database import create_db_engine
 from shared.models import Attendance
 from tests.browser.conftest import screenshot_path
+from tests.organiser.conftest import held_days_ago, registered_before
 from tests.support.factories import Factory
 from tests.support.servers import RedisServer, service_environment, serving
 
@@ -51,7 +52,9 @@ def site(committed_database: str, redis_server: RedisServer, tmp_path: Path) -> 
             slug="atelier-experimentaliste",
             title={"fr": TITLE, "en": "Experimentalist workshop", "uk": "Семінар"},
             organiser_contact="Réseau Egalité — reseau@example.org — 081/77 51 91",
+            registration_opens_at=None,
         )
+        # Held yesterday and a week before: presence is recorded on the day or after it.
         group = make.group(
             event,
             slug="namur-luxembourg",
@@ -59,10 +62,11 @@ def site(committed_database: str, redis_server: RedisServer, tmp_path: Path) -> 
             venue_name="DICS",
             town="Jambes",
             capacity=20,
+            dates=held_days_ago(8, 1),
         )
         people = {
-            last: make.registration(
-                group, first_name=first, last_name=last, organisation=organisation
+            last: registered_before(
+                make, group, first_name=first, last_name=last, organisation=organisation
             ).id
             for first, last, organisation in (
                 ("Amina", "Benali", "CPAS de Namur"),

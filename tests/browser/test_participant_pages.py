@@ -11,8 +11,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Group, Registration, RegistrationStatus
+from shared.models import Attendance, Certificate, Group, Registration, RegistrationStatus
 from tests.browser.conftest import check_page
+from tests.support.factories import local
 
 pytestmark = pytest.mark.browser
 
@@ -165,6 +166,31 @@ def test_cancelling_from_the_manage_page(registration_server, make, database, pa
     expect(page).to_have_url(re.compile(f"/manage/{registration.manage_token}$"))
     expect(page.get_by_text("Cette inscription est annulée.")).to_be_visible()
     assert stored(database, "leaving@example.org").status is RegistrationStatus.CANCELLED
+
+
+def test_a_certificate_is_downloaded_from_the_manage_page_and_checked_by_its_code(
+    registration_server, make, database, page: Page
+):
+    event = make.event(registration_opens_at=None, issuer="Réseau Egalité")
+    group = make.group(event, dates=[(local("2026-10-06T09:30"), local("2026-10-06T16:00"))])
+    person = make.registration(
+        group, at=local("2026-09-01T10:00"), first_name="Олена", last_name="Коваленко"
+    )
+    database.add(Attendance(registration=person, session_date=group.dates[0], present=True))
+    database.commit()
+    database.close()
+
+    page.goto(f"{registration_server}/manage/{person.manage_token}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger mon attestation (PDF)").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    code = database.scalar(select(Certificate.code).where(Certificate.registration_id == person.id))
+    database.close()
+    page.goto(f"{registration_server}/certificates/{code}")
+
+    expect(page.get_by_role("heading", level=2)).to_have_text("Cette attestation est authentique.")
+    expect(page.get_by_text("Олена Коваленко")).to_be_visible()
+    check_page(page, screenshot="certificate-check")
 
 
 def test_language_switcher_keeps_the_page_and_remembers_the_choice(

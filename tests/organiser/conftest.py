@@ -6,6 +6,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registration.organiser.auth import issue_token
-from shared.models import AuditEntry, Event, Organiser, OutboxMessage
+from shared.database import utcnow
+from shared.i18n import BRUSSELS
+from shared.models import AuditEntry, Event, Group, Organiser, OutboxMessage, Registration
+from tests.support.factories import Factory, local
 
 PASSWORD = "correct horse battery staple"
 # Cheap parameters keep the suite fast; logging in verifies any argon2 parameters.
@@ -122,3 +126,27 @@ def audit_actions(session: Session) -> list[tuple[str, int | None, int | None]]:
         )
     )
     return [tuple(row) for row in rows]
+
+
+def held_days_ago(*days: int) -> list[tuple[datetime, datetime]]:
+    """Dates held ``days`` calendar days before today in Brussels, 09:30 to 16:00: presence may
+    be recorded on them (0 is today; a negative number, a day still to come)."""
+    today = utcnow().astimezone(BRUSSELS).date()
+    return [
+        (local(f"{today - timedelta(days=n)}T09:30"), local(f"{today - timedelta(days=n)}T16:00"))
+        for n in days
+    ]
+
+
+def held_group(
+    make: Factory, event: Event | None = None, *, days_ago: tuple[int, ...] = (8, 1), **fields: Any
+) -> Group:
+    """A group whose dates were already held (by default a week apart, the last yesterday),
+    of an event open to registration before them; fill it with :func:`registered_before`."""
+    event = event or make.event(registration_opens_at=None)
+    return make.group(event, dates=held_days_ago(*days_ago), **fields)
+
+
+def registered_before(make: Factory, group: Group, **fields: Any) -> Registration:
+    """A participant registered the day before the group's first date."""
+    return make.registration(group, at=group.dates[0].starts_at - timedelta(days=1), **fields)

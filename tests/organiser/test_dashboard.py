@@ -8,17 +8,17 @@ import io
 
 import pytest
 
-from tests.organiser.conftest import log_in
+from tests.organiser.conftest import held_group, log_in, registered_before
 
 
 @pytest.fixture
 def known_event(make, accounts, client):
-    """Jambes: 4 places, 4 confirmed, 1 waiting; day one 3 present of 4, day two 2 of 4,
-    2 completed. Liège: 20 places, 2 confirmed, nobody marked."""
-    event = make.event(slug="atelier-connu")
-    jambes = make.group(event, slug="jambes", name="Namur", town="Jambes", capacity=4)
+    """Jambes, already held: 4 places, 4 confirmed, 1 waiting; day one 3 present of 4, day two
+    2 of 4, 2 completed. Liège, still to come: 20 places, 2 confirmed, nobody marked."""
+    event = make.event(slug="atelier-connu", registration_opens_at=None)
+    jambes = held_group(make, event, slug="jambes", name="Namur", town="Jambes", capacity=4)
     liege = make.group(event, slug="liege", name="Liège", town="Liège", capacity=20)
-    people = [make.registration(jambes) for _ in range(5)]  # the fifth waits
+    people = [registered_before(make, jambes) for _ in range(5)]  # the fifth waits
     for _ in range(2):
         make.registration(liege)
     account = accounts(event)
@@ -26,11 +26,12 @@ def known_event(make, accounts, client):
     marks = {day_one: (True, True, True, False), day_two: (True, True, False, False)}
     for day, presents in marks.items():
         for person, present in zip(people, presents, strict=False):
-            client.put(
+            marked = client.put(
                 f"/api/v1/events/{event.slug}/registrations/{person.id}/attendance",
                 json={"date": day.id, "present": present},
                 headers=account.bearer,
             )
+            assert marked.status_code == 200
     return event, account
 
 

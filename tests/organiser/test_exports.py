@@ -10,18 +10,24 @@ import openpyxl
 import pytest
 
 from services.registration.organiser.exports import neutralise
-from tests.organiser.conftest import log_in
+from tests.organiser.conftest import held_group, log_in, registered_before
 
 INJECTED = '=HYPERLINK("http://evil.example.org","clic")'
 
 
 @pytest.fixture
 def marked_group(make, accounts, client):
-    """A group of three: one came both days, one only the first, one typed a formula."""
-    group = make.group()
-    complete = make.registration(group, first_name="Amina", last_name="Benali", organisation="CPAS")
-    partial = make.registration(group, first_name="Jan", last_name="Claes", organisation="-1+2")
-    injector = make.registration(
+    """A group of three, already held: one came both days, one only the first, one typed a
+    formula."""
+    group = held_group(make)
+    complete = registered_before(
+        make, group, first_name="Amina", last_name="Benali", organisation="CPAS"
+    )
+    partial = registered_before(
+        make, group, first_name="Jan", last_name="Claes", organisation="-1+2"
+    )
+    injector = registered_before(
+        make,
         group,
         first_name="@SUM(A1)",
         last_name="Zed",
@@ -32,11 +38,12 @@ def marked_group(make, accounts, client):
     day_one, day_two = group.dates
     for registration, marks in ((complete, (True, True)), (partial, (True, False))):
         for day, present in zip((day_one, day_two), marks, strict=True):
-            client.put(
+            marked = client.put(
                 f"/api/v1/events/{group.event.slug}/registrations/{registration.id}/attendance",
                 json={"date": day.id, "present": present},
                 headers=account.bearer,
             )
+            assert marked.status_code == 200
     log_in(client, account)
     return group, account, injector
 

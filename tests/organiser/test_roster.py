@@ -11,7 +11,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from shared.models import Attendance, EmailKind, RegistrationStatus
-from tests.organiser.conftest import audit_actions, log_in, outbox_kinds, post_form
+from tests.organiser.conftest import (
+    audit_actions,
+    held_group,
+    log_in,
+    outbox_kinds,
+    post_form,
+    registered_before,
+)
 
 
 def full_group_with_waiting_list(make, capacity=2, waiting=2, **fields):
@@ -57,9 +64,9 @@ def test_roster_lists_confirmed_with_contact_waiting_list_in_order_and_counts(
 
 
 def test_presence_per_date_and_completion_after_both_days(client, make, accounts, db_session):
-    group = make.group()
-    both_days = make.registration(group)
-    first_day_only = make.registration(group)
+    group = held_group(make)
+    both_days = registered_before(make, group)
+    first_day_only = registered_before(make, group)
     account = accounts(group.event)
     day_one, day_two = group.dates
 
@@ -90,8 +97,9 @@ def test_presence_per_date_and_completion_after_both_days(client, make, accounts
 
 
 def test_presence_is_refused_for_the_waiting_list_and_other_groups_dates(client, make, accounts):
-    group, _confirmed, [waiting, _] = full_group_with_waiting_list(make)
-    other = make.group(group.event)
+    group = held_group(make, capacity=1)
+    confirmed, waiting = registered_before(make, group), registered_before(make, group)
+    other = held_group(make, group.event)
     account = accounts(group.event)
     url = f"/api/v1/events/{group.event.slug}/registrations/{waiting.id}/attendance"
 
@@ -99,21 +107,23 @@ def test_presence_is_refused_for_the_waiting_list_and_other_groups_dates(client,
         url, json={"date": group.dates[0].id, "present": True}, headers=account.bearer
     )
     other_date = client.put(
-        f"/api/v1/events/{group.event.slug}/registrations/{_confirmed[0].id}/attendance",
+        f"/api/v1/events/{group.event.slug}/registrations/{confirmed.id}/attendance",
         json={"date": other.dates[0].id, "present": True},
         headers={**account.bearer, "Accept-Language": "en"},
     )
 
     assert on_waiting.status_code == 422
+    assert on_waiting.json["message"] == "Seule une personne confirmée peut être marquée présente."
     assert other_date.status_code == 422
     assert other_date.json["errors"] == {"date": ["This date is not one of their group's."]}
 
 
 def registration_with_a_date_called_off(client, make, accounts, day):
-    """A confirmed participant, their organiser, and the ``day``-th date of their group, called
-    off through the API."""
-    group = make.group()
-    person = make.registration(group)
+    """A confirmed participant, their organiser, and the ``day``-th date of their group (held
+    already, so that only its calling off stands in the way of presence), called off through
+    the API."""
+    group = held_group(make)
+    person = registered_before(make, group)
     account = accounts(group.event)
     called_off = group.dates[day]
     cancelled = client.post(
@@ -169,8 +179,8 @@ def test_a_tap_on_a_called_off_date_is_refused_on_the_presence_page(
 
 
 def test_one_tap_on_the_presence_page_marks_a_person_present(client, make, accounts, db_session):
-    group = make.group()
-    person = make.registration(group, first_name="Olena", last_name="Kovalenko")
+    group = held_group(make)
+    person = registered_before(make, group, first_name="Olena", last_name="Kovalenko")
     account = accounts(group.event)
     log_in(client, account)
     day = group.dates[0]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.demo import load_events, seed_events, weeks_to_shift
 from shared.database import create_db_engine, utcnow
+from shared.domain import certificates
 from shared.i18n import BRUSSELS
 from shared.models import AttendanceRule, Event, EventKind
 
@@ -35,6 +36,24 @@ def test_load_demo_command_lists_four_groups_with_twenty_places_each(
     assert response.json["price"] == "0.00"
 
 
+def test_load_demo_adds_a_held_edition_whose_completed_participants_get_certificates(
+    registration_app, committed_database
+):
+    registration_app.test_cli_runner().invoke(args=["load-demo"])
+    engine = create_db_engine(committed_database)
+    with Session(engine) as session:
+        edition = session.scalar(select(Event).where(Event.slug == f"{WORKSHOP}-precedente"))
+        people = edition.groups[0].registrations
+        earned = sorted(p.last_name for p in people if certificates.is_earned(p))
+        token = next(p.manage_token for p in people if p.last_name == "Kovalenko")
+    engine.dispose()
+
+    downloaded = registration_app.test_client().get(f"/manage/{token}/certificate.pdf")
+
+    assert earned == ["Benali", "Claes", "Kovalenko", "Mensah"]
+    assert downloaded.status_code == 200 and downloaded.mimetype == "application/pdf"
+
+
 def test_load_demo_if_empty_keeps_existing_data(registration_app, committed_database):
     runner = registration_app.test_cli_runner()
     runner.invoke(args=["load-demo"])
@@ -42,7 +61,7 @@ def test_load_demo_if_empty_keeps_existing_data(registration_app, committed_data
     again = runner.invoke(args=["load-demo", "--if-empty"])
 
     assert "already exist" in again.output
-    assert len(registration_app.test_client().get("/api/v1/events").json) == 3
+    assert len(registration_app.test_client().get("/api/v1/events").json) == 4
 
 
 def test_demo_moves_the_schedule_to_coming_tuesdays_keeping_the_spacing(committed_database):

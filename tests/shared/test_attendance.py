@@ -1,16 +1,17 @@
 """The attendance rules (shared.domain.attendance): the dates each kind of registration is
-expected at, held and called-off dates, completion, and where presence may be recorded."""
+expected at, held and called-off dates, completion, and where and when presence may be
+recorded."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from shared.domain import attendance, schedule
 from shared.domain.registrations import Participant, register
-from shared.errors import DateCalledOff, InvalidRequest, RegistrationClosed
+from shared.errors import DateCalledOff, Forbidden, InvalidRequest, RegistrationClosed
 from shared.models import (
     AttendanceRule,
     EmailKind,
@@ -137,22 +138,107 @@ def test_presence_may_be_recorded_only_for_a_confirmed_participant_on_a_held_dat
     one_date_group = one_date_event_group(make)
     chosen, not_chosen = one_date_group.dates
     one_date_person = make.registration(one_date_group, date=chosen)
+    # The last of these dates has come (every group here starts the same day): only the rules
+    # on whom and which date stand in the way.
+    now = group.dates[1].ends_at
 
-    attendance.check_presence_allowed(confirmed, group.dates[0])
-    attendance.check_presence_allowed(one_date_person, chosen)
+    attendance.check_presence_allowed(confirmed, group.dates[0], now=now)
+    attendance.check_presence_allowed(one_date_person, chosen, now=now)
     for registration, session_date, field in [
         (confirmed, other_group.dates[0], "date"),
         (one_date_person, not_chosen, "date"),
         (waiting, group.dates[0], None),
     ]:
         with app.test_request_context(), pytest.raises(InvalidRequest) as refusal:
-            attendance.check_presence_allowed(registration, session_date)
+            attendance.check_presence_allowed(registration, session_date, now=now)
         assert list(refusal.value.errors) == ([field] if field else [])
     with app.test_request_context():
         schedule.cancel_date(db_session, group.dates[1])
     with pytest.raises(DateCalledOff) as called_off:
-        attendance.check_presence_allowed(confirmed, group.dates[1])
+        attendance.check_presence_allowed(confirmed, group.dates[1], now=now)
     assert called_off.value.status == 409
+
+
+def a_date(start: str) -> SessionDate:
+    """A date starting at ``start`` (Brussels time), six hours long; the window reads no more."""
+    starts_at = local(start)
+    return SessionDate(starts_at=starts_at, ends_at=starts_at + timedelta(hours=6))
+
+
+def window_refusal(app, session_date: SessionDate, now: datetime, *, by_admin: bool = False):
+    """The refusal of presence on the date at ``now`` (None if allowed), its messages read."""
+    with app.test_request_context():
+        try:
+            attendance.check_presence_window(session_date, now=now, by_admin=by_admin)
+        except (InvalidRequest, Forbidden) as refusal:
+            messages = {k: [str(m) for m in v] for k, v in refusal.errors.items()}
+            return refusal.status, str(refusal.message), messages
+    return None
+
+
+def test_presence_is_refused_before_the_dates_own_day(app):
+    session_date = a_date("2023-10-03T09:30")
+
+    refusal = window_refusal(app, session_date, local("2023-10-02T23:59"))
+
+    assert refusal == (
+        422,
+        "Certaines données sont invalides.",
+        {"date": ["La présence ne peut être notée qu'à partir du jour de la séance."]},
+    )
+    # An administrator cannot record what has not happened either.
+    assert window_refusal(app, session_date, local("2023-09-01T12:00"), by_admin=True)[0] == 422
+
+
+def test_presence_may_be_recorded_from_the_start_of_the_dates_day_in_brussels(app):
+    session_date = a_date("2023-10-03T09:30")
+    # Half past midnight in Brussels is still the day before in UTC.
+    past_midnight = a_date("2023-10-04T00:30")
+
+    assert window_refusal(app, session_date, local("2023-10-03T00:00")) is None
+    assert window_refusal(app, session_date, local("2023-10-03T09:00")) is None
+    assert window_refusal(app, past_midnight, local("2023-10-04T00:05")) is None
+    assert window_refusal(app, past_midnight, local("2023-10-03T23:55"))[0] == 422
+
+
+def test_presence_may_be_recorded_until_the_thirtieth_day_after_the_date(app):
+    session_date = a_date("2023-10-03T09:30")
+
+    # 2 November is the 30th day after 3 October, whatever the hour.
+    assert window_refusal(app, session_date, local("2023-11-02T23:59")) is None
+    assert attendance.PRESENCE_WINDOW_DAYS == 30
+
+
+def test_from_the_thirty_first_day_only_an_administrator_records_presence(app):
+    session_date = a_date("2023-10-03T09:30")
+    day_31 = local("2023-11-03T00:00")
+
+    refusal = window_refusal(app, session_date, day_31)
+
+    assert refusal == (
+        403,
+        "Plus de 30 jours ont passé depuis cette séance : seul un administrateur peut encore "
+        "y noter la présence.",
+        {},
+    )
+    assert window_refusal(app, session_date, day_31, by_admin=True) is None
+    assert window_refusal(app, session_date, local("2025-01-01T12:00"), by_admin=True) is None
+
+
+def test_the_window_applies_through_the_presence_rule(app, make, db_session):
+    group = make.group()
+    person = make.registration(group)
+    day = group.dates[0]
+
+    with app.test_request_context(), pytest.raises(InvalidRequest) as early:
+        attendance.check_presence_allowed(person, day, now=day.starts_at - timedelta(days=1))
+    with app.test_request_context(), pytest.raises(Forbidden):
+        attendance.check_presence_allowed(person, day, now=day.starts_at + timedelta(days=31))
+
+    assert list(early.value.errors) == ["date"]
+    attendance.check_presence_allowed(
+        person, day, now=day.starts_at + timedelta(days=31), by_admin=True
+    )
 
 
 def test_the_sql_clauses_agree_with_the_rules_for_every_registration_and_date(

@@ -1,4 +1,6 @@
-"""Demo data: the seed's events, at their 2023 dates or moved into the coming months."""
+"""Demo data: the seed's events, at their 2023 dates or moved into the coming months, and a
+previous edition of the workshop already held, its presence recorded, to try certificates
+at once."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.domain.registrations import Participant, add_by_hand
 from shared.i18n import BRUSSELS
-from shared.models import AttendanceRule, Event, EventKind, Group, SessionDate
+from shared.models import Attendance, AttendanceRule, Event, EventKind, Group, Role, SessionDate
 
 SEED = Path(__file__).with_name("seed-2023.json")
 LEAD_TIME = timedelta(weeks=6)
@@ -44,6 +47,72 @@ def load_events(session: Session, *, today: date | None = None) -> list[Event]:
     return [_add_event(session, spec, shift) for spec in events]
 
 
+# Who came to the held edition: (first name, last name, language, present on the second day).
+HELD_GROUP_PEOPLE = (
+    ("Amina", "Benali", "fr", True),
+    ("Olena", "Kovalenko", "uk", True),
+    ("Jan", "Claes", "fr", True),
+    ("Grace", "Mensah", "en", True),
+    ("Marc", "Lambert", "fr", False),
+)
+
+
+# The held edition's title, after the workshop's own in each language.
+HELD_EDITION = {"fr": "session précédente", "en": "previous session", "uk": "попередня сесія"}
+
+
+def add_held_edition(session: Session, workshop: Event, today: date) -> Event:
+    """A previous edition of ``workshop`` whose one group met three and two weeks before
+    ``today``, its participants added from paper forms and their presence recorded: four
+    completed, one missed the second day. Flushes."""
+    days = [today - timedelta(weeks=3), today - timedelta(weeks=2)]
+    group = Group(
+        slug="namur",
+        name="Namur",
+        venue_name="CAI",
+        street_address="rue Docteur Haibe 2",
+        postcode="5002",
+        town="Namur",
+        town_slug="namur",
+        capacity=20,
+        dates=[
+            SessionDate(
+                starts_at=datetime(d.year, d.month, d.day, 9, 30, tzinfo=BRUSSELS),
+                ends_at=datetime(d.year, d.month, d.day, 16, 0, tzinfo=BRUSSELS),
+            )
+            for d in days
+        ],
+    )
+    edition = Event(
+        slug=f"{workshop.slug}-precedente",
+        title={k: f"{v} ({HELD_EDITION[k]})" for k, v in workshop.title.items()},
+        description=workshop.description,
+        prerequisites=workshop.prerequisites,
+        kind=workshop.kind,
+        attendance_rule=workshop.attendance_rule,
+        organiser_contact=workshop.organiser_contact,
+        issuer=workshop.issuer,
+        signatory_name=workshop.signatory_name,
+        signatory_role=workshop.signatory_role,
+        groups=[group],
+    )
+    session.add(edition)
+    session.flush()
+    for first, last, language, second_day in HELD_GROUP_PEOPLE:
+        person = Participant(
+            first_name=first,
+            last_name=last,
+            email=f"{first.lower()}.{last.lower()}@example.org",
+            role=Role.FIELD_WORKER,
+            language=language,
+        )
+        registration = add_by_hand(session, edition, group, person, notify=False).registration
+        for day, present in zip(group.dates, (True, second_day), strict=True):
+            session.add(Attendance(registration=registration, session_date=day, present=present))
+    session.flush()
+    return edition
+
+
 def database_is_empty(session: Session) -> bool:
     """Whether no event exists yet."""
     return session.scalar(select(Event.id).limit(1)) is None
@@ -66,6 +135,9 @@ def _add_event(session: Session, spec: dict[str, Any], shift: timedelta) -> Even
         description=spec["description"],
         prerequisites=spec["prerequisites"],
         organiser_contact=spec["organiser_contact"],
+        issuer=spec.get("issuer", ""),
+        signatory_name=spec.get("signatory_name", ""),
+        signatory_role=spec.get("signatory_role", {}),
         registration_opens_at=first_start - timedelta(weeks=opens_weeks) if opens_weeks else None,
         groups=groups,
     )

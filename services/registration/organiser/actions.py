@@ -17,15 +17,16 @@ from sqlalchemy.orm import Session
 from services.registration.organiser.roster import attendance_of
 from services.registration.participant.operations import group_of
 from shared.database import utcnow
-from shared.domain import roster, schedule
+from shared.domain import certificates, roster, schedule
 from shared.domain.attendance import check_presence_allowed
 from shared.domain.capacity import bump_revision
 from shared.domain.privacy import anonymise
-from shared.domain.registrations import cancel
+from shared.domain.registrations import Participant, add_by_hand, cancel
 from shared.errors import InvalidRequest, NotFound
 from shared.models import (
     Attendance,
     AuditEntry,
+    Certificate,
     Event,
     Group,
     Organiser,
@@ -46,6 +47,9 @@ EVENT_FIELDS = (
     "registration_closes_at",
     "organiser_contact",
     "price",
+    "issuer",
+    "signatory_name",
+    "signatory_role",
 )
 
 
@@ -104,7 +108,7 @@ def mark_attendance(
     """Mark a confirmed participant present or absent on one held date of theirs."""
     registration = find_registration(by.session, by.event, registration_id)
     session_date = find_date(by.event, date_id)
-    check_presence_allowed(registration, session_date)
+    check_presence_allowed(registration, session_date, now=utcnow(), by_admin=by.organiser.is_admin)
     attendance = attendance_of(by.session, registration, session_date)
     attendance.present = present
     attendance.marked_by_id = by.organiser.id
@@ -114,6 +118,40 @@ def mark_attendance(
         "attendance.marked", registration=registration, date_id=session_date.id, present=present
     )
     return attendance
+
+
+def add_participant_by_hand(by: Organising, group_slug: str, data: dict[str, Any]) -> Registration:
+    """Confirm someone who signed the paper form (a walk-in), also once the group started."""
+    group = group_of(by.event, group_slug)
+    participant = Participant(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        role=data["role"],
+        # The organiser's own language says nothing of the participant's: the event's does.
+        language=data.get("language") or by.event.language,
+        phone=data.get("phone"),
+        organisation=data.get("organisation"),
+    )
+    addition = add_by_hand(
+        by.session,
+        by.event,
+        group,
+        participant,
+        date_id=data.get("date"),
+        over_capacity=data["over_capacity"],
+        notify=data["notify"],
+    )
+    registration = addition.registration
+    by.record(
+        "registration.added_by_hand",
+        registration=registration,
+        group=group.slug,
+        date_id=registration.session_date_id,
+        over_capacity=addition.beyond_capacity,
+        notified=data["notify"],
+    )
+    return registration
 
 
 def cancel_registration(by: Organising, registration_id: int) -> Registration:
@@ -180,6 +218,18 @@ def set_capacity(by: Organising, group_slug: str, capacity: int | None) -> Group
         promoted=ids(promoted),
     )
     return group
+
+
+def revoke_certificate(by: Organising, registration_id: int) -> Certificate:
+    """Withdraw a participant's certificate: its code then answers that it is no longer valid."""
+    registration = find_registration(by.session, by.event, registration_id)
+    certificate = certificates.certificate_of(by.session, registration)
+    if certificate is None:
+        raise NotFound(_l("Aucune attestation n'a été délivrée à cette personne."))
+    if certificate.revoked_at is None:
+        certificates.revoke(by.session, certificate, by.organiser)
+        by.record("certificate.revoked", registration=registration)
+    return certificate
 
 
 # --- Events, groups, dates and venues ------------------------------------------------------

@@ -1,19 +1,30 @@
-"""Spreadsheet downloads, the same for the API and the organiser pages."""
+"""Downloads for funders' files, the same for the API and the organiser pages: spreadsheets,
+a group's attendance sheet as a PDF and its certificates in one ZIP."""
 
 from __future__ import annotations
 
-from flask import Response
+import io
+import zipfile
 
+from flask import Response, render_template
+from flask_babel import force_locale
+from weasyprint import HTML
+
+from services.registration.documents import PDF, certificate_pdf
 from services.registration.organiser.dashboard import event_dashboard
 from services.registration.organiser.exports import dashboard_table, roster_table, to_csv, to_xlsx
 from services.registration.organiser.roster import build_roster
 from services.registration.participant.operations import group_of
 from shared.database import db
+from shared.domain.certificates import is_earned, issue
+from shared.errors import NotCompleted
 from shared.models import Event
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": PDF,
+    "zip": "application/zip",
 }
 
 
@@ -40,3 +51,29 @@ def dashboard_csv(event: Event) -> Response:
     """An event's dashboard as CSV."""
     header, rows = dashboard_table(event_dashboard(db.session, event))
     return attachment(to_csv(header, rows), f"{event.slug}-dashboard.csv")
+
+
+def attendance_sheet_pdf(event: Event, group_slug: str) -> Response:
+    """A group's attendance sheet for the funder's file, in the event's language: one row per
+    participant, one column per held date with the presence recorded and room to sign."""
+    group = group_of(event, group_slug)
+    roster = build_roster(db.session, event, group)
+    with force_locale(event.language):
+        html = render_template("documents/attendance_sheet.html", roster=roster)
+    return attachment(HTML(string=html).write_pdf(), f"{event.slug}-{group.slug}-presences.pdf")
+
+
+def certificates_zip(event: Event, group_slug: str) -> Response:
+    """The certificates of every participant of the group who completed the training, each
+    in its holder's language, in one ZIP; 409 when nobody has completed it yet."""
+    group = group_of(event, group_slug)
+    earned = [line.registration for line in build_roster(db.session, event, group).confirmed]
+    earned = [registration for registration in earned if is_earned(registration)]
+    if not earned:
+        raise NotCompleted()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as files:
+        for number, registration in enumerate(earned, start=1):
+            name = f"{number:02d}-{registration.last_name}-{registration.first_name}.pdf"
+            files.writestr(name, certificate_pdf(issue(db.session, registration)))
+    return attachment(archive.getvalue(), f"{event.slug}-{group.slug}-attestations.zip")

@@ -7,24 +7,26 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from services.registration.fields import (
     LANGUAGE,
     LocalDateTime,
     Money,
     at_most,
+    form_values,
     localized,
     row_id,
     slug,
 )
+from services.registration.participant.schemas import RegistrationCreateSchema
 from shared.database import MAX_ROW_ID
 from shared.domain.attendance import is_held
 from shared.i18n import BRUSSELS, LANGUAGES
 from shared.models import AttendanceRule, EventKind, Role
 
 SLUG = slug(_l("Lettres minuscules, chiffres et tirets seulement."))
-TEXT_LANGUAGE_FIELDS = ("title", "description", "prerequisites")
+TEXT_LANGUAGE_FIELDS = ("title", "description", "prerequisites", "signatory_role")
 
 
 # Far from these years, Brussels time had offsets in seconds that no ISO 8601 reader takes.
@@ -92,6 +94,9 @@ class EventInputSchema(FormSchema):
     registration_closes_at = BrusselsDateTime(allow_none=True)
     organiser_contact = fields.String(validate=at_most(500))
     price = Money(places=2, validate=validate.Range(min=0))
+    issuer = fields.String(validate=at_most(200))
+    signatory_name = fields.String(validate=at_most(200))
+    signatory_role = _texts(200)
 
     @validates("title")
     def french_title(self, value: dict[str, str], **_kwargs: Any) -> None:
@@ -154,6 +159,48 @@ class CapacityInputSchema(FormSchema):
     )
 
 
+PAPER_CONSENT_NEEDED = _l(
+    "La personne doit avoir signé le formulaire papier : sa signature vaut consentement."
+)
+
+
+class WalkInInputSchema(RegistrationCreateSchema):
+    """Someone who signed the paper form, added by an organiser: a registration's fields and
+    rules, the signed form standing for the online consent and the commitment to every date."""
+
+    class Meta:
+        exclude = ("group", "consent", "commit_all_dates")
+
+    # Missing or unticked, the answer is the same: the signature is what is asked for.
+    consent_on_paper = fields.Boolean(
+        required=True, error_messages={"required": PAPER_CONSENT_NEEDED}
+    )
+    over_capacity = fields.Boolean(load_default=False)
+    notify = fields.Boolean(load_default=True)
+
+    @validates("consent_on_paper")
+    def signed_on_paper(self, value: bool, **_kwargs: Any) -> None:
+        """Without the signed form there is no consent to keep the person's data."""
+        if value is not True:
+            raise ValidationError(str(PAPER_CONSENT_NEEDED))
+
+
+class WalkInFormSchema(WalkInInputSchema):
+    """The roster page's form for the same: the API's fields and rules, as a browser sends them."""
+
+    class Meta(WalkInInputSchema.Meta):
+        unknown = EXCLUDE  # the CSRF token
+
+    @pre_load
+    def from_form(self, data: Any, **_kwargs: Any) -> Any:
+        """An unticked checkbox is simply absent; an unchosen option is empty."""
+        return form_values(
+            data,
+            checkboxes=("consent_on_paper", "over_capacity", "notify"),
+            choices=("role", "language", "date"),
+        )
+
+
 # --- Outputs ----------------------------------------------------------------------------
 
 
@@ -197,6 +244,9 @@ class OrganiserEventSchema(Schema):
     registration_closes_at = LocalDateTime(allow_none=True)
     organiser_contact = fields.String()
     price = Money()
+    issuer = fields.String()
+    signatory_name = fields.String()
+    signatory_role = fields.Dict()
     groups = fields.List(fields.Nested(OrganiserGroupSchema))
 
 
@@ -271,3 +321,9 @@ class DashboardSchema(Schema):
     waitlisted = fields.Integer()
     completion_rate = fields.Float(allow_none=True)
     groups = fields.List(fields.Nested(GroupFiguresSchema))
+
+
+class IssuedCertificateSchema(Schema):
+    code = fields.String()
+    issued_at = LocalDateTime()
+    revoked_at = LocalDateTime(allow_none=True)

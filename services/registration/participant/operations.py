@@ -7,10 +7,19 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload, undefer
 
+from shared.domain import certificates
 from shared.domain import registrations as rules
 from shared.errors import NotFound
 from shared.i18n import current_language
-from shared.models import EmailKind, Event, EventKind, Group, Registration, SessionDate
+from shared.models import (
+    Certificate,
+    EmailKind,
+    Event,
+    EventKind,
+    Group,
+    Registration,
+    SessionDate,
+)
 from shared.outbox import queue_email
 
 # Events are listed with their groups' dates and availability, in three queries.
@@ -121,3 +130,9 @@ def send_manage_link(session: Session, event_slug: str, email: str) -> None:
     registration = rules.find_active_registration(session, event, email)
     if registration is not None:
         queue_email(session, EmailKind.MANAGE_LINK, registration=registration)
+
+
+def certificate_by_token(session: Session, manage_token: str) -> Certificate:
+    """The certificate of the registration this manage token opens, issued on first request
+    once its training is completed."""
+    return certificates.issue(session, rules.registration_by_token(session, manage_token))

@@ -9,19 +9,21 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
-from werkzeug.datastructures import MultiDict
 
 from services.registration.fields import (
     LANGUAGE,
     LocalDateTime,
     Money,
     at_most,
+    form_values,
     localized,
     row_id,
     slug,
 )
 from shared.domain.attendance import is_held
 from shared.domain.capacity import places_left
+from shared.domain.certificates import attended_dates, total_hours
+from shared.i18n import current_language
 from shared.models import AttendanceRule, EventKind, Role
 
 # Control characters, and lone surrogates that no database can store.
@@ -193,18 +195,9 @@ class RegistrationFormSchema(RegistrationCreateSchema):
     @pre_load
     def from_form(self, data: Any, **_kwargs: Any) -> Any:
         """An unticked checkbox is simply absent; an unchosen option or date is empty."""
-        if not isinstance(data, Mapping):
-            return data
-        values = data.to_dict() if isinstance(data, MultiDict) else dict(data)
-        for checkbox in ("consent", "commit_all_dates"):
-            values[checkbox] = checkbox in data
-        for choice in ("role", "date"):
-            if values.get(choice) == "":
-                del values[choice]
-        date = values.get("date")
-        if isinstance(date, str) and date.isdigit():
-            values["date"] = int(date)
-        return values
+        return form_values(
+            data, checkboxes=("consent", "commit_all_dates"), choices=("role", "date")
+        )
 
 
 class ManageLinkRequestSchema(Schema):
@@ -223,3 +216,31 @@ class ManageLinkRequestSchema(Schema):
     def strip_strings(self, data: Any, **_kwargs: Any) -> Any:
         """Surrounding spaces are typing noise."""
         return stripped(data) if isinstance(data, Mapping) else data
+
+
+class AttendedDateSchema(Schema):
+    start = LocalDateTime(attribute="starts_at", dump_only=True)
+    end = LocalDateTime(attribute="ends_at", dump_only=True)
+    hours = fields.Float(dump_only=True)
+
+
+class CertificateSchema(Schema):
+    """What a verification code proves, and nothing else about the person."""
+
+    holder = fields.Function(lambda c: c.registration.full_name, dump_only=True)
+    event = fields.Function(
+        lambda c: c.registration.event.localized("title", current_language()), dump_only=True
+    )
+    issuer = fields.Function(lambda c: c.registration.event.issuer or None, dump_only=True)
+    town = fields.Function(lambda c: c.registration.group.town, dump_only=True)
+    dates = fields.Method("attended", dump_only=True)
+    hours = fields.Method("total", dump_only=True)
+    issued_at = LocalDateTime(dump_only=True)
+
+    def attended(self, certificate: Any) -> Any:
+        """The dates attended, each with its hours."""
+        return AttendedDateSchema(many=True).dump(attended_dates(certificate.registration))
+
+    def total(self, certificate: Any) -> float:
+        """The hours attended in all."""
+        return total_hours(attended_dates(certificate.registration))

@@ -9,23 +9,30 @@ from flask import Response
 
 from services.registration.organiser import actions
 from services.registration.organiser.dashboard import Dashboard, event_dashboard
-from services.registration.organiser.downloads import dashboard_csv, roster_download
+from services.registration.organiser.downloads import (
+    attendance_sheet_pdf,
+    certificates_zip,
+    dashboard_csv,
+    roster_download,
+)
 from services.registration.organiser.roster import Roster, build_roster
 from services.registration.organiser.schemas import (
     AttendanceInputSchema,
     AttendanceSchema,
     CapacityInputSchema,
     DashboardSchema,
+    IssuedCertificateSchema,
     MoveInputSchema,
     OrganiserGroupSchema,
     ParticipantSchema,
+    WalkInInputSchema,
 )
 from services.registration.organiser.schemas import RosterSchema as RosterOutSchema
 from services.registration.organiser.views import api_blueprint, organising
 from services.registration.participant.operations import group_of
 from shared.access import current_event
 from shared.database import db
-from shared.models import Attendance, Group, Registration
+from shared.models import Attendance, Certificate, Group, Registration
 
 bp = api_blueprint(
     "organiser_rosters",
@@ -51,11 +58,43 @@ def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
     return roster_download(current_event(), group_slug, extension)
 
 
+@bp.route("/events/<event_slug>/groups/<group_slug>/participants", methods=["POST"])
+@bp.arguments(WalkInInputSchema)
+@bp.response(201, ParticipantSchema)
+@bp.alt_response(
+    409,
+    description="No place left (unless over_capacity), the group was called off, or the "
+    "address already holds a registration for the event",
+)
+def add_participant(data: dict[str, Any], event_slug: str, group_slug: str) -> Registration:
+    """Add someone who signed the paper form, confirmed, also once the group has started."""
+    return actions.add_participant_by_hand(organising(), group_slug, data)
+
+
+@bp.route("/events/<event_slug>/groups/<group_slug>/attendance-sheet.pdf", methods=["GET"])
+@bp.response(200, description="The attendance sheet", content_type="application/pdf")
+def attendance_sheet(event_slug: str, group_slug: str) -> Response:
+    """The group's attendance sheet for funders: a row per participant, a column per held date
+    with the presence recorded and room to sign, the totals per date."""
+    return attendance_sheet_pdf(current_event(), group_slug)
+
+
+@bp.route("/events/<event_slug>/groups/<group_slug>/certificates.zip", methods=["GET"])
+@bp.response(200, description="The certificates, one PDF each", content_type="application/zip")
+@bp.alt_response(409, description="Nobody in the group has completed the training yet")
+def certificates(event_slug: str, group_slug: str) -> Response:
+    """The certificates of everyone in the group who completed the training, in one ZIP."""
+    return certificates_zip(current_event(), group_slug)
+
+
 @bp.route("/events/<event_slug>/registrations/<int:registration_id>/attendance", methods=["PUT"])
 @bp.arguments(AttendanceInputSchema)
 @bp.response(200, AttendanceSchema)
+@bp.alt_response(403, description="Not an organiser of the event, or past the date's window")
+@bp.alt_response(409, description="The date was called off")
 def attendance(data: dict[str, Any], event_slug: str, registration_id: int) -> Attendance:
-    """Mark a confirmed participant present or absent on one date."""
+    """Mark a confirmed participant present or absent on one date, from the date's own day;
+    more than 30 days after it, only an administrator may."""
     return actions.mark_attendance(organising(), registration_id, data["date"], data["present"])
 
 
@@ -81,6 +120,16 @@ def erase(event_slug: str, registration_id: int) -> Registration:
 def promote(event_slug: str, registration_id: int) -> Registration:
     """Confirm someone from the waiting list; a full group gains a place for them."""
     return actions.promote_registration(organising(), registration_id)
+
+
+@bp.route(
+    "/events/<event_slug>/registrations/<int:registration_id>/certificate/revoke",
+    methods=["POST"],
+)
+@bp.response(200, IssuedCertificateSchema)
+def revoke_certificate(event_slug: str, registration_id: int) -> Certificate:
+    """Withdraw the participant's certificate of attendance; again changes nothing."""
+    return actions.revoke_certificate(organising(), registration_id)
 
 
 @bp.route("/events/<event_slug>/registrations/<int:registration_id>/move", methods=["POST"])

@@ -21,6 +21,7 @@ from services.registration.organiser.pages.forms import (
     pages_blueprint,
 )
 from services.registration.organiser.schemas import (
+    TEXT_LANGUAGE_FIELDS,
     DateInputSchema,
     EventInputSchema,
     EventUpdateSchema,
@@ -84,11 +85,13 @@ def event_values(event: Event) -> MultiDict[str, str]:
             "language": event.language,
             "organiser_contact": event.organiser_contact,
             "price": str(event.price),
+            "issuer": event.issuer,
+            "signatory_name": event.signatory_name,
             "registration_opens_at": local_input(event.registration_opens_at),
             "registration_closes_at": local_input(event.registration_closes_at),
         }
     )
-    for field in ("title", "description", "prerequisites"):
+    for field in TEXT_LANGUAGE_FIELDS:
         for language, text in (getattr(event, field) or {}).items():
             values[f"{field}_{language}"] = text
     return values

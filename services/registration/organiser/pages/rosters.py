@@ -4,8 +4,9 @@ attendance sheet."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
+from typing import Any
 
 from flask import render_template, request, url_for
 from flask_babel import force_locale
@@ -14,19 +15,27 @@ from werkzeug.wrappers import Response
 
 from services.registration.organiser import actions
 from services.registration.organiser.dashboard import event_dashboard
-from services.registration.organiser.downloads import dashboard_csv, roster_download
+from services.registration.organiser.downloads import (
+    attendance_sheet_pdf,
+    certificates_zip,
+    dashboard_csv,
+    roster_download,
+)
 from services.registration.organiser.pages.forms import Page, apply, load_form, pages_blueprint
 from services.registration.organiser.roster import build_roster
 from services.registration.organiser.schemas import (
     CapacityInputSchema,
     MoveInputSchema,
     PresenceMarkSchema,
+    WalkInFormSchema,
 )
 from services.registration.organiser.views import organising
 from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser, visible_events
-from shared.database import db
+from shared.database import db, utcnow
+from shared.domain.attendance import check_presence_window
 from shared.errors import DomainError
+from shared.labels import ROLE_LABELS
 from shared.models import Event, Group
 
 bp = pages_blueprint("roster_pages", __name__)
@@ -55,14 +64,22 @@ def dashboard_file(event_slug: str) -> Response:
     return dashboard_csv(current_event())
 
 
-def roster_page(event: Event, group: Group, refusal: DomainError | None = None) -> Page:
-    """A group's roster, with a refused action's message when there is one."""
+def roster_page(
+    event: Event,
+    group: Group,
+    refusal: DomainError | None = None,
+    walk_in: Mapping[str, Any] | None = None,
+) -> Page:
+    """A group's roster, with a refused action's message when there is one; ``walk_in`` is
+    the paper form's input to show again when adding that person was refused."""
     others = [g for g in event.groups if g.id != group.id and not g.is_cancelled]
     return render_template(
         "organiser/roster.html",
         roster=build_roster(db.session, event, group),
         other_groups=others,
         refusal=refusal,
+        walk_in=walk_in,
+        role_labels=ROLE_LABELS,
     ), refusal.status if refusal else 200
 
 
@@ -77,6 +94,18 @@ def roster(event_slug: str, group_slug: str) -> Page:
 def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
     """The roster as CSV or XLSX."""
     return roster_download(current_event(), group_slug, extension)
+
+
+@bp.get("/events/<event_slug>/groups/<group_slug>/attendance-sheet.pdf")
+def attendance_sheet(event_slug: str, group_slug: str) -> Response:
+    """The group's attendance sheet as a PDF, for the funder's file."""
+    return attendance_sheet_pdf(current_event(), group_slug)
+
+
+@bp.get("/events/<event_slug>/groups/<group_slug>/certificates.zip")
+def certificates(event_slug: str, group_slug: str) -> Response:
+    """The certificates of everyone in the group who completed the training."""
+    return certificates_zip(current_event(), group_slug)
 
 
 def _roster_action(
@@ -141,16 +170,38 @@ def capacity(event_slug: str, group_slug: str) -> Response | Page:
     )
 
 
+@bp.post("/events/<event_slug>/groups/<group_slug>/participants")
+def add_participant(event_slug: str, group_slug: str) -> Response | Page:
+    """Add someone who signed the paper form."""
+    event = current_event()
+    group = group_of(event, group_slug)
+    return apply(
+        lambda: actions.add_participant_by_hand(
+            organising(), group_slug, load_form(WalkInFormSchema())
+        ),
+        done=_("Personne ajoutée au groupe."),
+        then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
+        on_refusal=lambda refusal: roster_page(event, group, refusal, walk_in=request.form),
+    )
+
+
 def presence_page(event: Event, date_id: int, refusal: DomainError | None = None) -> Page:
-    """Everyone expected on a date, with a present and an absent button each."""
+    """Everyone expected on a date, with a present and an absent button each; outside the
+    date's window for this organiser, the reason instead of live buttons."""
     session_date = actions.find_date(event, date_id)
     roster = build_roster(db.session, event, session_date.group)
+    try:
+        check_presence_window(session_date, now=utcnow(), by_admin=current_organiser().is_admin)
+        closed = None
+    except DomainError as reason:
+        closed = reason
     return render_template(
         "organiser/presence.html",
         roster=roster,
         session_date=session_date,
         lines=roster.expected_on(session_date),
         refusal=refusal,
+        closed=closed,
     ), refusal.status if refusal else 200
 
 

@@ -1,5 +1,6 @@
-"""The public JSON API: events, their groups and availability; registrations by manage token."""
+"""The public JSON API: events, their groups and availability; registrations by manage token;
+certificates of attendance."""
 
-from services.registration.participant.api import events, registrations
+from services.registration.participant.api import certificates, events, registrations
 
-__all__ = ["events", "registrations"]
+__all__ = ["certificates", "events", "registrations"]

@@ -1,5 +1,6 @@
-"""Participant pages: find a session, register, see and cancel one's own registration."""
+"""Participant pages: find a session, register, see and cancel one's own registration, check
+a certificate of attendance."""
 
-from services.registration.participant.pages import events, language, manage
+from services.registration.participant.pages import certificates, events, language, manage
 
-__all__ = ["events", "language", "manage"]
+__all__ = ["certificates", "events", "language", "manage"]

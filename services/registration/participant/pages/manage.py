@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from services.registration.documents import certificate_download
 from services.registration.participant import operations
 from services.registration.participant.schemas import ManageLinkRequestSchema
 from shared.database import db
@@ -37,6 +38,13 @@ def personal_data_download(manage_token: str) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/manage/<manage_token>/certificate.pdf")
+@limiter.limit(token_lookup_limit)
+def certificate(manage_token: str) -> Response:
+    """The participant's certificate of attendance, once they completed the training."""
+    return certificate_download(operations.certificate_by_token(db.session, manage_token))
 
 
 @bp.get("/manage/<manage_token>/cancel")

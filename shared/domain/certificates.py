@@ -1,0 +1,124 @@
+"""Certificates of attendance: issued to a participant who completed the training (present on
+every held date expected of them), checked by anyone holding the verification code printed on
+them, revoked by an organiser. A revoked certificate, or one whose holder's data was
+anonymised, is no longer valid."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.database import utcnow
+from shared.domain.attendance import completed, expected_dates, presence_marks
+from shared.errors import Gone, NotCompleted, NotFound
+from shared.i18n import format_day
+from shared.models import Certificate, Organiser, Registration, RegistrationStatus, SessionDate
+
+# 192 random bits, URL-safe: printed on the certificate, typed or scanned to check it.
+CODE_BYTES = 24
+
+WITHDRAWN = _l("Cette attestation n'est plus valable.")
+
+
+@dataclass(frozen=True)
+class AttendedDate:
+    """A date the holder attended and the hours it lasted."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def hours(self) -> float:
+        """The session's length in hours."""
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+
+def attended_dates(registration: Registration) -> list[AttendedDate]:
+    """The held dates expected of the registration at which it was marked present, in order."""
+    marks = presence_marks(registration)
+    return [
+        AttendedDate(d.starts_at, d.ends_at)
+        for d in expected_dates(registration)
+        if marks.get(d.id) is True
+    ]
+
+
+def total_hours(dates: list[AttendedDate]) -> float:
+    """The hours of all ``dates`` together."""
+    return sum(d.hours for d in dates)
+
+
+def missing_dates(registration: Registration) -> list[SessionDate]:
+    """The held dates expected of the registration without a recorded presence."""
+    marks = presence_marks(registration)
+    return [d for d in expected_dates(registration) if marks.get(d.id) is not True]
+
+
+def is_earned(registration: Registration) -> bool:
+    """Whether the registration completed its training and so earns a certificate."""
+    return (
+        registration.status is RegistrationStatus.CONFIRMED
+        and registration.anonymised_at is None
+        and completed(registration, presence_marks(registration))
+    )
+
+
+def check_completed(registration: Registration) -> None:
+    """Refuse (409) unless the registration completed its training, naming the dates without
+    a recorded presence."""
+    if is_earned(registration):
+        return
+    missing = [format_day(d.starts_at) for d in missing_dates(registration)]
+    if registration.status is not RegistrationStatus.CONFIRMED or not missing:
+        raise NotCompleted()
+    raise NotCompleted(
+        _l("Aucune présence n'est notée pour : %(dates)s.", dates=", ".join(missing)),
+        errors={"dates": missing},
+    )
+
+
+def issue(session: Session, registration: Registration) -> Certificate:
+    """The registration's certificate, issued on first request once the training is completed
+    (409 otherwise); a revoked one stays revoked (410)."""
+    if registration.anonymised_at is not None:
+        raise Gone(WITHDRAWN)
+    check_completed(registration)
+    certificate = certificate_of(session, registration)
+    if certificate is None:
+        certificate = Certificate(
+            registration=registration, code=secrets.token_urlsafe(CODE_BYTES), issued_at=utcnow()
+        )
+        session.add(certificate)
+        session.flush()
+    if certificate.revoked_at is not None:
+        raise Gone(WITHDRAWN)
+    return certificate
+
+
+def certificate_of(session: Session, registration: Registration) -> Certificate | None:
+    """The certificate issued to the registration, if one was."""
+    return session.scalar(select(Certificate).where(Certificate.registration_id == registration.id))
+
+
+def verify(session: Session, code: str) -> Certificate:
+    """The valid certificate this code names: 404 for an unknown code, 410 for one revoked or
+    whose holder's data was anonymised."""
+    certificate = session.scalar(select(Certificate).where(Certificate.code == code))
+    if certificate is None:
+        raise NotFound()
+    if certificate.revoked_at is not None or certificate.registration.anonymised_at is not None:
+        raise Gone(WITHDRAWN)
+    return certificate
+
+
+def revoke(session: Session, certificate: Certificate, organiser: Organiser) -> None:
+    """Withdraw a certificate; revoking it again changes nothing."""
+    if certificate.revoked_at is None:
+        certificate.revoked_at = utcnow()
+        certificate.revoked_by_id = organiser.id
+        session.flush()
