@@ -16,8 +16,8 @@ from weasyprint import HTML
 
 from bench.support import against_floor
 from services.registration import create_app
-from services.registration.documents import certificate_html
 from shared.database import db
+from shared.documents import certificate_html
 from shared.domain.certificates import issue
 from shared.migrate import upgrade_database
 from shared.models import Attendance

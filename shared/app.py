@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import flask_smorest
 from flask import Blueprint, Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_smorest import Api
+from jinja2 import ChoiceLoader, FileSystemLoader
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -30,6 +32,8 @@ from shared.redis_store import init_redis
 from shared.storable_text import init_storable_text
 
 DOCS_ASSETS_URL = "/api/v1/docs-assets"
+# Templates more than one service renders (the PDF documents), after each service's own.
+SHARED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class RowIdConverter(IntegerConverter):
@@ -131,6 +135,7 @@ def create_service_app(
     """Build a service's Flask app and its API registry from the environment and ``config``;
     ``gauges`` are the database figures its /metrics reports."""
     app = ServiceFlask(import_name)
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(SHARED_TEMPLATES)])
     app.session_interface = CookieOnlySessions()
     app.url_map.converters["int"] = RowIdConverter
     # An empty path segment names nothing: merged away, it would reach another route.

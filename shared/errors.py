@@ -81,6 +81,11 @@ class NotCompleted(DomainError):
     default_message = _l("La formation n'a pas été suivie jusqu'au bout.")
 
 
+class NotOver(DomainError):
+    code = "not_over"
+    default_message = _l("Ce groupe n'a pas encore eu lieu : il ne peut pas être clôturé.")
+
+
 class Busy(DomainError):
     """The database lock could not be had in time; the client should try again."""
 

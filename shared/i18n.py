@@ -30,10 +30,12 @@ def select_language() -> str:
 
 
 def init_i18n(app: Flask) -> Babel:
-    """Attach Flask-Babel with the shared catalogue and the Brussels timezone."""
+    """Attach Flask-Babel with the shared catalogue and the Brussels timezone; give templates
+    the filters that write dates, times and lengths in the current language."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIME_ZONE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.jinja_env.filters.update(day=format_day, hours=format_hours, duration=format_duration)
     return Babel(app, locale_selector=select_language)
 
 

@@ -18,7 +18,9 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from shared.documents import PDF, certificate_filename, certificate_pdf
 from shared.domain.attendance import is_held, scheduled_dates
+from shared.domain.certificates import certificate_of
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
 from shared.models import (
@@ -39,6 +41,7 @@ INVITATION_KINDS = {
     EmailKind.DATE_CHANGED,
 }
 ORGANISER_KINDS = {EmailKind.GROUP_FULL}
+INVITATION_TYPE = "text/calendar; method=PUBLISH; charset=utf-8"
 REMINDER_KEY_PREFIX = "reminder"
 
 
@@ -78,13 +81,22 @@ class Shared:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class RenderedEmail:
     """An email ready for Flask-Mail."""
 
     subject: str
     text: str
     html: str
-    invitation: bytes | None
+    attachments: tuple[Attachment, ...] = ()
 
 
 def reminder_key(registration_id: int, session_date_id: int) -> str:
@@ -152,7 +164,7 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
         layout = {**context, "subject": str(module.subject).strip(), "paragraphs": paragraphs}
         text = render_template("email/layout.txt", **layout)
         html = render_template("email/layout.html", **layout)
-    invitation = None
+    attachments: tuple[Attachment, ...] = ()
     if kind in INVITATION_KINDS:
         group: Group = context["group"]
         key = (group.id, message.language)
@@ -160,8 +172,17 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
             shared.invitations[key] = group_invitation(
                 group, language=message.language, url=event_url(group.event)
             )
-        invitation = shared.invitations[key]
-    return RenderedEmail(layout["subject"], text, html, invitation)
+        attachments = (Attachment("invitation.ics", INVITATION_TYPE, shared.invitations[key]),)
+    if kind is EmailKind.CERTIFICATE:
+        attachments = (_certificate_attachment(session, context["registration"]),)
+    return RenderedEmail(layout["subject"], text, html, attachments)
+
+
+def _certificate_attachment(session: Session, registration: Registration) -> Attachment:
+    certificate = certificate_of(session, registration)
+    if certificate is None or certificate.revoked_at is not None:
+        raise Undeliverable("the registration holds no valid certificate")
+    return Attachment(certificate_filename(certificate), PDF, certificate_pdf(certificate))
 
 
 def _context(

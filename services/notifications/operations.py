@@ -197,12 +197,8 @@ def build(session: Session, message_id: int, shared: emails.Shared | None = None
         extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": message.language},
     )
     mail_message.msgId = message.message_id
-    if rendered.invitation is not None:
-        mail_message.attach(
-            "invitation.ics",
-            "text/calendar; method=PUBLISH; charset=utf-8",
-            rendered.invitation,
-        )
+    for attachment in rendered.attachments:
+        mail_message.attach(attachment.filename, attachment.content_type, attachment.content)
     mail_message.date = time.time()
     if mail_message.has_bad_headers():
         raise emails.Undeliverable("a header of the message holds a line break")

@@ -1,64 +1,20 @@
-"""The registration service's PDF documents: a participant's certificate of attendance, drawn
-from HTML and CSS by WeasyPrint, in the participant's language, with its verification code
-printed beside a QR code of the address that checks it."""
+"""A participant's certificate of attendance as a file to download."""
 
 from __future__ import annotations
 
-import logging
+from flask import Response
 
-import segno
-from flask import Response, current_app, render_template
-from flask_babel import force_locale
-from weasyprint import HTML
-
-from shared.domain.certificates import attended_dates, total_hours
+from shared.documents import PDF, certificate_filename, certificate_pdf
 from shared.models import Certificate
-
-PDF = "application/pdf"
-# Every reader decodes any of the eight masks; choosing one instead of scoring all eight
-# makes the QR code five times cheaper, most of a certificate's cost outside WeasyPrint.
-QR_MASK = 4
-# WeasyPrint tells each of its seven steps per document at INFO: noise in the service's log.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
-
-def verification_url(code: str) -> str:
-    """The public address where anyone checks a certificate by its code."""
-    return f"{current_app.config['REGISTRATION_BASE_URL'].rstrip('/')}/certificates/{code}"
-
-
-def certificate_pdf(certificate: Certificate) -> bytes:
-    """The certificate as a PDF, in its holder's language."""
-    return HTML(string=certificate_html(certificate)).write_pdf()
-
-
-def certificate_html(certificate: Certificate) -> str:
-    """The certificate as the HTML page its PDF is drawn from, in its holder's language."""
-    registration = certificate.registration
-    url = verification_url(certificate.code)
-    dates = attended_dates(registration)
-    with force_locale(registration.language):
-        return render_template(
-            "documents/certificate.html",
-            certificate=certificate,
-            registration=registration,
-            event=registration.event,
-            group=registration.group,
-            dates=dates,
-            total=total_hours(dates),
-            url=url,
-            qr=segno.make(url, error="m", mask=QR_MASK).svg_data_uri(scale=4, border=0),
-        )
 
 
 def certificate_download(certificate: Certificate) -> Response:
     """The certificate as a PDF file to save, named without personal data."""
-    filename = f"attestation-{certificate.registration.event.slug}-{certificate.id}.pdf"
     return Response(
         certificate_pdf(certificate),
         mimetype=PDF,
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="{certificate_filename(certificate)}"',
             "Cache-Control": "no-store",
         },
     )

@@ -19,9 +19,6 @@ from shared.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
     current_language,
-    format_day,
-    format_duration,
-    format_hours,
 )
 from shared.ical import webcal_url
 from shared.labels import KIND_LABELS, ROLE_LABELS
@@ -63,7 +60,6 @@ def init_pages(app: Flask) -> None:
     app.after_request(_add_security_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     register_html_error_page(app, render_error_page)
-    app.jinja_env.filters.update(day=format_day, hours=format_hours, duration=format_duration)
     app.context_processor(_template_globals)
 
 

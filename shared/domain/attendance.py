@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from shared.database import utcnow
 from shared.errors import DateCalledOff, Forbidden, InvalidRequest
@@ -81,6 +82,18 @@ def completed(registration: Registration, presence: Mapping[int, bool | None]) -
     """
     expected = expected_dates(registration)
     return bool(expected) and all(presence.get(d.id) is True for d in expected)
+
+
+def confirmed_with_presence(group: Group) -> Select[tuple[Registration]]:
+    """The query of the group's confirmed registrations with their recorded presence."""
+    return (
+        select(Registration)
+        .where(
+            Registration.group_id == group.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .options(selectinload(Registration.attendances))
+    )
 
 
 def presence_marks(registration: Registration) -> dict[int, bool]:

@@ -96,6 +96,8 @@ class Group(Base):
     longitude: Mapped[float | None]
     capacity: Mapped[int | None] = mapped_column(Integer)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an organiser closes the group after its last date: certificates go out once.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every write that changes what the group shows (dates, venue, seats):
     # the calendar service keys its cached feeds on it.
     revision: Mapped[int] = mapped_column(Integer, default=1)

@@ -94,3 +94,4 @@ class EmailKind(enum.StrEnum):
     GROUP_CANCELLED = "group_cancelled"
     GROUP_FULL = "group_full"
     MANAGE_LINK = "manage_link"
+    CERTIFICATE = "certificate"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from icalendar import Calendar
+from pypdf import PdfReader
 
-from services.notifications import operations
+from services.notifications import emails, operations
+from shared.domain.certificates import certificate_of, revoke
+from shared.domain.closing import close_group
 from shared.domain.registrations import cancel
 from shared.domain.schedule import cancel_date, cancel_group, change_date_time
-from shared.models import EmailKind, Organiser, OutboxMessage
+from shared.models import Attendance, EmailKind, Organiser, OutboxMessage
 from shared.outbox import queue_email
 from tests.support.factories import local
 
@@ -192,7 +197,10 @@ def test_manage_link_email_carries_the_personal_link(db_session, make, group):
     )
 
 
-@pytest.mark.parametrize("kind", [k for k in EmailKind if k is not EmailKind.REMINDER])
+# A reminder needs a date to come, a certificate a training completed: each has its own test.
+@pytest.mark.parametrize(
+    "kind", [k for k in EmailKind if k not in (EmailKind.REMINDER, EmailKind.CERTIFICATE)]
+)
 def test_every_kind_is_written_in_each_language(db_session, make, group, kind):
     registration = make.registration(group)
     subjects = set()
@@ -212,3 +220,53 @@ def test_every_kind_is_written_in_each_language(db_session, make, group, kind):
         assert "HELMo ESAS, rue d'Harscamp 60, 4020 Liège" in email.body
         assert "HELMo ESAS, rue d&#39;Harscamp 60, 4020 Liège" in email.html
     assert len(subjects) == 3
+
+
+def test_certificate_email_carries_the_pdf_in_the_participants_language(db_session, make):
+    event = make.event(registration_opens_at=None, title={"fr": "Atelier", "uk": "Семінар"})
+    group = make.group(event, dates=[(local("2026-10-06T09:30"), local("2026-10-06T16:00"))])
+    person = make.registration(
+        group,
+        at=local("2026-09-01T10:00"),
+        first_name="Олена",
+        last_name="Коваленко",
+        language="uk",
+    )
+    db_session.add(Attendance(registration=person, session_date=group.dates[0], present=True))
+    db_session.commit()
+    close_group(db_session, group)
+
+    [email] = delivered(db_session, outbox_of(db_session, EmailKind.CERTIFICATE))
+    subjects = []
+    for language in ("fr", "en"):
+        person.language = language
+        again = queue_email(db_session, EmailKind.CERTIFICATE, registration=person)
+        subjects += [sent.subject for sent in delivered(db_session, again)]
+
+    assert subjects == [
+        "Votre attestation de participation : Atelier",
+        "Your certificate of attendance: Atelier",
+    ]
+    assert email.recipients == [person.email]
+    assert email.subject == "Ваше свідоцтво про участь: Семінар"
+    [attachment] = email.attachments
+    assert attachment.content_type == "application/pdf"
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(attachment.data)).pages).split()
+    )
+    assert "Олена Коваленко" in text and "Свідоцтво про участь" in text
+
+
+def test_a_certificate_revoked_before_its_email_left_is_not_sent(db_session, make):
+    event = make.event(registration_opens_at=None)
+    group = make.group(event, dates=[(local("2026-10-06T09:30"), local("2026-10-06T16:00"))])
+    person = make.registration(group, at=local("2026-09-01T10:00"))
+    db_session.add(Attendance(registration=person, session_date=group.dates[0], present=True))
+    db_session.commit()
+    close_group(db_session, group)
+    organiser = Organiser(email="coord@example.org", name="Coord", password_hash="x")
+    db_session.add(organiser)
+    revoke(db_session, certificate_of(db_session, person), organiser)
+
+    with pytest.raises(emails.Undeliverable):
+        delivered(db_session, outbox_of(db_session, EmailKind.CERTIFICATE))

@@ -18,6 +18,7 @@ from services.registration.organiser.roster import attendance_of
 from services.registration.participant.operations import group_of
 from shared.database import utcnow
 from shared.domain import certificates, roster, schedule
+from shared.domain import closing as closing_rules
 from shared.domain.attendance import check_presence_allowed
 from shared.domain.capacity import bump_revision
 from shared.domain.privacy import anonymise
@@ -217,6 +218,15 @@ def set_capacity(by: Organising, group_slug: str, capacity: int | None) -> Group
         capacity=capacity,
         promoted=ids(promoted),
     )
+    return group
+
+
+def close_group(by: Organising, group_slug: str) -> Group:
+    """Close a group after its last date: those who completed it are sent their certificate."""
+    group = group_of(by.event, group_slug)
+    closing = closing_rules.close_group(by.session, group)
+    if not closing.already_closed:
+        by.record("group.closed", group=group.slug, certified=ids(closing.certified))
     return group
 
 

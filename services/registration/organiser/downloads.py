@@ -10,14 +10,13 @@ from flask import Response, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
 
-from services.registration.documents import PDF, certificate_pdf
 from services.registration.organiser.dashboard import event_dashboard
 from services.registration.organiser.exports import dashboard_table, roster_table, to_csv, to_xlsx
 from services.registration.organiser.roster import build_roster
 from services.registration.participant.operations import group_of
 from shared.database import db
+from shared.documents import PDF, certificate_pdf
 from shared.domain.certificates import is_earned, issue
-from shared.errors import NotCompleted
 from shared.models import Event
 
 MEDIA_TYPES = {
@@ -65,12 +64,10 @@ def attendance_sheet_pdf(event: Event, group_slug: str) -> Response:
 
 def certificates_zip(event: Event, group_slug: str) -> Response:
     """The certificates of every participant of the group who completed the training, each
-    in its holder's language, in one ZIP; 409 when nobody has completed it yet."""
+    in its holder's language, in one ZIP (empty while nobody has)."""
     group = group_of(event, group_slug)
     earned = [line.registration for line in build_roster(db.session, event, group).confirmed]
     earned = [registration for registration in earned if is_earned(registration)]
-    if not earned:
-        raise NotCompleted()
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as files:
         for number, registration in enumerate(earned, start=1):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from shared.domain import attendance
 from shared.domain.capacity import places_left, waiting_list
-from shared.models import Attendance, Event, Group, Registration, RegistrationStatus, SessionDate
+from shared.models import Attendance, Event, Group, Registration, SessionDate
 
 
 @dataclass
@@ -61,13 +61,9 @@ def build_roster(session: Session, event: Event, group: Group) -> Roster:
     """The roster of one group of the event."""
     dates = attendance.held_dates(group)
     confirmed = session.scalars(
-        select(Registration)
-        .where(
-            Registration.group_id == group.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
+        attendance.confirmed_with_presence(group).order_by(
+            Registration.last_name, Registration.first_name, Registration.id
         )
-        .options(selectinload(Registration.attendances))
-        .order_by(Registration.last_name, Registration.first_name, Registration.id)
     )
     roster = Roster(event=event, group=group, dates=dates, waiting=waiting_list(session, group))
     for registration in confirmed:

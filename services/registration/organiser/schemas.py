@@ -226,6 +226,7 @@ class OrganiserGroupSummarySchema(Schema):
     capacity = fields.Integer(allow_none=True)
     revision = fields.Integer()
     cancelled = fields.Boolean(attribute="is_cancelled")
+    closed_at = LocalDateTime(allow_none=True)
 
 
 class OrganiserGroupSchema(OrganiserGroupSummarySchema):

@@ -71,6 +71,15 @@ def add_participant(data: dict[str, Any], event_slug: str, group_slug: str) -> R
     return actions.add_participant_by_hand(organising(), group_slug, data)
 
 
+@bp.route("/events/<event_slug>/groups/<group_slug>/close", methods=["POST"])
+@bp.response(200, OrganiserGroupSchema)
+@bp.alt_response(409, description="The group's last date is not over yet")
+def close(event_slug: str, group_slug: str) -> Group:
+    """Close the group after its last date: those who completed it are sent their certificate
+    by email; closing again sends nothing."""
+    return actions.close_group(organising(), group_slug)
+
+
 @bp.route("/events/<event_slug>/groups/<group_slug>/attendance-sheet.pdf", methods=["GET"])
 @bp.response(200, description="The attendance sheet", content_type="application/pdf")
 def attendance_sheet(event_slug: str, group_slug: str) -> Response:
@@ -81,9 +90,9 @@ def attendance_sheet(event_slug: str, group_slug: str) -> Response:
 
 @bp.route("/events/<event_slug>/groups/<group_slug>/certificates.zip", methods=["GET"])
 @bp.response(200, description="The certificates, one PDF each", content_type="application/zip")
-@bp.alt_response(409, description="Nobody in the group has completed the training yet")
 def certificates(event_slug: str, group_slug: str) -> Response:
-    """The certificates of everyone in the group who completed the training, in one ZIP."""
+    """The certificates of everyone in the group who completed the training, in one ZIP
+    (empty while nobody has)."""
     return certificates_zip(current_event(), group_slug)
 
 

@@ -34,6 +34,7 @@ from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser, visible_events
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window
+from shared.domain.closing import can_close
 from shared.errors import DomainError
 from shared.labels import ROLE_LABELS
 from shared.models import Event, Group
@@ -80,6 +81,7 @@ def roster_page(
         refusal=refusal,
         walk_in=walk_in,
         role_labels=ROLE_LABELS,
+        closable=can_close(group, utcnow()),
     ), refusal.status if refusal else 200
 
 
@@ -94,6 +96,19 @@ def roster(event_slug: str, group_slug: str) -> Page:
 def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
     """The roster as CSV or XLSX."""
     return roster_download(current_event(), group_slug, extension)
+
+
+@bp.post("/events/<event_slug>/groups/<group_slug>/close")
+def close(event_slug: str, group_slug: str) -> Response | Page:
+    """Close the group after its last date and send the certificates."""
+    event = current_event()
+    group = group_of(event, group_slug)
+    return apply(
+        lambda: actions.close_group(organising(), group_slug),
+        done=_("Groupe clôturé : les attestations sont envoyées."),
+        then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
+        on_refusal=lambda refusal: roster_page(event, group, refusal),
+    )
 
 
 @bp.get("/events/<event_slug>/groups/<group_slug>/attendance-sheet.pdf")

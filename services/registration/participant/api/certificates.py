@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from flask import Response
 
-from services.registration.documents import PDF, certificate_download
+from services.registration.documents import certificate_download
 from services.registration.participant import operations
 from services.registration.participant.api.registrations import TOO_MANY
 from services.registration.participant.schemas import CertificateSchema
 from shared.app import ApiBlueprint
 from shared.database import db
+from shared.documents import PDF
 from shared.domain.certificates import verify
 from shared.limits import limiter, token_lookup_limit
 from shared.models import Certificate

@@ -1,0 +1,63 @@
+"""Closing a group once its last held date is over: each participant who completed the
+training is sent their certificate of attendance. Closing again sends nothing twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from shared.database import utcnow
+from shared.domain.attendance import confirmed_with_presence, held_dates
+from shared.domain.capacity import lock_group
+from shared.domain.certificates import is_earned, issue
+from shared.errors import NotOver
+from shared.i18n import format_day
+from shared.models import EmailKind, Group, Registration
+from shared.outbox import queue_email
+
+
+@dataclass(frozen=True)
+class Closing:
+    """What closing a group did: who was sent a certificate, or nothing if it was closed."""
+
+    group: Group
+    certified: list[Registration]
+    already_closed: bool
+
+
+def can_close(group: Group, now: datetime) -> bool:
+    """Whether the group's last held date is over (a called-off group never closes)."""
+    held = held_dates(group)
+    return bool(held) and now >= held[-1].ends_at
+
+
+def close_group(session: Session, group: Group, *, now: datetime | None = None) -> Closing:
+    """Close the group after its last held date (409 before) and send a certificate to each
+    participant who completed it; a group already closed is left as it is."""
+    now = now or utcnow()
+    if group.closed_at is None and not can_close(group, now):
+        held = held_dates(group)
+        if not held:
+            raise NotOver()
+        raise NotOver(
+            _l(
+                "Ce groupe pourra être clôturé après sa dernière date, le %(day)s.",
+                day=format_day(held[-1].starts_at),
+            )
+        )
+    # The group's lock makes two simultaneous closings one: the second finds it closed.
+    lock_group(session, group)
+    session.refresh(group, ["closed_at"])
+    if group.closed_at is not None:
+        return Closing(group, [], already_closed=True)
+    group.closed_at = now
+    confirmed = session.scalars(confirmed_with_presence(group).order_by(Registration.id))
+    certified = [registration for registration in confirmed if is_earned(registration)]
+    for registration in certified:
+        issue(session, registration)
+        queue_email(session, EmailKind.CERTIFICATE, registration=registration)
+    session.flush()
+    return Closing(group, certified, already_closed=False)

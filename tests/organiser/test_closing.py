@@ -1,0 +1,82 @@
+"""Closing a group after its last date: those who completed it are sent their certificate,
+once; before the last date is over the group cannot be closed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from shared.models import Attendance, Certificate, EmailKind, Group
+from tests.organiser.conftest import (
+    audit_actions,
+    held_group,
+    log_in,
+    outbox_kinds,
+    post_form,
+    registered_before,
+)
+
+
+def group_with_presence(make, db_session, **fields):
+    """A held group: the first two participants came on both days, the third only once."""
+    group = held_group(make, **fields)
+    people = [registered_before(make, group) for _ in range(3)]
+    for person, second_day in zip(people, (True, True, False), strict=True):
+        for day, mark in zip(group.dates, (True, second_day), strict=True):
+            db_session.add(Attendance(registration=person, session_date=day, present=mark))
+    db_session.commit()
+    return group, people
+
+
+def close_url(group):
+    return f"/api/v1/events/{group.event.slug}/groups/{group.slug}/close"
+
+
+def test_closing_sends_a_certificate_to_each_who_completed_once(client, make, accounts, db_session):
+    group, people = group_with_presence(make, db_session)
+    account = accounts(group.event)
+    before = len(outbox_kinds(db_session))
+
+    closed = client.post(close_url(group), headers=account.bearer)
+    again = client.post(close_url(group), headers=account.bearer)
+
+    assert closed.status_code == again.status_code == 200
+    assert closed.json["closed_at"] and again.json["closed_at"] == closed.json["closed_at"]
+    assert outbox_kinds(db_session)[before:] == [
+        (EmailKind.CERTIFICATE, people[0].id),
+        (EmailKind.CERTIFICATE, people[1].id),
+    ]
+    certified = db_session.scalars(select(Certificate.registration_id).order_by(Certificate.id))
+    assert list(certified) == [people[0].id, people[1].id]
+    assert [a for a in audit_actions(db_session) if a[0] == "group.closed"] == [
+        ("group.closed", account.organiser.id, None)
+    ]
+
+
+def test_a_group_whose_last_date_is_not_over_cannot_be_closed(client, make, accounts, db_session):
+    group = held_group(make, days_ago=(1, -6))  # its second date is next week
+    registered_before(make, group)
+    before = len(outbox_kinds(db_session))
+
+    response = client.post(close_url(group), headers=accounts(group.event).bearer)
+
+    assert response.status_code == 409
+    assert response.json["code"] == "not_over"
+    db_session.expire_all()
+    assert db_session.get(Group, group.id).closed_at is None
+    assert len(outbox_kinds(db_session)) == before
+
+
+def test_the_roster_page_closes_a_group_once_it_is_over(client, make, accounts, db_session):
+    group, _people = group_with_presence(make, db_session)
+    account = accounts(group.event)
+    log_in(client, account)
+    roster = f"/organiser/events/{group.event.slug}/groups/{group.slug}/"
+    assert "Clôturer le groupe" in client.get(roster).get_data(as_text=True)
+
+    closed = post_form(client, f"/organiser/events/{group.event.slug}/groups/{group.slug}/close")
+    page = client.get(closed.headers["Location"]).get_data(as_text=True)
+
+    assert closed.status_code == 303
+    assert "Groupe clôturé : les attestations sont envoyées." in page
+    assert "Clôturer le groupe" not in page
+    assert [kind for kind, _id in outbox_kinds(db_session)].count(EmailKind.CERTIFICATE) == 2
