@@ -105,6 +105,16 @@ def certificate_of(session: Session, registration: Registration) -> Certificate 
     return session.scalar(select(Certificate).where(Certificate.registration_id == registration.id))
 
 
+def valid_certificates(session: Session, registration_ids: list[int]) -> dict[int, Certificate]:
+    """The certificates still valid of these registrations, by registration id."""
+    found = session.scalars(
+        select(Certificate).where(
+            Certificate.registration_id.in_(registration_ids), Certificate.revoked_at.is_(None)
+        )
+    )
+    return {certificate.registration_id: certificate for certificate in found}
+
+
 def verify(session: Session, code: str) -> Certificate:
     """The valid certificate this code names: 404 for an unknown code, 410 for one revoked or
     whose holder's data was anonymised."""

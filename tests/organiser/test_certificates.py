@@ -171,3 +171,20 @@ def test_the_attendance_sheet_lists_presence_per_date_with_totals(
     assert "Présent" in text and "Absent" in text
     assert "1 / 2" in text  # present on the first date, of those expected
     assert "0 / 2" in text  # the second date: nothing recorded yet
+
+
+def test_the_roster_page_revokes_a_certificate(client, make, accounts, db_session):
+    person, certificate = completed(make, db_session)
+    log_in(client, accounts(person.event))
+    roster = f"/organiser/events/{person.event.slug}/groups/{person.group.slug}/"
+    assert certificate.code in client.get(roster).get_data(as_text=True)
+
+    revoked = post_form(
+        client,
+        f"/organiser/events/{person.event.slug}/registrations/{person.id}/certificate/revoke",
+    )
+    page = client.get(revoked.headers["Location"]).get_data(as_text=True)
+
+    assert revoked.status_code == 303
+    assert "Attestation révoquée." in page and certificate.code not in page
+    assert client.get(f"/api/v1/certificates/{certificate.code}").status_code == 410

@@ -62,10 +62,12 @@ HELD_EDITION = {"fr": "session précédente", "en": "previous session", "uk": "�
 
 
 def add_held_edition(session: Session, workshop: Event, today: date) -> Event:
-    """A previous edition of ``workshop`` whose one group met three and two weeks before
-    ``today``, its participants added from paper forms and their presence recorded: four
-    completed, one missed the second day. Flushes."""
-    days = [today - timedelta(weeks=3), today - timedelta(weeks=2)]
+    """A previous edition of ``workshop`` whose one group met on two Tuesdays, three and two
+    weeks before the last one up to ``today``, its participants added from paper forms and
+    their presence recorded: four completed, one missed the second day. Flushes."""
+    # On Tuesdays, like the workshop: the last Tuesday up to today, three and two weeks back.
+    tuesday = today - timedelta(days=(today.weekday() - 1) % 7)
+    days = [tuesday - timedelta(weeks=3), tuesday - timedelta(weeks=2)]
     group = Group(
         slug="namur",
         name="Namur",

@@ -34,6 +34,7 @@ from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser, visible_events
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window
+from shared.domain.certificates import valid_certificates
 from shared.domain.closing import can_close
 from shared.errors import DomainError
 from shared.labels import ROLE_LABELS
@@ -74,9 +75,12 @@ def roster_page(
     """A group's roster, with a refused action's message when there is one; ``walk_in`` is
     the paper form's input to show again when adding that person was refused."""
     others = [g for g in event.groups if g.id != group.id and not g.is_cancelled]
+    roster = build_roster(db.session, event, group)
+    confirmed_ids = [line.registration.id for line in roster.confirmed]
     return render_template(
         "organiser/roster.html",
-        roster=build_roster(db.session, event, group),
+        roster=roster,
+        certificates=valid_certificates(db.session, confirmed_ids),
         other_groups=others,
         refusal=refusal,
         walk_in=walk_in,
@@ -142,6 +146,13 @@ def cancel(event_slug: str, registration_id: int) -> Response | Page:
     """Cancel a registration; the waiting list moves up."""
     change = partial(actions.cancel_registration, organising(), registration_id)
     return _roster_action(registration_id, change, _("Inscription annulée."))
+
+
+@bp.post("/events/<event_slug>/registrations/<int:registration_id>/certificate/revoke")
+def revoke_certificate(event_slug: str, registration_id: int) -> Response | Page:
+    """Withdraw a participant's certificate; its code then says it is no longer valid."""
+    change = partial(actions.revoke_certificate, organising(), registration_id)
+    return _roster_action(registration_id, change, _("Attestation révoquée."))
 
 
 @bp.post("/events/<event_slug>/registrations/<int:registration_id>/erase")
