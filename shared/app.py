@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import flask_smorest
-from flask import Blueprint, Flask, Request, Response
+from flask import Blueprint, Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_smorest import Api
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -34,6 +34,11 @@ from shared.storable_text import init_storable_text
 DOCS_ASSETS_URL = "/api/v1/docs-assets"
 # Templates more than one service renders (the PDF documents), after each service's own.
 SHARED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+# gunicorn discards at most 64 KiB of a body the app left unread, then drops the keep-alive
+# connection without a word, and the client's next request on it is lost. A refused body up
+# to this size is read to its end instead; a larger one is a proxy's to refuse.
+DRAINED_BODY_BYTES = 1024 * 1024
+DRAIN_CHUNK_BYTES = 64 * 1024
 
 
 class RowIdConverter(IntegerConverter):
@@ -117,6 +122,20 @@ class CookieOnlySessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+def drain_refused_body(response: Response) -> Response:
+    """Read to its end the body of a request refused as too large (413), so that the
+    client's connection stays usable for its next request."""
+    length = request.content_length or 0
+    if response.status_code == 413 and length <= DRAINED_BODY_BYTES:
+        stream = request.environ["wsgi.input"]
+        while length > 0:
+            chunk = stream.read(min(DRAIN_CHUNK_BYTES, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+    return response
+
+
 class ServiceApi(Api):
     """flask-smorest's registry, documenting errors in the services' one shape, each status
     by name (no catch-all ``default`` response)."""
@@ -141,6 +160,7 @@ def create_service_app(
     # An empty path segment names nothing: merged away, it would reach another route.
     app.url_map.merge_slashes = False
     init_storable_text(app)
+    app.after_request(drain_refused_body)
     app.config.update(load_config(config))
     check_production_safety(app.config)
     configure_logging(app.config["LOG_LEVEL"])
