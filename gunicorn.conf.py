@@ -22,6 +22,11 @@ bind = ["0.0.0.0:8000"]
 workers = worker_count()
 worker_class = "gthread"
 threads = 4
+# gunicorn's own refusals are bare HTML pages: its limits sit above the services' (see
+# shared.app.REQUEST_LIMITS), so that a request merely too long is answered by the service,
+# in its error shape, and only an absurd one by gunicorn. 8190 is the most it accepts.
+limit_request_line = 8190
+limit_request_field_size = 16380
 timeout = 60
 graceful_timeout = 30
 keepalive = 5

@@ -15,6 +15,7 @@ from flask_smorest import Api
 from jinja2 import ChoiceLoader, FileSystemLoader
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -38,6 +39,10 @@ SHARED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 # connection without a word, and the client's next request on it is lost. A refused body up
 # to this size is read to its end instead; a larger one is a proxy's to refuse.
 DRAINED_BODY_BYTES = 1024 * 1024
+# The longest request target (path and query) and header value a service reads; beyond them
+# it answers 414 or 431 in its error shape. gunicorn.conf.py lets through more than these.
+MAX_TARGET_LENGTH = 4094
+MAX_HEADER_LENGTH = 8190
 DRAIN_CHUNK_BYTES = 64 * 1024
 
 
@@ -122,12 +127,21 @@ class CookieOnlySessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+def refuse_oversized_request() -> None:
+    """Refuse a request target or a header value longer than a service reads (414, 431)."""
+    target = request.environ.get("RAW_URI") or request.full_path
+    if len(target) > MAX_TARGET_LENGTH:
+        raise RequestURITooLarge()
+    if any(len(value) > MAX_HEADER_LENGTH for value in request.headers.values()):
+        raise RequestHeaderFieldsTooLarge()
+
+
 def drain_refused_body(response: Response) -> Response:
     """Read to its end the body of a request refused as too large (413), so that the
     client's connection stays usable for its next request."""
     length = request.content_length or 0
     if response.status_code == 413 and length <= DRAINED_BODY_BYTES:
-        stream = request.environ["wsgi.input"]
+        stream = request.input_stream
         while length > 0:
             chunk = stream.read(min(DRAIN_CHUNK_BYTES, length))
             if not chunk:
@@ -159,6 +173,7 @@ def create_service_app(
     app.url_map.converters["int"] = RowIdConverter
     # An empty path segment names nothing: merged away, it would reach another route.
     app.url_map.merge_slashes = False
+    app.before_request(refuse_oversized_request)
     init_storable_text(app)
     app.after_request(drain_refused_body)
     app.config.update(load_config(config))

@@ -37,9 +37,11 @@ STATUS_MESSAGES = {
     409: _l("La demande est en conflit avec l'état actuel."),
     410: _l("Ce lien a été remplacé et ne fonctionne plus."),
     413: _l("La requête est trop volumineuse."),
+    414: _l("L'adresse demandée est trop longue."),
     415: _l("Le contenu doit être envoyé en JSON."),
     422: _l("Certaines données sont invalides."),
     429: _l("Trop de requêtes. Veuillez réessayer plus tard."),
+    431: _l("Un en-tête de la requête est trop long."),
     500: _l("Une erreur interne est survenue."),
     503: _l("Le service est momentanément indisponible. Veuillez réessayer dans un instant."),
 }
@@ -122,7 +124,7 @@ def error_response(
         response.status_code = status
         return response
     payload: dict[str, Any] = {
-        "code": code or HTTPStatus(status).phrase.lower().replace(" ", "_"),
+        "code": code or HTTPStatus(status).name.lower(),
         "status": status,
         "message": translate(message if message is not None else STATUS_MESSAGES.get(status, "")),
     }

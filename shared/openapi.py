@@ -15,9 +15,15 @@ from werkzeug.routing import Rule
 from shared.access import EVENT_ARGUMENT, AreaKind, area_of
 
 SECURITY_SCHEME = "organiserToken"
-# Any operation: text no database can store in its input (see shared.storable_text), and
-# the database busy past the lock timeout or unreachable (with Retry-After).
-ANY_OPERATION_RESPONSES = {"422": "UNPROCESSABLE_ENTITY", "503": "SERVICE_UNAVAILABLE"}
+# Any operation: a request target or header longer than the services read (shared.app),
+# text no database can store in its input (see shared.storable_text), and the database busy
+# past the lock timeout or unreachable (with Retry-After).
+ANY_OPERATION_RESPONSES = {
+    "414": "REQUEST_URI_TOO_LONG",
+    "422": "UNPROCESSABLE_ENTITY",
+    "431": "REQUEST_HEADER_FIELDS_TOO_LARGE",
+    "503": "SERVICE_UNAVAILABLE",
+}
 # An operation whose path has parameters: they may name nothing.
 PATH_PARAMETER_RESPONSES = {"404": "NOT_FOUND"}
 # An operation reading a JSON body: not JSON at all, or beyond MAX_CONTENT_LENGTH.
