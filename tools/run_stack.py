@@ -88,8 +88,6 @@ def commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
                     f"127.0.0.1:{port}",
                     "--workers",
                     "2",
-                    "--access-logfile",
-                    "-",
                     f"services.{service}:create_app()",
                 ],
             )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from shared.documents import PDF, certificate_filename, certificate_pdf
 from shared.domain.attendance import is_held, scheduled_dates
-from shared.domain.certificates import certificate_of
+from shared.domain.certificates import certificate_of, is_valid
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
 from shared.models import (
@@ -180,7 +180,7 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
 
 def _certificate_attachment(session: Session, registration: Registration) -> Attachment:
     certificate = certificate_of(session, registration)
-    if certificate is None or certificate.revoked_at is not None:
+    if certificate is None or not is_valid(certificate):
         raise Undeliverable("the registration holds no valid certificate")
     return Attachment(certificate_filename(certificate), PDF, certificate_pdf(certificate))
 

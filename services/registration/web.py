@@ -12,7 +12,6 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from services.registration.participant import presenters
 from shared.domain.attendance import held_dates, is_held, scheduled_dates
-from shared.domain.certificates import is_earned
 from shared.errors_http import error_response, is_api_request, register_html_error_page
 from shared.i18n import (
     LANGUAGE_COOKIE,
@@ -121,7 +120,6 @@ def _template_globals() -> dict[str, Any]:
         "held_dates": held_dates,
         "scheduled_dates": scheduled_dates,
         "is_held": is_held,
-        "certificate_earned": is_earned,
     }
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
@@ -82,21 +83,59 @@ def check_completed(registration: Registration) -> None:
     )
 
 
+def is_valid(certificate: Certificate) -> bool:
+    """Whether a certificate still attests: not revoked, its holder's data not anonymised."""
+    return certificate.revoked_at is None and certificate.registration.anonymised_at is None
+
+
 def issue(session: Session, registration: Registration) -> Certificate:
     """The registration's certificate, issued on first request once the training is completed
     (409 otherwise); a revoked one stays revoked (410)."""
     if registration.anonymised_at is not None:
         raise Gone(WITHDRAWN)
     check_completed(registration)
-    certificate = certificate_of(session, registration)
-    if certificate is None:
-        certificate = Certificate(
-            registration=registration, code=secrets.token_urlsafe(CODE_BYTES), issued_at=utcnow()
-        )
-        session.add(certificate)
-        session.flush()
-    if certificate.revoked_at is not None:
+    certificate = certificate_of(session, registration) or _new_certificate(session, registration)
+    if not is_valid(certificate):
         raise Gone(WITHDRAWN)
+    return certificate
+
+
+def issue_to_all(session: Session, registrations: list[Registration]) -> list[Certificate]:
+    """The valid certificates of those among ``registrations`` who completed their training,
+    issued where none was yet; a revoked certificate is left out, not issued again."""
+    issued = []
+    for registration in registrations:
+        if not is_earned(registration):
+            continue
+        certificate = certificate_of(session, registration) or _new_certificate(
+            session, registration
+        )
+        if is_valid(certificate):
+            issued.append(certificate)
+    return issued
+
+
+def offers_certificate(session: Session, registration: Registration) -> bool:
+    """Whether the participant can download a certificate: earned, and not revoked."""
+    if not is_earned(registration):
+        return False
+    certificate = certificate_of(session, registration)
+    return certificate is None or is_valid(certificate)
+
+
+def _new_certificate(session: Session, registration: Registration) -> Certificate:
+    certificate = Certificate(
+        registration=registration, code=secrets.token_urlsafe(CODE_BYTES), issued_at=utcnow()
+    )
+    try:
+        # Two requests may issue at once (a download while the group is closed): the unique
+        # registration decides, and the one that lost reads the winner's certificate.
+        with session.begin_nested():
+            session.add(certificate)
+    except IntegrityError:
+        found = certificate_of(session, registration)
+        assert found is not None  # the row that made the insert fail
+        return found
     return certificate
 
 
@@ -108,11 +147,9 @@ def certificate_of(session: Session, registration: Registration) -> Certificate 
 def valid_certificates(session: Session, registration_ids: list[int]) -> dict[int, Certificate]:
     """The certificates still valid of these registrations, by registration id."""
     found = session.scalars(
-        select(Certificate).where(
-            Certificate.registration_id.in_(registration_ids), Certificate.revoked_at.is_(None)
-        )
+        select(Certificate).where(Certificate.registration_id.in_(registration_ids))
     )
-    return {certificate.registration_id: certificate for certificate in found}
+    return {c.registration_id: c for c in found if is_valid(c)}
 
 
 def verify(session: Session, code: str) -> Certificate:
@@ -121,7 +158,7 @@ def verify(session: Session, code: str) -> Certificate:
     certificate = session.scalar(select(Certificate).where(Certificate.code == code))
     if certificate is None:
         raise NotFound()
-    if certificate.revoked_at is not None or certificate.registration.anonymised_at is not None:
+    if not is_valid(certificate):
         raise Gone(WITHDRAWN)
     return certificate
 

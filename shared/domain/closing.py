@@ -1,5 +1,6 @@
 """Closing a group once its last held date is over: each participant who completed the
-training is sent their certificate of attendance. Closing again sends nothing twice."""
+training is sent their certificate of attendance. Closing again sends nothing twice; one who
+completes later (presence recorded after the closing) is sent theirs then."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from shared.database import utcnow
 from shared.domain.attendance import confirmed_with_presence, held_dates
 from shared.domain.capacity import lock_group
-from shared.domain.certificates import is_earned, issue
+from shared.domain.certificates import certificate_of, issue_to_all
 from shared.errors import NotOver
 from shared.i18n import format_day
 from shared.models import EmailKind, Group, Registration
@@ -55,9 +56,17 @@ def close_group(session: Session, group: Group, *, now: datetime | None = None) 
         return Closing(group, [], already_closed=True)
     group.closed_at = now
     confirmed = session.scalars(confirmed_with_presence(group).order_by(Registration.id))
-    certified = [registration for registration in confirmed if is_earned(registration)]
+    certified = [c.registration for c in issue_to_all(session, list(confirmed))]
     for registration in certified:
-        issue(session, registration)
         queue_email(session, EmailKind.CERTIFICATE, registration=registration)
     session.flush()
     return Closing(group, certified, already_closed=False)
+
+
+def certify_late(session: Session, registration: Registration) -> None:
+    """Send the certificate of a participant of a closed group who has just completed it
+    (their presence recorded after the closing), once."""
+    if registration.group.closed_at is None or certificate_of(session, registration):
+        return
+    for certificate in issue_to_all(session, [registration]):
+        queue_email(session, EmailKind.CERTIFICATE, registration=certificate.registration)

@@ -81,13 +81,15 @@ def normalise_email(email: str) -> str:
 
 
 def check_takes_registrations(event: Event, group: Group) -> None:
-    """Refuse with 409 an event that takes no registrations, or a group that was called off."""
+    """Refuse with 409 an event that takes no registrations, or a group called off or closed."""
     if event.attendance_rule is AttendanceRule.NO_REGISTRATION:
         raise RegistrationClosed(
             _l("Cet événement est libre d'accès : aucune inscription n'est nécessaire.")
         )
     if group.is_cancelled:
         raise RegistrationClosed(_l("Ce groupe a été annulé."))
+    if group.closed_at is not None:
+        raise RegistrationClosed(_l("Ce groupe est clôturé."))
 
 
 def check_registration_window(event: Event, group: Group, now: datetime) -> None:

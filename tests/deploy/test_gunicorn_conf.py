@@ -26,6 +26,7 @@ def test_workers_serve_several_requests_each_and_log_errors_to_the_console(
     settings = gunicorn_settings()
     assert settings["worker_class"] == "gthread" and settings["threads"] > 1
     assert settings["errorlog"] == "-"
+    assert settings["accesslog"] is None  # it would print tokens: the services log requests
 
 
 def test_workers_share_a_metrics_folder_named_before_they_start(

@@ -188,3 +188,18 @@ def test_the_roster_page_revokes_a_certificate(client, make, accounts, db_sessio
     assert revoked.status_code == 303
     assert "Attestation révoquée." in page and certificate.code not in page
     assert client.get(f"/api/v1/certificates/{certificate.code}").status_code == 410
+
+
+def test_zip_entries_never_make_folders_out_of_names(client, make, accounts, db_session):
+    group = held_group(make)
+    person = registered_before(make, group, first_name="x", last_name="/../../tmp/evil")
+    for day in group.dates:
+        db_session.add(Attendance(registration=person, session_date=day, present=True))
+    db_session.commit()
+    url = f"/api/v1/events/{group.event.slug}/groups/{group.slug}/certificates.zip"
+
+    response = client.get(url, headers=accounts(group.event).bearer)
+
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        [name] = archive.namelist()
+    assert "/" not in name and ".." not in name

@@ -3,8 +3,12 @@ once; before the last date is over the group cannot be closed."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from sqlalchemy import select
 
+from shared.domain import certificates
 from shared.models import Attendance, Certificate, EmailKind, Group
 from tests.organiser.conftest import (
     audit_actions,
@@ -80,3 +84,70 @@ def test_the_roster_page_closes_a_group_once_it_is_over(client, make, accounts, 
     assert "Groupe clôturé : les attestations sont envoyées." in page
     assert "Clôturer le groupe" not in page
     assert [kind for kind, _id in outbox_kinds(db_session)].count(EmailKind.CERTIFICATE) == 2
+
+
+def test_a_revoked_certificate_is_not_sent_again_and_the_others_are(
+    client, make, accounts, db_session
+):
+    group, people = group_with_presence(make, db_session)
+    account = accounts(group.event)
+    revoked = certificates.issue(db_session, people[0])
+    db_session.commit()
+    client.post(
+        f"/api/v1/events/{group.event.slug}/registrations/{people[0].id}/certificate/revoke",
+        headers=account.bearer,
+    )
+    before = len(outbox_kinds(db_session))
+
+    closed = client.post(close_url(group), headers=account.bearer)
+    archive = client.get(
+        f"/api/v1/events/{group.event.slug}/groups/{group.slug}/certificates.zip",
+        headers=account.bearer,
+    )
+
+    assert closed.status_code == archive.status_code == 200
+    assert outbox_kinds(db_session)[before:] == [(EmailKind.CERTIFICATE, people[1].id)]
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as files:
+        assert files.namelist() == [f"01-{people[1].last_name}-{people[1].first_name}.pdf"]
+    assert client.get(f"/api/v1/certificates/{revoked.code}").status_code == 410
+
+
+def test_one_who_completes_after_the_closing_is_sent_their_certificate_then(
+    client, make, accounts, db_session
+):
+    group, people = group_with_presence(make, db_session)
+    account = accounts(group.event)
+    client.post(close_url(group), headers=account.bearer)
+    before = len(outbox_kinds(db_session))
+    late = f"/api/v1/events/{group.event.slug}/registrations/{people[2].id}/attendance"
+
+    marked = client.put(
+        late, json={"date": group.dates[1].id, "present": True}, headers=account.bearer
+    )
+    again = client.put(
+        late, json={"date": group.dates[1].id, "present": True}, headers=account.bearer
+    )
+
+    assert marked.status_code == again.status_code == 200
+    assert outbox_kinds(db_session)[before:] == [(EmailKind.CERTIFICATE, people[2].id)]
+
+
+def test_nobody_is_added_by_hand_to_a_closed_group(client, make, accounts, db_session):
+    group, _people = group_with_presence(make, db_session)
+    account = accounts(group.event)
+    client.post(close_url(group), headers=account.bearer)
+
+    added = client.post(
+        f"/api/v1/events/{group.event.slug}/groups/{group.slug}/participants",
+        json={
+            "first_name": "Late",
+            "last_name": "Comer",
+            "email": "late@example.org",
+            "role": "other",
+            "consent_on_paper": True,
+        },
+        headers={**account.bearer, "Accept-Language": "en"},
+    )
+
+    assert added.status_code == 409
+    assert added.json["code"] == "registration_closed"

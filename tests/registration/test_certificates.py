@@ -117,6 +117,7 @@ def test_anyone_checks_a_code_and_learns_only_what_it_attests(client, make, grou
     page = client.get(f"/certificates/{code}?lang=en")
 
     assert checked.status_code == 200
+    assert set(checked.json) == {"holder", "event", "issuer", "town", "dates", "hours", "issued_at"}
     assert checked.json["holder"] == "Aïcha Benali"
     assert checked.json["event"] == "Практика оцінювання"
     assert checked.json["hours"] == 9.5
@@ -151,6 +152,20 @@ def test_an_unknown_code_is_404_a_revoked_or_anonymised_one_410(client, make, gr
         client.get(f"/api/v1/registrations/{revoked.manage_token}/certificate.pdf").status_code
         == 410
     )
+
+
+def test_the_manage_page_stops_offering_a_revoked_certificate(client, make, group, db_session):
+    person = make.registration(group, at=local("2026-09-01T10:00"))
+    attended(db_session, person, True, True)
+    certificate = certificates.issue(db_session, person)
+    organiser = Organiser(email="coord2@example.org", name="Coord", password_hash="x")
+    db_session.add(organiser)
+    certificates.revoke(db_session, certificate, organiser)
+    db_session.commit()
+
+    html = client.get(f"/manage/{person.manage_token}").get_data(as_text=True)
+
+    assert "certificate.pdf" not in html
 
 
 def test_a_certificate_keeps_its_code_and_date_of_issue(client, make, group, db_session):

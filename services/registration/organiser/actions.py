@@ -118,6 +118,7 @@ def mark_attendance(
     by.record(
         "attendance.marked", registration=registration, date_id=session_date.id, present=present
     )
+    closing_rules.certify_late(by.session, registration)
     return attendance
 
 

@@ -4,6 +4,7 @@ a group's attendance sheet as a PDF and its certificates in one ZIP."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from flask import Response, render_template
@@ -16,9 +17,10 @@ from services.registration.organiser.roster import build_roster
 from services.registration.participant.operations import group_of
 from shared.database import db
 from shared.documents import PDF, certificate_pdf
-from shared.domain.certificates import is_earned, issue
+from shared.domain.certificates import issue_to_all
 from shared.models import Event
 
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+|\.\.')
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -66,11 +68,12 @@ def certificates_zip(event: Event, group_slug: str) -> Response:
     """The certificates of every participant of the group who completed the training, each
     in its holder's language, in one ZIP (empty while nobody has)."""
     group = group_of(event, group_slug)
-    earned = [line.registration for line in build_roster(db.session, event, group).confirmed]
-    earned = [registration for registration in earned if is_earned(registration)]
+    confirmed = [line.registration for line in build_roster(db.session, event, group).confirmed]
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as files:
-        for number, registration in enumerate(earned, start=1):
-            name = f"{number:02d}-{registration.last_name}-{registration.first_name}.pdf"
-            files.writestr(name, certificate_pdf(issue(db.session, registration)))
+        for number, certificate in enumerate(issue_to_all(db.session, confirmed), start=1):
+            holder = certificate.registration
+            # A name may hold a slash or "..": in a file name it would make a folder.
+            name = UNSAFE_IN_FILE_NAMES.sub("_", f"{holder.last_name}-{holder.first_name}")
+            files.writestr(f"{number:02d}-{name}.pdf", certificate_pdf(certificate))
     return attachment(archive.getvalue(), f"{event.slug}-{group.slug}-attestations.zip")

@@ -12,9 +12,10 @@ from babel.lists import format_list
 from flask import current_app
 from flask_babel import format_date, get_locale, gettext, ngettext
 
-from shared.database import utcnow
+from shared.database import db, utcnow
 from shared.domain.attendance import held_dates
 from shared.domain.capacity import places_left
+from shared.domain.certificates import offers_certificate
 from shared.domain.registrations import check_registration_window
 from shared.errors import RegistrationClosed
 from shared.i18n import format_day, format_hours
@@ -123,3 +124,8 @@ def personal_feed_url(registration: Registration) -> str:
 
 def _calendar_base() -> str:
     return str(current_app.config["CALENDAR_BASE_URL"]).rstrip("/")
+
+
+def certificate_offered(registration: Registration) -> bool:
+    """Whether the manage page offers the participant their certificate of attendance."""
+    return offers_certificate(db.session, registration)
