@@ -94,7 +94,7 @@ def issue(session: Session, registration: Registration) -> Certificate:
     if registration.anonymised_at is not None:
         raise Gone(WITHDRAWN)
     check_completed(registration)
-    certificate = certificate_of(session, registration) or _new_certificate(session, registration)
+    certificate = _certificate_for(session, registration)
     if not is_valid(certificate):
         raise Gone(WITHDRAWN)
     return certificate
@@ -107,9 +107,7 @@ def issue_to_all(session: Session, registrations: list[Registration]) -> list[Ce
     for registration in registrations:
         if not is_earned(registration):
             continue
-        certificate = certificate_of(session, registration) or _new_certificate(
-            session, registration
-        )
+        certificate = _certificate_for(session, registration)
         if is_valid(certificate):
             issued.append(certificate)
     return issued
@@ -121,6 +119,11 @@ def offers_certificate(session: Session, registration: Registration) -> bool:
         return False
     certificate = certificate_of(session, registration)
     return certificate is None or is_valid(certificate)
+
+
+def _certificate_for(session: Session, registration: Registration) -> Certificate:
+    # The one already issued, valid or not, else a new one.
+    return certificate_of(session, registration) or _new_certificate(session, registration)
 
 
 def _new_certificate(session: Session, registration: Registration) -> Certificate:

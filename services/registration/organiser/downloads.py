@@ -11,31 +11,17 @@ from flask import Response, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
 
+from services.registration.documents import attachment
 from services.registration.organiser.dashboard import event_dashboard
 from services.registration.organiser.exports import dashboard_table, roster_table, to_csv, to_xlsx
 from services.registration.organiser.roster import build_roster
 from services.registration.participant.operations import group_of
 from shared.database import db
-from shared.documents import PDF, certificate_pdf
+from shared.documents import certificate_pdf
 from shared.domain.certificates import issue_to_all
 from shared.models import Event
 
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+|\.\.')
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": PDF,
-    "zip": "application/zip",
-}
-
-
-def attachment(content: bytes, filename: str) -> Response:
-    """A file the browser saves under ``filename``; never cached by proxies."""
-    extension = filename.rpartition(".")[2]
-    response = Response(content, mimetype=MEDIA_TYPES[extension])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def roster_download(event: Event, group_slug: str, extension: str) -> Response:
