@@ -38,7 +38,7 @@ from shared.domain.certificates import valid_certificates
 from shared.domain.closing import can_close
 from shared.errors import DomainError
 from shared.labels import ROLE_LABELS
-from shared.models import Event, Group
+from shared.models import Event, Group, Registration
 
 bp = pages_blueprint("roster_pages", __name__)
 
@@ -105,14 +105,8 @@ def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
 @bp.post("/events/<event_slug>/groups/<group_slug>/close")
 def close(event_slug: str, group_slug: str) -> Response | Page:
     """Close the group after its last date and send the certificates."""
-    event = current_event()
-    group = group_of(event, group_slug)
-    return apply(
-        lambda: actions.close_group(organising(), group_slug),
-        done=_("Groupe clôturé : les attestations sont envoyées."),
-        then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
-        on_refusal=lambda refusal: roster_page(event, group, refusal),
-    )
+    change = partial(actions.close_group, organising(), group_slug)
+    return _group_action(group_slug, change, _("Groupe clôturé : les attestations sont envoyées."))
 
 
 @bp.get("/events/<event_slug>/groups/<group_slug>/attendance-sheet.pdf")
@@ -132,12 +126,33 @@ def _roster_action(
 ) -> Response | Page:
     event = current_event()
     registration = actions.find_registration(db.session, event, registration_id)
-    group = registration.group
+    return _on_roster(event, registration.group, change, done)
+
+
+def _group_action(
+    group_slug: str, change: Callable[[], object], done: str, *, keep_form: bool = False
+) -> Response | Page:
+    event = current_event()
+    return _on_roster(event, group_of(event, group_slug), change, done, keep_form=keep_form)
+
+
+def _on_roster(
+    event: Event,
+    group: Group,
+    change: Callable[[], object],
+    done: str,
+    *,
+    keep_form: bool = False,
+) -> Response | Page:
+    # A change made from a group's roster goes back to it, or shows it with the refusal
+    # (and, for a form worth correcting, what was typed).
     return apply(
         change,
         done=done,
         then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
-        on_refusal=lambda refusal: roster_page(event, group, refusal),
+        on_refusal=lambda refusal: roster_page(
+            event, group, refusal, walk_in=request.form if keep_form else None
+        ),
     )
 
 
@@ -184,31 +199,25 @@ def move(event_slug: str, registration_id: int) -> Response | Page:
 @bp.post("/events/<event_slug>/groups/<group_slug>/capacity")
 def capacity(event_slug: str, group_slug: str) -> Response | Page:
     """Change the group's number of places."""
-    event = current_event()
-    group = group_of(event, group_slug)
-    return apply(
-        lambda: actions.set_capacity(
+
+    def change() -> Group:
+        return actions.set_capacity(
             organising(), group_slug, load_form(CapacityInputSchema())["capacity"]
-        ),
-        done=_("Nombre de places modifié."),
-        then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
-        on_refusal=lambda refusal: roster_page(event, group, refusal),
-    )
+        )
+
+    return _group_action(group_slug, change, _("Nombre de places modifié."))
 
 
 @bp.post("/events/<event_slug>/groups/<group_slug>/participants")
 def add_participant(event_slug: str, group_slug: str) -> Response | Page:
     """Add someone who signed the paper form."""
-    event = current_event()
-    group = group_of(event, group_slug)
-    return apply(
-        lambda: actions.add_participant_by_hand(
+
+    def change() -> Registration:
+        return actions.add_participant_by_hand(
             organising(), group_slug, load_form(WalkInFormSchema())
-        ),
-        done=_("Personne ajoutée au groupe."),
-        then=url_for("roster_pages.roster", event_slug=event.slug, group_slug=group.slug),
-        on_refusal=lambda refusal: roster_page(event, group, refusal, walk_in=request.form),
-    )
+        )
+
+    return _group_action(group_slug, change, _("Personne ajoutée au groupe."), keep_form=True)
 
 
 def presence_page(event: Event, date_id: int, refusal: DomainError | None = None) -> Page:
@@ -218,16 +227,16 @@ def presence_page(event: Event, date_id: int, refusal: DomainError | None = None
     roster = build_roster(db.session, event, session_date.group)
     try:
         check_presence_window(session_date, now=utcnow(), by_admin=current_organiser().is_admin)
-        closed = None
+        outside_window = None
     except DomainError as reason:
-        closed = reason
+        outside_window = reason
     return render_template(
         "organiser/presence.html",
         roster=roster,
         session_date=session_date,
         lines=roster.expected_on(session_date),
         refusal=refusal,
-        closed=closed,
+        outside_window=outside_window,
     ), refusal.status if refusal else 200
 
 
