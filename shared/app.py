@@ -139,8 +139,10 @@ def refuse_oversized_request() -> None:
 def drain_refused_body(response: Response) -> Response:
     """Read to its end the body of a request refused as too large (413), so that the
     client's connection stays usable for its next request."""
+    if response.status_code != 413:
+        return response  # every other answer, on every request: nothing to read
     length = request.content_length or 0
-    if response.status_code == 413 and length <= DRAINED_BODY_BYTES:
+    if length <= DRAINED_BODY_BYTES:
         stream = request.input_stream
         while length > 0:
             chunk = stream.read(min(DRAIN_CHUNK_BYTES, length))
