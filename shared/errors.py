@@ -92,3 +92,15 @@ class Busy(DomainError):
     status = 503
     code = "busy"
     default_message = _l("Le service est très sollicité. Veuillez réessayer dans un instant.")
+
+
+class EvaluationClosed(Gone):
+    code = "evaluation_closed"
+    default_message = _l("Cette évaluation est close : les réponses ne sont plus reçues.")
+
+
+class QuestionnaireFrozen(DomainError):
+    code = "questionnaire_frozen"
+    default_message = _l(
+        "Les invitations à l'évaluation sont parties : le questionnaire ne peut plus changer."
+    )

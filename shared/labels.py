@@ -1,11 +1,11 @@
-"""The words people read for the values the database stores: roles, kinds of event and
-attendance rules, in the current language."""
+"""The words people read for the values the database stores: roles, kinds of event,
+attendance rules and kinds of question, in the current language."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from shared.models import AttendanceRule, EventKind, Role
+from shared.models import AttendanceRule, EventKind, QuestionKind, Role
 
 ROLE_LABELS = {
     Role.FIELD_WORKER: _l("Acteur ou actrice de terrain"),
@@ -23,6 +23,11 @@ RULE_LABELS = {
     AttendanceRule.ALL_DATES: _l("Toutes les dates du groupe"),
     AttendanceRule.ONE_DATE: _l("Une date au choix"),
     AttendanceRule.NO_REGISTRATION: _l("Sans inscription"),
+}
+QUESTION_KIND_LABELS = {
+    QuestionKind.RATING: _l("Note de 1 à 5"),
+    QuestionKind.YES_NO: _l("Oui ou non"),
+    QuestionKind.TEXT: _l("Réponse libre"),
 }
 
 

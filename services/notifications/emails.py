@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from shared.documents import PDF, certificate_filename, certificate_pdf
 from shared.domain.attendance import is_held, scheduled_dates
 from shared.domain.certificates import certificate_of, is_valid
+from shared.domain.evaluations import closes_at, invitation_of, link_token
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
 from shared.models import (
@@ -108,6 +109,12 @@ def manage_url(registration: Registration) -> str:
     """Where the participant sees, changes or cancels their registration."""
     base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
     return f"{base}/manage/{registration.manage_token}"
+
+
+def evaluation_url(token: str, language: str) -> str:
+    """The participant's personal link to the evaluation, opening in their language."""
+    base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
+    return f"{base}/evaluations/{token}?lang={language}"
 
 
 def event_url(event: Event) -> str:
@@ -222,7 +229,20 @@ def _context(
         context["previous_group"] = previous_group.name if previous_group else ""
     if kind is EmailKind.DATE_CHANGED:
         context.update(_previous_schedule(payload, session_date))
+    if kind is EmailKind.EVALUATION and registration is not None:
+        context.update(_evaluation_link(session, registration, language))
     return context
+
+
+def _evaluation_link(session: Session, registration: Registration, language: str) -> dict[str, Any]:
+    invitation = invitation_of(session, registration)
+    end = closes_at(registration.group)
+    if invitation is None or end is None:
+        raise Undeliverable("the registration was not invited to evaluate")
+    return {
+        "evaluation_url": evaluation_url(link_token(invitation), language),
+        "evaluation_closes": format_day(end),
+    }
 
 
 def _outbox_group(session: Session, message: EmailMessage) -> Group:

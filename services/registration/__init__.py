@@ -23,16 +23,19 @@ API_BLUEPRINTS = (
     participant_api.certificates.bp,
     organiser_api.rosters.bp,
     organiser_api.events.bp,
+    organiser_api.evaluations.bp,
 )
 # Pages: forms protected against cross-site requests, security headers, HTML errors.
 PAGE_BLUEPRINTS = (
     participant_pages.events.bp,
     participant_pages.manage.bp,
     participant_pages.certificates.bp,
+    participant_pages.evaluations.bp,
     participant_pages.language.bp,
     organiser_pages.login.bp,
     organiser_pages.rosters.bp,
     organiser_pages.editing.bp,
+    organiser_pages.evaluations.bp,
 )
 
 

@@ -84,6 +84,11 @@ def completed(registration: Registration, presence: Mapping[int, bool | None]) -
     return bool(expected) and all(presence.get(d.id) is True for d in expected)
 
 
+def attended(registration: Registration, presence: Mapping[int, bool | None]) -> bool:
+    """Whether the participant was present on at least one held date expected of them."""
+    return any(presence.get(d.id) is True for d in expected_dates(registration))
+
+
 def confirmed_with_presence(group: Group) -> Select[tuple[Registration]]:
     """The query of the group's confirmed registrations with their recorded presence."""
     return (

@@ -1,6 +1,7 @@
 """Closing a group once its last held date is over: each participant who completed the
-training is sent their certificate of attendance. Closing again sends nothing twice; one who
-completes later (presence recorded after the closing) is sent theirs then."""
+training is sent their certificate of attendance, and each one present at least once an
+invitation to evaluate it. Closing again sends nothing twice; presence recorded after the
+closing sends what it earns then."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
-from shared.domain.attendance import confirmed_with_presence, held_dates
+from shared.domain import evaluations
+from shared.domain.attendance import attended, confirmed_with_presence, held_dates, presence_marks
 from shared.domain.capacity import lock_group
 from shared.domain.certificates import certificate_of, issue_to_all
 from shared.errors import NotOver
@@ -22,10 +24,12 @@ from shared.outbox import queue_email
 
 @dataclass(frozen=True)
 class Closing:
-    """What closing a group did: who was sent a certificate, or nothing if it was closed."""
+    """What closing a group did: who was sent a certificate and who was invited to evaluate,
+    or nothing if it was closed already."""
 
     group: Group
     certified: list[Registration]
+    invited: list[Registration]
     already_closed: bool
 
 
@@ -36,8 +40,9 @@ def can_close(group: Group, now: datetime) -> bool:
 
 
 def close_group(session: Session, group: Group, *, now: datetime | None = None) -> Closing:
-    """Close the group after its last held date (409 before) and send a certificate to each
-    participant who completed it; a group already closed is left as it is."""
+    """Close the group after its last held date (409 before), send a certificate to each
+    participant who completed it and invite those present at least once to evaluate it; a
+    group already closed is left as it is."""
     now = now or utcnow()
     if group.closed_at is None and not can_close(group, now):
         held = held_dates(group)
@@ -53,20 +58,25 @@ def close_group(session: Session, group: Group, *, now: datetime | None = None) 
     lock_group(session, group)
     session.refresh(group, ["closed_at"])
     if group.closed_at is not None:
-        return Closing(group, [], already_closed=True)
+        return Closing(group, [], [], already_closed=True)
     group.closed_at = now
-    confirmed = session.scalars(confirmed_with_presence(group).order_by(Registration.id))
-    certified = [c.registration for c in issue_to_all(session, list(confirmed))]
+    confirmed = list(session.scalars(confirmed_with_presence(group).order_by(Registration.id)))
+    certified = [c.registration for c in issue_to_all(session, confirmed)]
     for registration in certified:
         queue_email(session, EmailKind.CERTIFICATE, registration=registration)
+    present = [r for r in confirmed if attended(r, presence_marks(r))]
+    invited = evaluations.invite(session, present)
     session.flush()
-    return Closing(group, certified, already_closed=False)
+    return Closing(group, certified, invited, already_closed=False)
 
 
-def certify_late(session: Session, registration: Registration) -> None:
-    """Send the certificate of a participant of a closed group who has just completed it
-    (their presence recorded after the closing), once."""
-    if registration.group.closed_at is None or certificate_of(session, registration):
+def follow_late_presence(session: Session, registration: Registration) -> None:
+    """Send what a participant of a closed group earns by presence recorded after the
+    closing: the certificate once they completed, the invitation to evaluate once present."""
+    if registration.group.closed_at is None:
         return
-    for certificate in issue_to_all(session, [registration]):
-        queue_email(session, EmailKind.CERTIFICATE, registration=certificate.registration)
+    if certificate_of(session, registration) is None:
+        for certificate in issue_to_all(session, [registration]):
+            queue_email(session, EmailKind.CERTIFICATE, registration=certificate.registration)
+    if attended(registration, presence_marks(registration)):
+        evaluations.invite(session, [registration])

@@ -1,5 +1,11 @@
 """Every table of the database. Each names its owning service: the only one that writes it."""
 
+from shared.models.evaluations import (
+    EvaluationAnswer,
+    EvaluationInvitation,
+    EvaluationQuestion,
+    QuestionKind,
+)
 from shared.models.events import AttendanceRule, Event, EventKind, Group, SessionDate
 from shared.models.messaging import DeliveryStatus, EmailKind, EmailMessage, OutboxMessage
 from shared.models.organisers import ApiToken, AuditEntry, Organiser, event_organisers
@@ -21,11 +27,15 @@ __all__ = [
     "DeliveryStatus",
     "EmailKind",
     "EmailMessage",
+    "EvaluationAnswer",
+    "EvaluationInvitation",
+    "EvaluationQuestion",
     "Event",
     "EventKind",
     "Group",
     "Organiser",
     "OutboxMessage",
+    "QuestionKind",
     "Registration",
     "RegistrationStatus",
     "RevokedToken",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shared.database import Base, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
+    from shared.models.evaluations import EvaluationQuestion
     from shared.models.organisers import Organiser
     from shared.models.registrations import Registration
 
@@ -68,6 +69,12 @@ class Event(Base):
     )
     organisers: Mapped[list[Organiser]] = relationship(
         secondary="event_organisers", back_populates="events"
+    )
+    # Empty until the questionnaire is first edited or sent: the default one applies.
+    questions: Mapped[list[EvaluationQuestion]] = relationship(
+        back_populates="event",
+        order_by="EvaluationQuestion.position",
+        cascade="all, delete-orphan",
     )
 
     def localized(self, field: str, language: str) -> str:

@@ -95,3 +95,4 @@ class EmailKind(enum.StrEnum):
     GROUP_FULL = "group_full"
     MANAGE_LINK = "manage_link"
     CERTIFICATE = "certificate"
+    EVALUATION = "evaluation"

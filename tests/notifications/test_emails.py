@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from services.notifications import emails, operations
 from shared.domain.certificates import certificate_of, revoke
 from shared.domain.closing import close_group
+from shared.domain.evaluations import invitation_of, link_token
 from shared.domain.registrations import cancel
 from shared.domain.schedule import cancel_date, cancel_group, change_date_time
 from shared.models import Attendance, EmailKind, Organiser, OutboxMessage
@@ -197,10 +198,12 @@ def test_manage_link_email_carries_the_personal_link(db_session, make, group):
     )
 
 
-# A reminder needs a date to come, a certificate a training completed: each has its own test.
-@pytest.mark.parametrize(
-    "kind", [k for k in EmailKind if k not in (EmailKind.REMINDER, EmailKind.CERTIFICATE)]
-)
+# A reminder needs a date to come, a certificate a training completed, an evaluation a group
+# closed: each has its own test.
+OWN_TESTS = (EmailKind.REMINDER, EmailKind.CERTIFICATE, EmailKind.EVALUATION)
+
+
+@pytest.mark.parametrize("kind", [k for k in EmailKind if k not in OWN_TESTS])
 def test_every_kind_is_written_in_each_language(db_session, make, group, kind):
     registration = make.registration(group)
     subjects = set()
@@ -270,3 +273,25 @@ def test_a_certificate_revoked_before_its_email_left_is_not_sent(db_session, mak
 
     with pytest.raises(emails.Undeliverable):
         delivered(db_session, outbox_of(db_session, EmailKind.CERTIFICATE))
+
+
+def test_the_evaluation_invitation_carries_the_personal_link_in_the_participants_language(
+    app, db_session, make
+):
+    event = make.event(registration_opens_at=None, title={"fr": "Atelier", "uk": "Семінар"})
+    group = make.group(event, dates=[(local("2026-10-06T09:30"), local("2026-10-06T16:00"))])
+    person = make.registration(group, at=local("2026-09-01T10:00"), language="uk")
+    db_session.add(Attendance(registration=person, session_date=group.dates[0], present=True))
+    db_session.commit()
+    with app.app_context():
+        close_group(db_session, group, now=local("2026-10-20T10:00"))
+        token = link_token(invitation_of(db_session, person))
+
+    [email] = delivered(db_session, outbox_of(db_session, EmailKind.EVALUATION))
+
+    link = f"https://inscriptions.example.org/evaluations/{token}?lang=uk"
+    assert email.recipients == [person.email]
+    assert email.subject == "Ваша думка про «Семінар»"
+    assert link in email.body and f'href="{link}"' in email.html
+    assert "19 листопада 2026" in email.body  # 30 days after the closing
+    assert not email.attachments

@@ -18,8 +18,18 @@ from sqlalchemy.orm import Session
 
 from services.registration.organiser.auth import issue_token
 from shared.database import utcnow
+from shared.domain.closing import close_group
+from shared.domain.evaluations import invitation_of, link_token
 from shared.i18n import BRUSSELS
-from shared.models import AuditEntry, Event, Group, Organiser, OutboxMessage, Registration
+from shared.models import (
+    Attendance,
+    AuditEntry,
+    Event,
+    Group,
+    Organiser,
+    OutboxMessage,
+    Registration,
+)
 from tests.support.factories import Factory, local
 
 PASSWORD = "correct horse battery staple"
@@ -150,3 +160,29 @@ def held_group(
 def registered_before(make: Factory, group: Group, **fields: Any) -> Registration:
     """A participant registered the day before the group's first date."""
     return make.registration(group, at=group.dates[0].starts_at - timedelta(days=1), **fields)
+
+
+def closed_group(
+    app: Flask,
+    make: Factory,
+    session: Session,
+    *,
+    present: int,
+    absent: int = 0,
+    event: Event | None = None,
+    **fields: Any,
+) -> tuple[Group, list[str]]:
+    """A group held nine and two days ago, closed yesterday: ``present`` participants came on
+    its first date, each invited to evaluate it, ``absent`` came on none; and the link tokens
+    of those invited."""
+    group = held_group(make, event, days_ago=(9, 2), **fields)
+    people = [registered_before(make, group) for _ in range(present + absent)]
+    for person in people[:present]:
+        session.add(Attendance(registration=person, session_date=group.dates[0], present=True))
+    session.commit()
+    with app.app_context():
+        close_group(session, group, now=utcnow() - timedelta(days=1))
+        session.commit()
+        invitations = [invitation_of(session, person) for person in people[:present]]
+        tokens = [link_token(invitation) for invitation in invitations if invitation]
+    return group, tokens

@@ -1,5 +1,6 @@
 """Closing a group after its last date: those who completed it are sent their certificate,
-once; before the last date is over the group cannot be closed."""
+those present at least once an invitation to evaluate it, once; before the last date is over
+the group cannot be closed."""
 
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ def test_closing_sends_a_certificate_to_each_who_completed_once(client, make, ac
     assert outbox_kinds(db_session)[before:] == [
         (EmailKind.CERTIFICATE, people[0].id),
         (EmailKind.CERTIFICATE, people[1].id),
+        (EmailKind.EVALUATION, people[0].id),
+        (EmailKind.EVALUATION, people[1].id),
+        (EmailKind.EVALUATION, people[2].id),
     ]
     certified = db_session.scalars(select(Certificate.registration_id).order_by(Certificate.id))
     assert list(certified) == [people[0].id, people[1].id]
@@ -81,7 +85,10 @@ def test_the_roster_page_closes_a_group_once_it_is_over(client, make, accounts, 
     page = client.get(closed.headers["Location"]).get_data(as_text=True)
 
     assert closed.status_code == 303
-    assert "Groupe clôturé : les attestations sont envoyées." in page
+    assert (
+        "Groupe clôturé : les attestations et les invitations à l&#39;évaluation sont envoyées."
+        in page
+    )
     assert "Clôturer le groupe" not in page
     assert [kind for kind, _id in outbox_kinds(db_session)].count(EmailKind.CERTIFICATE) == 2
 
@@ -106,7 +113,10 @@ def test_a_revoked_certificate_is_not_sent_again_and_the_others_are(
     )
 
     assert closed.status_code == archive.status_code == 200
-    assert outbox_kinds(db_session)[before:] == [(EmailKind.CERTIFICATE, people[1].id)]
+    assert outbox_kinds(db_session)[before:][0] == (EmailKind.CERTIFICATE, people[1].id)
+    assert EmailKind.CERTIFICATE not in [
+        kind for kind, _id in outbox_kinds(db_session)[before:][1:]
+    ]
     with zipfile.ZipFile(io.BytesIO(archive.data)) as files:
         assert files.namelist() == [f"01-{people[1].last_name}-{people[1].first_name}.pdf"]
     assert client.get(f"/api/v1/certificates/{revoked.code}").status_code == 410

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services.registration.organiser.roster import attendance_of
 from services.registration.participant.operations import group_of
 from shared.database import utcnow
-from shared.domain import certificates, roster, schedule
+from shared.domain import certificates, evaluations, roster, schedule
 from shared.domain import closing as closing_rules
 from shared.domain.attendance import check_presence_allowed
 from shared.domain.capacity import bump_revision
@@ -28,6 +28,7 @@ from shared.models import (
     Attendance,
     AuditEntry,
     Certificate,
+    EvaluationQuestion,
     Event,
     Group,
     Organiser,
@@ -118,7 +119,7 @@ def mark_attendance(
     by.record(
         "attendance.marked", registration=registration, date_id=session_date.id, present=present
     )
-    closing_rules.certify_late(by.session, registration)
+    closing_rules.follow_late_presence(by.session, registration)
     return attendance
 
 
@@ -223,12 +224,25 @@ def set_capacity(by: Organising, group_slug: str, capacity: int | None) -> Group
 
 
 def close_group(by: Organising, group_slug: str) -> Group:
-    """Close a group after its last date: those who completed it are sent their certificate."""
+    """Close a group after its last date: those who completed it are sent their certificate,
+    those present at least once an invitation to evaluate it."""
     group = group_of(by.event, group_slug)
     closing = closing_rules.close_group(by.session, group)
     if not closing.already_closed:
-        by.record("group.closed", group=group.slug, certified=ids(closing.certified))
+        by.record(
+            "group.closed",
+            group=group.slug,
+            certified=ids(closing.certified),
+            invited=ids(closing.invited),
+        )
     return group
+
+
+def replace_questions(by: Organising, data: dict[str, Any]) -> list[EvaluationQuestion]:
+    """Give the event's evaluation these questions, until its first invitations go out."""
+    questions = evaluations.replace_questions(by.session, by.event, data["questions"])
+    by.record("evaluation.questions_changed", count=len(questions))
+    return questions
 
 
 def revoke_certificate(by: Organising, registration_id: int) -> Certificate:

@@ -13,7 +13,14 @@ from weasyprint import HTML
 
 from services.registration.documents import attachment
 from services.registration.organiser.dashboard import event_dashboard
-from services.registration.organiser.exports import dashboard_table, roster_table, to_csv, to_xlsx
+from services.registration.organiser.evaluation_figures import evaluation_figures
+from services.registration.organiser.exports import (
+    dashboard_table,
+    evaluation_table,
+    roster_table,
+    to_csv,
+    to_xlsx,
+)
 from services.registration.organiser.roster import build_roster
 from services.registration.participant.operations import group_of
 from shared.database import db
@@ -38,6 +45,12 @@ def dashboard_csv(event: Event) -> Response:
     """An event's dashboard as CSV."""
     header, rows = dashboard_table(event_dashboard(db.session, event))
     return attachment(to_csv(header, rows), f"{event.slug}-dashboard.csv")
+
+
+def evaluation_csv(event: Event) -> Response:
+    """An event's evaluation figures as CSV: no row names anyone."""
+    header, rows = evaluation_table(evaluation_figures(db.session, event))
+    return attachment(to_csv(header, rows), f"{event.slug}-evaluation.csv")
 
 
 def attendance_sheet_pdf(event: Event, group_slug: str) -> Response:

@@ -16,8 +16,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from services.registration.organiser.dashboard import Dashboard
+from services.registration.organiser.evaluation_figures import (
+    EvaluationFigures,
+    QuestionFigures,
+)
 from services.registration.organiser.roster import Roster
-from shared.i18n import format_day
+from shared.domain.evaluations import MIN_ANSWERS_SHOWN, RATING_SCALE
+from shared.i18n import current_language, format_day
 from shared.labels import role_label
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -111,6 +116,46 @@ def dashboard_table(dashboard: Dashboard) -> tuple[list[str], list[list[Cell]]]:
                 ]
             )
     return header, rows
+
+
+def evaluation_table(figures: EvaluationFigures) -> tuple[list[str], list[list[Cell]]]:
+    """The evaluation's figures, the whole event first, then each group: one row per question
+    (and per free text), or one saying the figures are hidden below the threshold."""
+    header = [
+        _("Groupe"),
+        _("Invitations"),
+        _("Réponses"),
+        _("Taux de réponse"),
+        _("Question"),
+        _("Réponses à la question"),
+        _("Moyenne"),
+        *[str(value) for value in RATING_SCALE],
+        _("Oui"),
+        _("Non"),
+        _("Texte"),
+    ]
+    rows: list[list[Cell]] = []
+    for scope in (figures.overall, *figures.groups):
+        name = f"{scope.group.name} · {scope.group.town}" if scope.group else _("Tout l'événement")
+        cells: list[Cell] = [name, scope.invited, scope.shown_answers, scope.response_rate]
+        if scope.hidden:
+            hidden = _("Moins de %(num)d réponses : rien n'est montré.", num=MIN_ANSWERS_SHOWN)
+            rows.append([*cells, hidden])
+            continue
+        for question in scope.questions:
+            rows.extend([*cells, *line] for line in _question_lines(question))
+    return header, rows
+
+
+def _question_lines(figures: QuestionFigures) -> list[list[Cell]]:
+    question = figures.question
+    cells: list[Cell] = [question.text(current_language()), figures.answers]
+    blank_ratings: list[Cell] = [None] * (1 + len(RATING_SCALE))
+    if question.kind == "rating":
+        return [[*cells, figures.average, *figures.distribution.values(), None, None, None]]
+    if question.kind == "yes_no":
+        return [[*cells, *blank_ratings, figures.yes, figures.no, None]]
+    return [[*cells, *blank_ratings, None, None, text] for text in figures.texts or [None]]
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:

@@ -8,7 +8,17 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from services.registration.fields import (
     LANGUAGE,
@@ -23,11 +33,14 @@ from services.registration.fields import (
 from shared.domain.attendance import is_held
 from shared.domain.capacity import places_left
 from shared.domain.certificates import attended_dates, total_hours
+from shared.domain.evaluations import RATING_SCALE, TEXT_MAX_LENGTH
 from shared.i18n import current_language
-from shared.models import AttendanceRule, EventKind, Role
+from shared.models import AttendanceRule, EvaluationQuestion, EventKind, QuestionKind, Role
 
 # Control characters, and lone surrogates that no database can store.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same, except the line breaks and tabs a text of several lines holds.
+CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
 
 
@@ -244,3 +257,59 @@ class CertificateSchema(Schema):
     def total(self, certificate: Any) -> float:
         """The hours attended in all."""
         return total_hours(attended_dates(certificate.registration))
+
+
+class EvaluationFormSchema(Schema):
+    """The answers to an evaluation as the form sends them: every question may be skipped,
+    but not all of them. :func:`evaluation_form_schema` declares a field per question."""
+
+    class Meta:
+        unknown = EXCLUDE  # the CSRF token and the submit button
+
+    @pre_load
+    def skip_unanswered(self, data: Any, **_kwargs: Any) -> Any:
+        """An empty text or an unticked choice is a question skipped."""
+        values = stripped(data) if isinstance(data, Mapping) else data
+        return {k: v for k, v in values.items() if v != ""} if isinstance(values, dict) else data
+
+    @validates_schema
+    def something_answered(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """An empty submission is a mistake, not an answer."""
+        if not data and self.fields:
+            first = next(iter(self.fields))
+            raise ValidationError(gettext("Répondez à au moins une question."), first)
+
+    @post_load
+    def by_question(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """The answers keyed by question id, as they are stored."""
+        return {name.removeprefix("q"): value for name, value in data.items()}
+
+
+def answer_field_name(question: EvaluationQuestion) -> str:
+    """The form field of a question."""
+    return f"q{question.id}"
+
+
+def evaluation_form_schema(questions: list[EvaluationQuestion]) -> EvaluationFormSchema:
+    """The form schema of this questionnaire."""
+    declared = {answer_field_name(q): _answer_field(q.kind) for q in questions}
+    schema_class = type("EvaluationAnswersSchema", (EvaluationFormSchema,), declared)
+    return schema_class()
+
+
+def _answer_field(kind: QuestionKind) -> fields.Field:
+    if kind is QuestionKind.RATING:
+        scale = _l("Choisissez une note de 1 à 5.")
+        return fields.Integer(
+            validate=validate.OneOf(RATING_SCALE, error=scale), error_messages={"invalid": scale}
+        )
+    if kind is QuestionKind.YES_NO:
+        return fields.Boolean(
+            truthy={"yes"}, falsy={"no"}, error_messages={"invalid": _l("Répondez oui ou non.")}
+        )
+
+    def no_control_characters(value: str) -> None:
+        if CONTROL_CHARACTERS_IN_LINES.search(value):
+            raise ValidationError(gettext("Les caractères de contrôle ne sont pas acceptés."))
+
+    return fields.String(validate=[at_most(TEXT_MAX_LENGTH), no_control_characters])

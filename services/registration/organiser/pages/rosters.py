@@ -104,9 +104,10 @@ def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
 
 @bp.post("/events/<event_slug>/groups/<group_slug>/close")
 def close(event_slug: str, group_slug: str) -> Response | Page:
-    """Close the group after its last date and send the certificates."""
+    """Close the group after its last date; send the certificates and the evaluation."""
     change = partial(actions.close_group, organising(), group_slug)
-    return _group_action(group_slug, change, _("Groupe clôturé : les attestations sont envoyées."))
+    done = _("Groupe clôturé : les attestations et les invitations à l'évaluation sont envoyées.")
+    return _group_action(group_slug, change, done)
 
 
 @bp.get("/events/<event_slug>/groups/<group_slug>/attendance-sheet.pdf")

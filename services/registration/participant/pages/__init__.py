@@ -1,6 +1,12 @@
 """Participant pages: find a session, register, see and cancel one's own registration, check
-a certificate of attendance."""
+a certificate of attendance, evaluate a training."""
 
-from services.registration.participant.pages import certificates, events, language, manage
+from services.registration.participant.pages import (
+    certificates,
+    evaluations,
+    events,
+    language,
+    manage,
+)
 
-__all__ = ["certificates", "events", "language", "manage"]
+__all__ = ["certificates", "evaluations", "events", "language", "manage"]
