@@ -173,10 +173,18 @@ def closes_at(group: Group) -> datetime | None:
     return group.closed_at + timedelta(days=OPEN_DAYS) if group.closed_at else None
 
 
+def is_open(group: Group, now: datetime) -> bool:
+    """Whether the group's evaluation still receives answers."""
+    end = closes_at(group)
+    return end is None or now < end
+
+
 def check_open(invitation: EvaluationInvitation, now: datetime) -> None:
     """Refuse (410) once the evaluation of the invitation's group is closed."""
-    end = closes_at(invitation.registration.group)
-    if end is not None and now >= end:
+    group = invitation.registration.group
+    if not is_open(group, now):
+        end = closes_at(group)
+        assert end is not None  # a closed evaluation belongs to a closed group
         raise EvaluationClosed(
             _l("Cette évaluation est close depuis le %(day)s.", day=format_day(end))
         )

@@ -31,6 +31,7 @@ NARROWEST = {"width": 320, "height": 720}
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 CALENDAR_BASE_URL = "http://calendar.test"
+SECRET_KEY = "browser-test-secret"
 BLOCKING_IMPACTS = {"serious", "critical"}
 _axe = Axe()
 # The elements that reach past the right edge of the window, if the page scrolls sideways.
@@ -51,7 +52,7 @@ def registration_server(
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_server.url,
-        "SECRET_KEY": "browser-test-secret",
+        "SECRET_KEY": SECRET_KEY,
         "CALENDAR_BASE_URL": CALENDAR_BASE_URL,
     }
     log = tmp_path_factory.mktemp("gunicorn") / "registration.log"
@@ -72,11 +73,12 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator:
-    """Open pages in fresh contexts (no cookies) speaking ``locale``, at phone width."""
+    """Open pages in fresh contexts (no cookies) speaking ``locale``, at phone width, with or
+    without JavaScript."""
     contexts = []
 
-    def open_page(locale: str = "fr-BE") -> Page:
-        context = browser.new_context(viewport=PHONE, locale=locale)
+    def open_page(locale: str = "fr-BE", *, javascript: bool = True) -> Page:
+        context = browser.new_context(viewport=PHONE, locale=locale, java_script_enabled=javascript)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -7,12 +7,24 @@ import re
 from typing import Any
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Attendance, Certificate, Group, Registration, RegistrationStatus
-from tests.browser.conftest import check_page
+from shared.database import utcnow
+from shared.domain.closing import close_group
+from shared.domain.evaluations import invitation_of, link_token
+from shared.i18n import init_i18n
+from shared.models import (
+    Attendance,
+    Certificate,
+    EvaluationAnswer,
+    Group,
+    Registration,
+    RegistrationStatus,
+)
+from tests.browser.conftest import SECRET_KEY, check_page
 from tests.support.factories import local
 
 pytestmark = pytest.mark.browser
@@ -221,3 +233,45 @@ def test_resending_the_manage_link_answers_neutrally(registration_server, demo_e
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Demande reçue")
     check_page(page)
+
+
+def test_an_evaluation_is_answered_on_a_phone_without_javascript(
+    registration_server, make, database, new_page
+):
+    event = make.event(registration_opens_at=None, title={"fr": "Atelier", "uk": "Семінар"})
+    group = make.group(event, dates=[(local("2026-10-06T09:30"), local("2026-10-06T16:00"))])
+    person = make.registration(group, at=local("2026-09-01T10:00"), language="uk")
+    database.add(Attendance(registration=person, session_date=group.dates[0], present=True))
+    database.commit()
+    # The invitation's link is signed with the servers' secret key, as the worker signs it.
+    signer = Flask(__name__)
+    signer.config["SECRET_KEY"] = SECRET_KEY
+    signer.extensions["outbox_publisher"] = lambda _ids: None  # no worker sends the emails here
+    init_i18n(signer)
+    with signer.app_context():
+        close_group(database, group, now=utcnow())
+        database.commit()
+        link = f"{registration_server}/evaluations/{link_token(invitation_of(database, person))}"
+    database.close()
+
+    phone = new_page("uk-UA", javascript=False)
+    phone.goto(f"{link}?lang=uk")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Ваша думка про «Семінар»")
+    satisfaction = phone.get_by_role(
+        "group", name="Загалом, наскільки ви задоволені цим навчанням?"
+    )
+    satisfaction.get_by_label("4", exact=True).check()
+    phone.get_by_role("group", name="Чи порадили б ви це навчання іншим людям?").get_by_label(
+        "Так"
+    ).check()
+    phone.get_by_label("Що було для вас найкориснішим?").fill("Рольові ігри")
+    phone.get_by_role("button", name="Надіслати відповіді").click()
+
+    expect(phone.get_by_text("Дякуємо! Ваші відповіді збережено.")).to_be_visible()
+    expect(satisfaction.get_by_label("4", exact=True)).to_be_checked()
+    [answers] = database.scalars(select(EvaluationAnswer.answers)).all()
+    database.close()
+    assert sorted(answers.values(), key=str) == [4, True, "Рольові ігри"]
+    with_javascript = new_page("uk-UA")
+    with_javascript.goto(f"{link}?lang=uk")
+    check_page(with_javascript, screenshot="evaluation")

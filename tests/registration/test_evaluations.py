@@ -47,6 +47,21 @@ def test_the_personal_link_opens_the_questionnaire_in_the_participants_language(
     assert "Overall, how satisfied are you with this training?" in english
 
 
+def test_the_manage_page_leads_to_the_evaluation_while_it_is_open(client, app, make, db_session):
+    group, [token] = closed_group(app, make, db_session, present=1)
+    [person] = group.registrations
+    manage = f"/manage/{person.manage_token}"
+
+    open_page = text_of(client.get(manage))
+    db_session.get(Group, group.id).closed_at -= timedelta(days=30)
+    db_session.commit()
+    closed_page = text_of(client.get(manage))
+
+    assert f'href="/evaluations/{token}"' in open_page
+    assert "Donner mon avis" in open_page
+    assert "/evaluations/" not in closed_page
+
+
 def test_answers_are_stored_once_per_link_and_can_be_changed(client, app, make, db_session):
     group, [token] = closed_group(app, make, db_session, present=1)
     satisfaction, _usefulness, _pace, recommend, useful, improve = field_names(group)

@@ -1,8 +1,9 @@
 """An event's evaluation in figures, per group and for the whole event: response rate, each
 rating's average and distribution, the yes/no counts and the free texts.
 
-A scope with fewer answers than the anonymity threshold shows none of them, not even how
-many there are: with one or two answers, who said what could be guessed."""
+A group with fewer answers than the anonymity threshold shows none of them, not even how
+many there are: with one or two answers, who said what could be guessed. The event's figures
+gather only the groups shown, or subtracting the others from them would reveal the rest."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ class ScopeFigures:
 
 @dataclass
 class EvaluationFigures:
-    """An event's questionnaire and its figures per group and in all."""
+    """An event's questionnaire and its figures per group, and for the groups shown together."""
 
     event: Event
     questions: list[EvaluationQuestion]
@@ -110,7 +111,14 @@ def evaluation_figures(session: Session, event: Event) -> EvaluationFigures:
         _scope(group, invited.get(group.id, 0), [a for g, a in answers if g == group.id], questions)
         for group in groups
     ]
-    overall = _scope(None, sum(invited.values()), [a for _g, a in answers], questions)
+    shown = [scope for scope in by_group if not scope.hidden]
+    shown_ids = {scope.group.id for scope in shown if scope.group}
+    overall = _scope(
+        None,
+        sum(scope.invited for scope in shown),
+        [a for g, a in answers if g in shown_ids],
+        questions,
+    )
     return EvaluationFigures(event, questions, by_group, overall)
 
 

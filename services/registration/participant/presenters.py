@@ -16,6 +16,7 @@ from shared.database import db, utcnow
 from shared.domain.attendance import held_dates
 from shared.domain.capacity import places_left
 from shared.domain.certificates import offers_certificate
+from shared.domain.evaluations import invitation_of, is_open, link_token
 from shared.domain.registrations import check_registration_window
 from shared.errors import RegistrationClosed
 from shared.i18n import format_day, format_hours
@@ -124,6 +125,14 @@ def personal_feed_url(registration: Registration) -> str:
 
 def _calendar_base() -> str:
     return str(current_app.config["CALENDAR_BASE_URL"]).rstrip("/")
+
+
+def evaluation_token(registration: Registration) -> str | None:
+    """The token of the participant's link to the evaluation, while it receives answers."""
+    invitation = invitation_of(db.session, registration)
+    if invitation is None or not is_open(registration.group, utcnow()):
+        return None
+    return link_token(invitation)
 
 
 def certificate_offered(registration: Registration) -> bool:
