@@ -5,6 +5,8 @@ once a transaction has committed."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -32,6 +34,11 @@ PURGE_OUTBOX_TASK = "registration.purge_delivered_outbox"
 # second worker; a task lost with its worker comes back after this.
 VISIBILITY_TIMEOUT_S = 3600
 _AFTER_COMMIT = "tasks_after_commit"
+# Tasks the broker refused are offered again this often, until it takes them: after Redis
+# comes back, emails leave within seconds instead of waiting for the sweep.
+HANDOVER_RETRY_S = 2.0
+# Beyond this many waiting tasks a process keeps no more: the sweep finds their rows.
+HANDOVER_MAX_WAITING = 10_000
 
 TaskCall = tuple[str, list[Any], str]  # task name, arguments, queue
 
@@ -89,17 +96,66 @@ def celery_init_app(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    app.extensions["handover"] = HandOver(app)
     return celery
+
+
+class HandOver:
+    """The tasks the broker refused in this process, offered again from a background thread
+    every few seconds until it takes them. A process that dies meanwhile loses only this
+    shortcut: the rows stay committed and the notifications sweep finds them."""
+
+    def __init__(self, app: Flask, interval: float = HANDOVER_RETRY_S) -> None:
+        self._app = app
+        self._interval = interval
+        self._waiting: list[TaskCall] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def keep(self, calls: list[TaskCall]) -> None:
+        """Offer ``calls`` again until the broker takes them."""
+        with self._lock:
+            self._waiting.extend(calls[: HANDOVER_MAX_WAITING - len(self._waiting)])
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._retry, name="handover", daemon=True)
+                self._thread.start()
+
+    def _retry(self) -> None:
+        while True:
+            time.sleep(self._interval)
+            with self._lock:
+                calls, self._waiting = self._waiting, []
+                if not calls:
+                    self._thread = None  # under the lock: keep() starts a new one after this
+                    return
+            with self._app.app_context():
+                taken = _publish(calls)
+            if taken:
+                log.info("broker back: %d waiting tasks handed over", len(calls))
+                continue
+            with self._lock:
+                self._waiting[:0] = calls
 
 
 def send_tasks(calls: Iterable[TaskCall]) -> bool:
     """Hand tasks to the broker in one attempt; say whether it took them.
 
-    The rows these tasks work on are committed and stay queued when the broker is down: the
-    notifications sweep hands them over later, so the caller never waits for Redis.
+    The rows these tasks work on are committed and stay queued when the broker is down: this
+    process offers them again every few seconds, and the notifications sweep hands over what
+    a process could not, so the caller never waits for Redis.
     """
-    celery = current_app.extensions["celery"]
     calls = list(calls)
+    if _publish(calls):
+        return True
+    log.warning("tasks %s not enqueued; they are offered again when the broker is back", calls)
+    handover = current_app.extensions.get("handover")
+    if handover is not None:
+        handover.keep(calls)
+    return False
+
+
+def _publish(calls: list[TaskCall]) -> bool:
+    celery = current_app.extensions["celery"]
     try:
         with celery.producer_or_acquire() as producer:
             # One attempt at reaching Redis: kombu would otherwise retry for seconds, and the
@@ -108,7 +164,6 @@ def send_tasks(calls: Iterable[TaskCall]) -> bool:
             for name, args, queue in calls:
                 celery.send_task(name, args=args, queue=queue, retry=False, producer=producer)
     except Exception:
-        log.warning("tasks %s not enqueued; the sweep will pick them up", calls)
         return False
     return True
 
