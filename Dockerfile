@@ -12,11 +12,11 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Dependencies first, from pyproject.toml alone, so code changes reuse this layer.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install -r requirements.txt
-COPY babel.cfg gunicorn.conf.py ./
+# Dependencies first, from the runtime lock alone (every package pinned, every file checked
+# against its hash), so code changes reuse this layer. `make lock` writes the lock.
+COPY requirements/runtime.lock ./requirements/
+RUN pip install --require-hashes -r requirements/runtime.lock
+COPY pyproject.toml babel.cfg gunicorn.conf.py ./
 COPY shared ./shared
 COPY services ./services
 RUN pybabel compile --use-fuzzy -d shared/translations \

@@ -1,6 +1,7 @@
 # make run    the whole stack on embedded defaults (SQLite, a local Redis, a local mail sink)
 # make test   the whole suite (lint, then pytest)
 # make bench  the performance figures recorded in README.md
+# make lock   re-pin requirements/*.lock to pyproject.toml (UPGRADE=1: the newest releases too)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,14 +10,35 @@ INSTALLED := $(VENV)/.installed
 CATALOGUES := $(wildcard shared/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test test-suite lint format bench messages clean system-redis system-postgres system-chromium system-pdf
+# Every package, pinned with its hashes: the image installs RUNTIME_LOCK, the venv DEV_LOCK.
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
+PIP_TOOLS ?= pip-tools==7.6.2
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
 
-$(INSTALLED): pyproject.toml
+.PHONY: run test test-suite lint format bench messages lock clean system-redis system-postgres system-chromium system-pdf
+
+# The venv's own pip installs the lock; setuptools comes from the lock, so the project's
+# editable install builds without fetching anything unpinned.
+$(INSTALLED): pyproject.toml $(DEV_LOCK)
 	tools/system-deps.sh venv
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+$(BIN)/pip-compile:
+	tools/system-deps.sh venv
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet '$(PIP_TOOLS)'
+
+# Existing pins stay unless pyproject.toml excludes them (or UPGRADE=1). The dev lock comes
+# first; the runtime lock is held to its versions, so the image runs what the tests ran.
+lock: $(BIN)/pip-compile
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) --extra dev --build-deps-for editable \
+		--output-file $(DEV_LOCK) pyproject.toml
+	$(PIP_COMPILE) --constraint $(DEV_LOCK) --output-file $(RUNTIME_LOCK) pyproject.toml
 
 %.mo: %.po $(INSTALLED)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
