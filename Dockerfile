@@ -30,9 +30,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app \
     ATELIER_ENV=production \
     ATELIER_RUN_DIR=/var/lib/atelier
-# WeasyPrint draws certificates with Pango, in fonts that cover Latin and Cyrillic.
+# WeasyPrint draws certificates with Pango, in fonts that cover Latin, Cyrillic and Arabic.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 atelier \
     && useradd --system --uid 10001 --gid atelier --home-dir /var/lib/atelier --no-create-home \

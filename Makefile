@@ -2,6 +2,7 @@
 # make test   the whole suite (lint, then pytest)
 # make bench  the performance figures recorded in README.md
 # make lock   re-pin requirements/*.lock to pyproject.toml (UPGRADE=1: the newest releases too)
+# make language CODE=nl   start the catalogue of a new language (README: Languages)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +18,7 @@ PIP_TOOLS ?= pip-tools==7.6.2
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test test-suite lint format bench messages lock clean system-redis system-postgres system-chromium system-pdf
+.PHONY: run test test-suite lint format bench messages language lock clean system-redis system-postgres system-chromium system-pdf
 
 # The venv's own pip installs the lock; setuptools comes from the lock, so the project's
 # editable install builds without fetching anything unpinned.
@@ -81,6 +82,12 @@ messages: $(INSTALLED)
 		-o shared/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
 		-i shared/translations/messages.pot -d shared/translations
+
+# A new language's catalogue, with every message to translate; then add its code to
+# LANGUAGES in shared/i18n.py, and `make test` lists what is still untranslated.
+language: messages
+	@test -n "$(CODE)" || { echo "usage: make language CODE=<language code, e.g. nl>" >&2; exit 2; }
+	$(BIN)/pybabel init -i shared/translations/messages.pot -d shared/translations -l $(CODE)
 
 clean:
 	rm -rf $(VENV) run test-output

@@ -1,4 +1,6 @@
-"""Languages: French by default, English and Ukrainian; one gettext catalogue for every service."""
+"""Languages: French by default, English, Ukrainian and Arabic; one gettext catalogue for every
+service. ``LANGUAGES`` is the one place that names them: each one's name and writing direction
+come from Babel."""
 
 from __future__ import annotations
 
@@ -6,13 +8,16 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.units import format_unit
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_date, format_time, get_locale
 
-LANGUAGES = ("fr", "en", "uk")
+LANGUAGES = ("fr", "en", "uk", "ar")
 # Each language by its own name, as the language switcher and the organiser forms offer it.
-LANGUAGE_NAMES = {"fr": "Français", "en": "English", "uk": "Українська"}
+LANGUAGE_NAMES = {
+    code: Locale.parse(code).get_display_name(code).capitalize() for code in LANGUAGES
+}
 DEFAULT_LANGUAGE = "fr"
 # Every date is shown, entered and scheduled in the centre's time zone.
 TIME_ZONE = "Europe/Brussels"
@@ -29,13 +34,20 @@ def select_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
+def text_direction(language: str) -> str:
+    """ "rtl" for a language written right to left, else "ltr": the value of a ``dir``."""
+    return "rtl" if Locale.parse(language).character_order == "right-to-left" else "ltr"
+
+
 def init_i18n(app: Flask) -> Babel:
     """Attach Flask-Babel with the shared catalogue and the Brussels timezone; give templates
     the filters that write dates, times and lengths in the current language."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIME_ZONE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
-    app.jinja_env.filters.update(day=format_day, hours=format_hours, duration=format_duration)
+    app.jinja_env.filters.update(
+        day=format_day, hours=format_hours, duration=format_duration, direction=text_direction
+    )
     return Babel(app, locale_selector=select_language)
 
 
@@ -51,7 +63,11 @@ def format_day(moment: datetime) -> str:
 
 def format_hours(start: datetime, end: datetime) -> str:
     """The times of day a session runs, in Brussels time: "09:30–16:00"."""
-    return f"{format_time(start, 'HH:mm')}–{format_time(end, 'HH:mm')}"
+    hours = f"{format_time(start, 'HH:mm')}–{format_time(end, 'HH:mm')}"
+    # In a right-to-left sentence the two times would trade places: isolated left to right
+    # (LRI … PDI), they read the same in pages, emails, invitations and PDFs.
+    language = str(get_locale() or DEFAULT_LANGUAGE)
+    return f"\u2066{hours}\u2069" if text_direction(language) == "rtl" else hours
 
 
 def format_duration(hours: float) -> str:

@@ -1,6 +1,8 @@
-"""Every message of the sources has an English and a Ukrainian translation, and the compiled
-catalogues match their .po files."""
+"""Every message of the sources has a translation in every language, the compiled catalogues
+match their .po files, and no text a participant reads is written into a template untranslated."""
 
+import html
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -9,10 +11,32 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from jinja2 import Environment
+
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "shared" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+TRANSLATED = [language for language in LANGUAGES if language != DEFAULT_LANGUAGE]
+# Every template a participant reads: pages, emails, calendar pages, PDFs.
+PARTICIPANT_TEMPLATES = [
+    path
+    for folder in (
+        "services/registration/templates",
+        "services/notifications/templates",
+        "services/calendar/templates",
+        "shared/templates",
+    )
+    for path in sorted((ROOT / folder).rglob("*.*"))
+    if "organiser" not in path.parts and path.suffix in (".html", ".txt")
+]
+TAGS = re.compile(r"<[^>]*>", re.DOTALL)
+STYLES = re.compile(r"<style.*?</style>", re.DOTALL)
+# An attribute a macro writes into the tag it is called in: aria-invalid="true".
+ATTRIBUTES = re.compile(r"[\w-]+=\"[^\"]*\"")
+# Words that stay as they are in every language: the product, file formats, punctuation.
+UNTRANSLATED_WORDS = {"Atelier", "CAI", "PDF", "CSV", "ICS", "JSON"}
 
 
 def source_msgids() -> set[str]:
@@ -39,7 +63,13 @@ def test_the_sources_hold_the_pages_messages():
     assert "Ce champ est obligatoire." in msgids  # from Python, through _l
 
 
-@pytest.mark.parametrize("language", ["en", "uk"])
+def test_each_language_has_its_catalogue_and_no_other_is_left():
+    catalogues = {path.name for path in TRANSLATIONS.iterdir() if path.is_dir()}
+
+    assert catalogues == set(TRANSLATED)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_every_msgid_has_a_translation(language):
     translations = catalogue(language)
 
@@ -54,7 +84,7 @@ def test_every_msgid_has_a_translation(language):
     assert missing == [], f"translate these in {language} (make messages): {missing}"
 
 
-@pytest.mark.parametrize("language", ["en", "uk"])
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_compiled_catalogue_is_not_stale(language):
     compiled = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
     expected = BytesIO()
@@ -62,3 +92,22 @@ def test_compiled_catalogue_is_not_stale(language):
 
     assert compiled.exists(), "run make, which compiles the catalogues"
     assert compiled.read_bytes() == expected.getvalue(), "stale .mo: run make to recompile it"
+
+
+def untranslated_text(source: str) -> list[str]:
+    """The words a template writes outside its tags and translation calls."""
+    # The template's own text, with each Jinja tag or expression as a space.
+    lexed = Environment(extensions=["jinja2.ext.i18n"]).lex(source)
+    text = "".join(value if token == "data" else " " for _line, token, value in lexed)
+    text = ATTRIBUTES.sub(" ", TAGS.sub(" ", STYLES.sub(" ", text)))
+    words = re.findall(r"[^\W\d_]{2,}", html.unescape(text))
+    return [word for word in words if word not in UNTRANSLATED_WORDS]
+
+
+@pytest.mark.parametrize("template", PARTICIPANT_TEMPLATES, ids=lambda path: path.name)
+def test_participant_templates_write_no_text_outside_translation(template):
+    assert untranslated_text(template.read_text()) == []
+
+
+def test_the_template_check_finds_a_word_written_as_it_is():
+    assert untranslated_text('<p>{{ _("Bonjour") }} <strong>Merci</strong></p>') == ["Merci"]

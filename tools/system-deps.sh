@@ -5,7 +5,9 @@
 #   tools/system-deps.sh postgres  PostgreSQL's server programs, for tests that restart one
 #   tools/system-deps.sh chromium  Debian's chromium, for the browser tests
 #   tools/system-deps.sh wrk       the HTTP load generator of the benchmarks
-#   tools/system-deps.sh pdf       Pango and fonts covering Latin and Cyrillic, for WeasyPrint
+#   tools/system-deps.sh pdf       Pango and fonts covering Latin, Cyrillic and Arabic, for
+#                                  WeasyPrint and the browser tests
+#   tools/system-deps.sh scale     iproute2 (ip netns) and HAProxy, for make scale-test
 set -euo pipefail
 
 as_root() {
@@ -63,11 +65,18 @@ case "${1:-}" in
     command -v wrk >/dev/null || apt_install wrk
     ;;
   pdf)
-    { ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=uk | grep -q .; } \
-      || apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig
+    { ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=uk | grep -q . \
+        && fc-list :lang=ar family | grep -q "Noto Naskh Arabic"; } \
+      || apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core fontconfig
+    ;;
+  scale)
+    missing=()
+    command -v ip >/dev/null || missing+=(iproute2)
+    command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
     ;;
   *)
-    echo "usage: $0 venv|redis|postgres|chromium|wrk|pdf" >&2
+    echo "usage: $0 venv|redis|postgres|chromium|wrk|pdf|scale" >&2
     exit 2
     ;;
 esac

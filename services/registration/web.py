@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup
 
 from services.registration.participant import presenters
 from shared.domain.attendance import held_dates, is_held, scheduled_dates
@@ -18,9 +19,11 @@ from shared.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
     current_language,
+    text_direction,
 )
 from shared.ical import webcal_url
 from shared.labels import KIND_LABELS, ROLE_LABELS
+from shared.models import Event
 
 csrf = CSRFProtect()
 
@@ -107,10 +110,20 @@ def _current_address_without_language() -> str:
     return request.path + (f"?{query}" if query else "")
 
 
+def shown_in(event: Event, field: str) -> Markup:
+    """The ``lang`` and ``dir`` attributes of an event's text shown in French because it was
+    not written in the page's language; nothing when it was."""
+    language = event.language_of(field, current_language())
+    if language == current_language():
+        return Markup("")
+    return Markup(f' lang="{language}" dir="{text_direction(language)}"')
+
+
 def _template_globals() -> dict[str, Any]:
     return {
         "language": current_language(),
         "language_names": LANGUAGE_NAMES,
+        "shown_in": shown_in,
         "languages": LANGUAGES,
         "here": _current_address_without_language(),
         "presenters": presenters,

@@ -80,7 +80,13 @@ class Event(Base):
     def localized(self, field: str, language: str) -> str:
         """Return a translated text field in ``language``, falling back to French."""
         texts: dict[str, Any] = getattr(self, field) or {}
-        return texts.get(language) or texts.get("fr") or ""
+        return texts.get(self.language_of(field, language)) or ""
+
+    def language_of(self, field: str, language: str) -> str:
+        """The language :meth:`localized` shows the field in: ``language`` if written in it,
+        else French."""
+        texts: dict[str, Any] = getattr(self, field) or {}
+        return language if texts.get(language) else "fr"
 
 
 class Group(Base):

@@ -115,6 +115,35 @@ def test_registration_through_the_ukrainian_form(
     assert (registration.group, registration.language) == ("liege", "uk")
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_registering_and_cancelling_in_arabic_on_a_phone(
+    registration_server, demo_events, database, new_page, javascript
+):
+    page = new_page(locale="ar", javascript=javascript)
+    email = f"amal.{'script' if javascript else 'no-script'}@example.org"
+    page.goto(f"{registration_server}{WORKSHOP}?group=liege")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    if javascript:  # axe-core runs as a script: it checks the pages where scripts run
+        check_page(page, screenshot="ar-event")
+
+    fill_registration(page, email=email)
+    page.get_by_role("button", name="التسجيل").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("شكرًا، تم تأكيد تسجيلك")
+    if javascript:
+        check_page(page, screenshot="ar-confirmation")
+    page.get_by_role("link", name="إدارة تسجيلي").click()
+    expect(page.get_by_text("تم تأكيد مقعدك.")).to_be_visible()
+    page.get_by_role("link", name="إلغاء تسجيلي").click()
+    page.get_by_role("button", name="نعم، أريد إلغاء تسجيلي").click()
+
+    expect(page.get_by_text("هذا التسجيل ملغى.")).to_be_visible()
+    if javascript:
+        check_page(page, screenshot="ar-cancelled")
+    registration = stored(database, email)
+    assert (registration.status, registration.language) == (RegistrationStatus.CANCELLED, "ar")
+
+
 def test_full_group_lands_on_the_waiting_list_with_its_position(
     registration_server, make, database, page: Page
 ):

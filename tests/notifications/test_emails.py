@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from icalendar import Calendar
@@ -14,6 +15,7 @@ from shared.domain.closing import close_group
 from shared.domain.evaluations import invitation_of, link_token
 from shared.domain.registrations import cancel
 from shared.domain.schedule import cancel_date, cancel_group, change_date_time
+from shared.i18n import LANGUAGES
 from shared.models import Attendance, EmailKind, Organiser, OutboxMessage
 from shared.outbox import queue_email
 from tests.support.factories import local
@@ -207,7 +209,7 @@ OWN_TESTS = (EmailKind.REMINDER, EmailKind.CERTIFICATE, EmailKind.EVALUATION)
 def test_every_kind_is_written_in_each_language(db_session, make, group, kind):
     registration = make.registration(group)
     subjects = set()
-    for language in ("fr", "en", "uk"):
+    for language in LANGUAGES:
         registration.language = group.event.language = language
         outbox = queue_email(
             db_session,
@@ -222,7 +224,7 @@ def test_every_kind_is_written_in_each_language(db_session, make, group, kind):
         subjects.add(email.subject)
         assert "HELMo ESAS, rue d'Harscamp 60, 4020 Liège" in email.body
         assert "HELMo ESAS, rue d&#39;Harscamp 60, 4020 Liège" in email.html
-    assert len(subjects) == 3
+    assert len(subjects) == len(LANGUAGES)
 
 
 def test_certificate_email_carries_the_pdf_in_the_participants_language(db_session, make):
@@ -295,3 +297,20 @@ def test_the_evaluation_invitation_carries_the_personal_link_in_the_participants
     assert link in email.body and f'href="{link}"' in email.html
     assert "19 листопада 2026" in email.body  # 30 days after the closing
     assert not email.attachments
+
+
+def test_an_arabic_confirmation_is_written_right_to_left_with_an_arabic_invitation(
+    db_session, make, group
+):
+    group.event.title = {**group.event.title, "ar": "ورشة"}
+    registration = make.registration(group, language="ar")
+    outbox = queue_email(db_session, EmailKind.CONFIRMED, registration=registration)
+
+    [email] = delivered(db_session, outbox)
+    [entry, *_others] = ics_of(email).walk("VEVENT")
+
+    arabic = re.compile(r"[\u0600-\u06ff]")
+    assert arabic.search(email.subject) and "ورشة" in email.subject
+    assert '<html lang="ar" dir="rtl">' in email.html and '<div dir="rtl"' in email.html
+    assert "\u206609:30–16:00\u2069" in email.body  # the times stay left to right
+    assert arabic.search(str(entry["SUMMARY"])) and arabic.search(str(entry["DESCRIPTION"]))

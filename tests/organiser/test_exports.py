@@ -133,7 +133,7 @@ def test_attendance_sheet_is_printed_in_the_events_language(client, make, accoun
     ).get_data(as_text=True)
 
     assert "Attendance sheet" in page
-    assert '<html lang="en">' in page
+    assert '<html lang="en" dir="ltr">' in page
     for expected in (
         "Shevchenko",
         "Iryna",

@@ -1,5 +1,5 @@
-"""Every page in French, English and Ukrainian: chosen by ?lang, the cookie or
-Accept-Language, switched without leaving the page."""
+"""Every page in French, English, Ukrainian and Arabic (right to left): chosen by ?lang, the
+cookie or Accept-Language, switched without leaving the page."""
 
 import pytest
 
@@ -9,7 +9,9 @@ LANGUAGES = {
     "fr": ("Formations et ateliers à venir", "Mon inscription", "S'inscrire"),
     "en": ("Upcoming trainings and workshops", "My registration", "Register"),
     "uk": ("Майбутні навчання та семінари", "Моя реєстрація", "Реєстрація"),
+    "ar": ("الدورات التدريبية والورش القادمة", "تسجيلي", "التسجيل"),
 }
+DIRECTIONS = {"fr": "ltr", "en": "ltr", "uk": "ltr", "ar": "rtl"}
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def test_every_page_speaks_the_chosen_language(client, registration, language):
     }
 
     for page in pages.values():
-        assert f'<html lang="{language}">' in page
+        assert f'<html lang="{language}" dir="{DIRECTIONS[language]}">' in page
     assert home_title in pages["/"]
     assert register_title in pages["/events/atelier?group=jambes"]
     assert manage_title in pages[f"/manage/{token}"]
@@ -85,7 +87,7 @@ def test_dates_are_written_in_the_page_language(client, make, language, day):
 def test_first_visit_follows_accept_language(client, db_session):
     page = text_of(client.get("/", headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.5"}))
 
-    assert '<html lang="uk">' in page
+    assert '<html lang="uk" dir="ltr">' in page
 
 
 def test_switcher_remembers_the_choice_and_returns_to_the_same_page(client, registration):
@@ -98,7 +100,7 @@ def test_switcher_remembers_the_choice_and_returns_to_the_same_page(client, regi
     assert response.location == "/events/atelier?group=jambes"
     cookie = client.get_cookie("lang")
     assert cookie.value == "en"
-    assert '<html lang="en">' in text_of(client.get(response.location))
+    assert '<html lang="en" dir="ltr">' in text_of(client.get(response.location))
 
 
 @pytest.mark.parametrize(

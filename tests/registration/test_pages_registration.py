@@ -103,8 +103,9 @@ def test_event_page_shows_each_group_with_weekday_dates_in_brussels_time_and_map
 
     page = text_of(client.get("/events/atelier"))
 
-    assert 'mardi 1 octobre 2030, <span class="nowrap">09:30–16:00</span>' in page
-    assert 'mardi 5 novembre 2030, <span class="nowrap">09:30–16:00</span>' in page  # winter time
+    assert 'mardi 1 octobre 2030, <span class="nowrap" dir="ltr">09:30–16:00</span>' in page
+    # winter time
+    assert 'mardi 5 novembre 2030, <span class="nowrap" dir="ltr">09:30–16:00</span>' in page
     assert "avenue Gouverneur Bovesse 100, 5100 Jambes" in page
     assert "https://www.openstreetmap.org/?mlat=50.4556&mlon=4.8786" in page
     assert "Français oral A2" in page

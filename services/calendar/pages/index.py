@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from services.calendar import operations
 from shared.database import db, utcnow
-from shared.i18n import current_language
+from shared.i18n import LANGUAGE_NAMES, current_language
 from shared.ical import webcal_url
 
 bp = Blueprint("index", __name__)
@@ -33,6 +33,7 @@ def index() -> str:
     return render_template(
         "calendar/index.html",
         language=language,
+        language_names=LANGUAGE_NAMES,
         everything=_subscription(everything, language),
         towns=[_subscription(link, language) for link in towns],
         events=[_subscription(link, language) for link in events],

@@ -58,7 +58,12 @@ HELD_GROUP_PEOPLE = (
 
 
 # The held edition's title, after the workshop's own in each language.
-HELD_EDITION = {"fr": "session précédente", "en": "previous session", "uk": "попередня сесія"}
+HELD_EDITION = {
+    "fr": "session précédente",
+    "en": "previous session",
+    "uk": "попередня сесія",
+    "ar": "الدورة السابقة",
+}
 
 
 def add_held_edition(session: Session, workshop: Event, today: date) -> Event:
