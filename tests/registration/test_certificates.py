@@ -5,6 +5,7 @@ the holder's data is anonymised."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -176,3 +177,23 @@ def test_a_certificate_keeps_its_code_and_date_of_issue(client, make, group, db_
     again = certificates.issue(db_session, person)
 
     assert (again.id, again.code, again.issued_at) == (first.id, first.code, first.issued_at)
+
+
+def test_an_arabic_certificate_is_drawn_right_to_left_in_an_arabic_font(
+    client, make, group, db_session
+):
+    amal = make.registration(
+        group, at=local("2026-09-01T10:00"), first_name="أمل", last_name="حداد", language="ar"
+    )
+    attended(db_session, amal, True, True)
+
+    response = client.get(f"/api/v1/registrations/{amal.manage_token}/certificate.pdf")
+
+    reader = PdfReader(io.BytesIO(response.data))
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("Arabic" in font for font in fonts), fonts
+    assert re.search(r"[\u0600-\u06ff\ufb50-\ufeff]", pdf_text(response))
