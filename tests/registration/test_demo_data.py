@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.registration.demo import load_events, seed_events, weeks_to_shift
 from shared.database import create_db_engine, utcnow
 from shared.domain import certificates
+from shared.domain.closing import close_group
 from shared.i18n import BRUSSELS
 from shared.models import AttendanceRule, Event, EventKind
 
@@ -52,6 +53,23 @@ def test_load_demo_adds_a_held_edition_whose_completed_participants_get_certific
 
     assert earned == ["Benali", "Claes", "Kovalenko", "Mensah"]
     assert downloaded.status_code == 200 and downloaded.mimetype == "application/pdf"
+
+
+def test_closing_the_held_edition_sends_certificates_and_evaluation_invitations(
+    registration_app, committed_database
+):
+    registration_app.test_cli_runner().invoke(args=["load-demo"])
+    engine = create_db_engine(committed_database)
+    with Session(engine) as session, registration_app.app_context():
+        edition = session.scalar(select(Event).where(Event.slug == f"{WORKSHOP}-precedente"))
+        closing = close_group(session, edition.groups[0])
+        session.commit()
+        certified = sorted(p.last_name for p in closing.certified)
+        invited = sorted(p.last_name for p in closing.invited)
+    engine.dispose()
+
+    assert certified == ["Benali", "Claes", "Kovalenko", "Mensah"]
+    assert set(certified) < set(invited)  # someone came once: invited, not certified
 
 
 def test_load_demo_if_empty_keeps_existing_data(registration_app, committed_database):
