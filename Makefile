@@ -3,6 +3,7 @@
 # make bench  the performance figures recorded in README.md
 # make lock   re-pin requirements/*.lock to pyproject.toml (UPGRADE=1: the newest releases too)
 # make language CODE=nl   start the catalogue of a new language (README: Languages)
+# make scale-test  the stack on a network of namespaces, with faults (root; not in make test)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +19,7 @@ PIP_TOOLS ?= pip-tools==7.6.2
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test test-suite lint format bench messages language lock clean system-redis system-postgres system-chromium system-pdf
+.PHONY: run test test-suite lint format bench scale-test messages language lock clean system-redis system-postgres system-chromium system-pdf
 
 # The venv's own pip installs the lock; setuptools comes from the lock, so the project's
 # editable install builds without fetching anything unpinned.
@@ -75,6 +76,10 @@ format: $(INSTALLED)
 bench: $(INSTALLED) $(COMPILED) system-redis system-postgres system-pdf
 	tools/system-deps.sh wrk
 	$(BIN)/python -m bench
+
+scale-test: $(INSTALLED) $(COMPILED) system-postgres system-pdf
+	tools/system-deps.sh scale
+	$(BIN)/python -m tools.scale_test
 
 # Extract new messages into the catalogues; translate them, then `make test` checks none is missing.
 messages: $(INSTALLED)

@@ -36,6 +36,9 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # calendar tokens. Each service logs every request itself, naming its route's template.
 accesslog = None
 errorlog = "-"
+# gunicorn's control socket lives in $HOME by default: the three services of one host would
+# share it, and a command sent to one could reach another. Nothing here uses it.
+control_socket_disable = True
 # The ports are published on the loopback interface only, so every peer is the reverse proxy,
 # whose X-Forwarded-Proto tells which requests arrived over HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")

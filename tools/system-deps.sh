@@ -7,7 +7,7 @@
 #   tools/system-deps.sh wrk       the HTTP load generator of the benchmarks
 #   tools/system-deps.sh pdf       Pango and fonts covering Latin, Cyrillic and Arabic, for
 #                                  WeasyPrint and the browser tests
-#   tools/system-deps.sh scale     iproute2 (ip netns) and HAProxy, for make scale-test
+#   tools/system-deps.sh scale     iproute2, HAProxy and redis-server, for make scale-test
 set -euo pipefail
 
 as_root() {
@@ -73,6 +73,8 @@ case "${1:-}" in
     missing=()
     command -v ip >/dev/null || missing+=(iproute2)
     command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+    # The scale test runs a Redis of its own on its broker host, whatever answers at REDIS_URL.
+    command -v redis-server >/dev/null || missing+=(redis-server)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
     ;;
   *)
