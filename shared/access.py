@@ -5,32 +5,45 @@ request to any of its views is refused unless it comes from an organiser — a B
 the JSON API, the login session for pages — and a view addressing an event (``<event_slug>``)
 is refused unless that organiser runs the event or is an admin. Protection belongs to the
 blueprint, not to each view, so a view added later cannot be left open by mistake; only views
-marked :func:`public` (the login page) are let through.
+marked :func:`public` (the login page) are let through, and views marked :func:`admin_only`
+refuse everyone but administrators.
+
+A deactivated account is refused everywhere at once: its tokens and sessions no longer name
+an organiser. A login session also carries its account's session version, raised by a new
+password or a deactivation, which ends every session opened before.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask import session as flask_session
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 from werkzeug.wrappers import Response
 
-from shared.database import db
+from shared.database import db, utcnow
 from shared.errors import Forbidden, NotFound, Unauthenticated
 from shared.models import ApiToken, Event, Group, Organiser, event_organisers
 from shared.tokens import digest
 
 SESSION_KEY = "organiser_id"
+SESSION_VERSION_KEY = "organiser_session_version"
+SESSION_NONCE_KEY = "organiser_login"
 # The route argument naming the event a view addresses: the guard checks access to it.
 EVENT_ARGUMENT = "event_slug"
 AREA_ATTRIBUTE = "organiser_area"
 PUBLIC_ATTRIBUTE = "organiser_public"
+ADMIN_ATTRIBUTE = "organiser_admin_only"
+BEFORE_TWO_FACTOR_ATTRIBUTE = "organiser_before_two_factor"
+# A token's last use is written at most this often: once a minute tells a token in use from a
+# forgotten one without a write on every request.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -48,10 +61,26 @@ def public(view: View) -> View:
     return view
 
 
-def organiser_area(bp: Blueprint, kind: AreaKind, *, login_endpoint: str = "") -> Blueprint:
-    """Put every view of ``bp`` behind organiser authentication and event access checks."""
+def admin_only(view: View) -> View:
+    """Refuse (403) this view of an organiser blueprint to everyone but administrators."""
+    setattr(view, ADMIN_ATTRIBUTE, True)
+    return view
+
+
+def open_before_two_factor(view: View) -> View:
+    """Let an administrator who must enrol a second factor, and has not, reach this page."""
+    setattr(view, BEFORE_TWO_FACTOR_ATTRIBUTE, True)
+    return view
+
+
+def organiser_area(
+    bp: Blueprint, kind: AreaKind, *, login_endpoint: str = "", enrolment_endpoint: str = ""
+) -> Blueprint:
+    """Put every view of ``bp`` behind organiser authentication and event access checks; on
+    pages, an administrator required to enrol a second factor is sent to
+    ``enrolment_endpoint`` until they have."""
     setattr(bp, AREA_ATTRIBUTE, kind)
-    bp.before_request(partial(_guard, kind, login_endpoint))
+    bp.before_request(partial(_guard, kind, login_endpoint, enrolment_endpoint))
     return bp
 
 
@@ -66,7 +95,18 @@ def is_public(app: Flask, endpoint: str) -> bool:
     return getattr(app.view_functions.get(endpoint), PUBLIC_ATTRIBUTE, False)
 
 
-def _guard(kind: AreaKind, login_endpoint: str) -> Response | None:
+def is_admin_only(app: Flask, endpoint: str) -> bool:
+    """Whether the endpoint's view was marked for administrators only."""
+    return getattr(app.view_functions.get(endpoint), ADMIN_ATTRIBUTE, False)
+
+
+def must_enrol_second_factor(organiser: Organiser) -> bool:
+    """Whether the organiser must enrol a second factor before using the organiser area."""
+    required = current_app.config.get("ORGANISER_2FA_REQUIRED_FOR_ADMINS", False)
+    return bool(required and organiser.is_admin and not organiser.has_two_factor)
+
+
+def _guard(kind: AreaKind, login_endpoint: str, enrolment_endpoint: str) -> Response | None:
     if request.endpoint is None or is_public(current_app, request.endpoint):
         return None
     if kind is AreaKind.API:
@@ -77,7 +117,16 @@ def _guard(kind: AreaKind, login_endpoint: str) -> Response | None:
         organiser = organiser_from_session(db.session)
         if organiser is None:
             return redirect(url_for(login_endpoint, next=request.full_path.rstrip("?")))
+        view = current_app.view_functions.get(request.endpoint)
+        if (
+            enrolment_endpoint
+            and must_enrol_second_factor(organiser)
+            and not getattr(view, BEFORE_TWO_FACTOR_ATTRIBUTE, False)
+        ):
+            return redirect(url_for(enrolment_endpoint))
     g.organiser = organiser
+    if is_admin_only(current_app, request.endpoint) and not organiser.is_admin:
+        raise Forbidden()
     event_slug = (request.view_args or {}).get(EVENT_ARGUMENT)
     if event_slug is not None:
         g.event = event_for(db.session, organiser, event_slug)
@@ -85,23 +134,42 @@ def _guard(kind: AreaKind, login_endpoint: str) -> Response | None:
 
 
 def organiser_from_bearer(session: Session) -> Organiser | None:
-    """The organiser whose unrevoked personal token the request carries."""
+    """The active organiser whose unrevoked personal token the request carries."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return session.scalar(
-        select(Organiser)
-        .join(ApiToken)
-        .where(ApiToken.token_digest == digest(token.strip()), ApiToken.revoked_at.is_(None))
+    api_token = session.scalar(
+        select(ApiToken)
+        .join(Organiser)
+        .options(contains_eager(ApiToken.organiser))
+        .where(
+            ApiToken.token_digest == digest(token.strip()),
+            ApiToken.revoked_at.is_(None),
+            Organiser.deactivated_at.is_(None),
+        )
     )
+    if api_token is None:
+        return None
+    # Only the service that owns the tokens' table writes it (the others read).
+    if current_app.config.get("RECORDS_TOKEN_USE"):
+        now = utcnow()
+        if api_token.last_used_at is None or now - api_token.last_used_at >= TOKEN_USE_PRECISION:
+            api_token.last_used_at = now
+    return api_token.organiser
 
 
 def organiser_from_session(session: Session) -> Organiser | None:
-    """The organiser logged in through the session cookie."""
+    """The active organiser logged in through the session cookie, if the session was opened
+    since the account's last password change."""
     organiser_id = flask_session.get(SESSION_KEY)
     if not isinstance(organiser_id, int):
         return None
-    return session.get(Organiser, organiser_id)
+    organiser = session.get(Organiser, organiser_id)
+    if organiser is None or not organiser.is_active:
+        return None
+    if flask_session.get(SESSION_VERSION_KEY) != organiser.session_version:
+        return None
+    return organiser
 
 
 def current_organiser() -> Organiser:

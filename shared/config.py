@@ -30,6 +30,7 @@ def _int(name: str, default: int) -> int:
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the settings shared by every service, from the environment and ``overrides``."""
     env = os.environ.get
+    production = env("ATELIER_ENV", "development") == "production"
     config: dict[str, Any] = {
         "ATELIER_ENV": env("ATELIER_ENV", "development"),
         "SECRET_KEY": env("SECRET_KEY", DEFAULT_SECRET_KEY),
@@ -51,6 +52,19 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATE_LIMIT_TOKEN_LOOKUP": env("RATE_LIMIT_TOKEN_LOOKUP", "120/minute"),
         "RATE_LIMIT_LOGIN_PER_ADDRESS": env("RATE_LIMIT_LOGIN_PER_ADDRESS", "20 per 10 minutes"),
         "RATE_LIMIT_LOGIN_PER_ACCOUNT": env("RATE_LIMIT_LOGIN_PER_ACCOUNT", "5 per 10 minutes"),
+        # Reset requests (always answered alike), per client address and per address typed.
+        "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS": env(
+            "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", "10 per hour"
+        ),
+        "RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT": env(
+            "RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT", "3 per hour"
+        ),
+        # Wrong second factors (TOTP or recovery code) at login, per account.
+        "RATE_LIMIT_TWO_FACTOR_PER_ACCOUNT": env(
+            "RATE_LIMIT_TWO_FACTOR_PER_ACCOUNT", "5 per 10 minutes"
+        ),
+        # Administrators must sign in with a TOTP code; on by default in production only.
+        "ORGANISER_2FA_REQUIRED_FOR_ADMINS": _flag("ORGANISER_2FA_REQUIRED_FOR_ADMINS", production),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
         "CALENDAR_RECHECK_S": float(env("CALENDAR_RECHECK_S", "1")),

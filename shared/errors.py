@@ -104,3 +104,25 @@ class QuestionnaireFrozen(DomainError):
     default_message = _l(
         "Les invitations à l'évaluation sont parties : le questionnaire ne peut plus changer."
     )
+
+
+class LinkUnknown(NotFound):
+    code = "link_unknown"
+    default_message = _l("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")
+
+
+class LinkUsed(Gone):
+    code = "link_used"
+    default_message = _l("Ce lien a déjà servi : il ne fonctionne qu'une fois.")
+
+
+class LinkExpired(Gone):
+    code = "link_expired"
+    default_message = _l("Ce lien a expiré. Demandez-en un nouveau.")
+
+
+class LastOrganiser(DomainError):
+    code = "last_organiser"
+    default_message = _l(
+        "C'est la dernière personne qui organise cet événement : ajoutez-en une autre d'abord."
+    )

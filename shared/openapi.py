@@ -12,7 +12,7 @@ from apispec import APISpec, BasePlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
-from shared.access import EVENT_ARGUMENT, AreaKind, area_of
+from shared.access import EVENT_ARGUMENT, AreaKind, area_of, is_admin_only
 
 SECURITY_SCHEME = "organiserToken"
 # Any operation: a request target or header longer than the services read (shared.app),
@@ -28,7 +28,9 @@ ANY_OPERATION_RESPONSES = {
 PATH_PARAMETER_RESPONSES = {"404": "NOT_FOUND"}
 # An operation reading a JSON body: not JSON at all, or beyond MAX_CONTENT_LENGTH.
 BODY_RESPONSES = {"400": "BAD_REQUEST", "413": "REQUEST_ENTITY_TOO_LARGE"}
-# Refusals the area's guard gives before any view runs, so the views never declare them.
+# Refusals the area's guard gives before any view runs, so the views never declare them: to
+# anyone without a token, and to an organiser not running the event (or not an administrator,
+# on an administrators' view).
 GUARD_RESPONSES = {"401": "UNAUTHORIZED"}
 EVENT_GUARD_RESPONSES = {"403": "FORBIDDEN"}
 
@@ -86,7 +88,7 @@ class OrganiserAreaDocs(BasePlugin):
         if area_of(self.app, rule.endpoint) is not AreaKind.API:
             return
         refusals = dict(GUARD_RESPONSES)
-        if EVENT_ARGUMENT in rule.arguments:
+        if EVENT_ARGUMENT in rule.arguments or is_admin_only(self.app, rule.endpoint):
             refusals.update(EVENT_GUARD_RESPONSES)
         for operation in operations.values():
             operation["security"] = [{SECURITY_SCHEME: []}]

@@ -18,7 +18,15 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from shared.database import utcnow
 from shared.documents import PDF, certificate_filename, certificate_pdf
+from shared.domain.accounts import (
+    INVITATION_PURPOSE,
+    RESET_PURPOSE,
+    invitation_path,
+    reset_path,
+)
+from shared.domain.accounts import link_token as account_link_token
 from shared.domain.attendance import is_held, scheduled_dates
 from shared.domain.certificates import certificate_of, is_valid
 from shared.domain.evaluations import closes_at, invitation_of, link_token
@@ -30,6 +38,8 @@ from shared.models import (
     EmailMessage,
     Event,
     Group,
+    OrganiserInvitation,
+    PasswordReset,
     Registration,
     SessionDate,
 )
@@ -42,6 +52,9 @@ INVITATION_KINDS = {
     EmailKind.DATE_CHANGED,
 }
 ORGANISER_KINDS = {EmailKind.GROUP_FULL}
+# Emails about an organiser's account, not about a registration or a group: they have a
+# layout of their own (account_layout.*) and one recipient, named by their payload's row.
+ACCOUNT_KINDS = {EmailKind.ORGANISER_INVITATION, EmailKind.PASSWORD_RESET}
 INVITATION_TYPE = "text/calendar; method=PUBLISH; charset=utf-8"
 REMINDER_KEY_PREFIX = "reminder"
 
@@ -163,14 +176,19 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
     together pass the same ``shared``."""
     shared = shared or Shared()
     kind = EmailKind(message.kind)
+    account = kind in ACCOUNT_KINDS
     with force_locale(message.language):
-        context = _context(session, message, kind, shared)
+        if account:
+            context = _account_context(session, message, kind)
+        else:
+            context = _context(session, message, kind, shared)
         template = current_app.jinja_env.get_template(f"email/{kind.value}.txt")
         module = template.make_module(vars=context)
         paragraphs = [part.strip() for part in str(module).split("\n\n") if part.strip()]
         layout = {**context, "subject": str(module.subject).strip(), "paragraphs": paragraphs}
-        text = render_template("email/layout.txt", **layout)
-        html = render_template("email/layout.html", **layout)
+        layout_name = "email/account_layout" if account else "email/layout"
+        text = render_template(f"{layout_name}.txt", **layout)
+        html = render_template(f"{layout_name}.html", **layout)
     attachments: tuple[Attachment, ...] = ()
     if kind in INVITATION_KINDS:
         group: Group = context["group"]
@@ -183,6 +201,59 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
     if kind is EmailKind.CERTIFICATE:
         attachments = (_certificate_attachment(session, context["registration"]),)
     return RenderedEmail(layout["subject"], text, html, attachments)
+
+
+def account_row(
+    session: Session, kind: EmailKind, payload: dict[str, Any]
+) -> OrganiserInvitation | PasswordReset | None:
+    """The invitation or reset an account email is about, while its link still works."""
+    if kind is EmailKind.ORGANISER_INVITATION:
+        invitation = session.get(OrganiserInvitation, payload.get("invitation_id") or 0)
+        return invitation if invitation and invitation.is_pending(utcnow()) else None
+    reset = session.get(PasswordReset, payload.get("reset_id") or 0)
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        return None
+    return reset
+
+
+def account_recipient(
+    session: Session, kind: EmailKind, payload: dict[str, Any]
+) -> tuple[str, str] | None:
+    """The address and language an account email goes to: the invited address, or the
+    account's; None once the link no longer works (withdrawn, used, expired)."""
+    row = account_row(session, kind, payload)
+    if row is None:
+        return None
+    address = row.email if isinstance(row, OrganiserInvitation) else row.organiser.email
+    return address, row.language
+
+
+def _account_context(session: Session, message: EmailMessage, kind: EmailKind) -> dict[str, Any]:
+    payload: dict[str, Any] = dict(message.outbox.payload or {}) if message.outbox else {}
+    row = account_row(session, kind, payload)
+    if row is None:
+        raise Undeliverable("the link no longer works")
+    base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
+    language = message.language
+    if isinstance(row, OrganiserInvitation):
+        # The token is derived again here from the row's nonce and the secret key: no table
+        # and no queue ever held it.
+        token = account_link_token(INVITATION_PURPOSE, row.nonce)
+        return {
+            "kind": kind.value,
+            "link": f"{base}{invitation_path(token)}?lang={language}",
+            "inviter": (row.invited_by.name or row.invited_by.email) if row.invited_by else "",
+            "events": [event.localized("title", language) for event in row.events],
+            "valid_until": format_day(row.expires_at),
+            "language": language,
+        }
+    token = account_link_token(RESET_PURPOSE, row.nonce)
+    return {
+        "kind": kind.value,
+        "link": f"{base}{reset_path(token)}?lang={language}",
+        "email": row.organiser.email,
+        "language": language,
+    }
 
 
 def _certificate_attachment(session: Session, registration: Registration) -> Attachment:

@@ -130,9 +130,14 @@ def queued_message_ids(session: Session, outbox_ids: Sequence[int]) -> list[int]
 
 
 def recipients(session: Session, outbox: OutboxMessage) -> list[Recipient]:
-    """Who an outbox row speaks to: its participant, or the event's organisers."""
-    if EmailKind(outbox.kind) in emails.ORGANISER_KINDS:
+    """Who an outbox row speaks to: its participant, the event's organisers, or the person
+    an account email (invitation, password reset) is for."""
+    kind = EmailKind(outbox.kind)
+    if kind in emails.ORGANISER_KINDS:
         return organiser_recipients(session, outbox.event_id)
+    if kind in emails.ACCOUNT_KINDS:
+        found = emails.account_recipient(session, kind, outbox.payload or {})
+        return [Recipient(*found)] if found else []
     # A change to a whole group is recorded as one row per participant it concerns, chosen
     # by the domain when the change is made.
     if outbox.registration_id is None:
@@ -144,13 +149,13 @@ def recipients(session: Session, outbox: OutboxMessage) -> list[Recipient]:
 
 
 def organiser_recipients(session: Session, event_id: int | None) -> list[Recipient]:
-    """The event's organisers, or the addresses in its contact text when it has none."""
+    """The event's active organisers, or the addresses in its contact text when it has none."""
     event = session.get(Event, event_id) if event_id is not None else None
     if event is None:
         return []
-    addresses = [organiser.email for organiser in event.organisers] or ADDRESS.findall(
-        event.organiser_contact or ""
-    )
+    # A deactivated account hears nothing more of the event.
+    organisers = [organiser.email for organiser in event.organisers if organiser.is_active]
+    addresses = organisers or ADDRESS.findall(event.organiser_contact or "")
     return [Recipient(address, event.language) for address in dict.fromkeys(addresses)]
 
 

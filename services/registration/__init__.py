@@ -24,6 +24,7 @@ API_BLUEPRINTS = (
     organiser_api.rosters.bp,
     organiser_api.events.bp,
     organiser_api.evaluations.bp,
+    organiser_api.accounts.bp,
 )
 # Pages: forms protected against cross-site requests, security headers, HTML errors.
 PAGE_BLUEPRINTS = (
@@ -33,6 +34,9 @@ PAGE_BLUEPRINTS = (
     participant_pages.evaluations.bp,
     participant_pages.language.bp,
     organiser_pages.login.bp,
+    organiser_pages.passwords.bp,
+    organiser_pages.account.bp,
+    organiser_pages.team.bp,
     organiser_pages.rosters.bp,
     organiser_pages.editing.bp,
     organiser_pages.evaluations.bp,
@@ -42,6 +46,8 @@ PAGE_BLUEPRINTS = (
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the registration service."""
     app, api = create_service_app(__name__, "registration", config, gauges=[registration_gauges])
+    # The service owning the tokens' table records when each was last used (shared.access).
+    app.config.setdefault("RECORDS_TOKEN_USE", True)
     api.register_field(Money, "string", "decimal")
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)

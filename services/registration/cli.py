@@ -85,13 +85,15 @@ def revoke_token(token: str) -> None:
 @click.command("list-organisers")
 @with_appcontext
 def list_organisers() -> None:
-    """Every organiser: address, admin or not, active tokens, events run."""
+    """Every organiser: address, admin or not, active tokens, events run; deactivated
+    accounts are marked so."""
     organisers = db.session.scalars(select(Organiser).order_by(Organiser.email))
     for organiser in organisers:
         active = sum(1 for t in organiser.tokens if t.revoked_at is None)
         role = "admin" if organiser.is_admin else "organiser"
         events = ", ".join(e.slug for e in organiser.events) or "-"
-        click.echo(f"{organiser.email}\t{role}\t{active} token(s)\t{events}")
+        state = "" if organiser.is_active else "\tdeactivated"
+        click.echo(f"{organiser.email}\t{role}\t{active} token(s)\t{events}{state}")
 
 
 def register(app: Flask) -> None:

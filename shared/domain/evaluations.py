@@ -10,14 +10,9 @@ invitation only says that its link was used.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -38,7 +33,7 @@ from shared.models import (
     Registration,
 )
 from shared.outbox import queue_email
-from shared.tokens import digest
+from shared.tokens import digest, keyed_digest, new_token
 
 # Answers are received for this long after the group is closed.
 OPEN_DAYS = 30
@@ -122,7 +117,7 @@ def invite(session: Session, registrations: list[Registration]) -> list[Registra
 
 
 def _add_invitation(session: Session, registration: Registration) -> bool:
-    nonce = secrets.token_urlsafe(24)
+    nonce = new_token()
     invitation = EvaluationInvitation(
         registration=registration, nonce=nonce, token_digest=digest(_derive("link", nonce))
     )
@@ -153,9 +148,7 @@ def answer_key(token: str) -> str:
 
 
 def _derive(purpose: str, value: str) -> str:
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    mac = hmac.new(secret, f"evaluation-{purpose}:{value}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    return keyed_digest(f"evaluation-{purpose}", value)
 
 
 def invitation_by_token(session: Session, token: str) -> EvaluationInvitation:

@@ -1,5 +1,11 @@
 """Every table of the database. Each names its owning service: the only one that writes it."""
 
+from shared.models.accounts import (
+    OrganiserInvitation,
+    PasswordReset,
+    RecoveryCode,
+    invitation_events,
+)
 from shared.models.evaluations import (
     EvaluationAnswer,
     EvaluationInvitation,
@@ -34,12 +40,16 @@ __all__ = [
     "EventKind",
     "Group",
     "Organiser",
+    "OrganiserInvitation",
     "OutboxMessage",
+    "PasswordReset",
     "QuestionKind",
+    "RecoveryCode",
     "Registration",
     "RegistrationStatus",
     "RevokedToken",
     "Role",
     "SessionDate",
     "event_organisers",
+    "invitation_events",
 ]

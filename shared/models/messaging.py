@@ -96,3 +96,5 @@ class EmailKind(enum.StrEnum):
     MANAGE_LINK = "manage_link"
     CERTIFICATE = "certificate"
     EVALUATION = "evaluation"
+    ORGANISER_INVITATION = "organiser_invitation"
+    PASSWORD_RESET = "password_reset"

@@ -1,4 +1,5 @@
-"""Organiser accounts, their API tokens, which events they run, and the audit log.
+"""Organiser accounts, their API tokens, which events they run, and the audit log (invitations,
+password resets and recovery codes: shared.models.accounts).
 
 Owner: the registration service.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, utcnow
@@ -35,6 +36,16 @@ class Organiser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A deactivated account signs in no more; its sessions and tokens stop at once.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written into each login session's cookie and compared by the guard: raising it (a new
+    # password, a deactivation) ends every session opened before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The TOTP secret (base32), set at enrolment; two-factor sign-in is on once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The time step of the last code accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     events: Mapped[list[Event]] = relationship(
         secondary=event_organisers, back_populates="organisers"
@@ -42,6 +53,16 @@ class Organiser(Base):
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="organiser", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may sign in and use its tokens."""
+        return self.deactivated_at is None
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether signing in asks for a TOTP code after the password."""
+        return self.totp_confirmed_at is not None
 
 
 class ApiToken(Base):
@@ -52,7 +73,10 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organiser_id: Mapped[int] = mapped_column(ForeignKey("organisers.id", ondelete="CASCADE"))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # To the minute (see shared.access): enough to tell a token in use from a forgotten one.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organiser: Mapped[Organiser] = relationship(back_populates="tokens")

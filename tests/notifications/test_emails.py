@@ -201,8 +201,14 @@ def test_manage_link_email_carries_the_personal_link(db_session, make, group):
 
 
 # A reminder needs a date to come, a certificate a training completed, an evaluation a group
-# closed: each has its own test.
-OWN_TESTS = (EmailKind.REMINDER, EmailKind.CERTIFICATE, EmailKind.EVALUATION)
+# closed, an account email an invitation or a reset: each has its own test.
+OWN_TESTS = (
+    EmailKind.REMINDER,
+    EmailKind.CERTIFICATE,
+    EmailKind.EVALUATION,
+    EmailKind.ORGANISER_INVITATION,
+    EmailKind.PASSWORD_RESET,
+)
 
 
 @pytest.mark.parametrize("kind", [k for k in EmailKind if k not in OWN_TESTS])

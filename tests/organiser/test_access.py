@@ -13,15 +13,23 @@ from flask import Flask
 from sqlalchemy.orm import sessionmaker
 from werkzeug.routing import Rule
 
-from shared.access import SESSION_KEY, AreaKind, area_of, is_public
+from services.registration.organiser.accounts import invite
+from shared.access import (
+    SESSION_KEY,
+    SESSION_VERSION_KEY,
+    AreaKind,
+    area_of,
+    is_admin_only,
+    is_public,
+)
 from shared.database import create_db_engine
 from tests.organiser.conftest import Accounts
 from tests.support.factories import Factory
 
 SERVICES = ("services.registration", "services.notifications", "services.calendar")
-# Organiser routes that address a record rather than an event check the record's event
-# themselves: to an organiser of another event the record does not exist (404).
-RECORD_ARGUMENTS = {"message_id"}
+# Organiser routes that address a record rather than an event check the record's event (or
+# owner) themselves: to an organiser of another event the record does not exist (404).
+RECORD_ARGUMENTS = {"message_id", "invitation_id", "token_id"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -76,9 +84,9 @@ def test_organiser_routes_are_found_and_structured(apps):
             if rule.rule.startswith("/organiser"):
                 assert area_of(app, rule.endpoint) is not None, rule.rule
         for _area, rule, _method in organiser_routes(app):
-            # Whatever a route addresses, it is reached through an event the guard checks, or
-            # is a record whose event the view checks.
-            if rule.arguments:
+            # Whatever a route addresses, it is reached through an event the guard checks, is a
+            # record whose event or owner the view checks, or is for administrators only.
+            if rule.arguments and not is_admin_only(app, rule.endpoint):
                 assert "event_slug" in rule.arguments or rule.arguments <= RECORD_ARGUMENTS, rule
 
 
@@ -89,8 +97,15 @@ def test_every_organiser_route_refuses_anonymous_and_other_organisers(apps):
     registration = make.registration(group)
     rightful = accounts(event)
     stranger = accounts(make.event())
+    admin = accounts(admin=True)
     message = make.email_message(registration)
+    with services["services.registration"].test_request_context():
+        invited = invite(accounts.session, rightful.organiser, "new@example.org", [event], "fr")
+    accounts.session.commit()
     values = {
+        "invitation_id": invited.invitation.id,
+        "token_id": rightful.organiser.tokens[0].id,
+        "organiser_id": rightful.organiser.id,
         "message_id": message.id,
         "event_slug": event.slug,
         "group_slug": group.slug,
@@ -111,11 +126,18 @@ def test_every_organiser_route_refuses_anonymous_and_other_organisers(apps):
                 assert anonymous.status_code == 302, (method, url)
                 assert anonymous.headers["Location"].startswith("/organiser/login")
             refusal = 403 if "event_slug" in rule.arguments else 404
-            if not rule.arguments & ({"event_slug"} | RECORD_ARGUMENTS):
-                refusal = None  # event-wide listings: each organiser sees only their own
+            rightful_answer = None
+            if is_admin_only(app, rule.endpoint):
+                # Administrators' routes: refused to every other organiser, whatever they run.
+                refusal = rightful_answer = 403
+            elif not rule.arguments & ({"event_slug"} | RECORD_ARGUMENTS):
+                refusal = None  # listings of one's own (events, invitations, tokens)
             if refusal is None:
                 continue
-            for account, expected in ((stranger, refusal), (rightful, None)):
+            checks = [(stranger, refusal), (rightful, rightful_answer)]
+            if is_admin_only(app, rule.endpoint):
+                checks.append((admin, None))
+            for account, expected in checks:
                 if expected is None and method != "GET":
                     continue  # the rightful organiser's changes are covered elsewhere
                 client = app.test_client()
@@ -125,10 +147,11 @@ def test_every_organiser_route_refuses_anonymous_and_other_organisers(apps):
                 else:
                     with client.session_transaction() as cookie_session:
                         cookie_session[SESSION_KEY] = account.organiser.id
+                        cookie_session[SESSION_VERSION_KEY] = account.organiser.session_version
                 response = client.open(url, method=method, headers=headers)
                 assert response.status_code == (expected or 200), (account, method, url)
             checked += 1
-    assert checked >= 35
+    assert checked >= 45
 
 
 def test_an_admin_reaches_every_event(apps):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -11,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.access import SESSION_KEY
+from shared.access import SESSION_KEY, SESSION_NONCE_KEY, SESSION_VERSION_KEY
 from shared.app import CookieOnlySessions
 from shared.database import utcnow
 from shared.domain.registrations import normalise_email
@@ -48,17 +49,27 @@ def hash_password(password: str) -> str:
 
 
 def authenticate(session: Session, email: str, password: str) -> Organiser | None:
-    """The organiser with this address and password, or None; rehashes outdated hashes."""
+    """The active organiser with this address and password, or None; rehashes outdated
+    hashes."""
     organiser = find_organiser(session, email)
     try:
         password_hasher.verify(organiser.password_hash if organiser else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if organiser is None:
+    # A deactivated account is refused like a wrong password: the answer tells nothing more.
+    if organiser is None or not organiser.is_active:
         return None
     if password_hasher.check_needs_rehash(organiser.password_hash):
         organiser.password_hash = hash_password(password)
     return organiser
+
+
+def verify_password(organiser: Organiser, password: str) -> bool:
+    """Whether ``password`` is the organiser's."""
+    try:
+        return password_hasher.verify(organiser.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def find_organiser(session: Session, email: str) -> Organiser | None:
@@ -67,10 +78,20 @@ def find_organiser(session: Session, email: str) -> Organiser | None:
 
 
 def log_in(organiser: Organiser) -> None:
-    """Start a fresh login session for the organiser."""
+    """Start a fresh login session for the organiser: nothing of the session before it is
+    kept (no fixation), and it lasts while the account's session version stays the same."""
     session.clear()
     session.permanent = True
     session[SESSION_KEY] = organiser.id
+    session[SESSION_VERSION_KEY] = organiser.session_version
+    # A new value in every login's cookie, even for the same account and version.
+    session[SESSION_NONCE_KEY] = secrets.token_urlsafe(16)
+
+
+def renew_session(organiser: Organiser) -> None:
+    """Keep the current session open after the account's session version was raised (its
+    own password change), while every other session of the account ends."""
+    session[SESSION_VERSION_KEY] = organiser.session_version
 
 
 def log_out() -> None:
@@ -97,10 +118,10 @@ def create_organiser(
     return organiser
 
 
-def issue_token(session: Session, organiser: Organiser) -> str:
+def issue_token(session: Session, organiser: Organiser, *, name: str = "") -> str:
     """A new personal API token for the organiser; only its digest is kept."""
     token = new_token()
-    session.add(ApiToken(organiser=organiser, token_digest=digest(token)))
+    session.add(ApiToken(organiser=organiser, token_digest=digest(token), name=name))
     session.flush()
     return token
 

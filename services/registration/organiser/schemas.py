@@ -16,6 +16,7 @@ from marshmallow import (
     pre_load,
     validate,
     validates,
+    validates_schema,
 )
 
 from services.registration.fields import (
@@ -28,7 +29,7 @@ from services.registration.fields import (
     row_id,
     slug,
 )
-from services.registration.participant.schemas import RegistrationCreateSchema
+from services.registration.participant.schemas import RegistrationCreateSchema, email_address
 from shared.database import MAX_ROW_ID
 from shared.domain.attendance import is_held
 from shared.domain.evaluations import MIN_ANSWERS_SHOWN
@@ -443,3 +444,132 @@ class EvaluationFiguresSchema(Schema):
     minimum_answers = fields.Constant(MIN_ANSWERS_SHOWN)
     overall = fields.Nested(ScopeFiguresSchema)
     groups = fields.List(fields.Nested(ScopeFiguresSchema))
+
+
+# --- Accounts: invitations, teams, passwords, second factor, tokens --------------------------
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 200
+
+
+class AccountFormSchema(Schema):
+    """What the account forms share: the CSRF token of a page form is not a field."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class NewPasswordSchema(AccountFormSchema):
+    """A new password, typed twice (the API takes it once)."""
+
+    password = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=PASSWORD_MIN_LENGTH,
+            max=PASSWORD_MAX_LENGTH,
+            error=_l(
+                "Choisissez un mot de passe de %(min)s à %(max)s caractères.",
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+            ),
+        ),
+    )
+    password_confirmation = fields.String(load_default=None)
+
+    @validates_schema
+    def typed_twice_alike(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """The confirmation, when there is one, repeats the password."""
+        confirmation = data.get("password_confirmation")
+        if confirmation is not None and confirmation != data.get("password"):
+            raise ValidationError(
+                gettext("Les deux mots de passe ne sont pas identiques."), "password_confirmation"
+            )
+
+
+class InvitationAcceptSchema(NewPasswordSchema):
+    name = fields.String(load_default="", validate=at_most(200))
+
+
+class PasswordChangeSchema(NewPasswordSchema):
+    current_password = fields.String(required=True, validate=at_most(PASSWORD_MAX_LENGTH))
+
+
+class PasswordForgottenSchema(AccountFormSchema):
+    email = email_address()
+
+
+class SecondFactorSchema(AccountFormSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class PasswordCheckSchema(AccountFormSchema):
+    password = fields.String(required=True, validate=at_most(PASSWORD_MAX_LENGTH))
+
+
+class InvitationInputSchema(AccountFormSchema):
+    email = email_address()
+    events = fields.List(
+        fields.String(validate=SLUG),
+        required=True,
+        validate=validate.Length(min=1, max=100, error=_l("Choisissez au moins un événement.")),
+    )
+    language = fields.String(validate=LANGUAGE, load_default=None)
+
+
+class TeamInviteSchema(AccountFormSchema):
+    email = email_address()
+    language = fields.String(validate=LANGUAGE, load_default=None)
+
+
+class AccountChangeSchema(AccountFormSchema):
+    active = fields.Boolean()
+    is_admin = fields.Boolean()
+
+
+class TokenInputSchema(AccountFormSchema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100, error=_l("De 1 à 100 caractères.")),
+    )
+
+
+class TeamMemberSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    is_admin = fields.Boolean()
+    active = fields.Boolean(attribute="is_active")
+
+
+class OrganiserAccountSchema(TeamMemberSchema):
+    two_factor = fields.Boolean(attribute="has_two_factor")
+    created_at = fields.DateTime()
+    events = fields.Pluck(OrganiserEventSummarySchema, "slug", many=True)
+
+
+class InvitationSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    language = fields.String()
+    events = fields.Pluck(OrganiserEventSummarySchema, "slug", many=True)
+    invited_by = fields.Function(lambda i: i.invited_by.email if i.invited_by else None)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+
+
+class InvitedSchema(Schema):
+    """What inviting did: ``invitation`` sent, or ``account`` (already there) given the events."""
+
+    invitation = fields.Nested(InvitationSchema, allow_none=True)
+    account = fields.Nested(TeamMemberSchema, allow_none=True)
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(metadata={"description": "The token itself, shown this once"})

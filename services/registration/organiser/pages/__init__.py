@@ -1,5 +1,13 @@
 """The organiser area's pages, behind the login session."""
 
-from services.registration.organiser.pages import editing, evaluations, login, rosters
+from services.registration.organiser.pages import (
+    account,
+    editing,
+    evaluations,
+    login,
+    passwords,
+    rosters,
+    team,
+)
 
-__all__ = ["editing", "evaluations", "login", "rosters"]
+__all__ = ["account", "editing", "evaluations", "login", "passwords", "rosters", "team"]

@@ -27,6 +27,8 @@ from shared.i18n import (
 from shared.labels import KIND_LABELS, RULE_LABELS, role_label
 
 LOGIN_ENDPOINT = "login_pages.login"
+# Where an administrator who must sign in with a second factor, and has none yet, is sent.
+ENROLMENT_ENDPOINT = "account_pages.two_factor_page"
 Page = tuple[str, int]
 _CONFIRMATIONS = "confirmations"
 
@@ -36,7 +38,9 @@ def pages_blueprint(name: str, import_name: str) -> Blueprint:
     bp = Blueprint(name, import_name, url_prefix="/organiser")
     bp.register_error_handler(DomainError, refusal_page)
     bp.context_processor(template_helpers)
-    return organiser_area(bp, AreaKind.PAGES, login_endpoint=LOGIN_ENDPOINT)
+    return organiser_area(
+        bp, AreaKind.PAGES, login_endpoint=LOGIN_ENDPOINT, enrolment_endpoint=ENROLMENT_ENDPOINT
+    )
 
 
 def template_helpers() -> dict[str, Any]:
@@ -67,10 +71,11 @@ def percent(share: float | None) -> str:
     return "—" if share is None else format_percent(share)
 
 
-def load_form(schema: Schema) -> dict[str, Any]:
-    """The submitted form, validated; 422 with translated field messages otherwise."""
+def load_form(schema: Schema, data: Any = None) -> dict[str, Any]:
+    """The submitted form (or ``data`` read from it), validated; 422 with translated field
+    messages otherwise."""
     try:
-        return schema.load(request.form)
+        return schema.load(request.form if data is None else data)
     except ValidationError as error:
         raise InvalidRequest(errors=flatten_field_errors(error.messages)) from error
 
@@ -83,13 +88,14 @@ def local_input(moment: datetime | None) -> str:
 def apply(
     change: Callable[[], Any],
     *,
-    done: str,
+    done: str | Callable[[Any], str],
     then: str | Callable[[Any], str],
     on_refusal: Callable[[DomainError], Page],
 ) -> Response | Page:
     """Run a change, then go to ``then`` (a URL, or one made from the change's result) with
-    ``done`` as the confirmation; a refused change shows ``on_refusal``'s page with its status
-    instead, drawn from the data as it was before the change."""
+    ``done`` (or the one made from the result) as the confirmation; a refused change shows
+    ``on_refusal``'s page with its status instead, drawn from the data as it was before the
+    change."""
     try:
         result = change()
     except DomainError as refusal:
@@ -97,7 +103,8 @@ def apply(
         return on_refusal(refusal)
     # Confirmed once the request's commit has succeeded: a change that fails to commit is
     # answered with the error page, and must not be announced as done on the next one.
-    transaction_list(db.session, _CONFIRMATIONS, committed=_confirm).append(done)
+    confirmation = done(result) if callable(done) else done
+    transaction_list(db.session, _CONFIRMATIONS, committed=_confirm).append(confirmation)
     return redirect(then(result) if callable(then) else then, code=303)
 
 

@@ -1,5 +1,5 @@
-"""Organiser pages: the events, each event's dashboard, each group's roster with its actions,
-presence on a date (one tap per person, made for a phone), spreadsheets and the printable
+"""Organiser pages: the events, each event's dashboard and team, each group's roster with its
+actions, presence on a date (one tap per person, made for a phone), spreadsheets and the printable
 attendance sheet."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from services.registration.organiser import actions
+from services.registration.organiser import accounts, actions
 from services.registration.organiser.dashboard import event_dashboard
 from services.registration.organiser.downloads import (
     attendance_sheet_pdf,
@@ -37,6 +37,7 @@ from shared.domain.attendance import check_presence_window
 from shared.domain.certificates import valid_certificates
 from shared.domain.closing import can_close
 from shared.errors import DomainError
+from shared.i18n import LANGUAGES
 from shared.labels import ROLE_LABELS
 from shared.models import Event, Group, Registration
 
@@ -51,13 +52,24 @@ def index() -> str:
     )
 
 
-@bp.get("/events/<event_slug>/")
-def event(event_slug: str) -> str:
-    """The event's dashboard: every group's figures, and links to rosters and sheets."""
-    event = current_event()
+def event_page(event: Event, refusal: DomainError | None = None) -> Page:
+    """The event's dashboard and team; a refused change to the team shown above it."""
     return render_template(
-        "organiser/event.html", event=event, dashboard=event_dashboard(db.session, event)
-    )
+        "organiser/event.html",
+        event=event,
+        dashboard=event_dashboard(db.session, event),
+        team=accounts.team_of(event),
+        invitations=accounts.event_invitations(db.session, event),
+        languages=LANGUAGES,
+        refusal=refusal,
+        errors=refusal.errors if refusal else {},
+    ), refusal.status if refusal else 200
+
+
+@bp.get("/events/<event_slug>/")
+def event(event_slug: str) -> Page:
+    """The event's dashboard: every group's figures, links to rosters and sheets, its team."""
+    return event_page(current_event())
 
 
 @bp.get("/events/<event_slug>/dashboard.csv")

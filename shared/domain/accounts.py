@@ -1,0 +1,38 @@
+"""The links that open or recover an organiser account, shared by the registration service
+(which issues and checks them) and the worker (which writes them into emails).
+
+As for evaluations, a link's token is stored nowhere: it is derived from a random nonce and
+the secret key, and only its digest is kept to find the row again. The worker, holding the
+same secret key, writes the link into the email; a copy of the database alone opens nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.tokens import digest, keyed_digest
+
+INVITATION_VALIDITY = timedelta(days=7)
+RESET_VALIDITY = timedelta(hours=1)
+INVITATION_PURPOSE = "invitation"
+RESET_PURPOSE = "password-reset"
+
+
+def link_token(purpose: str, nonce: str) -> str:
+    """The token of a link (256 bits, URL-safe), derived from its nonce and the secret key."""
+    return keyed_digest(f"account-{purpose}", nonce)
+
+
+def link_digest(purpose: str, nonce: str) -> str:
+    """The digest under which the link's row is found again from its token."""
+    return digest(link_token(purpose, nonce))
+
+
+def invitation_path(token: str) -> str:
+    """Where an invitation's link leads, on the registration service."""
+    return f"/organiser/invitations/{token}"
+
+
+def reset_path(token: str) -> str:
+    """Where a password reset link leads, on the registration service."""
+    return f"/organiser/password/reset/{token}"
