@@ -90,6 +90,10 @@ def test_the_roster_page_closes_a_group_once_it_is_over(client, make, accounts, 
         in page
     )
     assert "Clôturer le groupe" not in page
+    again = post_form(client, f"/organiser/events/{group.event.slug}/groups/{group.slug}/close")
+    assert "Ce groupe était déjà clôturé : rien n&#39;a été envoyé à nouveau." in client.get(
+        again.headers["Location"]
+    ).get_data(as_text=True)
     assert [kind for kind, _id in outbox_kinds(db_session)].count(EmailKind.CERTIFICATE) == 2
 
 

@@ -223,7 +223,7 @@ def set_capacity(by: Organising, group_slug: str, capacity: int | None) -> Group
     return group
 
 
-def close_group(by: Organising, group_slug: str) -> Group:
+def close_group(by: Organising, group_slug: str) -> closing_rules.Closing:
     """Close a group after its last date: those who completed it are sent their certificate,
     those present at least once an invitation to evaluate it."""
     group = group_of(by.event, group_slug)
@@ -235,7 +235,7 @@ def close_group(by: Organising, group_slug: str) -> Group:
             certified=ids(closing.certified),
             invited=ids(closing.invited),
         )
-    return group
+    return closing
 
 
 def replace_questions(by: Organising, data: dict[str, Any]) -> list[EvaluationQuestion]:

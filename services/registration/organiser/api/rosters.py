@@ -77,7 +77,7 @@ def add_participant(data: dict[str, Any], event_slug: str, group_slug: str) -> R
 def close(event_slug: str, group_slug: str) -> Group:
     """Close the group after its last date: those who completed it are sent their certificate
     by email; closing again sends nothing."""
-    return actions.close_group(organising(), group_slug)
+    return actions.close_group(organising(), group_slug).group
 
 
 @bp.route("/events/<event_slug>/groups/<group_slug>/attendance-sheet.pdf", methods=["GET"])

@@ -35,7 +35,7 @@ from shared.access import current_event, current_organiser, visible_events
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window
 from shared.domain.certificates import valid_certificates
-from shared.domain.closing import can_close
+from shared.domain.closing import Closing, can_close
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES
 from shared.labels import ROLE_LABELS
@@ -118,8 +118,13 @@ def roster_file(event_slug: str, group_slug: str, extension: str) -> Response:
 def close(event_slug: str, group_slug: str) -> Response | Page:
     """Close the group after its last date; send the certificates and the evaluation."""
     change = partial(actions.close_group, organising(), group_slug)
-    done = _("Groupe clôturé : les attestations et les invitations à l'évaluation sont envoyées.")
-    return _group_action(group_slug, change, done)
+    return _group_action(group_slug, change, _closed)
+
+
+def _closed(closing: Closing) -> str:
+    if closing.already_closed:
+        return _("Ce groupe était déjà clôturé : rien n'a été envoyé à nouveau.")
+    return _("Groupe clôturé : les attestations et les invitations à l'évaluation sont envoyées.")
 
 
 @bp.get("/events/<event_slug>/groups/<group_slug>/attendance-sheet.pdf")
@@ -143,7 +148,11 @@ def _roster_action(
 
 
 def _group_action(
-    group_slug: str, change: Callable[[], object], done: str, *, keep_form: bool = False
+    group_slug: str,
+    change: Callable[[], Any],
+    done: str | Callable[[Any], str],
+    *,
+    keep_form: bool = False,
 ) -> Response | Page:
     event = current_event()
     return _on_roster(event, group_of(event, group_slug), change, done, keep_form=keep_form)
@@ -152,8 +161,8 @@ def _group_action(
 def _on_roster(
     event: Event,
     group: Group,
-    change: Callable[[], object],
-    done: str,
+    change: Callable[[], Any],
+    done: str | Callable[[Any], str],
     *,
     keep_form: bool = False,
 ) -> Response | Page:
