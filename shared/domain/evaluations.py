@@ -189,11 +189,15 @@ def answer_of(session: Session, token: str) -> EvaluationAnswer | None:
 
 
 def save_answers(
-    session: Session, token: str, answers: dict[str, Any], *, now: datetime | None = None
+    session: Session,
+    invitation: EvaluationInvitation,
+    token: str,
+    answers: dict[str, Any],
+    *,
+    now: datetime | None = None,
 ) -> EvaluationAnswer:
-    """Store the answers given through this token (by question id), replacing earlier ones;
-    refused once the evaluation is closed."""
-    invitation = invitation_by_token(session, token)
+    """Store the answers given through ``token``, the link of ``invitation`` (by question
+    id), replacing earlier ones; refused once the evaluation is closed."""
     check_open(invitation, now or utcnow())
     answer = answer_of(session, token)
     if answer is None:

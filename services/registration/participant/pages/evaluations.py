@@ -48,7 +48,7 @@ def answer(token: str) -> Response | tuple[str, int]:
         answers = schema.load(request.form)
     except ValidationError as invalid:
         return _page(token, invitation, request.form, flatten_field_errors(invalid.messages), 422)
-    save_answers(db.session, token, answers)
+    save_answers(db.session, invitation, token, answers)
     target = url_for(".evaluation", token=token, lang=current_language(), saved=1)
     return redirect(target, 303)
 
