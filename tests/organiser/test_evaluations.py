@@ -216,6 +216,7 @@ def test_the_questionnaire_page_saves_the_rows_and_skips_blank_ones(
     )
     after = text_of(client.get(saved.headers["Location"]))
     refused = post_form(client, url, **{"questions-0-kind": "rating", "questions-0-en": "No fr"})
+    empty = post_form(client, url)
 
     assert "Dans l'ensemble, êtes-vous satisfait·e de cette formation ?" in editor
     assert saved.status_code == 303
@@ -228,4 +229,6 @@ def test_the_questionnaire_page_saves_the_rows_and_skips_blank_ones(
     ]
     assert refused.status_code == 422
     assert "Question 1 : La question en français est obligatoire." in text_of(refused)
+    assert empty.status_code == 422
+    assert "Entre 1 et 20 questions." in text_of(empty)
     assert db_session.scalar(select(func.count(EvaluationQuestion.id))) == 1

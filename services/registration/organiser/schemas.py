@@ -347,6 +347,14 @@ MAX_QUESTIONS = 20
 QUESTION_FORM_PREFIX = "questions-"
 
 
+def question_row(key: str) -> tuple[int, str] | None:
+    """The row number and field of an editor input ``questions-<n>-<field>``, else None."""
+    number, _, name = key.removeprefix(QUESTION_FORM_PREFIX).partition("-")
+    if key.startswith(QUESTION_FORM_PREFIX) and number.isdigit():
+        return int(number), name
+    return None
+
+
 class QuestionInputSchema(Schema):
     kind = fields.Enum(QuestionKind, by_value=True, required=True)
     wording = _texts(300, required=True)
@@ -379,9 +387,9 @@ class QuestionnaireInputSchema(Schema):
             return data
         rows: dict[int, dict[str, str]] = {}
         for key, value in data.items():
-            number, _, name = key.removeprefix(QUESTION_FORM_PREFIX).partition("-")
-            if key.startswith(QUESTION_FORM_PREFIX) and number.isdigit():
-                rows.setdefault(int(number), {})[name] = value.strip()
+            if (row := question_row(key)) is not None:
+                number, name = row
+                rows.setdefault(number, {})[name] = value.strip()
         questions = []
         for _number, row in sorted(rows.items()):
             wording = {lang: row[lang] for lang in LANGUAGES if row.get(lang)}

@@ -17,6 +17,7 @@ from services.registration.organiser.pages.forms import Page, apply, load_form, 
 from services.registration.organiser.schemas import (
     QUESTION_FORM_PREFIX,
     QuestionnaireInputSchema,
+    question_row,
 )
 from services.registration.organiser.views import organising
 from shared.access import current_event
@@ -82,7 +83,9 @@ def _question_values(event: Event) -> dict[str, str]:
 def _editor(event: Event, values: Mapping[str, str], refusal: DomainError | None = None) -> Page:
     rows = len(questionnaire(event)) + NEW_ROWS
     if refusal is not None:
-        rows = max(rows, *(_row_number(key) + 1 for key in values if _row_number(key) >= 0))
+        # The form comes back as submitted: as many rows as it had, blank ones included.
+        submitted = [row[0] + 1 for key in values if (row := question_row(key)) is not None]
+        rows = max([rows, *submitted])
     return render_template(
         "organiser/questionnaire.html",
         event=event,
@@ -95,11 +98,6 @@ def _editor(event: Event, values: Mapping[str, str], refusal: DomainError | None
         refusal=refusal,
         problems=_problems(refusal.errors) if refusal else [],
     ), refusal.status if refusal else 200
-
-
-def _row_number(key: str) -> int:
-    number = key.removeprefix(QUESTION_FORM_PREFIX).partition("-")[0]
-    return int(number) if key.startswith(QUESTION_FORM_PREFIX) and number.isdigit() else -1
 
 
 def _problems(errors: Mapping[str, Any]) -> list[str]:
