@@ -118,22 +118,24 @@ def reminder_key(registration_id: int, session_date_id: int) -> str:
     return f"{REMINDER_KEY_PREFIX}:{registration_id}:{session_date_id}"
 
 
+def registration_url(path: str) -> str:
+    """The public address of ``path`` on the registration service."""
+    return current_app.config["REGISTRATION_BASE_URL"].rstrip("/") + path
+
+
 def manage_url(registration: Registration) -> str:
     """Where the participant sees, changes or cancels their registration."""
-    base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
-    return f"{base}/manage/{registration.manage_token}"
+    return registration_url(f"/manage/{registration.manage_token}")
 
 
 def evaluation_url(token: str, language: str) -> str:
     """The participant's personal link to the evaluation, opening in their language."""
-    base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
-    return f"{base}/evaluations/{token}?lang={language}"
+    return registration_url(f"/evaluations/{token}?lang={language}")
 
 
 def event_url(event: Event) -> str:
     """The event's public page, written into calendar entries."""
-    base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
-    return f"{base}/events/{event.slug}"
+    return registration_url(f"/events/{event.slug}")
 
 
 @contextmanager
@@ -233,7 +235,6 @@ def _account_context(session: Session, message: EmailMessage, kind: EmailKind) -
     row = account_row(session, kind, payload)
     if row is None:
         raise Undeliverable("the link no longer works")
-    base = current_app.config["REGISTRATION_BASE_URL"].rstrip("/")
     language = message.language
     if isinstance(row, OrganiserInvitation):
         # The token is derived again here from the row's nonce and the secret key: no table
@@ -241,7 +242,7 @@ def _account_context(session: Session, message: EmailMessage, kind: EmailKind) -
         token = account_link_token(INVITATION_PURPOSE, row.nonce)
         return {
             "kind": kind.value,
-            "link": f"{base}{invitation_path(token)}?lang={language}",
+            "link": registration_url(f"{invitation_path(token)}?lang={language}"),
             "inviter": (row.invited_by.name or row.invited_by.email) if row.invited_by else "",
             "events": [event.localized("title", language) for event in row.events],
             "valid_until": format_day(row.expires_at),
@@ -250,7 +251,7 @@ def _account_context(session: Session, message: EmailMessage, kind: EmailKind) -
     token = account_link_token(RESET_PURPOSE, row.nonce)
     return {
         "kind": kind.value,
-        "link": f"{base}{reset_path(token)}?lang={language}",
+        "link": registration_url(f"{reset_path(token)}?lang={language}"),
         "email": row.organiser.email,
         "language": language,
     }

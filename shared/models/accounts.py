@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ColumnElement, ForeignKey, String, Table, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, utcnow
@@ -53,6 +53,11 @@ class OrganiserInvitation(Base):
     def is_pending(self, now: datetime) -> bool:
         """Whether the link still opens an account: neither used, withdrawn nor expired."""
         return self.accepted_at is None and self.withdrawn_at is None and now < self.expires_at
+
+    @classmethod
+    def pending(cls, now: datetime) -> ColumnElement[bool]:
+        """:meth:`is_pending` as an SQL condition."""
+        return and_(cls.accepted_at.is_(None), cls.withdrawn_at.is_(None), cls.expires_at > now)
 
 
 class PasswordReset(Base):

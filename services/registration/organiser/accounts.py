@@ -142,11 +142,7 @@ def visible_invitations(session: Session, viewer: Organiser) -> list[OrganiserIn
     those they sent or that name one of their events."""
     query = (
         select(OrganiserInvitation)
-        .where(
-            OrganiserInvitation.accepted_at.is_(None),
-            OrganiserInvitation.withdrawn_at.is_(None),
-            OrganiserInvitation.expires_at > utcnow(),
-        )
+        .where(OrganiserInvitation.pending(utcnow()))
         .options(selectinload(OrganiserInvitation.events))
         .order_by(OrganiserInvitation.created_at.desc(), OrganiserInvitation.id.desc())
     )
@@ -173,12 +169,7 @@ def event_invitations(session: Session, event: Event) -> list[OrganiserInvitatio
         session.scalars(
             select(OrganiserInvitation)
             .join(invitation_events)
-            .where(
-                invitation_events.c.event_id == event.id,
-                OrganiserInvitation.accepted_at.is_(None),
-                OrganiserInvitation.withdrawn_at.is_(None),
-                OrganiserInvitation.expires_at > utcnow(),
-            )
+            .where(invitation_events.c.event_id == event.id, OrganiserInvitation.pending(utcnow()))
             .order_by(OrganiserInvitation.created_at)
         )
     )
