@@ -5,6 +5,7 @@ come from Babel."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,9 @@ def select_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
+# Asked for every time a page, email or PDF writes a session's hours: parsing the locale each
+# time would cost more than the answer, which never changes.
+@lru_cache(maxsize=16)
 def text_direction(language: str) -> str:
     """ "rtl" for a language written right to left, else "ltr": the value of a ``dir``."""
     return "rtl" if Locale.parse(language).character_order == "right-to-left" else "ltr"
