@@ -76,7 +76,8 @@ def add_participant(data: dict[str, Any], event_slug: str, group_slug: str) -> R
 @bp.alt_response(409, description="The group's last date is not over yet")
 def close(event_slug: str, group_slug: str) -> Group:
     """Close the group after its last date: those who completed it are sent their certificate
-    by email; closing again sends nothing."""
+    by email, those present at least once an invitation to evaluate it; closing again sends
+    nothing."""
     return actions.close_group(organising(), group_slug).group
 
 
