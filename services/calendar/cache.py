@@ -27,6 +27,7 @@ T = TypeVar("T")
 KEY_PREFIX = "calendar:feed:v1:"
 TIME_TO_LIVE_S = 24 * 3600
 LOCAL_MAX_BYTES = 32 * 1024 * 1024
+LOCAL_MAX_TAGS = 16_384
 # After a failure Redis is left alone for a while: a hung server must not add its
 # socket timeout to every request.
 PAUSE_AFTER_FAILURE_S = 10.0
@@ -81,6 +82,7 @@ class FeedCache:
     def __init__(self, client: Redis) -> None:
         self.client = client
         self.local = LocalFeeds()
+        self.etags: dict[str, str] = {}
         self.paused_until = 0.0
 
     @staticmethod
@@ -93,8 +95,16 @@ class FeedCache:
         feed = self.local.get(key)
         if feed is not None:
             return feed.etag
-        value = self._call(lambda: self.client.hget(key, "etag"))
-        return value.decode() if value else None
+        etag = self.etags.get(key)
+        if etag is None:
+            value = self._call(lambda: self.client.hget(key, "etag"))
+            if value:
+                # A key names one version of a feed, so its tag never changes: a calendar
+                # polling a feed this process has not served costs Redis one look-up.
+                etag = self.etags[key] = value.decode()
+                if len(self.etags) > LOCAL_MAX_TAGS:
+                    self.etags.clear()
+        return etag
 
     def load(self, key: str) -> BuiltFeed | None:
         """The cached feed, if any."""

@@ -1,9 +1,11 @@
 """The process's memories in front of the database and Redis: recent fingerprints expire
-after their window, built feeds stay within their memory budget."""
+after their window, built feeds stay within their memory budget, tags read are kept."""
 
 from __future__ import annotations
 
-from services.calendar.cache import BuiltFeed, LocalFeeds
+from redis import Redis
+
+from services.calendar.cache import BuiltFeed, FeedCache, LocalFeeds
 from services.calendar.freshness import RecentReads
 
 
@@ -54,3 +56,18 @@ def test_local_feeds_forget_the_least_recently_used_beyond_their_budget():
 def test_entity_tag_follows_the_bytes():
     assert BuiltFeed.of(b"x").etag == BuiltFeed.of(b"x").etag
     assert BuiltFeed.of(b"x").etag != BuiltFeed.of(b"y").etag
+
+
+def test_a_feeds_tag_read_from_redis_is_remembered(redis_server):
+    with Redis.from_url(redis_server.url) as client:
+        client.flushdb()
+        built = BuiltFeed.of(b"BEGIN:VCALENDAR")
+        FeedCache(client).store("calendar:feed:v1:event:fr:1", built)  # another process
+        cache = FeedCache(client)
+
+        first = cache.etag("calendar:feed:v1:event:fr:1")
+        client.flushdb()
+        again = cache.etag("calendar:feed:v1:event:fr:1")
+
+        assert first == again == built.etag
+        assert cache.etag("calendar:feed:v1:event:fr:2") is None
