@@ -8,6 +8,7 @@ queue, failed emails), so every process reports the same.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -15,8 +16,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -34,7 +36,12 @@ from sqlalchemy.orm import Session
 from shared.database import db, utcnow
 from shared.models import DeliveryStatus, EmailMessage, OutboxMessage, Registration
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
 log = logging.getLogger("atelier.requests")
+# Where the WSGI environment keeps the moment a request arrived.
+_STARTED = "atelier.started"
 
 REQUESTS = Counter(
     "atelier_http_requests_total",
@@ -88,17 +95,51 @@ def _series(service: str, method: str, route: str, status: int) -> tuple[Counter
     return REQUESTS.labels(service, method, route, status), LATENCY.labels(service, route)
 
 
+@lru_cache(maxsize=4096)
+def _request_fields(service: str, method: str, route: str, status: int) -> str:
+    # The part of a request's line that repeats from one request to the next, worded once.
+    fields = {"level": "INFO", "logger": log.name, "message": "request", "service": service}
+    return json.dumps(fields | {"method": method, "route": route, "status": status})[1:-1]
+
+
+@lru_cache(maxsize=2)
+def _second(moment: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(moment))
+
+
+def log_request(service: str, method: str, route: str, status: int, seconds: float) -> None:
+    """Write the request's log line, in the shape of every other (see configure_logging),
+    when the ``atelier.requests`` logger takes INFO records.
+
+    Written directly, as a web server writes its access log: a logging record, with its
+    handler's lock and formatter, would cost a probe or a cached feed a third of its time.
+    """
+    if not log.isEnabledFor(logging.INFO):
+        return
+    now = time.time()
+    stamp = f"{_second(int(now))},{int(now % 1 * 1000):03d}"
+    duration = round(1000 * seconds, 2)
+    fields = _request_fields(service, method, route, status)
+    sys.stderr.write(f'{{"time": "{stamp}", {fields}, "duration_ms": {duration}}}\n')
+
+
+def _timed(wsgi_app: WSGIApplication) -> WSGIApplication:
+    # The clock starts before Flask does anything with the request.
+    def timed(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ[_STARTED] = time.perf_counter()
+        return wsgi_app(environ, start_response)
+
+    return timed
+
+
 def init_observability(app: Flask, gauges: Iterable[DatabaseGauges] = ()) -> None:
     """Log and count every request of ``app``; serve ``/metrics`` with ``gauges``."""
     database_gauges = list(gauges)
-
-    @app.before_request
-    def _start_timer() -> None:
-        g.request_started = time.perf_counter()
+    app.wsgi_app = _timed(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.after_request
     def _record(response: Response) -> Response:
-        started = g.pop("request_started", None)
+        started = request.environ.get(_STARTED)
         if started is None:
             return response
         seconds = time.perf_counter() - started
@@ -106,16 +147,7 @@ def init_observability(app: Flask, gauges: Iterable[DatabaseGauges] = ()) -> Non
         counted, timed = _series(app.name, request.method, route, response.status_code)
         counted.inc()
         timed.observe(seconds)
-        log.info(
-            "request",
-            extra={
-                "service": app.name,
-                "method": request.method,
-                "route": route,
-                "status": response.status_code,
-                "duration_ms": round(1000 * seconds, 2),
-            },
-        )
+        log_request(app.name, request.method, route, response.status_code, seconds)
         return response
 
     @app.get("/metrics")

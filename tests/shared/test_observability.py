@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -28,7 +30,13 @@ def samples(response) -> dict[tuple[str, tuple], float]:
     }
 
 
-def test_request_logs_name_routes_and_never_people_or_tokens(client, make, caplog):
+def request_lines(stderr: str) -> list[dict]:
+    """The request log lines among what a service wrote to stderr."""
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    return [line for line in lines if line["logger"] == "atelier.requests"]
+
+
+def test_request_logs_name_routes_and_never_people_or_tokens(client, make, caplog, capsys):
     group = make.group()
     body = registration_body(group.slug, first_name="Olena", email="olena.k@example.org")
 
@@ -37,17 +45,42 @@ def test_request_logs_name_routes_and_never_people_or_tokens(client, make, caplo
         token, created_id = created.json["manage_token"], created.json["id"]
         client.get(f"/api/v1/registrations/{token}")
 
-    logged = " ".join(str(record.__dict__) for record in caplog.records)
-    request_logs = [r for r in caplog.records if r.getMessage() == "request"]
-    assert {r.route for r in request_logs} >= {
-        "/api/v1/events/<event_slug>/registrations",
-        "/api/v1/registrations/<manage_token>",
-    }
-    assert {r.status for r in request_logs} >= {201, 200}
+    request_logs = request_lines(capsys.readouterr().err)
+    assert [(line["method"], line["route"], line["status"]) for line in request_logs] == [
+        ("POST", "/api/v1/events/<event_slug>/registrations", 201),
+        ("GET", "/api/v1/registrations/<manage_token>", 200),
+    ]
+    logged = json.dumps(request_logs) + " ".join(str(r.__dict__) for r in caplog.records)
     for secret in ("Olena", "olena.k@example.org", token):
         assert secret not in logged
     [created] = [r for r in caplog.records if r.getMessage() == "registration created"]
     assert (created.registration_id, created.status) == (created_id, "confirmed")
+
+
+def test_request_lines_have_the_shape_of_every_log_line_and_obey_its_level(client, capsys):
+    client.get("/livez")
+    [line] = request_lines(capsys.readouterr().err)
+    assert list(line) == [
+        "time", "level", "logger", "message", "service", "method", "route", "status",
+        "duration_ms",
+    ]  # fmt: skip
+    assert (line["level"], line["message"], line["service"]) == (
+        "INFO",
+        "request",
+        "services.registration",
+    )
+    written = datetime.strptime(line["time"], "%Y-%m-%d %H:%M:%S,%f")
+    assert abs(written - datetime.now()) < timedelta(minutes=1)
+    assert 0 < line["duration_ms"] < 60_000
+
+    requests_logger = logging.getLogger("atelier.requests")
+    level = requests_logger.level
+    requests_logger.setLevel(logging.WARNING)
+    try:
+        client.get("/livez")
+    finally:
+        requests_logger.setLevel(level)
+    assert request_lines(capsys.readouterr().err) == []
 
 
 def test_metrics_count_requests_by_route_and_registrations_by_status(client, make):
