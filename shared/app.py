@@ -10,7 +10,7 @@ from typing import Any
 
 import flask_smorest
 from flask import Blueprint, Flask, Request, Response, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_smorest import Api
 from jinja2 import ChoiceLoader, FileSystemLoader
 from swagger_ui_bundle import swagger_ui_path
@@ -71,11 +71,23 @@ class ServiceFlask(Flask):
     raised, or answered with an error status, has its changes rolled back instead.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synchronous: dict[Callable[..., Any], Callable[..., Any]] = {}
+
     def dispatch_request(self) -> Response:
         """Run the view, then commit or roll back what it changed."""
         response = self.make_response(super().dispatch_request())
         db.finish_request(succeeded=response.status_code < 400)
         return response
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's answer for ``func``, worked out once per function: Flask asks it for the
+        view and every hook of every request, and inspecting a function costs microseconds."""
+        synchronous = self._synchronous.get(func)
+        if synchronous is None:
+            synchronous = self._synchronous[func] = super().ensure_sync(func)
+        return synchronous
 
 
 class ParsedJsonParser(FlaskParser):
@@ -122,17 +134,28 @@ class CookieOnlySessions(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """The request's session: empty without a session cookie, else the signed one."""
-        if self.get_cookie_name(app) not in request.cookies:
+        if "HTTP_COOKIE" not in request.environ or self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Set, renew or delete the cookie, unless the request never looked at its session."""
+        if session.accessed or session.modified:
+            super().save_session(app, session, response)
 
 
 def refuse_oversized_request() -> None:
     """Refuse a request target or a header value longer than a service reads (414, 431)."""
-    target = request.environ.get("RAW_URI") or request.full_path
+    environ = request.environ
+    target = environ.get("RAW_URI") or request.full_path
     if len(target) > MAX_TARGET_LENGTH:
         raise RequestURITooLarge()
-    if any(len(value) > MAX_HEADER_LENGTH for value in request.headers.values()):
+    # Read from the WSGI environment: Werkzeug's header view rebuilds every name it yields.
+    if any(
+        len(value) > MAX_HEADER_LENGTH
+        for name, value in environ.items()
+        if name.startswith("HTTP_") or name in ("CONTENT_TYPE", "CONTENT_LENGTH")
+    ):
         raise RequestHeaderFieldsTooLarge()
 
 

@@ -29,9 +29,14 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 def select_language() -> str:
     """The request's language: an explicit ?lang=, then the cookie, then Accept-Language."""
-    for candidate in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
-        if candidate in LANGUAGES:
-            return candidate
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    # Most requests (every calendar's polling) carry no cookie: none is parsed for them.
+    if "HTTP_COOKIE" in request.environ:
+        remembered = request.cookies.get(LANGUAGE_COOKIE)
+        if remembered in LANGUAGES:
+            return remembered
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 

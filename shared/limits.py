@@ -6,7 +6,8 @@ registration must not fail because a counter could not be read.
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
+from flask.globals import request_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -19,13 +20,31 @@ def init_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1})
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"atelier-limits-{app.name}")
+    # flask-limiter hooks into every request of an app it has not seen: a check before it,
+    # headers after it, a reset at its end. Every limit here is a view decorator's, which
+    # checks its own limit; so the check would only find none, and the other two have work
+    # only where a limit was checked. Shown the app as seen, it adds none of them, and the
+    # two that matter run below, on those requests alone.
+    app.extensions.setdefault("limiter", set()).add(limiter)
     limiter.init_app(app)
-    # Every limit here is a view decorator's, and a decorated view checks its own limit: the
-    # check flask-limiter also runs before every request would only find none, at a cost
-    # every feed and API call pays.
-    checks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in checks:
-        checks.remove(limiter._check_request_limit)
+    app.after_request(_add_limit_headers)
+    app.teardown_request(_end_limit_context)
+
+
+def _add_limit_headers(response: Response) -> Response:
+    if not _limit_checked():
+        return response
+    return limiter._Limiter__inject_headers(response)  # type: ignore[attr-defined]
+
+
+def _end_limit_context(error: BaseException | None) -> None:
+    if _limit_checked():
+        limiter._Limiter__release_context(error)  # type: ignore[attr-defined]
+
+
+def _limit_checked() -> bool:
+    # Where flask-limiter keeps what a request's checks found (see Limiter.context).
+    return hasattr(request_ctx, "_limiter_request_context")
 
 
 def registration_limit() -> str:

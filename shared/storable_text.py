@@ -43,25 +43,38 @@ def contains_unstorable(value: Any) -> bool:
 
 def refuse_unstorable_input() -> None:
     """Refuse the request when its query string, form or JSON body holds unstorable text."""
-    if not (
-        request.query_string or request.content_length or request.headers.get("Transfer-Encoding")
-    ):
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    has_body = bool(request.content_length or environ.get("HTTP_TRANSFER_ENCODING"))
+    if not (has_body or query):
         return  # nothing submitted: most requests (feeds, pages, probes) are plain GETs
-    submitted: list[tuple[str, Any]] = list(request.args.items(multi=True)) if request.args else []
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        submitted += request.form.items(multi=True)
-    # A body that is not JSON is refused later, by the view's own parser, with its 400.
-    body = request.get_json(silent=True) if request.is_json else None
-    if isinstance(body, dict):
-        submitted += body.items()
-    elif body is not None:
-        submitted.append(("_schema", body))
-    refused = {field for field, value in submitted if contains_unstorable([field, value])}
+    submitted: list[tuple[str, Any]] = []
+    # Werkzeug decodes the query from UTF-8 and leaves invalid bytes percent-encoded, so only
+    # an encoded NUL makes unstorable text of it.
+    if "%00" in query or "\x00" in query:
+        submitted += request.args.items(multi=True)
+    if has_body:
+        submitted += _body_fields()
+    refused = {
+        field
+        for field, value in submitted
+        if contains_unstorable(field) or contains_unstorable(value)
+    }
     if refused:
         # The shape and code of the schemas' own field errors: to a client it is one more.
         error = UnprocessableEntity()
         error.data = {"messages": {field: [REFUSAL] for field in sorted(refused)}}
         raise error
+
+
+def _body_fields() -> list[tuple[str, Any]]:
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return list(request.form.items(multi=True))
+    # A body that is not JSON is refused later, by the view's own parser, with its 400.
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict):
+        return list(body.items())
+    return [] if body is None else [("_schema", body)]
 
 
 def init_storable_text(app: Flask) -> None:

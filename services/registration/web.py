@@ -66,16 +66,24 @@ def init_pages(app: Flask) -> None:
 
 
 def _protect_forms() -> None:
-    if current_app.config["WTF_CSRF_ENABLED"] and request.endpoint and not is_api_request():
+    config = current_app.config
+    # Flask-WTF's own first test, asked first: most requests are GETs, which change nothing.
+    if (
+        request.method in config["WTF_CSRF_METHODS"]
+        and config["WTF_CSRF_ENABLED"]
+        and request.endpoint
+        and not is_api_request()
+    ):
         csrf.protect()
 
 
 def _add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
     # What a page may load, frame and tell other sites matters where a browser renders it.
-    if response.mimetype == "text/html":
+    if (headers.get("Content-Type") or "").startswith("text/html"):
         for name, value in PAGE_HEADERS.items():
-            response.headers.setdefault(name, value)
+            headers.setdefault(name, value)
     return response
 
 

@@ -37,6 +37,19 @@ def test_too_many_registrations_from_one_address_get_429_with_retry_after(limite
     assert refused.json["message"] == "Too many requests. Please try again later."
 
 
+def test_limited_routes_alone_tell_the_client_its_allowance(limited_app):
+    client = limited_app.test_client()
+
+    limited = client.get("/api/v1/registrations/guess")
+    probe = client.get("/livez")
+
+    assert (limited.headers["X-RateLimit-Limit"], limited.headers["X-RateLimit-Remaining"]) == (
+        "2",
+        "1",
+    )
+    assert not [name for name in probe.headers.keys() if name.startswith("X-RateLimit")]
+
+
 def test_other_addresses_keep_their_own_allowance(limited_app):
     client = limited_app.test_client()
     url = "/api/v1/events/nope/registrations"
