@@ -165,6 +165,9 @@ class Database:
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
+            # Rolled back by name, not only by closing: what waits for the transaction's end
+            # (see transaction_list) hears of it.
+            session.rollback()
             session.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -19,7 +20,38 @@ BATCH_SIZE = 25
 _PENDING = "outbox_pending"
 # Written as one INSERT, not through the unit of work: most requests that change anything
 # queue an email, and nothing reads the row back as an object.
-_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_INSERT = insert(OutboxMessage.__table__).returning(
+    OutboxMessage.__table__.c.id, sort_by_parameter_order=True
+)
+
+
+@dataclass(frozen=True)
+class Email:
+    """An email to record in the outbox; the group and event default to the registration's."""
+
+    kind: str
+    registration: Registration | None = None
+    group: Group | None = None
+    event: Event | None = None
+    payload: dict[str, Any] | None = None
+
+    def row(self) -> dict[str, Any]:
+        """The outbox row's values."""
+        registration, group = self.registration, self.group
+        if group is None and registration is not None:
+            group_id, event_id = registration.group_id, registration.event_id
+        else:
+            group_id = group.id if group else None
+            event_id = group.event_id if group else None
+        if self.event is not None:
+            event_id = self.event.id
+        return {
+            "kind": self.kind,
+            "registration_id": registration.id if registration else None,
+            "group_id": group_id,
+            "event_id": event_id,
+            "payload": self.payload or {},
+        }
 
 
 def queue_email(
@@ -35,26 +67,20 @@ def queue_email(
 
     The group and event default to the registration's.
     """
-    session.flush()  # the rows the email names exist, with their current group
-    if group is None and registration is not None:
-        group_id, event_id = registration.group_id, registration.event_id
-    else:
-        group_id = group.id if group else None
-        event_id = group.event_id if group else None
-    if event is not None:
-        event_id = event.id
-    outbox_id: int = session.connection().scalar(
-        _INSERT,
-        {
-            "kind": kind,
-            "registration_id": registration.id if registration else None,
-            "group_id": group_id,
-            "event_id": event_id,
-            "payload": payload or {},
-        },
-    )
-    transaction_list(session, _PENDING, committed=_publish_committed).append(outbox_id)
+    [outbox_id] = queue_emails(session, [Email(kind, registration, group, event, payload)])
     return outbox_id
+
+
+def queue_emails(session: Session, emails: list[Email]) -> list[int]:
+    """Record emails to send once the current transaction commits, in one statement; return
+    their rows' ids."""
+    if not emails:
+        return []
+    session.flush()  # the rows the emails name exist, with their current group
+    rows = [email.row() for email in emails]
+    outbox_ids: list[int] = session.connection().execute(_INSERT, rows).scalars().all()
+    transaction_list(session, _PENDING, committed=_publish_committed).extend(outbox_ids)
+    return outbox_ids
 
 
 def in_batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:

@@ -137,17 +137,24 @@ def waiting_list(session: Session, group: Group) -> list[Registration]:
     )
 
 
-def admit(session: Session, group: Group, registration: Registration) -> int | None:
-    """Confirm a newcomer while places remain, else put them last on the waiting list; return
-    the places that were free before (None: no limit). Call under the group's lock."""
+def admit(session: Session, group: Group, newcomers: list[Registration]) -> list[int | None]:
+    """Confirm newcomers in turn while places remain, then put the others last on the waiting
+    list, in order; return the places free before each (None: no limit). Call under the
+    group's lock."""
     now = standing(session, group)
-    free = places_left(group, now.confirmed)
-    if free == 0:
-        registration.status = RegistrationStatus.WAITLISTED
-        registration.waitlist_position = now.last_position + 1
-    else:
-        confirm(registration)
-    return free
+    confirmed, last_position = now.confirmed, now.last_position
+    free_before = []
+    for registration in newcomers:
+        free = places_left(group, confirmed)
+        if free == 0:
+            last_position += 1
+            registration.status = RegistrationStatus.WAITLISTED
+            registration.waitlist_position = last_position
+        else:
+            confirm(registration)
+            confirmed += 1
+        free_before.append(free)
+    return free_before
 
 
 def close_waitlist_gaps(session: Session, group: Group) -> None:

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
@@ -16,8 +17,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import transaction_list, utcnow
+from shared.domain.admissions import Arrival, Outcome, batches, end_all
 from shared.domain.attendance import choose_date, first_held_date, held_dates
 from shared.domain.capacity import (
+    RETRY_AFTER_S,
     admit,
     close_waitlist_gaps,
     confirm,
@@ -28,6 +31,7 @@ from shared.domain.capacity import (
 )
 from shared.errors import (
     AlreadyRegistered,
+    Busy,
     CapacityConflict,
     Gone,
     InvalidRequest,
@@ -47,7 +51,7 @@ from shared.models import (
     SessionDate,
 )
 from shared.models.registrations import ACTIVE_STATUSES
-from shared.outbox import queue_email
+from shared.outbox import Email, queue_email, queue_emails
 from shared.tokens import digest, new_token
 
 CONSENT_VERSION = "2026-11"
@@ -55,8 +59,11 @@ CONSENT_VERSION = "2026-11"
 # sheet, not the website's checkbox, is the proof, and the version says which text it carried.
 PAPER_CONSENT_VERSION = f"paper-{CONSENT_VERSION}"
 _REGISTRATIONS = Registration.__table__
-_INSERT_REGISTRATION = insert(_REGISTRATIONS).returning(_REGISTRATIONS.c.id)
+_INSERT_REGISTRATIONS = insert(_REGISTRATIONS).returning(
+    _REGISTRATIONS.c.id, sort_by_parameter_order=True
+)
 _WRITTEN = "registrations_written"
+_BATCHED = "registrations_batched"
 _WRITTEN_COLUMNS = [column for column in _REGISTRATIONS.columns if column.key != "id"]
 
 log = logging.getLogger(__name__)
@@ -159,7 +166,11 @@ def register(
     date_id: int | None = None,
     now: datetime | None = None,
 ) -> Registration:
-    """Register a participant: confirmed while places remain, otherwise waitlisted."""
+    """Register a participant: confirmed while places remain, otherwise waitlisted.
+
+    Registrations for the same group reaching this process meanwhile are admitted in the same
+    transaction, in the order they came (see ``shared.domain.admissions``).
+    """
     now_written = utcnow()
     now = now or now_written
     if group.event_id != event.id:
@@ -170,11 +181,69 @@ def register(
     registration = _new_registration(
         event, group, participant, chosen_date, CONSENT_VERSION, now, now_written
     )
-    lock_group(session, group)
-    free = admit(session, group, registration)
-    _insert(session, event, group, registration)
-    _announce(session, group, registration, free)
+    arrival = Arrival(registration)
+    batch = (session.get_bind(), group.id)
+    if batches.join(batch, arrival):
+        _admit_batch(session, event, group, batch)
+        return registration
+    outcome = arrival.wait()
+    if outcome is None:
+        raise Busy(headers={"Retry-After": RETRY_AFTER_S})
+    if outcome is Outcome.ADMITTED:
+        _attach(session, event, group, registration)
+    else:
+        _admit_alone(session, event, group, registration)
     return registration
+
+
+def _admit_batch(session: Session, event: Event, group: Group, batch: Any) -> None:
+    # The batch's leader: the lock it waits for serves every registration queued meanwhile.
+    try:
+        lock_group(session, group)
+    except BaseException:
+        _leader, *others = batches.close(batch)
+        end_all(others, Outcome.ALONE)
+        raise
+    leader, *others = batches.close(batch)
+    if not others:
+        _admit_locked(session, event, group, leader.registration)
+        return
+    try:
+        with session.begin_nested():
+            newcomers = [leader.registration] + [other.registration for other in others]
+            free_before = admit(session, group, newcomers)
+            _write(session, newcomers)
+            announced = map(partial(_announcements, group), newcomers, free_before)
+            queue_emails(session, [email for emails in announced for email in emails])
+    except AlreadyRegistered:
+        # One of them already holds a place in the event, and the others' places and
+        # positions counted on it: each is admitted on its own instead, so that it alone is
+        # refused.
+        end_all(others, Outcome.ALONE)
+        _admit_locked(session, event, group, leader.registration)
+        return
+    except BaseException:
+        end_all(others, Outcome.ALONE)
+        raise
+    _attach(session, event, group, leader.registration)
+    transaction_list(
+        session,
+        _BATCHED,
+        committed=partial(end_all, outcome=Outcome.ADMITTED),
+        rolled_back=partial(end_all, outcome=Outcome.ALONE),
+    ).extend(others)
+
+
+def _admit_alone(session: Session, event: Event, group: Group, registration: Registration) -> None:
+    lock_group(session, group)
+    _admit_locked(session, event, group, registration)
+
+
+def _admit_locked(session: Session, event: Event, group: Group, registration: Registration) -> None:
+    [free] = admit(session, group, [registration])
+    _write(session, [registration])
+    _attach(session, event, group, registration)
+    queue_emails(session, _announcements(group, registration, free))
 
 
 @dataclass(frozen=True)
@@ -225,8 +294,9 @@ def add_by_hand(
             },
         )
     confirm(registration)
-    _insert(session, event, group, registration)
-    _announce(session, group, registration, free, tell_participant=notify)
+    _write(session, [registration])
+    _attach(session, event, group, registration)
+    queue_emails(session, _announcements(group, registration, free, tell_participant=notify))
     return Addition(registration, beyond_capacity=free == 0)
 
 
@@ -263,45 +333,43 @@ def _new_registration(
     )
 
 
-def _announce(
-    session: Session,
-    group: Group,
-    registration: Registration,
-    free: int | None,
-    *,
-    tell_participant: bool = True,
-) -> None:
+def _announcements(
+    group: Group, registration: Registration, free: int | None, *, tell_participant: bool = True
+) -> list[Email]:
     # ``free`` counts the places before this registration: taking the last one tells the
     # organisers the group is full, however the person came in.
-    if registration.status is RegistrationStatus.CONFIRMED:
-        if tell_participant:
-            queue_email(session, EmailKind.CONFIRMED, registration=registration)
-        if free == 1:
-            queue_email(session, EmailKind.GROUP_FULL, group=group)
-    else:
-        queue_email(
-            session,
-            EmailKind.WAITLISTED,
-            registration=registration,
-            payload={"waitlist_position": registration.waitlist_position},
-        )
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        position = {"waitlist_position": registration.waitlist_position}
+        return [Email(EmailKind.WAITLISTED, registration=registration, payload=position)]
+    emails = [Email(EmailKind.CONFIRMED, registration=registration)] if tell_participant else []
+    if free == 1:
+        emails.append(Email(EmailKind.GROUP_FULL, group=group))
+    return emails
 
 
-def _insert(session: Session, event: Event, group: Group, registration: Registration) -> None:
-    """Write a new, fully set registration in one INSERT and make it a persistent object of
-    the session: under the group's lock, the unit of work's bookkeeping costs more than the
-    statement. 409 when the address already holds an active registration for the event."""
-    values = {column.key: getattr(registration, column.key) for column in _WRITTEN_COLUMNS}
+def _write(session: Session, registrations: list[Registration]) -> None:
+    """Insert new, fully set registrations in one statement, giving each its id: under the
+    group's lock, the unit of work's bookkeeping costs more than the statement. 409 when an
+    address already holds an active registration for the event."""
+    values = [
+        {column.key: getattr(registration, column.key) for column in _WRITTEN_COLUMNS}
+        for registration in registrations
+    ]
     try:
-        registration.id = session.connection().scalar(_INSERT_REGISTRATION, values)
+        ids = session.connection().execute(_INSERT_REGISTRATIONS, values).scalars().all()
     except IntegrityError as error:
         # The unique index on active registrations per event and address decides, also
         # between two simultaneous requests for different groups.
         raise AlreadyRegistered() from error
+    for registration, written_id in zip(registrations, ids, strict=True):
+        registration.id = written_id
+
+
+def _attach(session: Session, event: Event, group: Group, registration: Registration) -> None:
+    """Make a written registration a persistent object of the session, with the loaded group
+    and event (the identity map holds them weakly, and the answer and the outbox need them)."""
     make_transient_to_detached(registration)
     session.add(registration)
-    # The loaded group and event, kept with the registration: the identity map holds them
-    # weakly, and the answer and the outbox need them again.
     set_committed_value(registration, "group", group)
     set_committed_value(registration, "event", event)
     # Joined as an existing row, it would outlive a rollback of its own transaction.

@@ -1,0 +1,80 @@
+"""Registrations for one group that reach one process together are admitted together.
+
+In an opening rush every registration waits for the group's lock, then holds it for several
+round trips while the others wait. Instead, the first of a process's registrations for a
+group takes the lock on behalf of all those that arrive while it waits: once it has the
+lock, it admits them in the order they came, in its own transaction, and tells each how it
+went once that transaction has ended. Across processes the lock still orders the batches.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from shared.models import Registration
+
+# How long a queued registration waits for the transaction that admits it: beyond the lock's
+# timeout and a commit, something has gone wrong, and the client is told to try again.
+WAIT_S = 30.0
+
+
+class Outcome(Enum):
+    """How a queued registration's batch went."""
+
+    ADMITTED = "admitted"  # written and committed by the batch's transaction
+    ALONE = "alone"  # not written: the registration is to be admitted on its own
+
+
+@dataclass(eq=False)
+class Arrival:
+    """A registration, prepared and checked, waiting for a place in its group's batch."""
+
+    registration: Registration
+    outcome: Outcome | None = None
+    _ended: threading.Event = field(default_factory=threading.Event)
+
+    def end(self, outcome: Outcome) -> None:
+        """Tell the waiting registration how its batch went."""
+        self.outcome = outcome
+        self._ended.set()
+
+    def wait(self) -> Outcome | None:
+        """How the batch went, or None when it took longer than anything should."""
+        return self.outcome if self._ended.wait(WAIT_S) else None
+
+
+class Batches:
+    """The registrations of this process queued per group behind the one taking its lock."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._forming: dict[Any, list[Arrival]] = {}
+
+    def join(self, key: Any, arrival: Arrival) -> bool:
+        """Queue ``arrival`` in the batch forming for ``key`` (a database and a group); True
+        when none was forming, and the caller leads the new one."""
+        with self._guard:
+            forming = self._forming.get(key)
+            if forming is None:
+                self._forming[key] = [arrival]
+                return True
+            forming.append(arrival)
+            return False
+
+    def close(self, key: Any) -> list[Arrival]:
+        """The leader's batch, in the order of arrival (the leader first); a registration
+        arriving from now on starts the next one."""
+        with self._guard:
+            return self._forming.pop(key)
+
+
+def end_all(arrivals: list[Arrival], outcome: Outcome) -> None:
+    """Tell each of ``arrivals`` how its batch went."""
+    for arrival in arrivals:
+        arrival.end(outcome)
+
+
+batches = Batches()

@@ -1,0 +1,116 @@
+"""Registrations for one group reaching one process together share one lock and one
+transaction and keep their order; a refused one spoils nobody else's."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from services.registration import create_app
+from shared.database import create_db_engine
+from shared.models import Group, Registration, RegistrationStatus
+from tests.conftest import closing
+from tests.registration.helpers import registration_body
+from tests.support.factories import Factory
+
+ARRIVALS = 6
+CAPACITY = 2
+
+
+@pytest.fixture
+def server_app(base_config, committed_database) -> Iterator[Flask]:
+    """The registration service on a committed database, each request on its own connection."""
+    if not committed_database.startswith("postgresql"):
+        # SQLite's transactions take the write lock as they begin: a registration never
+        # reaches the queue while another holds the lock, so every batch is of one.
+        pytest.skip("needs PostgreSQL (the suite's second pass runs on it)")
+    yield from closing(create_app({**base_config, "DATABASE_LOCK_TIMEOUT_MS": 10_000}))
+
+
+@pytest.fixture
+def engine(committed_database) -> Iterator[Engine]:
+    engine = create_db_engine(committed_database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def group_slug(engine) -> str:
+    with Session(engine) as session:
+        factory = Factory(session)
+        return factory.group(factory.event(slug="rush"), slug="jambes", capacity=CAPACITY).slug
+
+
+def revision(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(Group.revision))
+
+
+def register_while_locked(app: Flask, engine: Engine, bodies: list[dict]) -> list:
+    """Send ``bodies`` one after the other on threads of their own while another connection
+    holds the group's lock, then release it; the responses, in the order sent."""
+    responses: list = [None] * len(bodies)
+
+    def send(index: int) -> None:
+        responses[index] = app.test_client().post(
+            "/api/v1/events/rush/registrations", json=bodies[index]
+        )
+
+    with engine.connect() as holder:
+        holder.execute(update(Group).values(revision=Group.revision + 1))
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.2)  # each queued behind the one before
+        holder.commit()
+    for thread in threads:
+        thread.join(timeout=60)
+    return responses
+
+
+def test_registrations_queued_together_share_one_lock_and_keep_their_order(
+    server_app, engine, group_slug
+):
+    before = revision(engine)
+    bodies = [
+        registration_body(group_slug, email=f"person{i}@example.org") for i in range(ARRIVALS)
+    ]
+
+    responses = register_while_locked(server_app, engine, bodies)
+
+    assert [response.status_code for response in responses] == [201] * ARRIVALS
+    answers = [(r.json["status"], r.json["waitlist_position"]) for r in responses]
+    assert answers == [("confirmed", None)] * CAPACITY + [
+        ("waitlisted", position) for position in range(1, ARRIVALS - CAPACITY + 1)
+    ]
+    # The holder's change, then one for the first arrival, which took the lock for them all.
+    assert revision(engine) - before == 2
+    with Session(engine) as session:
+        rows = session.scalars(select(Registration).order_by(Registration.id)).all()
+    assert [row.email for row in rows] == [body["email"] for body in bodies]
+    assert sum(row.status is RegistrationStatus.CONFIRMED for row in rows) == CAPACITY
+    assert [r.json["id"] for r in responses] == [row.id for row in rows]
+
+
+def test_a_duplicate_in_a_batch_is_refused_and_the_others_admitted(server_app, engine, group_slug):
+    bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(4)]
+    bodies[3] = registration_body(group_slug, email="Person1@example.org")
+
+    responses = register_while_locked(server_app, engine, bodies)
+
+    # The batch falls apart and each is admitted on its own: one of the person's two
+    # requests wins (the lock decides which), the other is refused.
+    statuses = [response.status_code for response in responses]
+    assert statuses[0] == statuses[2] == 201
+    assert sorted([statuses[1], statuses[3]]) == [201, 409]
+    refused = responses[1] if statuses[1] == 409 else responses[3]
+    assert refused.json["code"] == "already_registered"
+    with Session(engine) as session:
+        emails = session.scalars(select(Registration.email_normalized)).all()
+    assert sorted(emails) == ["person0@example.org", "person1@example.org", "person2@example.org"]
