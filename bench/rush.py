@@ -138,7 +138,7 @@ def main() -> None:
     )
     # Registrations arriving together in one process share one lock (shared.domain.admissions).
     admitted_per_lock = ATTEMPTS * ROUNDS / lock["taken"]
-    figure("rush: registrations admitted per group lock, mean (Atelier)", admitted_per_lock, "registrations")
+    figure("rush: registrations per group lock, mean (Atelier)", admitted_per_lock, "admitted")
     figure("rush: group lock held each time, mean (Atelier)", lock["held"], "ms")
     figure("rush: wait for the group lock, mean (Atelier)", lock["wait"], "ms")
     against_floor(

@@ -134,7 +134,8 @@ class CookieOnlySessions(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """The request's session: empty without a session cookie, else the signed one."""
-        if "HTTP_COOKIE" not in request.environ or self.get_cookie_name(app) not in request.cookies:
+        sent = request.environ.get("HTTP_COOKIE") and self.get_cookie_name(app) in request.cookies
+        if not sent:
             return self.session_class()
         return super().open_session(app, request)
 
@@ -146,14 +147,14 @@ class CookieOnlySessions(SecureCookieSessionInterface):
 
 def refuse_oversized_request() -> None:
     """Refuse a request target or a header value longer than a service reads (414, 431)."""
-    environ = request.environ
-    target = environ.get("RAW_URI") or request.full_path
+    wsgi_environ = request.environ
+    target = wsgi_environ.get("RAW_URI") or request.full_path
     if len(target) > MAX_TARGET_LENGTH:
         raise RequestURITooLarge()
     # Read from the WSGI environment: Werkzeug's header view rebuilds every name it yields.
     if any(
         len(value) > MAX_HEADER_LENGTH
-        for name, value in environ.items()
+        for name, value in wsgi_environ.items()
         if name.startswith("HTTP_") or name in ("CONTENT_TYPE", "CONTENT_LENGTH")
     ):
         raise RequestHeaderFieldsTooLarge()

@@ -33,7 +33,7 @@ def select_language() -> str:
     if chosen in LANGUAGES:
         return chosen
     # Most requests (every calendar's polling) carry no cookie: none is parsed for them.
-    if "HTTP_COOKIE" in request.environ:
+    if request.environ.get("HTTP_COOKIE"):
         remembered = request.cookies.get(LANGUAGE_COOKIE)
         if remembered in LANGUAGES:
             return remembered

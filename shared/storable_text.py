@@ -43,9 +43,9 @@ def contains_unstorable(value: Any) -> bool:
 
 def refuse_unstorable_input() -> None:
     """Refuse the request when its query string, form or JSON body holds unstorable text."""
-    environ = request.environ
-    query = environ.get("QUERY_STRING", "")
-    has_body = bool(request.content_length or environ.get("HTTP_TRANSFER_ENCODING"))
+    wsgi_environ = request.environ
+    query = wsgi_environ.get("QUERY_STRING", "")
+    has_body = bool(request.content_length or wsgi_environ.get("HTTP_TRANSFER_ENCODING"))
     if not (has_body or query):
         return  # nothing submitted: most requests (feeds, pages, probes) are plain GETs
     submitted: list[tuple[str, Any]] = []
