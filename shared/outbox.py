@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +13,6 @@ from shared.database import transaction_list
 from shared.models import Event, Group, OutboxMessage, Registration
 from shared.queue import DELIVER_OUTBOX_TASK, MAIL_QUEUE, send_tasks
 
-# Rows handed over together travel in tasks of at most this many: one task's claims,
-# queries and commits then serve many emails, and several workers still share a burst.
-BATCH_SIZE = 25
 _PENDING = "outbox_pending"
 # Written as one INSERT, not through the unit of work: most requests that change anything
 # queue an email, and nothing reads the row back as an object.
@@ -83,16 +79,9 @@ def queue_emails(session: Session, emails: list[Email]) -> list[int]:
     return outbox_ids
 
 
-def in_batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
-    """``ids`` in consecutive lists of at most ``size``."""
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
-
-
 def publish(outbox_ids: list[int]) -> None:
-    """Hand committed outbox rows to the worker, in batches; any that fail to enqueue wait
-    for the sweep."""
-    send_tasks((DELIVER_OUTBOX_TASK, [batch], MAIL_QUEUE) for batch in in_batches(outbox_ids))
+    """Hand committed outbox rows to the worker; any that fail to enqueue wait for the sweep."""
+    send_tasks([(DELIVER_OUTBOX_TASK, [outbox_ids], MAIL_QUEUE)])
 
 
 def _publish_committed(outbox_ids: list[int]) -> None:

@@ -4,10 +4,10 @@ once a transaction has committed."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
@@ -39,6 +39,9 @@ _AFTER_COMMIT = "tasks_after_commit"
 HANDOVER_RETRY_S = 2.0
 # Beyond this many waiting tasks a process keeps no more: the sweep finds their rows.
 HANDOVER_MAX_WAITING = 10_000
+# Rows handed over together travel in tasks of at most this many: one task's claims,
+# queries and commits then serve many emails, and several workers still share a burst.
+BATCH_SIZE = 25
 
 TaskCall = tuple[str, list[Any], str]  # task name, arguments, queue
 
@@ -101,65 +104,104 @@ def celery_init_app(app: Flask) -> Celery:
 
 
 class HandOver:
-    """The tasks the broker refused in this process, offered again from a background thread
-    every few seconds until it takes them. A process that dies meanwhile loses only this
-    shortcut: the rows stay committed and the notifications sweep finds them."""
+    """Hands tasks to the broker from a background thread of the process.
 
-    def __init__(self, app: Flask, interval: float = HANDOVER_RETRY_S) -> None:
+    A request only queues its tasks: it never waits for Redis, and the tasks of simultaneous
+    requests leave together, those delivering outbox rows merged into as few messages as
+    their batches allow. Tasks the broker refused are offered again every few seconds until
+    it takes them. What a process holds when it dies is lost from this shortcut only: the
+    rows stay committed and the notifications sweep finds them; on a normal exit the
+    process hands over what it holds first.
+    """
+
+    def __init__(self, app: Flask, retry_interval: float = HANDOVER_RETRY_S) -> None:
         self._app = app
-        self._interval = interval
-        self._waiting: list[TaskCall] = []
-        self._lock = threading.Lock()
+        self._retry_interval = retry_interval
+        self._queued: list[TaskCall] = []
+        self._refused: list[TaskCall] = []
+        self._sending = False
+        self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._drained_at_exit = False
 
-    def keep(self, calls: list[TaskCall]) -> None:
-        """Offer ``calls`` again until the broker takes them."""
-        with self._lock:
-            self._waiting.extend(calls[: HANDOVER_MAX_WAITING - len(self._waiting)])
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._retry, name="handover", daemon=True)
+    def send(self, calls: Iterable[TaskCall]) -> None:
+        """Hand ``calls`` to the broker as soon as the background thread can."""
+        with self._changed:
+            self._queued.extend(calls)
+            del self._queued[HANDOVER_MAX_WAITING:]
+            # Started in the process that sends (a thread does not survive a server's fork),
+            # and only while there is something to send.
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="handover", daemon=True)
                 self._thread.start()
+                if not self._drained_at_exit:
+                    atexit.register(self.drain)
+                    self._drained_at_exit = True
+            self._changed.notify_all()
 
-    def _retry(self) -> None:
+    def drain(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued task was offered to the broker, at most ``timeout``
+        seconds; say whether none is left unoffered."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not (self._queued or self._sending), timeout)
+
+    def _run(self) -> None:
         while True:
-            time.sleep(self._interval)
-            with self._lock:
-                calls, self._waiting = self._waiting, []
-                if not calls:
-                    self._thread = None  # under the lock: keep() starts a new one after this
+            with self._changed:
+                # New tasks leave at once, refused ones again after the retry interval.
+                self._changed.wait_for(lambda: self._queued, self._retry_interval)
+                if not (self._queued or self._refused):
+                    self._thread = None  # under the lock: send() starts another after this
                     return
+                offered, retried = self._refused + self._queued, bool(self._refused)
+                self._queued, self._refused, self._sending = [], [], True
             with self._app.app_context():
-                taken = _publish(calls)
-            if taken:
-                log.info("broker back: %d waiting tasks handed over", len(calls))
-                continue
-            with self._lock:
-                self._waiting[:0] = calls
+                taken = _publish(merged(offered))
+            with self._changed:
+                self._sending = False
+                if not taken:
+                    self._refused[:0] = offered[:HANDOVER_MAX_WAITING]
+                self._changed.notify_all()
+            if not (taken or retried):
+                log.warning("%d tasks not enqueued; offered again in a moment", len(offered))
+            elif taken and retried:
+                log.info("broker back: %d waiting tasks handed over", len(offered))
 
 
-def send_tasks(calls: Iterable[TaskCall]) -> bool:
-    """Hand tasks to the broker in one attempt; say whether it took them.
+def in_batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
+    """``ids`` in consecutive lists of at most ``size``."""
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def merged(calls: list[TaskCall]) -> list[TaskCall]:
+    """``calls``, with the outbox deliveries of several transactions joined into batches: one
+    message, and one run of the task, for many rows."""
+    outbox_ids = [
+        outbox_id
+        for name, args, _queue in calls
+        if name == DELIVER_OUTBOX_TASK
+        for outbox_id in args[0]
+    ]
+    deliveries = [(DELIVER_OUTBOX_TASK, [batch], MAIL_QUEUE) for batch in in_batches(outbox_ids)]
+    return deliveries + [call for call in calls if call[0] != DELIVER_OUTBOX_TASK]
+
+
+def send_tasks(calls: Iterable[TaskCall]) -> None:
+    """Hand tasks to the broker once this process's background thread can (see HandOver).
 
     The rows these tasks work on are committed and stay queued when the broker is down: this
     process offers them again every few seconds, and the notifications sweep hands over what
     a process could not, so the caller never waits for Redis.
     """
-    calls = list(calls)
-    if _publish(calls):
-        return True
-    log.warning("tasks %s not enqueued; they are offered again when the broker is back", calls)
-    handover = current_app.extensions.get("handover")
-    if handover is not None:
-        handover.keep(calls)
-    return False
+    current_app.extensions["handover"].send(calls)
 
 
 def _publish(calls: list[TaskCall]) -> bool:
     celery = current_app.extensions["celery"]
     try:
         with celery.producer_or_acquire() as producer:
-            # One attempt at reaching Redis: kombu would otherwise retry for seconds, and the
-            # request, already committed, would wait for it.
+            # One attempt at reaching Redis: kombu would otherwise retry for seconds.
             producer.connection.ensure_connection(max_retries=0)
             for name, args, queue in calls:
                 celery.send_task(name, args=args, queue=queue, retry=False, producer=producer)

@@ -20,13 +20,13 @@ from services.notifications.mime import MailMessage
 from shared.database import db, utcnow
 from shared.domain import privacy
 from shared.housekeeping import apply_retention
-from shared.outbox import in_batches
 from shared.queue import (
     ANONYMISE_TASK,
     DELIVER_OUTBOX_TASK,
     HOUSEKEEPING_QUEUE,
     MAIL_QUEUE,
     PURGE_OUTBOX_TASK,
+    in_batches,
 )
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,7 @@ from redis import Redis
 from services.notifications import operations, tasks
 from services.notifications.smtp import kept_connection
 from shared.models import DeliveryStatus, EmailMessage, OutboxMessage
-from shared.outbox import BATCH_SIZE
-from shared.queue import MAIL_QUEUE
+from shared.queue import BATCH_SIZE, MAIL_QUEUE
 from tests.support.mail import SmtpServer
 
 pytestmark = pytest.mark.usefixtures("app_context")

@@ -49,18 +49,19 @@ def test_registration_succeeds_while_redis_is_down_and_its_email_follows_when_it
         redis.stop()
 
 
-def test_registration_tries_a_silent_redis_once_and_offers_its_email_again_later(
+def test_registration_offers_its_email_to_a_silent_redis_once_then_again_later(
     base_config, workshop, committed
 ):
     with HangingUpServer() as redis:
         registration_app = create_registration_app({**base_config, "REDIS_URL": redis.url})
 
         register_through(registration_app.test_client(), workshop, email="awa@example.org")
-        during_the_request = redis.connections
+        assert registration_app.extensions["handover"].drain()
+        offered = redis.connections
         time.sleep(HANDOVER_RETRY_S * 1.5)
         dispose(registration_app)
 
-    assert during_the_request == 1
+    assert offered == 1  # one attempt: kombu's own retries would hold the thread for seconds
     assert redis.connections >= 2  # offered again in the background
     assert [row.kind for row in committed.scalars(select(OutboxMessage))] == ["confirmed"]
     committed.commit()

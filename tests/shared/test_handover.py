@@ -1,5 +1,7 @@
-"""Tasks the broker refused are handed over again as soon as it is back: emails queued while
-Redis was down leave within seconds of its return, not at the sweep's next round."""
+"""Tasks leave from a background thread of the process: a request never waits for Redis, the
+deliveries of simultaneous transactions leave together, and tasks the broker refused are
+handed over again as soon as it is back (within seconds of its return, not at the sweep's
+next round)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from flask import Flask
 from redis import Redis
 
 from services.registration import create_app
-from shared.queue import DELIVER_OUTBOX_TASK, MAIL_QUEUE, send_tasks
+from shared.queue import DELIVER_OUTBOX_TASK, MAIL_QUEUE, merged, send_tasks
 from tests.conftest import closing
 from tests.support.servers import RedisServer
 
@@ -47,7 +49,7 @@ def queued_arguments(redis: Redis, deadline: float) -> list[Any]:
 def test_tasks_refused_while_redis_is_down_are_handed_over_soon_after_it_is_back(app, broker):
     broker.stop()
     with app.app_context():
-        taken = send_tasks([(DELIVER_OUTBOX_TASK, [[41, 42]], MAIL_QUEUE)])
+        send_tasks([(DELIVER_OUTBOX_TASK, [[41, 42]], MAIL_QUEUE)])
     time.sleep(5)  # several offers refused meanwhile
     broker.start()
     back = time.monotonic()
@@ -57,6 +59,30 @@ def test_tasks_refused_while_redis_is_down_are_handed_over_soon_after_it_is_back
     waited = time.monotonic() - back
     redis.close()
 
-    assert taken is False
     assert arguments == [[[41, 42]]]
     assert waited < RECOVERY_S
+
+
+def test_a_request_does_not_wait_for_the_broker(app, broker):
+    broker.stop()
+    with app.app_context():
+        started = time.monotonic()
+        send_tasks([(DELIVER_OUTBOX_TASK, [[7]], MAIL_QUEUE)])
+        waited = time.monotonic() - started
+
+    assert waited < 0.05
+    assert app.extensions["handover"].drain()  # offered, and refused: kept for the next offer
+
+
+def test_outbox_deliveries_of_several_transactions_leave_in_batches():
+    calls = [
+        (DELIVER_OUTBOX_TASK, [[1, 2]], MAIL_QUEUE),
+        ("notifications.send_messages", [[9]], MAIL_QUEUE),
+        (DELIVER_OUTBOX_TASK, [list(range(3, 30))], MAIL_QUEUE),
+    ]
+
+    assert merged(calls) == [
+        (DELIVER_OUTBOX_TASK, [list(range(1, 26))], MAIL_QUEUE),
+        (DELIVER_OUTBOX_TASK, [list(range(26, 30))], MAIL_QUEUE),
+        ("notifications.send_messages", [[9]], MAIL_QUEUE),
+    ]

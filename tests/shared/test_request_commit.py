@@ -53,6 +53,8 @@ def stored_events(app: Flask) -> int:
 
 
 def queued_tasks(app: Flask) -> int:
+    """The tasks in the test queue, once the process has handed over all it was given."""
+    assert app.extensions["handover"].drain()
     return redis.Redis.from_url(app.config["REDIS_URL"]).llen(QUEUE)
 
 
