@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -166,8 +167,10 @@ class Database:
         session = g.pop("db_session", None)
         if session is not None:
             # Rolled back by name, not only by closing: what waits for the transaction's end
-            # (see transaction_list) hears of it.
-            session.rollback()
+            # (see transaction_list) hears of it. A connection the server has dropped cannot
+            # roll back; closing discards it all the same.
+            with suppress(exc.DBAPIError):
+                session.rollback()
             session.close()
 
 

@@ -1,5 +1,6 @@
 """The engine: pooled connections that the server closed are replaced before they are used;
-only the notifications service commits without waiting for the disk."""
+only the notifications service commits without waiting for the disk; a request whose
+connection was dropped still ends cleanly."""
 
 from __future__ import annotations
 
@@ -51,4 +52,23 @@ def test_only_the_notifications_service_commits_without_waiting_for_the_disk(
         with app.app_context():
             assert db.session.scalar(text("SHOW synchronous_commit")) == setting
     finally:
+        dispose(app)
+
+
+def test_a_request_whose_connection_the_server_dropped_still_ends(postgres_url, base_config):
+    app = importlib.import_module("services.registration").create_app(dict(base_config))
+    admin = create_db_engine(postgres_url)
+    try:
+        with app.app_context():
+            backend = db.session.scalar(text("SELECT pg_backend_pid()"))  # a transaction open
+            with admin.connect() as connection:
+                connection.execute(
+                    text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend}
+                )
+                connection.commit()
+        # Leaving the context rolled back and closed the dropped session without raising.
+        with app.app_context():
+            assert db.session.scalar(text("SELECT 1")) == 1
+    finally:
+        admin.dispose()
         dispose(app)
