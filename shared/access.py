@@ -100,10 +100,15 @@ def is_admin_only(app: Flask, endpoint: str) -> bool:
     return getattr(app.view_functions.get(endpoint), ADMIN_ATTRIBUTE, False)
 
 
+def second_factor_required(organiser: Organiser) -> bool:
+    """Whether the organiser must sign in with a second factor (and may not turn it off)."""
+    required = current_app.config.get("ORGANISER_2FA_REQUIRED_FOR_ADMINS", False)
+    return bool(required and organiser.is_admin)
+
+
 def must_enrol_second_factor(organiser: Organiser) -> bool:
     """Whether the organiser must enrol a second factor before using the organiser area."""
-    required = current_app.config.get("ORGANISER_2FA_REQUIRED_FOR_ADMINS", False)
-    return bool(required and organiser.is_admin and not organiser.has_two_factor)
+    return second_factor_required(organiser) and not organiser.has_two_factor
 
 
 def _guard(kind: AreaKind, login_endpoint: str, enrolment_endpoint: str) -> Response | None:

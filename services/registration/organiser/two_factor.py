@@ -9,13 +9,13 @@ import secrets
 
 import pyotp
 import segno
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.registration.organiser.accounts import record
 from services.registration.organiser.auth import verify_password
+from shared.access import second_factor_required
 from shared.database import utcnow
 from shared.errors import InvalidRequest
 from shared.models import Organiser, RecoveryCode
@@ -67,7 +67,7 @@ def disable(session: Session, organiser: Organiser, password: str) -> Organiser:
     while the second factor is required of them."""
     if not verify_password(organiser, password):
         raise InvalidRequest(errors={"password": [_l("Mot de passe incorrect.")]})
-    if is_required(organiser):
+    if second_factor_required(organiser):
         raise InvalidRequest(_l("Les administrateurs doivent garder la validation en deux étapes."))
     _clear(session, organiser)
     record(session, organiser, "two_factor.disabled", account=organiser)
@@ -174,10 +174,3 @@ def _clear(session: Session, organiser: Organiser) -> None:
 def secret_for_display(secret: str) -> str:
     """The secret in groups of four, for typing into an app that cannot scan."""
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def is_required(organiser: Organiser) -> bool:
-    """Whether this organiser may not turn the second factor off."""
-    return bool(current_app.config.get("ORGANISER_2FA_REQUIRED_FOR_ADMINS")) and (
-        organiser.is_admin
-    )

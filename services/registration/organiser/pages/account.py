@@ -19,7 +19,7 @@ from services.registration.organiser.schemas import (
     SecondFactorSchema,
     TokenInputSchema,
 )
-from shared.access import current_organiser, open_before_two_factor
+from shared.access import current_organiser, open_before_two_factor, second_factor_required
 from shared.database import db
 from shared.errors import DomainError
 
@@ -36,7 +36,7 @@ def account_page(refusal: DomainError | None = None, form: str = "") -> Page:
         "organiser/account.html",
         tokens=accounts.tokens_of(db.session, organiser),
         recovery_left=two_factor.remaining_recovery_codes(db.session, organiser),
-        two_factor_required=two_factor.is_required(organiser),
+        two_factor_required=second_factor_required(organiser),
         refusal=refusal,
         refused_form=form,
         errors=refusal.errors if refusal else {},
@@ -82,7 +82,7 @@ def enrolment_page(refusal: DomainError | None = None) -> Page:
         "organiser/two_factor.html",
         qr_code=two_factor.qr_code(uri),
         secret=two_factor.secret_for_display(secret),
-        required=two_factor.is_required(organiser),
+        required=second_factor_required(organiser),
         refusal=refusal,
         errors=refusal.errors if refusal else {},
     ), refusal.status if refusal else 200
