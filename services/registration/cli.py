@@ -63,7 +63,7 @@ def create_organiser(email: str, name: str, admin: bool, event_slugs: tuple[str,
         messages = [str(m) for field in refusal.errors.values() for m in field]
         raise click.UsageError("; ".join(messages) or str(refusal.message)) from refusal
     organiser.events.extend(e for e in events if e is not None)
-    token = auth.issue_token(db.session, organiser)
+    _api_token, token = auth.issue_token(db.session, organiser)
     db.session.commit()
     click.echo(f"Organiser {organiser.email} created{' (admin)' if admin else ''}.")
     click.echo(token)

@@ -45,7 +45,7 @@ def test_an_invitation_reaches_the_invitee_and_its_link_opens_an_account_once(
     event = Factory(committed).event(title={"fr": "Atelier des partenaires"})
     inviter = Organiser(email="lead@example.org", name="Léa", password_hash="-", events=[event])
     committed.add(inviter)
-    token = issue_token(committed, inviter)
+    _api_token, token = issue_token(committed, inviter)
     committed.commit()
     start_worker(SECRET_KEY=SECRET_KEY)
     client = registration_app.test_client()

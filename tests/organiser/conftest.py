@@ -86,7 +86,7 @@ class Accounts:
         )
         self.session.add(organiser)
         self.session.flush()
-        token = issue_token(self.session, organiser)
+        _api_token, token = issue_token(self.session, organiser)
         self.session.commit()
         return Account(organiser, token)
 

@@ -76,7 +76,7 @@ def seed(registration_app: Flask) -> FuzzData:
         )
         session.add(admin)
         session.flush()
-        token = issue_token(session, admin)
+        _api_token, token = issue_token(session, admin)
         session.commit()
         groups = [
             {

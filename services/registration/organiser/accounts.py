@@ -382,6 +382,14 @@ def complete_reset(session: Session, token: str, password: str) -> Organiser:
 # --- Personal API tokens ------------------------------------------------------------------------
 
 
+def events_named(session: Session, slugs: list[str]) -> list[Event]:
+    """The events of these slugs; 422 when one names no event."""
+    events = list(session.scalars(select(Event).where(Event.slug.in_(slugs))))
+    if len(events) != len(set(slugs)):
+        raise InvalidRequest(errors={"events": [_l("Un des événements choisis n'existe pas.")]})
+    return events
+
+
 def tokens_of(session: Session, organiser: Organiser) -> list[ApiToken]:
     """The organiser's tokens still in force, newest first."""
     return list(
@@ -395,9 +403,7 @@ def tokens_of(session: Session, organiser: Organiser) -> list[ApiToken]:
 
 def create_token(session: Session, organiser: Organiser, name: str) -> tuple[ApiToken, str]:
     """A new named token for the organiser, and its value, shown this once."""
-    value = issue_token(session, organiser, name=name)
-    api_token = session.scalar(select(ApiToken).where(ApiToken.token_digest == digest(value)))
-    assert api_token is not None  # just flushed
+    api_token, value = issue_token(session, organiser, name=name)
     record(session, organiser, "token.created", account=organiser, token_id=api_token.id, name=name)
     return api_token, value
 

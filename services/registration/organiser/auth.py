@@ -118,12 +118,13 @@ def create_organiser(
     return organiser
 
 
-def issue_token(session: Session, organiser: Organiser, *, name: str = "") -> str:
-    """A new personal API token for the organiser; only its digest is kept."""
+def issue_token(session: Session, organiser: Organiser, *, name: str = "") -> tuple[ApiToken, str]:
+    """A new personal API token for the organiser and its value; only its digest is kept."""
     token = new_token()
-    session.add(ApiToken(organiser=organiser, token_digest=digest(token), name=name))
+    api_token = ApiToken(organiser=organiser, token_digest=digest(token), name=name)
+    session.add(api_token)
     session.flush()
-    return token
+    return api_token, token
 
 
 def revoke_token(session: Session, token: str) -> ApiToken:
