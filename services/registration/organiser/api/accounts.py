@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-
 from services.registration.organiser import accounts
 from services.registration.organiser.schemas import (
     AccountChangeSchema,
@@ -24,9 +21,8 @@ from services.registration.organiser.schemas import (
 from services.registration.organiser.views import api_blueprint
 from shared.access import admin_only, current_event, current_organiser
 from shared.database import db
-from shared.errors import InvalidRequest
 from shared.i18n import current_language
-from shared.models import ApiToken, Event, Organiser, OrganiserInvitation
+from shared.models import ApiToken, Organiser, OrganiserInvitation
 
 bp = api_blueprint("organiser_accounts", __name__, "Organisers: teams, invitations, tokens")
 
@@ -73,15 +69,11 @@ def invitations() -> list[OrganiserInvitation]:
 @bp.alt_response(403, description="One of the events is not the caller's")
 def invite(data: dict[str, Any]) -> accounts.Invited:
     """Invite an address to some of the caller's events, by slug."""
-    slugs = data["events"]
-    events = list(db.session.scalars(select(Event).where(Event.slug.in_(slugs))))
-    if len(events) != len(set(slugs)):
-        raise InvalidRequest(errors={"events": [_l("Un des événements choisis n'existe pas.")]})
     return accounts.invite(
         db.session,
         current_organiser(),
         data["email"],
-        events,
+        accounts.events_named(db.session, data["events"]),
         data["language"] or current_language(),
     )
 

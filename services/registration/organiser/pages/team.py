@@ -9,8 +9,6 @@ from functools import partial
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from services.registration.organiser import accounts, two_factor
@@ -26,9 +24,8 @@ from services.registration.organiser.schemas import (
 )
 from shared.access import admin_only, current_event, current_organiser, public, visible_events
 from shared.database import db
-from shared.errors import DomainError, InvalidRequest
+from shared.errors import DomainError
 from shared.i18n import LANGUAGES, current_language
-from shared.models import Event
 
 bp = pages_blueprint("team_pages", __name__)
 
@@ -39,14 +36,6 @@ def invited_message(invited: accounts.Invited) -> str:
         return _("%(email)s a déjà un compte : l'accès lui est donné.", email=invited.account.email)
     assert invited.invitation is not None
     return _("Invitation envoyée à %(email)s.", email=invited.invitation.email)
-
-
-def events_named(slugs: list[str]) -> list[Event]:
-    """The events of these slugs; 422 when one names no event."""
-    events = list(db.session.scalars(select(Event).where(Event.slug.in_(slugs))))
-    if len(events) != len(set(slugs)):
-        raise InvalidRequest(errors={"events": [_l("Un des événements choisis n'existe pas.")]})
-    return events
 
 
 def invitations_page(refusal: DomainError | None = None) -> Page:
@@ -82,7 +71,7 @@ def invite() -> Response | Page:
             db.session,
             current_organiser(),
             data["email"],
-            events_named(data["events"]),
+            accounts.events_named(db.session, data["events"]),
             data["language"] or current_language(),
         )
 
