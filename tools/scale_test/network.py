@@ -111,10 +111,6 @@ class Network:
 
     hosts: dict[str, str]
 
-    def namespaces(self) -> list[str]:
-        """Every host's namespace."""
-        return [namespace_of(host) for host in self.hosts]
-
     def create(self) -> None:
         """The bridge with the operator's address, then each host joined to it."""
         ip("link", "add", BRIDGE, "type", "bridge")
@@ -146,11 +142,6 @@ class Network:
         ip("-n", namespace, "addr", "add", f"{address}/{SUBNET.prefixlen}", "dev", "eth0")
         ip("-n", namespace, "link", "set", "eth0", "up")
         ip("-n", namespace, "link", "set", "lo", "up")
-
-    def destroy(self) -> list[str]:
-        """Kill whatever still runs in the namespaces, remove them and the bridge; return
-        what could not be removed."""
-        return remove_namespaces(self.namespaces())
 
 
 def pids_in(namespace: str) -> list[int]:
