@@ -130,6 +130,7 @@ def test_invitation_password_two_factor_logout_and_login_with_a_code(stack: Stac
     log_in(admin, stack.url, ADMIN_EMAIL, ADMIN_PASSWORD)
     expect(admin).to_have_url(f"{stack.url}/organiser/")
     admin.get_by_role("link", name="Invitations").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Invitations")
     checked(admin, "organiser-invitations")
     admin.get_by_label("Adresse e-mail").fill(PARTNER_EMAIL)
     admin.get_by_label(TITLE).check()
@@ -153,6 +154,7 @@ def test_invitation_password_two_factor_logout_and_login_with_a_code(stack: Stac
     expect(partner.get_by_role("link", name=TITLE)).to_be_visible()
 
     partner.get_by_role("link", name="Mon compte").tap()
+    expect(partner.get_by_role("heading", level=1)).to_have_text("Mon compte")
     checked(partner, "organiser-account")
     partner.get_by_role("link", name="Activer la validation en deux étapes").tap()
     expect(partner.get_by_role("img", name="Code QR")).to_be_visible()
