@@ -107,6 +107,13 @@ class ApiBlueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = ParsedJsonParser()
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable[[View], View]:
+        """flask-smorest's arguments decorator, given one instance of a schema class: webargs
+        would build a new instance for every request."""
+        if isinstance(schema, type):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)
+
     def response(
         self, status_code: int | str, schema: Any = None, **kwargs: Any
     ) -> Callable[[View], View]:
