@@ -155,7 +155,9 @@ class Database:
         """Commit the request's changes if it succeeded, else roll them back: the one commit
         of every request, made after its view returned (see ``shared.app.ServiceFlask``)."""
         session = g.get("db_session")
-        if session is None:
+        # An API view's changes are committed before its answer is made: the app's own call
+        # then finds nothing begun, and committing nothing would still take a connection.
+        if session is None or not session.in_transaction():
             return
         if succeeded:
             session.commit()

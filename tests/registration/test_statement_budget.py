@@ -1,10 +1,11 @@
 """What one registration costs: its database statements are counted so that the busiest
-request of the service cannot grow silently, and it builds no schema. Raising a budget is a
-decision, made here."""
+request of the service cannot grow silently; it commits once and builds no schema. Raising a
+budget is a decision, made here."""
 
 from __future__ import annotations
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from services.registration.participant.schemas import RegistrationCreateSchema
 from tests.registration.helpers import registration_body
@@ -53,3 +54,21 @@ def test_a_registration_builds_no_schema(client, make, monkeypatch):
 
     assert response.status_code == 201
     assert built == []
+
+
+def test_a_registration_commits_once(client, make):
+    group = make.group()
+    commits: list[Session] = []
+
+    def count(session: Session) -> None:
+        commits.append(session)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        response = client.post(
+            f"/api/v1/events/{group.event.slug}/registrations", json=registration_body(group.slug)
+        )
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert response.status_code == 201
+    assert len(commits) == 1
