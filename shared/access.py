@@ -166,13 +166,18 @@ def organiser_from_bearer(session: Session) -> Organiser | None:
 def organiser_from_session(session: Session) -> Organiser | None:
     """The active organiser logged in through the session cookie, if the session was opened
     since the account's last password change."""
-    organiser_id = flask_session.get(SESSION_KEY)
+    return account_of_session(
+        session, flask_session.get(SESSION_KEY), flask_session.get(SESSION_VERSION_KEY)
+    )
+
+
+def account_of_session(session: Session, organiser_id: object, version: object) -> Organiser | None:
+    """The active organiser a session names by id, if ``version`` is still the account's
+    session version (a password change or deactivation since moved it on)."""
     if not isinstance(organiser_id, int):
         return None
     organiser = session.get(Organiser, organiser_id)
-    if organiser is None or not organiser.is_active:
-        return None
-    if flask_session.get(SESSION_VERSION_KEY) != organiser.session_version:
+    if organiser is None or not organiser.is_active or organiser.session_version != version:
         return None
     return organiser
 

@@ -249,6 +249,11 @@ def test_the_api_invites_lists_and_withdraws(client, db_session, make, accounts)
         headers=lead.bearer,
     )
     listed = client.get("/api/v1/organiser/invitations", headers=lead.bearer)
+    stranger = accounts(make.event())
+    not_theirs = client.delete(
+        f"/api/v1/organiser/invitations/{created.json['invitation']['id']}",
+        headers=stranger.bearer,
+    )
     withdrawn = client.delete(
         f"/api/v1/organiser/invitations/{created.json['invitation']['id']}",
         headers=lead.bearer,
@@ -263,6 +268,7 @@ def test_the_api_invites_lists_and_withdraws(client, db_session, make, accounts)
     assert created.json["invitation"]["events"] == [event.slug]
     assert created.json["invitation"]["language"] == "uk"
     assert [i["email"] for i in listed.json] == ["api@example.org"]
+    assert not_theirs.status_code == 404
     assert withdrawn.status_code == 204
     assert client.get("/api/v1/organiser/invitations", headers=lead.bearer).json == []
     assert unknown_event.status_code == 422 and "events" in unknown_event.json["errors"]

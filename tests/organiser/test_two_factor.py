@@ -111,6 +111,7 @@ def test_a_code_is_accepted_once_and_a_recovery_code_too(app, client, db_session
         len(db_session.scalars(select(RecoveryCode).where(RecoveryCode.used_at.is_not(None))).all())
         == 1
     )
+    assert "9 codes de secours inutilisés." in replay.get("/organiser/account").text
 
 
 def test_the_second_step_needs_the_password_first(app, make, accounts):

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from services.registration.organiser.audit import record
 from services.registration.organiser.auth import (
     create_organiser,
     find_organiser,
@@ -44,7 +45,6 @@ from shared.errors import (
 )
 from shared.models import (
     ApiToken,
-    AuditEntry,
     EmailKind,
     Event,
     Organiser,
@@ -55,30 +55,6 @@ from shared.models import (
 )
 from shared.outbox import queue_email
 from shared.tokens import digest, new_token
-
-
-def record(
-    session: Session,
-    actor: Organiser | None,
-    action: str,
-    *,
-    event: Event | None = None,
-    account: Organiser | None = None,
-    **details: Any,
-) -> AuditEntry:
-    """Write who did what to which account (and event), and when."""
-    if account is not None:
-        details = {"account_id": account.id, "email": account.email, **details}
-    entry = AuditEntry(
-        organiser_id=actor.id if actor else None,
-        action=action,
-        event_id=event.id if event else None,
-        details=details,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
-
 
 # --- Invitations and teams -------------------------------------------------------------------
 
@@ -108,7 +84,6 @@ def invite(
         for event in events:
             if event not in account.events:
                 account.events.append(event)
-                session.flush()
                 record(session, inviter, "team.added", event=event, account=account)
         return Invited(account=account)
     nonce = new_token()
@@ -140,6 +115,10 @@ def invite(
 def visible_invitations(session: Session, viewer: Organiser) -> list[OrganiserInvitation]:
     """The pending invitations the viewer may see and withdraw: every one for an admin, else
     those they sent or that name one of their events."""
+    return list(session.scalars(_visible_to(viewer)))
+
+
+def _visible_to(viewer: Organiser) -> Select[tuple[OrganiserInvitation]]:
     query = (
         select(OrganiserInvitation)
         .where(OrganiserInvitation.pending(utcnow()))
@@ -160,7 +139,7 @@ def visible_invitations(session: Session, viewer: Organiser) -> list[OrganiserIn
                 OrganiserInvitation.id.in_(theirs),
             )
         )
-    return list(session.scalars(query))
+    return query
 
 
 def event_invitations(session: Session, event: Event) -> list[OrganiserInvitation]:
@@ -179,13 +158,10 @@ def withdraw_invitation(
     session: Session, actor: Organiser, invitation_id: int
 ) -> OrganiserInvitation:
     """Withdraw a pending invitation: its link stops working. 404 unless the actor sees it."""
-    invitation = next(
-        (i for i in visible_invitations(session, actor) if i.id == invitation_id), None
-    )
+    invitation = session.scalar(_visible_to(actor).where(OrganiserInvitation.id == invitation_id))
     if invitation is None:
         raise NotFound()
     invitation.withdrawn_at = utcnow()
-    session.flush()
     record(session, actor, "invitation.withdrawn", email=invitation.email, id=invitation.id)
     return invitation
 
@@ -216,10 +192,12 @@ class Accepted:
     created: bool
 
 
-def accept_invitation(session: Session, token: str, data: dict[str, Any]) -> Accepted:
-    """Open the invited account with the chosen password (and name), on the invitation's
-    events; an account opened meanwhile for the address receives the events instead."""
-    invitation = invitation_by_token(session, token)
+def accept_invitation(
+    session: Session, invitation: OrganiserInvitation, data: dict[str, Any]
+) -> Accepted:
+    """Open the invited account with the chosen password (and name), on the events of the
+    invitation ``invitation_by_token`` found; an account opened meanwhile for the address
+    receives the events instead."""
     account = find_organiser(session, invitation.email)
     created = account is None
     if account is None:
@@ -230,7 +208,6 @@ def accept_invitation(session: Session, token: str, data: dict[str, Any]) -> Acc
         if event not in account.events:
             account.events.append(event)
     invitation.accepted_at = utcnow()
-    session.flush()
     record(session, account, "invitation.accepted", account=account, id=invitation.id)
     return Accepted(account, created)
 
@@ -253,7 +230,6 @@ def remove_from_team(session: Session, actor: Organiser, event: Event, organiser
     if member.is_active and not others:
         raise LastOrganiser()
     event.organisers.remove(member)
-    session.flush()
     record(session, actor, "team.removed", event=event, account=member)
     return event
 
@@ -290,16 +266,13 @@ def change_account(
     if active is False and account.is_active:
         account.deactivated_at = utcnow()
         account.session_version += 1
-        session.flush()
         record(session, admin, "account.deactivated", account=account)
     elif active is True and not account.is_active:
         account.deactivated_at = None
-        session.flush()
         record(session, admin, "account.reactivated", account=account)
     is_admin = changes.get("is_admin")
     if is_admin is not None and is_admin != account.is_admin:
         account.is_admin = is_admin
-        session.flush()
         action = "account.made_admin" if is_admin else "account.admin_removed"
         record(session, admin, action, account=account)
     return account
@@ -313,7 +286,6 @@ def change_password(session: Session, organiser: Organiser, current: str, new: s
     if not verify_password(organiser, current):
         raise InvalidRequest(errors={"current_password": [_l("Mot de passe incorrect.")]})
     set_password(organiser, new)
-    session.flush()
     record(session, organiser, "password.changed", account=organiser)
     return organiser
 
@@ -360,10 +332,9 @@ def reset_by_token(session: Session, token: str, *, now: datetime | None = None)
     return reset
 
 
-def complete_reset(session: Session, token: str, password: str) -> Organiser:
-    """Set the new password through a reset link; the link and any other of the account's
-    stop working, and every session of the account ends."""
-    reset = reset_by_token(session, token)
+def complete_reset(session: Session, reset: PasswordReset, password: str) -> Organiser:
+    """Set the new password through the reset ``reset_by_token`` found; the link and any
+    other of the account's stop working, and every session of the account ends."""
     account = reset.organiser
     set_password(account, password)
     now = utcnow()
@@ -374,7 +345,6 @@ def complete_reset(session: Session, token: str, password: str) -> Organiser:
         .execution_options(synchronize_session=False)
     )
     reset.used_at = now
-    session.flush()
     record(session, account, "password.reset", account=account, id=reset.id)
     return account
 
@@ -415,6 +385,5 @@ def revoke_own_token(session: Session, organiser: Organiser, token_id: int) -> A
         raise NotFound()
     if api_token.revoked_at is None:
         api_token.revoked_at = utcnow()
-        session.flush()
         record(session, organiser, "token.revoked", account=organiser, token_id=token_id)
     return api_token

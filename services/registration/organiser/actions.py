@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.registration.organiser import audit
 from services.registration.organiser.roster import attendance_of
 from services.registration.participant.operations import group_of
 from shared.database import utcnow
@@ -66,17 +67,15 @@ class Organising:
     def record(
         self, action: str, *, registration: Registration | None = None, **details: Any
     ) -> AuditEntry:
-        """Write who did what, to which event or registration, and when."""
-        entry = AuditEntry(
-            organiser_id=self.organiser.id,
-            action=action,
-            event_id=self.event.id,
-            registration_id=registration.id if registration else None,
-            details=details,
+        """Write who did what, to this event or one of its registrations, and when."""
+        return audit.record(
+            self.session,
+            self.organiser,
+            action,
+            event=self.event,
+            registration=registration,
+            **details,
         )
-        self.session.add(entry)
-        self.session.flush()
-        return entry
 
 
 def ids(registrations: list[Registration]) -> list[int]:
@@ -115,7 +114,6 @@ def mark_attendance(
     attendance.present = present
     attendance.marked_by_id = by.organiser.id
     attendance.marked_at = utcnow()
-    by.session.flush()
     by.record(
         "attendance.marked", registration=registration, date_id=session_date.id, present=present
     )
@@ -175,7 +173,6 @@ def erase_registration(by: Organising, registration_id: int) -> Registration:
         raise InvalidRequest(_l("Les données de cette personne ont déjà été effacées."))
     promoted = cancel(by.session, registration, tell_participant=False)
     anonymise(registration)
-    by.session.flush()
     by.record("registration.erased", registration=registration, promoted=ids(promoted))
     return registration
 
@@ -284,7 +281,6 @@ def update_event(by: Organising, data: dict[str, Any]) -> Event:
         # each other's locks.
         for group in sorted(event.groups, key=lambda g: g.id):
             bump_revision(by.session, group)
-        by.session.flush()
         by.record("event.updated", fields=changed)
     return event
 
@@ -313,7 +309,6 @@ def create_group(by: Organising, data: dict[str, Any]) -> Group:
     for session_date in group.dates:
         schedule.check_times(session_date.starts_at, session_date.ends_at)
     by.session.add(group)
-    by.session.flush()
     by.record("group.created", group=group.slug)
     return group
 
@@ -329,7 +324,6 @@ def update_group(by: Organising, group: Group, data: dict[str, Any]) -> Group:
     moved = schedule.change_venue(by.session, group, **venue)
     if renamed and not moved:
         bump_revision(by.session, group)
-    by.session.flush()
     by.record("group.updated", group=group.slug, fields=sorted(renamed), venue_changed=moved)
     return group
 

@@ -10,10 +10,10 @@ import secrets
 import pyotp
 import segno
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from services.registration.organiser.accounts import record
+from services.registration.organiser.audit import record
 from services.registration.organiser.auth import verify_password
 from shared.access import second_factor_required
 from shared.database import utcnow
@@ -57,7 +57,6 @@ def confirm_enrolment(session: Session, organiser: Organiser, code: str) -> list
         raise InvalidRequest(errors={"code": [WRONG_CODE]})
     organiser.totp_confirmed_at = utcnow()
     codes = _new_recovery_codes(session, organiser)
-    session.flush()
     record(session, organiser, "two_factor.enabled", account=organiser)
     return codes
 
@@ -79,7 +78,6 @@ def reset_for(session: Session, admin: Organiser, organiser: Organiser) -> Organ
     its recovery codes; the account enrols again at its next login if it must."""
     _clear(session, organiser)
     organiser.session_version += 1
-    session.flush()
     record(session, admin, "two_factor.reset", account=organiser)
     return organiser
 
@@ -95,13 +93,10 @@ def regenerate_recovery_codes(session: Session, organiser: Organiser) -> list[st
 
 def remaining_recovery_codes(session: Session, organiser: Organiser) -> int:
     """How many recovery codes the organiser has not used."""
-    return len(
-        session.scalars(
-            select(RecoveryCode.id).where(
-                RecoveryCode.organiser_id == organiser.id, RecoveryCode.used_at.is_(None)
-            )
-        ).all()
+    unused = select(func.count(RecoveryCode.id)).where(
+        RecoveryCode.organiser_id == organiser.id, RecoveryCode.used_at.is_(None)
     )
+    return session.scalar(unused) or 0
 
 
 def verify_second_factor(session: Session, organiser: Organiser, code: str) -> bool:
@@ -120,7 +115,6 @@ def verify_second_factor(session: Session, organiser: Organiser, code: str) -> b
     ):
         if hmac.compare_digest(candidate.code_digest, wanted):
             candidate.used_at = utcnow()
-            session.flush()
             record(session, organiser, "two_factor.recovery_code_used", account=organiser)
             return True
     return False

@@ -20,7 +20,7 @@ from services.registration.organiser.auth import authenticate, log_in, log_out, 
 from services.registration.organiser.pages.forms import pages_blueprint
 from services.registration.organiser.two_factor import verify_second_factor
 from services.registration.web import safe_next
-from shared.access import public
+from shared.access import account_of_session, public
 from shared.database import db
 from shared.limits import limiter
 from shared.models import Organiser
@@ -95,16 +95,10 @@ def login() -> Response | tuple[str, int]:
 def pending_organiser() -> Organiser | None:
     """The account whose password was right a moment ago and whose second step is awaited."""
     pending = session.get(PENDING_KEY)
-    if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
+    if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > PENDING_LIFETIME_S:
         return None
-    if time.time() - pending.get("since", 0) > PENDING_LIFETIME_S:
-        return None
-    organiser = db.session.get(Organiser, pending["id"])
-    if organiser is None or not organiser.is_active or not organiser.has_two_factor:
-        return None
-    if pending.get("version") != organiser.session_version:
-        return None
-    return organiser
+    organiser = account_of_session(db.session, pending.get("id"), pending.get("version"))
+    return organiser if organiser is not None and organiser.has_two_factor else None
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

@@ -75,7 +75,7 @@ def reset(token: str) -> Response | Page:
         return render_template("organiser/password_reset.html", email=email, errors={}), 200
     return apply(
         lambda: accounts.complete_reset(
-            db.session, token, load_form(NewPasswordSchema())["password"]
+            db.session, password_reset, load_form(NewPasswordSchema())["password"]
         ),
         done=_("Votre mot de passe est changé. Connectez-vous avec le nouveau."),
         then=url_for("login_pages.login"),

@@ -111,7 +111,7 @@ def accept(token: str) -> Response | Page:
 
     def change() -> accounts.Accepted:
         data = {} if existing else load_form(InvitationAcceptSchema())
-        accepted = accounts.accept_invitation(db.session, token, data)
+        accepted = accounts.accept_invitation(db.session, invitation, data)
         if accepted.created:
             log_in(accepted.account)
         return accepted
