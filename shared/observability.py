@@ -131,6 +131,16 @@ def log_request(service: str, method: str, route: str, status: int, seconds: flo
     sys.stderr.write(f'{{{_TIME_FIELD}: "{stamp}", {fields}, "duration_ms": {duration}}}\n')
 
 
+def record_request(service: str, method: str, route: str, status: int, started: float) -> None:
+    """Count and time a request answered now, having arrived at ``started`` (perf_counter),
+    and write its log line."""
+    seconds = time.perf_counter() - started
+    counted, timed = _series(service, method, route, status)
+    counted.inc()
+    timed.observe(seconds)
+    log_request(service, method, route, status, seconds)
+
+
 def _timed(wsgi_app: WSGIApplication) -> WSGIApplication:
     # The clock starts before Flask does anything with the request.
     def timed(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -148,14 +158,9 @@ def init_observability(app: Flask, gauges: Iterable[DatabaseGauges] = ()) -> Non
     @app.after_request
     def _record(response: Response) -> Response:
         started = request.environ.get(_STARTED)
-        if started is None:
-            return response
-        seconds = time.perf_counter() - started
-        route = route_of_request()
-        counted, timed = _series(app.name, request.method, route, response.status_code)
-        counted.inc()
-        timed.observe(seconds)
-        log_request(app.name, request.method, route, response.status_code, seconds)
+        if started is not None:
+            method, status = request.method, response.status_code
+            record_request(app.name, method, route_of_request(), status, started)
         return response
 
     @app.get("/metrics")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.calendar.answers import RecentAnswers
 from services.calendar.cache import init_feed_cache
 from services.calendar.feeds import personal, public, sessions
 from services.calendar.freshness import init_recent_reads
@@ -21,4 +22,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(index.bp)
     for blueprint in (public.bp, personal.bp, sessions.bp):
         api.register_blueprint(blueprint)
+    reads = app.extensions["recent_fingerprints"]
+    app.wsgi_app = RecentAnswers(app.wsgi_app, app.name, reads)  # type: ignore[method-assign]
     return app

@@ -38,6 +38,11 @@ class RecentReads(Generic[T]):
             self._entries[key] = (now, value)
         return value
 
+    def trusted_until(self, key: str) -> float | None:
+        """Until when (on ``clock``) the value read for ``key`` is trusted, if one is."""
+        entry = self._entries.get(key)
+        return None if entry is None else entry[0] + self.window_s
+
 
 def init_recent_reads(app: Flask) -> None:
     """Give ``app`` its memory of recent fingerprints (CALENDAR_RECHECK_S, default 1 s)."""

@@ -13,6 +13,7 @@ from flask import Response, current_app, request
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 
+from services.calendar.answers import keep_answer
 from services.calendar.cache import BuiltFeed, FeedCache, feed_cache
 from services.calendar.freshness import recent_fingerprints
 from services.calendar.operations import FeedContext, Fingerprint, PublicFeed
@@ -127,9 +128,15 @@ def serve_feed(
 def serve_public_feed(feed: PublicFeed, feed_file: FeedFile) -> Response:
     """A public feed in the request's language."""
     now = utcnow()
-    fingerprint = recent_fingerprints().get(feed.key, lambda: feed.fingerprint(db.session, now))
+    reads = recent_fingerprints()
+    fingerprint = reads.get(feed.key, lambda: feed.fingerprint(db.session, now))
     # The language's code is all a cached answer needs: no Babel locale is set up for it.
-    return serve_feed(feed, fingerprint, select_language(), feed_file, now)
+    response = serve_feed(feed, fingerprint, select_language(), feed_file, now)
+    trusted_until = reads.trusted_until(feed.key)
+    if trusted_until is not None:
+        # The same request gets the same answer as long as the data is not read again.
+        keep_answer(trusted_until)
+    return response
 
 
 def _context(language: str, now: datetime) -> FeedContext:
