@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import and_, bindparam, func, inspect, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import transaction_list
-from shared.errors import Busy, NotFound
+from shared.errors import AlreadyRegistered, Busy, NotFound
 from shared.models import Group, Registration, RegistrationStatus
 from shared.observability import GROUP_LOCK_HELD, GROUP_LOCK_WAIT
 
@@ -26,26 +27,33 @@ _BUMP_REVISION = (
     .values(revision=_GROUPS.c.revision + 1)
     .returning(_GROUPS.c.revision, _GROUPS.c.capacity, _GROUPS.c.updated_at)
 )
+_IN_GROUP = Registration.group_id == bindparam("group_id")
+_HOLDS_ADDRESS = Registration.email_normalized.in_(bindparam("addresses", expanding=True))
 _STANDING = select(
-    func.count(Registration.id).filter(Registration.status == RegistrationStatus.CONFIRMED),
+    func.count(Registration.id).filter(
+        _IN_GROUP, Registration.status == RegistrationStatus.CONFIRMED
+    ),
     func.coalesce(
         func.max(Registration.waitlist_position).filter(
-            Registration.status == RegistrationStatus.WAITLISTED
+            _IN_GROUP, Registration.status == RegistrationStatus.WAITLISTED
         ),
         0,
     ),
+    func.count(Registration.id).filter(_HOLDS_ADDRESS),
 ).where(
-    Registration.group_id == bindparam("group_id"),
     Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+    or_(_IN_GROUP, and_(Registration.event_id == bindparam("event_id"), _HOLDS_ADDRESS)),
 )
 
 
 @dataclass(frozen=True)
 class Standing:
-    """Where a group stands: its confirmed participants and the last waiting-list position."""
+    """Where a group stands: its confirmed participants and the last waiting-list position;
+    and how many of the addresses asked about already hold a place in its event."""
 
     confirmed: int
     last_position: int
+    addresses_taken: int = 0
 
 
 def is_lock_timeout(error: DBAPIError) -> bool:
@@ -87,12 +95,14 @@ def _released(taken: list[float]) -> None:
     GROUP_LOCK_HELD.observe(time.perf_counter() - taken[0])
 
 
-def standing(session: Session, group: Group) -> Standing:
-    """The group's confirmed count and last waiting-list position, in one statement: under
-    the group's lock, each statement more is a round trip every other registration waits for."""
+def standing(session: Session, group: Group, addresses: Sequence[str] = ()) -> Standing:
+    """The group's confirmed count and last waiting-list position, and how many of
+    ``addresses`` (normalised) hold an active registration in its event, in one statement:
+    under the group's lock, each statement more is a round trip every other registration
+    waits for."""
     session.flush()
-    confirmed, last_position = session.connection().execute(_STANDING, {"group_id": group.id}).one()
-    return Standing(confirmed, last_position)
+    asked = {"group_id": group.id, "event_id": group.event_id, "addresses": list(addresses)}
+    return Standing(*session.connection().execute(_STANDING, asked).one())
 
 
 def confirmed_count(session: Session, group: Group) -> int:
@@ -140,8 +150,15 @@ def waiting_list(session: Session, group: Group) -> list[Registration]:
 def admit(session: Session, group: Group, newcomers: list[Registration]) -> list[int | None]:
     """Confirm newcomers in turn while places remain, then put the others last on the waiting
     list, in order; return the places free before each (None: no limit). Call under the
-    group's lock."""
-    now = standing(session, group)
+    group's lock.
+
+    409, changing nothing, when one of their addresses already holds an active registration
+    in the event, or two of them share one.
+    """
+    addresses = [registration.email_normalized for registration in newcomers]
+    now = standing(session, group, addresses)
+    if now.addresses_taken or len(set(addresses)) < len(addresses):
+        raise AlreadyRegistered()
     confirmed, last_position = now.confirmed, now.last_position
     free_before = []
     for registration in newcomers:

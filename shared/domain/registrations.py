@@ -208,20 +208,28 @@ def _admit_batch(session: Session, event: Event, group: Group, batch: Any) -> No
     if not others:
         _admit_locked(session, event, group, leader.registration)
         return
+    newcomers = [leader.registration] + [other.registration for other in others]
     try:
-        with session.begin_nested():
-            newcomers = [leader.registration] + [other.registration for other in others]
-            free_before = admit(session, group, newcomers)
-            _write(session, newcomers)
-            announced = map(partial(_announcements, group), newcomers, free_before)
-            queue_emails(session, [email for emails in announced for email in emails])
+        free_before = admit(session, group, newcomers)
     except AlreadyRegistered:
-        # One of them already holds a place in the event, and the others' places and
-        # positions counted on it: each is admitted on its own instead, so that it alone is
-        # refused.
+        # One of them already holds a place in the event, or two of them share an address:
+        # each is admitted on its own instead, so that only those are refused.
         end_all(others, Outcome.ALONE)
         _admit_locked(session, event, group, leader.registration)
         return
+    except BaseException:
+        end_all(others, Outcome.ALONE)
+        raise
+    try:
+        _write(session, newcomers)
+        announced = map(partial(_announcements, group), newcomers, free_before)
+        queue_emails(session, [email for emails in announced for email in emails])
+    except AlreadyRegistered as error:
+        # An address took a place in another group of the event since the count (under that
+        # group's lock, not this one's): the transaction is lost, and whose address it was
+        # unknown. Each is admitted on its own again, the leader once its client retries.
+        end_all(others, Outcome.ALONE)
+        raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
     except BaseException:
         end_all(others, Outcome.ALONE)
         raise

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.registration import create_app
 from shared.database import create_db_engine
+from shared.domain import registrations
 from shared.models import Group, Registration, RegistrationStatus
 from tests.conftest import closing
 from tests.registration.helpers import registration_body
@@ -114,3 +115,52 @@ def test_a_duplicate_in_a_batch_is_refused_and_the_others_admitted(server_app, e
     with Session(engine) as session:
         emails = session.scalars(select(Registration.email_normalized)).all()
     assert sorted(emails) == ["person0@example.org", "person1@example.org", "person2@example.org"]
+
+
+def test_an_address_registered_in_another_group_is_refused_alone(server_app, engine, group_slug):
+    with Session(engine) as session:
+        factory = Factory(session)
+        other = factory.group(session.scalar(select(Group).where(Group.slug == group_slug)).event)
+        other_slug = other.slug
+    earlier = server_app.test_client().post(
+        "/api/v1/events/rush/registrations",
+        json=registration_body(other_slug, email="person1@example.org"),
+    )
+    bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(3)]
+
+    responses = register_while_locked(server_app, engine, bodies)
+
+    assert earlier.status_code == 201
+    assert [response.status_code for response in responses] == [201, 409, 201]
+    assert responses[1].json["code"] == "already_registered"
+    assert [r.json["status"] for r in (responses[0], responses[2])] == ["confirmed"] * 2
+
+
+def test_an_address_taken_during_the_batch_costs_the_leader_a_retry(
+    server_app, engine, group_slug, monkeypatch
+):
+    with Session(engine) as session:
+        event = session.scalar(select(Group).where(Group.slug == group_slug)).event
+        other_id = Factory(session).group(event).id
+    write = registrations._write
+
+    def write_after_a_rival(session: Session, batch: list[Registration]) -> None:
+        if len(batch) > 1:
+            # Between the count and the insert, person2 registers for the event's other
+            # group, under that group's lock, and commits.
+            with Session(engine) as rival:
+                Factory(rival).registration(rival.get(Group, other_id), email="person2@example.org")
+        write(session, batch)
+
+    monkeypatch.setattr(registrations, "_write", write_after_a_rival)
+    bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(3)]
+
+    responses = register_while_locked(server_app, engine, bodies)
+
+    assert [response.status_code for response in responses] == [503, 201, 409]
+    assert responses[0].headers["Retry-After"]
+    with Session(engine) as session:
+        in_group = session.scalars(
+            select(Registration.email).join(Group).where(Group.slug == group_slug)
+        ).all()
+    assert in_group == ["person1@example.org"]
