@@ -68,12 +68,14 @@ class RecentAnswers:
         self._answers: dict[Key, Answer] = {}
         self._bytes = 0
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(
+        self, wsgi_environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
         """Give the kept answer to this request if there is one, else ask the app."""
-        if environ.get("REQUEST_METHOD") != "GET":
-            return self.app(environ, start_response)
+        if wsgi_environ.get("REQUEST_METHOD") != "GET":
+            return self.app(wsgi_environ, start_response)
         started = time.perf_counter()
-        key = tuple(environ.get(field) for field in KEY_FIELDS)
+        key = tuple(wsgi_environ.get(field) for field in KEY_FIELDS)
         answer = self._answers.get(key)
         if answer is not None and self.reads.clock() < answer.until:
             start_response(answer.status, list(answer.headers))
@@ -88,8 +90,8 @@ class RecentAnswers:
             written.append((status, headers))
             return start_response(status, headers, exc_info)
 
-        body = self.app(environ, capture)
-        offered = environ.get(_OFFERED)
+        body = self.app(wsgi_environ, capture)
+        offered = wsgi_environ.get(_OFFERED)
         if offered is None or not written or not _keepable(*written[-1]):
             return body
         try:

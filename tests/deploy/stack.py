@@ -81,17 +81,6 @@ def atelier_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: spec for name, spec in compose["services"].items() if "build" in spec}
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """NAME=value lines of an env file, as compose reads them (comments and blanks skipped)."""
-    settings = {}
-    for line in path.read_text().splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            name, _, value = stripped.partition("=")
-            settings[name.strip()] = value.strip()
-    return settings
-
-
 def documented_settings() -> set[str]:
     """Every variable .env.example names, set or commented out."""
     return set(DOCUMENTED_SETTING.findall(ENV_EXAMPLE.read_text()))

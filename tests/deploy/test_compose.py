@@ -34,10 +34,10 @@ from tests.deploy.stack import (
     load_compose_schema,
     modules_run,
     parse_celery,
-    read_env_file,
     shipped_python_files,
     stack_commands,
 )
+from tests.support.servers import read_env_file
 
 WEB_SERVICES = ("registration", "notifications", "calendar")
 WORKERS = {"worker": [MAIL_QUEUE], "housekeeping": [HOUSEKEEPING_QUEUE]}

@@ -31,6 +31,8 @@ def timed(action: Callable[[], T]) -> tuple[T, float]:
 
 
 def percentile(values: list[float], fraction: float) -> float:
-    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
+    """The value below which ``fraction`` of ``values`` lie (nearest rank); NaN for none."""
     ordered = sorted(values)
+    if not ordered:
+        return float("nan")
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]

@@ -64,6 +64,18 @@ def service_environment(**overrides: str) -> dict[str, str]:
     return env
 
 
+def read_env_file(path: Path) -> dict[str, str]:
+    """``NAME=value`` lines of an env file, as compose reads them (comments, blank lines and
+    lines without a value skipped)."""
+    settings = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and "=" in stripped:
+            name, _, value = stripped.partition("=")
+            settings[name.strip()] = value.strip()
+    return settings
+
+
 class ManagedProcess:
     """A child process with its log file, stopped gently then firmly."""
 

@@ -42,6 +42,7 @@ from shared.models import (
     RegistrationStatus,
     Role,
 )
+from tests.support.load import percentile
 from tools.scale_test.hosts import PROJECT_ROOT, HostError, eventually
 from tools.scale_test.network import ADDRESSES, client_address
 from tools.scale_test.stack import SERVICES, Stack
@@ -103,14 +104,6 @@ class Report:
         lines = [f"{'figure':<{width}}  value", f"{'-' * width}  {'-' * 30}"]
         lines += [f"{name:<{width}}  {value}" for name, value in self.figures]
         return "\n".join(lines)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def seconds(value: float) -> str:

@@ -24,6 +24,7 @@ import requests
 from sqlalchemy import Engine
 
 from shared.database import create_db_engine
+from tests.support.servers import read_env_file
 from tools.scale_test.hosts import (
     Host,
     HostError,
@@ -57,18 +58,6 @@ SCALE_TEST_SETTINGS = {
     "NOTIFICATIONS_SEND_TIME_LIMIT_S": "20",
     "NOTIFICATIONS_STALE_SENDING_S": "30",
 }
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """``KEY=VALUE`` lines of a compose env file (comments and blank lines skipped)."""
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        values[key.strip()] = value.strip()
-    return values
 
 
 def postgres_program(name: str) -> str:
