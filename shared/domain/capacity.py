@@ -6,14 +6,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, func, inspect, or_, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import transaction_list
 from shared.errors import AlreadyRegistered, Busy, NotFound
 from shared.models import Group, Registration, RegistrationStatus
+from shared.models.registrations import ACTIVE_STATUSES
 from shared.observability import GROUP_LOCK_HELD, GROUP_LOCK_WAIT
 
 RETRY_AFTER_S = "2"
@@ -27,23 +28,28 @@ _BUMP_REVISION = (
     .values(revision=_GROUPS.c.revision + 1)
     .returning(_GROUPS.c.revision, _GROUPS.c.capacity, _GROUPS.c.updated_at)
 )
-_IN_GROUP = Registration.group_id == bindparam("group_id")
-_HOLDS_ADDRESS = Registration.email_normalized.in_(bindparam("addresses", expanding=True))
+_HOLDERS = aliased(Registration, name="holders")
+# Asked through the event's unique index of active addresses: the group's own count is not
+# slowed by it.
+_ADDRESSES_TAKEN = (
+    select(func.count(_HOLDERS.id))
+    .where(
+        _HOLDERS.event_id == bindparam("event_id"),
+        _HOLDERS.email_normalized.in_(bindparam("addresses", expanding=True)),
+        _HOLDERS.status.in_(ACTIVE_STATUSES),
+    )
+    .scalar_subquery()
+)
 _STANDING = select(
-    func.count(Registration.id).filter(
-        _IN_GROUP, Registration.status == RegistrationStatus.CONFIRMED
-    ),
+    func.count(Registration.id).filter(Registration.status == RegistrationStatus.CONFIRMED),
     func.coalesce(
         func.max(Registration.waitlist_position).filter(
-            _IN_GROUP, Registration.status == RegistrationStatus.WAITLISTED
+            Registration.status == RegistrationStatus.WAITLISTED
         ),
         0,
     ),
-    func.count(Registration.id).filter(_HOLDS_ADDRESS),
-).where(
-    Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
-    or_(_IN_GROUP, and_(Registration.event_id == bindparam("event_id"), _HOLDS_ADDRESS)),
-)
+    _ADDRESSES_TAKEN,
+).where(Registration.group_id == bindparam("group_id"), Registration.status.in_(ACTIVE_STATUSES))
 
 
 @dataclass(frozen=True)
