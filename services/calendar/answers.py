@@ -10,6 +10,7 @@ headers a feed's language and validators come from.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class RecentAnswers:
         self.reads = reads
         self._answers: dict[Key, Answer] = {}
         self._bytes = 0
+        self._keeping = threading.Lock()
 
     def __call__(
         self, wsgi_environ: WSGIEnvironment, start_response: StartResponse
@@ -100,18 +102,19 @@ class RecentAnswers:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
-        until, route = offered
-        self._keep(key, Answer(*written[-1], content, route, until))
+        (status, headers), (until, route) = written[-1], offered
+        self._keep(key, Answer(status, list(headers), content, route, until))
         return [content]
 
     def _keep(self, key: Key, answer: Answer) -> None:
-        if len(self._answers) >= MAX_ANSWERS or self._bytes + len(answer.body) > MAX_BYTES:
-            # Kept for a second or so: starting afresh loses little.
-            self._answers.clear()
-            self._bytes = 0
-        replaced = self._answers.get(key)
-        self._answers[key] = answer
-        self._bytes += len(answer.body) - (len(replaced.body) if replaced else 0)
+        with self._keeping:
+            if len(self._answers) >= MAX_ANSWERS or self._bytes + len(answer.body) > MAX_BYTES:
+                # Kept for a second or so: starting afresh loses little.
+                self._answers.clear()
+                self._bytes = 0
+            replaced = self._answers.get(key)
+            self._answers[key] = answer
+            self._bytes += len(answer.body) - (len(replaced.body) if replaced else 0)
 
 
 def _keepable(status: str, headers: list[tuple[str, str]]) -> bool:
