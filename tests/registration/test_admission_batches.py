@@ -13,8 +13,10 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from services.registration import create_app
+from services.registration.participant import operations
 from shared.database import create_db_engine
 from shared.domain import registrations
+from shared.errors import InvalidRequest
 from shared.models import Group, Registration, RegistrationStatus
 from tests.conftest import closing
 from tests.registration.helpers import registration_body
@@ -164,3 +166,27 @@ def test_an_address_taken_during_the_batch_costs_the_leader_a_retry(
             select(Registration.email).join(Group).where(Group.slug == group_slug)
         ).all()
     assert in_group == ["person1@example.org"]
+
+
+def test_when_the_leaders_transaction_fails_the_others_are_admitted_alone(
+    server_app, engine, group_slug, monkeypatch
+):
+    register = operations.register_participant
+
+    def register_then_fail_for_person0(session: Session, event_slug: str, data: dict):
+        registration = register(session, event_slug, data)
+        if data["email"] == "person0@example.org":
+            # After the batch was admitted in person0's transaction, before its commit.
+            raise InvalidRequest()
+        return registration
+
+    monkeypatch.setattr(operations, "register_participant", register_then_fail_for_person0)
+    bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(3)]
+
+    responses = register_while_locked(server_app, engine, bodies)
+
+    assert [response.status_code for response in responses] == [422, 201, 201]
+    assert [r.json["status"] for r in responses[1:]] == ["confirmed", "confirmed"]
+    with Session(engine) as session:
+        emails = session.scalars(select(Registration.email).order_by(Registration.id)).all()
+    assert emails == ["person1@example.org", "person2@example.org"]
