@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from tests.organiser.conftest import (
     post_form,
     registered_before,
 )
+from tests.support.databases import listening
 
 
 def full_group_with_waiting_list(make, capacity=2, waiting=2, **fields):
@@ -423,11 +424,8 @@ def test_a_page_action_whose_commit_fails_is_not_announced_as_done(
     def database_gone(_session):
         raise OperationalError("COMMIT", {}, sqlite3.OperationalError("server closed"))
 
-    event.listen(Session, "before_commit", database_gone)
-    try:
+    with listening(Session, "before_commit", database_gone):
         moved = post_form(client, url, group=target.slug)
-    finally:
-        event.remove(Session, "before_commit", database_gone)
     roster = client.get(f"/organiser/events/{group.event.slug}/groups/{group.slug}/")
 
     assert moved.status_code == 503

@@ -1,4 +1,4 @@
-"""Request bodies for the registration API."""
+"""Request bodies for the registration API, and sending them."""
 
 from __future__ import annotations
 
@@ -25,3 +25,11 @@ def registration_body(group_slug: str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def register(client: Any, group: Any, **overrides: Any) -> Any:
+    """POST a registration for ``group`` (of its event)."""
+    return client.post(
+        f"/api/v1/events/{group.event.slug}/registrations",
+        json=registration_body(group.slug, **overrides),
+    )

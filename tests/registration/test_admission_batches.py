@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -55,6 +56,11 @@ def revision(engine: Engine) -> int:
         return session.scalar(select(Group.revision))
 
 
+def post(app: Flask, body: dict) -> Any:
+    """Send one registration for the rush event, on a client of its own."""
+    return app.test_client().post("/api/v1/events/rush/registrations", json=body)
+
+
 def register_while_locked(app: Flask, engine: Engine, bodies: list[dict]) -> list:
     """Send ``bodies`` one after the other on threads of their own while another connection
     holds the group's lock, then release it; the responses, in the order sent."""
@@ -62,13 +68,10 @@ def register_while_locked(app: Flask, engine: Engine, bodies: list[dict]) -> lis
     # A first request pays for connecting and compiling queries: without this one, it could
     # reach the queue after those sent later.
     warm_up = registration_body("no-such-group", email="warm-up@example.org")
-    answer = app.test_client().post("/api/v1/events/rush/registrations", json=warm_up)
-    assert answer.status_code == 404
+    assert post(app, warm_up).status_code == 404
 
     def send(index: int) -> None:
-        responses[index] = app.test_client().post(
-            "/api/v1/events/rush/registrations", json=bodies[index]
-        )
+        responses[index] = post(app, bodies[index])
 
     with engine.connect() as holder:
         holder.execute(update(Group).values(revision=Group.revision + 1))
@@ -129,10 +132,7 @@ def test_an_address_registered_in_another_group_is_refused_alone(server_app, eng
         factory = Factory(session)
         other = factory.group(session.scalar(select(Group).where(Group.slug == group_slug)).event)
         other_slug = other.slug
-    earlier = server_app.test_client().post(
-        "/api/v1/events/rush/registrations",
-        json=registration_body(other_slug, email="person1@example.org"),
-    )
+    earlier = post(server_app, registration_body(other_slug, email="person1@example.org"))
     bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(3)]
 
     responses = register_while_locked(server_app, engine, bodies)

@@ -13,16 +13,8 @@ from shared.database import utcnow
 from shared.domain import registrations as rules
 from shared.domain.registrations import Participant, reissue_token
 from shared.models import AttendanceRule, EmailKind, OutboxMessage, Registration, Role
-from tests.registration.helpers import registration_body
+from tests.registration.helpers import register, registration_body
 from tests.support.factories import BRUSSELS
-
-
-def register(client, group, **overrides):
-    """POST a registration for ``group`` (of its event)."""
-    return client.post(
-        f"/api/v1/events/{group.event.slug}/registrations",
-        json=registration_body(group.slug, **overrides),
-    )
 
 
 def registrations_count(session) -> int:

@@ -1,14 +1,16 @@
-"""Throwaway databases: a fresh PostgreSQL database on a server, or a SQLite file."""
+"""Throwaway databases: a fresh PostgreSQL database on a server, or a SQLite file; and
+listening to SQLAlchemy's events for a while."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from shared.migrate import upgrade_database
 
@@ -40,3 +42,13 @@ def throwaway_database(folder: Path, server_url: str | None = None) -> Iterator[
     url = f"sqlite:///{folder / 'atelier.sqlite3'}"
     upgrade_database(url)
     yield url
+
+
+@contextmanager
+def listening(target: Any, identifier: str, listener: Callable[..., Any]) -> Iterator[None]:
+    """``listener`` hears SQLAlchemy's ``identifier`` events of ``target`` within the block."""
+    event.listen(target, identifier, listener)
+    try:
+        yield
+    finally:
+        event.remove(target, identifier, listener)
