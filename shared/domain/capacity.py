@@ -59,7 +59,7 @@ class Standing:
 
     confirmed: int
     last_position: int
-    addresses_taken: int = 0
+    addresses_taken: int
 
 
 def is_lock_timeout(error: DBAPIError) -> bool:

@@ -24,10 +24,10 @@ from shared.domain.capacity import (
     admit,
     close_waitlist_gaps,
     confirm,
+    confirmed_count,
     lock_group,
     places_left,
     promote_waitlisted,
-    standing,
 )
 from shared.errors import (
     AlreadyRegistered,
@@ -288,7 +288,7 @@ def add_by_hand(
         event, group, participant, chosen_date, PAPER_CONSENT_VERSION, now, now_written
     )
     lock_group(session, group)
-    free = places_left(group, standing(session, group).confirmed)
+    free = places_left(group, confirmed_count(session, group))
     if free == 0 and not over_capacity:
         raise CapacityConflict(
             _l(
