@@ -204,7 +204,12 @@ def _publish(calls: list[TaskCall]) -> bool:
             # One attempt at reaching Redis: kombu would otherwise retry for seconds.
             producer.connection.ensure_connection(max_retries=0)
             for name, args, queue in calls:
-                celery.send_task(name, args=args, queue=queue, retry=False, producer=producer)
+                # Declaring the queue again for each message costs kombu a copy and a bind of
+                # it, a tenth of a publish: the workers declare the queues they read, and a
+                # message to the default exchange goes straight to the queue's list.
+                celery.send_task(
+                    name, args=args, queue=queue, retry=False, producer=producer, declare=[]
+                )
     except Exception:
         return False
     return True
