@@ -14,6 +14,7 @@ from pathlib import Path
 
 import bench
 from bench.support import VERDICTS
+from shared.observability import configure_logging
 
 # The shared helpers and the yardstick the benchmarks measure against.
 NOT_BENCHMARKS = {"support", "floor"}
@@ -38,8 +39,10 @@ def machine() -> str:
 
 def main() -> int:
     """Run each bench/<area>.py's main(); a failing one is reported and the rest still run."""
-    # The figures are the output: the services' request logs would bury them.
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The figures are the output: the request lines of the apps this process runs itself would
+    # bury them. The servers it starts log every request as in production, to their own files,
+    # so that the figures include what each line costs.
+    configure_logging("WARNING")
     names = sorted(
         module.name
         for module in pkgutil.iter_modules(bench.__path__)
