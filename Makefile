@@ -75,6 +75,7 @@ format: $(INSTALLED)
 
 bench: $(INSTALLED) $(COMPILED) system-redis system-postgres system-pdf
 	tools/system-deps.sh wrk
+	tools/system-deps.sh valgrind
 	$(BIN)/python -m bench
 
 scale-test: $(INSTALLED) $(COMPILED) system-postgres system-pdf

@@ -5,6 +5,7 @@
 #   tools/system-deps.sh postgres  PostgreSQL's server programs, for tests that restart one
 #   tools/system-deps.sh chromium  Debian's chromium, for the browser tests
 #   tools/system-deps.sh wrk       the HTTP load generator of the benchmarks
+#   tools/system-deps.sh valgrind  callgrind, which counts the benchmarks' instructions
 #   tools/system-deps.sh pdf       Pango and fonts covering Latin, Cyrillic and Arabic, for
 #                                  WeasyPrint and the browser tests
 #   tools/system-deps.sh scale     iproute2, HAProxy and redis-server, for make scale-test
@@ -64,6 +65,9 @@ case "${1:-}" in
   wrk)
     command -v wrk >/dev/null || apt_install wrk
     ;;
+  valgrind)
+    command -v valgrind >/dev/null || apt_install valgrind
+    ;;
   pdf)
     { ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=uk | grep -q . \
         && fc-list :lang=ar family | grep -q "Noto Naskh Arabic"; } \
@@ -78,7 +82,7 @@ case "${1:-}" in
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
     ;;
   *)
-    echo "usage: $0 venv|redis|postgres|chromium|wrk|pdf|scale" >&2
+    echo "usage: $0 venv|redis|postgres|chromium|wrk|valgrind|pdf|scale" >&2
     exit 2
     ;;
 esac
