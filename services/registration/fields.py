@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask_babel import LazyString
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from shared.database import MAX_ROW_ID
@@ -48,6 +49,35 @@ LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
 def at_most(maximum: int) -> validate.Length:
     """At most ``maximum`` characters, said so in the request's language."""
     return validate.Length(max=maximum, error=_l("%(max)s caractères au plus.", max=maximum))
+
+
+# Control characters, and lone surrogates that no database can store: a name, an address or a
+# title holds none (a C1 control is what a curly quote becomes when text pasted from
+# Windows-1252 is read as Latin-1; it prints as a box on a certificate).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same, except the line breaks and tabs a text of several lines holds.
+CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class NoControlCharacters(validate.Validator):
+    """Refuses text holding control characters; ``lines`` lets line breaks and tabs through."""
+
+    def __init__(self, *, lines: bool = False) -> None:
+        self.pattern = CONTROL_CHARACTERS_IN_LINES if lines else CONTROL_CHARACTERS
+
+    def __call__(self, value: str) -> str:
+        """The value, unless it holds a control character."""
+        if self.pattern.search(value):
+            raise ValidationError(gettext("Les caractères de contrôle ne sont pas acceptés."))
+        return value
+
+
+def text_line(
+    maximum: int, *, validators: Iterable[validate.Validator] = (), **kwargs: Any
+) -> fields.String:
+    """One line of text (a name, an address, a title): at most ``maximum`` characters, no
+    control character, and ``validators`` first."""
+    return fields.String(validate=[*validators, at_most(maximum), NoControlCharacters()], **kwargs)
 
 
 def slug(error: LazyString) -> list[validate.Validator]:

@@ -119,3 +119,53 @@ def test_an_empty_path_segment_names_nothing_rather_than_another_route(client, a
 
     assert response.status_code == 404
     assert response.json["code"] == "not_found"
+
+
+def test_control_characters_in_names_addresses_and_titles_are_refused(
+    client, accounts, make, db_session
+):
+    group = make.group(name="Liège", venue_name="HELMo ESAS")
+    event = group.event
+    account = accounts(event)
+    headers = {**account.bearer, "Accept-Language": "en"}
+    title_before, issuer_before = dict(event.title), event.issuer
+
+    # U+0094 is the closing quote of text pasted from Windows-1252 and read as Latin-1.
+    retitled = client.patch(
+        f"/api/v1/events/{event.slug}",
+        json={"title": {"fr": "Atelier \x94citoyen\x94"}, "issuer": "CRIC\x1b"},
+        headers=headers,
+    )
+    moved = client.patch(
+        f"/api/v1/events/{event.slug}/groups/{group.slug}",
+        json={"name": "Salle \x93Europe\x94", "town": "Li\x08ège"},
+        headers=headers,
+    )
+
+    refusal = ["Control characters are not accepted."]
+    assert (retitled.status_code, moved.status_code) == (422, 422)
+    assert retitled.json["errors"] == {
+        "title": [{"fr": [{"value": refusal}]}],
+        "issuer": refusal,
+    }
+    assert moved.json["errors"] == {"name": refusal, "town": refusal}
+    db_session.expire_all()
+    stored_event, stored_group = db_session.get(Event, event.id), db_session.get(Group, group.id)
+    assert (stored_event.title, stored_event.issuer) == (title_before, issuer_before)
+    assert (stored_group.name, stored_group.town) == ("Liège", group.town)
+
+
+def test_a_description_keeps_its_line_breaks_and_tabs(client, accounts, make, db_session):
+    event = make.event()
+    account = accounts(event)
+    description = "Deux journées :\n\t- le matin, théorie ;\r\n\t- l'après-midi, pratique."
+
+    response = client.patch(
+        f"/api/v1/events/{event.slug}",
+        json={"description": {"fr": description}},
+        headers=account.bearer,
+    )
+
+    assert response.status_code == 200
+    db_session.expire_all()
+    assert db_session.get(Event, event.id).description["fr"] == description

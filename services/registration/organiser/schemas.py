@@ -23,11 +23,13 @@ from services.registration.fields import (
     LANGUAGE,
     LocalDateTime,
     Money,
+    NoControlCharacters,
     at_most,
     form_values,
     localized,
     row_id,
     slug,
+    text_line,
 )
 from services.registration.participant.schemas import RegistrationCreateSchema, email_address
 from shared.database import MAX_ROW_ID
@@ -57,10 +59,10 @@ class BrusselsDateTime(LocalDateTime):
         return moment
 
 
-def _texts(maximum: int, *, required: bool = False) -> fields.Dict:
+def _texts(maximum: int, *, required: bool = False, lines: bool = False) -> fields.Dict:
     return fields.Dict(
         keys=fields.String(validate=LANGUAGE),
-        values=fields.String(validate=at_most(maximum)),
+        values=fields.String(validate=[at_most(maximum), NoControlCharacters(lines=lines)]),
         required=required,
     )
 
@@ -96,17 +98,17 @@ class FormSchema(Schema):
 class EventInputSchema(FormSchema):
     slug = fields.String(required=True, validate=SLUG)
     title = _texts(300, required=True)
-    description = _texts(5000)
-    prerequisites = _texts(1000)
+    description = _texts(5000, lines=True)
+    prerequisites = _texts(1000, lines=True)
     kind = fields.Enum(EventKind, by_value=True, required=True)
     attendance_rule = fields.Enum(AttendanceRule, by_value=True, required=True)
     language = fields.String(validate=LANGUAGE)
     registration_opens_at = BrusselsDateTime(allow_none=True)
     registration_closes_at = BrusselsDateTime(allow_none=True)
-    organiser_contact = fields.String(validate=at_most(500))
+    organiser_contact = fields.String(validate=[at_most(500), NoControlCharacters(lines=True)])
     price = Money(places=2, validate=validate.Range(min=0))
-    issuer = fields.String(validate=at_most(200))
-    signatory_name = fields.String(validate=at_most(200))
+    issuer = text_line(200)
+    signatory_name = text_line(200)
     signatory_role = _texts(200)
 
     @validates("title")
@@ -122,10 +124,10 @@ class EventUpdateSchema(EventInputSchema):
 
 
 class VenueSchema(FormSchema):
-    venue_name = fields.String(required=True, validate=at_most(200))
-    street_address = fields.String(required=True, validate=at_most(200))
-    postcode = fields.String(required=True, validate=at_most(20))
-    town = fields.String(required=True, validate=at_most(120))
+    venue_name = text_line(200, required=True)
+    street_address = text_line(200, required=True)
+    postcode = text_line(20, required=True)
+    town = text_line(120, required=True)
     latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
 
@@ -137,14 +139,16 @@ class DateInputSchema(FormSchema):
 
 class GroupInputSchema(VenueSchema):
     slug = fields.String(validate=SLUG)
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=200)])
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), NoControlCharacters()]
+    )
     position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
     capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10000))
     dates = fields.List(fields.Nested(DateInputSchema))
 
 
 class GroupUpdateSchema(VenueSchema):
-    name = fields.String(validate=[validate.Length(min=1, max=200)])
+    name = fields.String(validate=[validate.Length(min=1, max=200), NoControlCharacters()])
     position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
 
 
@@ -495,7 +499,7 @@ class NewPasswordSchema(AccountFormSchema):
 
 
 class InvitationAcceptSchema(NewPasswordSchema):
-    name = fields.String(load_default="", validate=at_most(200))
+    name = text_line(200, load_default="")
 
 
 class PasswordChangeSchema(NewPasswordSchema):
@@ -537,7 +541,10 @@ class AccountChangeSchema(AccountFormSchema):
 class TokenInputSchema(AccountFormSchema):
     name = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=100, error=_l("De 1 à 100 caractères.")),
+        validate=[
+            validate.Length(min=1, max=100, error=_l("De 1 à 100 caractères.")),
+            NoControlCharacters(),
+        ],
     )
 
 

@@ -24,11 +24,13 @@ from services.registration.fields import (
     LANGUAGE,
     LocalDateTime,
     Money,
+    NoControlCharacters,
     at_most,
     form_values,
     localized,
     row_id,
     slug,
+    text_line,
 )
 from shared.domain.attendance import is_held
 from shared.domain.capacity import places_left
@@ -37,10 +39,6 @@ from shared.domain.evaluations import RATING_SCALE, TEXT_MAX_LENGTH
 from shared.i18n import current_language
 from shared.models import AttendanceRule, EvaluationQuestion, EventKind, QuestionKind, Role
 
-# Control characters, and lone surrogates that no database can store.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-# The same, except the line breaks and tabs a text of several lines holds.
-CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
 
 
@@ -63,21 +61,16 @@ def email_address() -> fields.Email:
 
 
 def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
-    def no_control_characters(value: str) -> None:
-        if CONTROL_CHARACTERS.search(value):
-            raise ValidationError(gettext("Les caractères de contrôle ne sont pas acceptés."))
-
     def not_blank(value: str) -> None:
         if not value.strip():
             raise ValidationError(gettext("Ce champ ne peut pas être vide."))
 
-    validators = [
-        at_most(max_length),
-        no_control_characters,
-    ]
-    if required:
-        validators.insert(0, not_blank)
-    return fields.String(required=required, validate=validators, allow_none=not required)
+    return text_line(
+        max_length,
+        validators=[not_blank] if required else [],
+        required=required,
+        allow_none=not required,
+    )
 
 
 class SessionDateSchema(Schema):
@@ -307,9 +300,4 @@ def _answer_field(kind: QuestionKind) -> fields.Field:
         return fields.Boolean(
             truthy={"yes"}, falsy={"no"}, error_messages={"invalid": _l("Répondez oui ou non.")}
         )
-
-    def no_control_characters(value: str) -> None:
-        if CONTROL_CHARACTERS_IN_LINES.search(value):
-            raise ValidationError(gettext("Les caractères de contrôle ne sont pas acceptés."))
-
-    return fields.String(validate=[at_most(TEXT_MAX_LENGTH), no_control_characters])
+    return fields.String(validate=[at_most(TEXT_MAX_LENGTH), NoControlCharacters(lines=True)])
