@@ -187,7 +187,9 @@ def test_create_organiser_reads_the_password_from_stdin_and_prints_a_token(
     )
 
     assert result.exit_code == 0, result.output
-    token = result.output.strip().splitlines()[-1]
+    # Read from standard output alone: click's output also holds what any thread of the
+    # process wrote to standard error meanwhile, such as a log line.
+    token = result.stdout.strip().splitlines()[-1]
     organiser = db_session.scalar(select(Organiser).where(Organiser.email == "anna@example.org"))
     assert organiser.password_hash.startswith("$argon2id$")
     assert authenticate(db_session, "anna@example.org", "s3cret pass") is organiser
@@ -198,7 +200,7 @@ def test_create_organiser_reads_the_password_from_stdin_and_prints_a_token(
 
 def test_revoke_token_stops_it_at_once(cli, client, make):
     event = make.event()
-    token = cli("create-organiser", "ben@example.org", "--admin", input="pw\n").output.split()[-1]
+    token = cli("create-organiser", "ben@example.org", "--admin", input="pw\n").stdout.split()[-1]
     bearer = {"Authorization": f"Bearer {token}"}
     assert client.get(f"/api/v1/events/{event.slug}/dashboard", headers=bearer).status_code == 200
 
