@@ -72,12 +72,18 @@ class NoControlCharacters(validate.Validator):
         return value
 
 
-def text_line(
-    maximum: int, *, validators: Iterable[validate.Validator] = (), **kwargs: Any
+def bounded_text(
+    maximum: int,
+    *,
+    lines: bool = False,
+    validators: Iterable[validate.Validator] = (),
+    **kwargs: Any,
 ) -> fields.String:
-    """One line of text (a name, an address, a title): at most ``maximum`` characters, no
-    control character, and ``validators`` first."""
-    return fields.String(validate=[*validators, at_most(maximum), NoControlCharacters()], **kwargs)
+    """Text of at most ``maximum`` characters without control characters (a name, an address, a
+    title; with ``lines``, a text of several lines), checked by ``validators`` first."""
+    return fields.String(
+        validate=[*validators, at_most(maximum), NoControlCharacters(lines=lines)], **kwargs
+    )
 
 
 def slug(error: LazyString) -> list[validate.Validator]:

@@ -25,11 +25,11 @@ from services.registration.fields import (
     Money,
     NoControlCharacters,
     at_most,
+    bounded_text,
     form_values,
     localized,
     row_id,
     slug,
-    text_line,
 )
 from services.registration.participant.schemas import RegistrationCreateSchema, email_address
 from shared.database import MAX_ROW_ID
@@ -62,7 +62,7 @@ class BrusselsDateTime(LocalDateTime):
 def _texts(maximum: int, *, required: bool = False, lines: bool = False) -> fields.Dict:
     return fields.Dict(
         keys=fields.String(validate=LANGUAGE),
-        values=fields.String(validate=[at_most(maximum), NoControlCharacters(lines=lines)]),
+        values=bounded_text(maximum, lines=lines),
         required=required,
     )
 
@@ -105,10 +105,10 @@ class EventInputSchema(FormSchema):
     language = fields.String(validate=LANGUAGE)
     registration_opens_at = BrusselsDateTime(allow_none=True)
     registration_closes_at = BrusselsDateTime(allow_none=True)
-    organiser_contact = fields.String(validate=[at_most(500), NoControlCharacters(lines=True)])
+    organiser_contact = bounded_text(500, lines=True)
     price = Money(places=2, validate=validate.Range(min=0))
-    issuer = text_line(200)
-    signatory_name = text_line(200)
+    issuer = bounded_text(200)
+    signatory_name = bounded_text(200)
     signatory_role = _texts(200)
 
     @validates("title")
@@ -124,10 +124,10 @@ class EventUpdateSchema(EventInputSchema):
 
 
 class VenueSchema(FormSchema):
-    venue_name = text_line(200, required=True)
-    street_address = text_line(200, required=True)
-    postcode = text_line(20, required=True)
-    town = text_line(120, required=True)
+    venue_name = bounded_text(200, required=True)
+    street_address = bounded_text(200, required=True)
+    postcode = bounded_text(20, required=True)
+    town = bounded_text(120, required=True)
     latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
 
@@ -499,7 +499,7 @@ class NewPasswordSchema(AccountFormSchema):
 
 
 class InvitationAcceptSchema(NewPasswordSchema):
-    name = text_line(200, load_default="")
+    name = bounded_text(200, load_default="")
 
 
 class PasswordChangeSchema(NewPasswordSchema):

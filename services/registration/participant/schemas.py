@@ -24,13 +24,11 @@ from services.registration.fields import (
     LANGUAGE,
     LocalDateTime,
     Money,
-    NoControlCharacters,
-    at_most,
+    bounded_text,
     form_values,
     localized,
     row_id,
     slug,
-    text_line,
 )
 from shared.domain.attendance import is_held
 from shared.domain.capacity import places_left
@@ -65,7 +63,7 @@ def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
         if not value.strip():
             raise ValidationError(gettext("Ce champ ne peut pas être vide."))
 
-    return text_line(
+    return bounded_text(
         max_length,
         validators=[not_blank] if required else [],
         required=required,
@@ -300,4 +298,4 @@ def _answer_field(kind: QuestionKind) -> fields.Field:
         return fields.Boolean(
             truthy={"yes"}, falsy={"no"}, error_messages={"invalid": _l("Répondez oui ou non.")}
         )
-    return fields.String(validate=[at_most(TEXT_MAX_LENGTH), NoControlCharacters(lines=True)])
+    return bounded_text(TEXT_MAX_LENGTH, lines=True)
