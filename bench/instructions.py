@@ -14,7 +14,6 @@ of the two totals, divided by the difference of the counts, leaves out start-up 
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import re
 import subprocess
@@ -23,7 +22,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.registration import GROUPS, prepare
+from bench.registration import GROUPS, SERVERS, prepare
 from bench.support import POSTGRES, figure, private_redis
 from tests.support.databases import throwaway_postgres
 from tests.support.servers import service_environment
@@ -31,8 +30,6 @@ from tests.support.servers import service_environment
 FEW = int(os.environ.get("INSTRUCTIONS_FEW", "100"))
 MANY = int(os.environ.get("INSTRUCTIONS_MANY", "400"))
 WARM_UP = 50
-# Each side's app; the side's name is also the slug of the event it registers on.
-SIDES = {"atelier": "services.registration", "floor": "bench.floor"}
 COLLECTED = re.compile(r"^==\d+== Collected : (\d+)$", re.M)
 
 
@@ -86,11 +83,7 @@ def register(module: str, event: str, registrations: int) -> None:
             "consent": True,
             "commit_all_dates": True,
         }
-        answer = client.post(
-            f"/api/v1/events/{event}/registrations",
-            data=json.dumps(body),
-            content_type="application/json",
-        )
+        answer = client.post(f"/api/v1/events/{event}/registrations", json=body)
         if answer.status_code != 201:
             raise RuntimeError(f"{module}: {answer.status_code} {answer.get_data(as_text=True)}")
 
@@ -103,13 +96,13 @@ def main() -> None:
 
         def count(run: tuple[str, int]) -> int:
             side, registrations = run
-            return counted(SIDES[side], side, registrations, env)
+            return counted(SERVERS[side], side, registrations, env)
 
-        runs = [(side, registrations) for side in SIDES for registrations in (FEW, MANY)]
+        runs = [(side, registrations) for side in SERVERS for registrations in (FEW, MANY)]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             totals = dict(zip(runs, pool.map(count, runs), strict=True))
     ours, floor = (
-        per_registration((FEW, totals[side, FEW]), (MANY, totals[side, MANY])) for side in SIDES
+        per_registration((FEW, totals[side, FEW]), (MANY, totals[side, MANY])) for side in SERVERS
     )
     figure(
         "instructions per registration (callgrind, in process)",
