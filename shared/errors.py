@@ -62,6 +62,14 @@ class RegistrationClosed(DomainError):
     code = "registration_closed"
 
 
+class CancellationClosed(DomainError):
+    code = "cancellation_closed"
+    default_message = _l(
+        "Votre formation a commencé : l'annulation en ligne n'est plus possible. "
+        "Prévenez l'équipe organisatrice."
+    )
+
+
 class AlreadyRegistered(DomainError):
     code = "already_registered"
     default_message = _l("Cette adresse e-mail est déjà inscrite à cet événement.")

@@ -42,6 +42,12 @@ def first_held_date(group: Group) -> SessionDate | None:
     return next(iter(held_dates(group)), None)
 
 
+def has_started(group: Group, now: datetime) -> bool:
+    """Whether the group's first held date has begun: from then on it takes nobody new."""
+    first = first_held_date(group)
+    return first is not None and now >= first.starts_at
+
+
 def scheduled_dates(registration: Registration) -> list[SessionDate]:
     """The dates the registration concerns, held or called off: what its emails and calendar
     show, a called-off date marked as such."""
@@ -53,6 +59,12 @@ def scheduled_dates(registration: Registration) -> list[SessionDate]:
 def expected_dates(registration: Registration) -> list[SessionDate]:
     """The held dates the participant is expected at."""
     return [d for d in scheduled_dates(registration) if is_held(d)]
+
+
+def has_begun(registration: Registration, now: datetime) -> bool:
+    """Whether the first held date expected of the registration has begun."""
+    expected = expected_dates(registration)
+    return bool(expected) and now >= expected[0].starts_at
 
 
 def concerns(registration: Registration, session_date: SessionDate) -> bool:

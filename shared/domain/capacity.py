@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shared.database import transaction_list
+from shared.database import transaction_list, utcnow
+from shared.domain.attendance import has_started
 from shared.errors import AlreadyRegistered, Busy, NotFound
 from shared.models import Group, Registration, RegistrationStatus
 from shared.models.registrations import ACTIVE_STATUSES
@@ -188,7 +189,13 @@ def close_waitlist_gaps(session: Session, group: Group) -> None:
 
 
 def promote_waitlisted(session: Session, group: Group) -> list[Registration]:
-    """Confirm waitlisted registrations, first come first, while places remain; return them."""
+    """Confirm waitlisted registrations, first come first, while places remain; return them.
+
+    Once the group has started, a freed place goes to nobody by itself: whoever took it would
+    have missed a date. An organiser may still promote someone by hand.
+    """
+    if has_started(group, utcnow()):
+        return []
     free = places_left(group, confirmed_count(session, group))
     waiting = waiting_list(session, group)
     promoted = waiting if free is None else waiting[:free]

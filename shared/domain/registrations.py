@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import transaction_list, utcnow
 from shared.domain.admissions import Arrival, Outcome, batches, end_all
-from shared.domain.attendance import choose_date, first_held_date, held_dates
+from shared.domain.attendance import choose_date, has_begun, has_started, held_dates
 from shared.domain.capacity import (
     RETRY_AFTER_S,
     admit,
@@ -32,6 +32,7 @@ from shared.domain.capacity import (
 from shared.errors import (
     AlreadyRegistered,
     Busy,
+    CancellationClosed,
     CapacityConflict,
     Gone,
     InvalidRequest,
@@ -108,8 +109,7 @@ def check_registration_window(event: Event, group: Group, now: datetime) -> None
         )
     if event.registration_closes_at and now >= event.registration_closes_at:
         raise RegistrationClosed(_l("Les inscriptions sont clôturées."))
-    first = first_held_date(group)
-    if first is not None and now >= first.starts_at:
+    if has_started(group, now):
         raise RegistrationClosed(_l("Ce groupe a déjà commencé : les inscriptions sont clôturées."))
 
 
@@ -439,6 +439,22 @@ def cancel(
         },
     )
     return promoted
+
+
+def participant_may_cancel(registration: Registration, now: datetime) -> bool:
+    """Whether the participant may still cancel by themselves: a place on the waiting list
+    always, a confirmed place until its first date begins. From then on what they attended
+    is on record and nobody else could take the place; the organisers cancel if need be."""
+    if registration.status is RegistrationStatus.WAITLISTED:
+        return True
+    return registration.status is RegistrationStatus.CONFIRMED and not has_begun(registration, now)
+
+
+def cancel_by_participant(session: Session, registration: Registration) -> list[Registration]:
+    """The participant's own cancellation (again is a no-op); 409 once it is too late."""
+    if registration.is_active and not participant_may_cancel(registration, utcnow()):
+        raise CancellationClosed()
+    return cancel(session, registration)
 
 
 def registration_by_token(session: Session, token: str, *, kind: str = "manage") -> Registration:

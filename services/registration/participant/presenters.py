@@ -17,7 +17,7 @@ from shared.domain.attendance import held_dates
 from shared.domain.capacity import places_left
 from shared.domain.certificates import offers_certificate
 from shared.domain.evaluations import invitation_of, is_open, link_token
-from shared.domain.registrations import check_registration_window
+from shared.domain.registrations import check_registration_window, participant_may_cancel
 from shared.errors import RegistrationClosed
 from shared.i18n import format_day, format_hours
 from shared.models import AttendanceRule, Event, Group, Registration, SessionDate
@@ -138,3 +138,8 @@ def evaluation_token(registration: Registration) -> str | None:
 def certificate_offered(registration: Registration) -> bool:
     """Whether the manage page offers the participant their certificate of attendance."""
     return offers_certificate(db.session, registration)
+
+
+def cancellable(registration: Registration) -> bool:
+    """Whether the manage page offers the participant to cancel by themselves."""
+    return participant_may_cancel(registration, utcnow())

@@ -58,6 +58,8 @@ class RegistrationCancellation(MethodView):
 
     @bp.response(200, RegistrationSchema)
     @token_refusals
+    @bp.alt_response(409, description="Too late: the first date of the place has begun")
     def post(self, manage_token: str) -> Registration:
-        """Cancel the registration; cancelling again changes nothing."""
+        """Cancel the registration; cancelling again changes nothing. A confirmed place is
+        cancelled here until its first date begins, a place on the waiting list at any time."""
         return operations.cancel_by_token(db.session, manage_token)

@@ -1,0 +1,120 @@
+"""A participant cancels a confirmed place by themselves until its first date begins; from then
+on they tell the organisers, who cancel it, and a place freed in a started group goes to nobody
+by itself."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from shared.database import utcnow
+from shared.domain.registrations import cancel
+from shared.models import AttendanceRule, OutboxMessage, RegistrationStatus
+from tests.support.pages import submit, text_of
+
+CLOSED_EN = (
+    "Your training has started: it can no longer be cancelled online. "
+    "Please let the organisers know."
+)
+CLOSED_FR = (
+    "Votre formation a commencé : l'annulation en ligne n'est plus possible. "
+    "Prévenez l'équipe organisatrice."
+)
+
+
+def started_group(make, **event_fields):
+    """A one-place group whose first date began yesterday and whose second is in six days."""
+    first = utcnow() - timedelta(days=1)
+    second = first + timedelta(days=7)
+    event = make.event(registration_opens_at=None, **event_fields)
+    dates = [(first, first + timedelta(hours=6)), (second, second + timedelta(hours=6))]
+    return make.group(event, capacity=1, dates=dates)
+
+
+def registered_before_the_start(make, group, **fields):
+    return make.registration(group, at=utcnow() - timedelta(days=3), **fields)
+
+
+def emails_queued(db_session) -> int:
+    return db_session.scalar(select(func.count(OutboxMessage.id)))
+
+
+def test_a_confirmed_place_is_not_cancelled_online_once_its_first_date_began(
+    client, make, db_session
+):
+    group = started_group(make)
+    confirmed, waiting = (registered_before_the_start(make, group) for _ in range(2))
+    queued = emails_queued(db_session)
+
+    response = client.post(
+        f"/api/v1/registrations/{confirmed.manage_token}/cancel",
+        headers={"Accept-Language": "en"},
+    )
+
+    assert response.status_code == 409
+    assert (response.json["code"], response.json["message"]) == ("cancellation_closed", CLOSED_EN)
+    db_session.refresh(confirmed)
+    db_session.refresh(waiting)
+    assert confirmed.status is RegistrationStatus.CONFIRMED and confirmed.cancelled_at is None
+    assert (waiting.status, waiting.waitlist_position) == (RegistrationStatus.WAITLISTED, 1)
+    assert emails_queued(db_session) == queued
+
+
+def test_the_waiting_list_is_left_at_any_time_and_a_freed_place_stays_free(
+    client, make, db_session
+):
+    group = started_group(make)
+    confirmed, first, second = (registered_before_the_start(make, group) for _ in range(3))
+
+    left = client.post(f"/api/v1/registrations/{first.manage_token}/cancel")
+    promoted = cancel(db_session, confirmed)  # what an organiser's cancellation does
+    db_session.commit()
+
+    assert (left.status_code, left.json["status"]) == (200, "cancelled")
+    assert promoted == []
+    db_session.refresh(second)
+    assert (second.status, second.waitlist_position) == (RegistrationStatus.WAITLISTED, 1)
+    listed = client.get(f"/api/v1/events/{group.event.slug}").json["groups"][0]
+    assert (listed["seats_left"], listed["waitlist_length"]) == (1, 1)
+
+
+def test_a_one_date_place_is_cancelled_until_its_own_date_begins(client, make, db_session):
+    group = started_group(make, attendance_rule=AttendanceRule.ONE_DATE)
+    yesterday, next_week = group.dates
+    past = registered_before_the_start(make, group, date=yesterday)
+    coming = make.registration(group, at=utcnow() - timedelta(days=3), date=next_week)
+
+    refused = client.post(f"/api/v1/registrations/{past.manage_token}/cancel")
+    cancelled = client.post(f"/api/v1/registrations/{coming.manage_token}/cancel")
+
+    assert refused.status_code == 409
+    assert (cancelled.status_code, cancelled.json["status"]) == (200, "cancelled")
+
+
+def test_the_pages_say_whom_to_tell_instead_of_offering_to_cancel(client, make, db_session):
+    group = started_group(make, organiser_contact="coordination@dics.example")
+    person = registered_before_the_start(make, group)
+    manage = f"/manage/{person.manage_token}"
+
+    page = text_of(client.get(manage))
+    confirm = text_of(client.get(f"{manage}/cancel"))
+    posted = submit(client, "/manage-link", f"{manage}/cancel", {})
+
+    for html in (page, confirm):
+        assert CLOSED_FR in html and "coordination@dics.example" in html
+    assert f'href="{manage}/cancel"' not in page
+    assert 'method="post"' not in confirm
+    assert posted.status_code == 409 and CLOSED_FR in text_of(posted)
+    db_session.refresh(person)
+    assert person.status is RegistrationStatus.CONFIRMED
+
+
+def test_before_the_first_date_the_manage_page_offers_to_cancel(client, make):
+    person = make.registration()
+    manage = f"/manage/{person.manage_token}"
+
+    page = text_of(client.get(manage))
+
+    assert f'href="{manage}/cancel"' in page
+    assert CLOSED_FR not in page
