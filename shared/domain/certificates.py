@@ -1,7 +1,8 @@
 """Certificates of attendance: issued to a participant who completed the training (present on
 every held date expected of them), checked by anyone holding the verification code printed on
-them, revoked by an organiser. A revoked certificate, or one whose holder's data was
-anonymised, is no longer valid."""
+them, revoked by an organiser. A revoked certificate is no longer valid, nor one whose holder
+no longer earns it: cancelled by an organiser, a presence mark corrected, the data
+anonymised."""
 
 from __future__ import annotations
 
@@ -84,8 +85,9 @@ def check_completed(registration: Registration) -> None:
 
 
 def is_valid(certificate: Certificate) -> bool:
-    """Whether a certificate still attests: not revoked, its holder's data not anonymised."""
-    return certificate.revoked_at is None and certificate.registration.anonymised_at is None
+    """Whether a certificate still attests: not revoked, and what it attests still holds (a
+    confirmed place, presence on every date, the holder's data not anonymised)."""
+    return certificate.revoked_at is None and is_earned(certificate.registration)
 
 
 def issue(session: Session, registration: Registration) -> Certificate:

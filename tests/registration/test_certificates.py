@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from shared.domain import certificates
 from shared.domain.privacy import anonymise
+from shared.domain.registrations import cancel
 from shared.models import Attendance, Certificate, Organiser
 from tests.support.factories import local
 
@@ -153,6 +154,31 @@ def test_an_unknown_code_is_404_a_revoked_or_anonymised_one_410(client, make, gr
         client.get(f"/api/v1/registrations/{revoked.manage_token}/certificate.pdf").status_code
         == 410
     )
+
+
+def test_a_code_stops_working_once_its_holder_no_longer_earns_it(client, make, group, db_session):
+    """An organiser cancelling the place, or correcting a presence to an absence, withdraws
+    what the certificate attested."""
+    cancelled, corrected = (
+        make.registration(group, at=local("2026-09-01T10:00")) for _ in range(2)
+    )
+    codes = []
+    for person in (cancelled, corrected):
+        attended(db_session, person, True, True)
+        codes.append(certificates.issue(db_session, person).code)
+    db_session.commit()
+
+    cancel(db_session, cancelled)
+    corrected.attendances[1].present = False
+    db_session.commit()
+
+    for code in codes:
+        answer = client.get(f"/api/v1/certificates/{code}", headers={"Accept-Language": "en"})
+        assert (answer.status_code, answer.json["message"]) == (
+            410,
+            "This certificate is no longer valid.",
+        )
+        assert client.get(f"/certificates/{code}").status_code == 410
 
 
 def test_the_manage_page_stops_offering_a_revoked_certificate(client, make, group, db_session):
