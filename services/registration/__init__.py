@@ -40,6 +40,7 @@ PAGE_BLUEPRINTS = (
     organiser_pages.rosters.bp,
     organiser_pages.editing.bp,
     organiser_pages.evaluations.bp,
+    organiser_pages.journal.bp,
 )
 
 

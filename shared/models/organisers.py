@@ -16,6 +16,7 @@ from shared.database import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from shared.models.events import Event
+    from shared.models.registrations import Registration
 
 event_organisers = Table(
     "event_organisers",
@@ -98,3 +99,4 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organiser: Mapped[Organiser | None] = relationship()
+    registration: Mapped[Registration | None] = relationship()

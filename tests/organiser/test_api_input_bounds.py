@@ -169,3 +169,25 @@ def test_a_description_keeps_its_line_breaks_and_tabs(client, accounts, make, db
     assert response.status_code == 200
     db_session.expire_all()
     assert db_session.get(Event, event.id).description["fr"] == description
+
+
+def test_a_number_out_of_range_is_refused_in_the_readers_language(
+    client, accounts, make, db_session
+):
+    group = make.group(capacity=20)
+    account = accounts(group.event)
+    url = f"/api/v1/events/{group.event.slug}/groups/{group.slug}"
+
+    capacity = client.put(
+        f"{url}/capacity",
+        json={"capacity": 10_001},
+        headers={**account.bearer, "Accept-Language": "uk"},
+    )
+    venue = client.patch(url, json={"latitude": 91, "longitude": -181}, headers=account.bearer)
+
+    assert capacity.status_code == 422
+    assert capacity.json["errors"] == {"capacity": ["Від 0 до 10000."]}
+    assert venue.status_code == 422
+    assert venue.json["errors"] == {"latitude": ["De -90 à 90."], "longitude": ["De -180 à 180."]}
+    db_session.refresh(group)
+    assert (group.capacity, group.latitude, group.longitude) == (20, None, None)

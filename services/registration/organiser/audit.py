@@ -1,13 +1,45 @@
 """The audit log: who did what, to which event, registration or account, and when. Every
-organiser action and account change is written here, by this one function."""
+organiser action and account change is written here, by this one function; each event's
+organisers read its part, newest first, as the event's journal."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from shared.models import AuditEntry, Event, Organiser, Registration
+
+# What the journal calls each action done to an event; an action without a label shows its
+# name as written.
+ACTION_LABELS: dict[str, LazyString] = {
+    "event.created": _l("Événement créé"),
+    "event.updated": _l("Événement modifié"),
+    "group.created": _l("Groupe ajouté"),
+    "group.updated": _l("Groupe ou lieu modifié"),
+    "group.cancelled": _l("Groupe annulé"),
+    "group.capacity_changed": _l("Nombre de places modifié"),
+    "group.closed": _l("Groupe clôturé"),
+    "date.added": _l("Date ajoutée"),
+    "date.rescheduled": _l("Date déplacée"),
+    "date.cancelled": _l("Date annulée"),
+    "registration.added_by_hand": _l("Inscription ajoutée sur formulaire papier"),
+    "registration.cancelled": _l("Inscription annulée"),
+    "registration.erased": _l("Données d'une inscription effacées"),
+    "registration.promoted": _l("Inscription confirmée depuis la liste d'attente"),
+    "registration.moved": _l("Inscription déplacée dans un autre groupe"),
+    "attendance.marked": _l("Présence notée"),
+    "certificate.revoked": _l("Attestation révoquée"),
+    "evaluation.questions_changed": _l("Questionnaire d'évaluation modifié"),
+    "invitation.sent": _l("Invitation envoyée"),
+    "team.added": _l("Membre ajouté à l'équipe"),
+    "team.removed": _l("Membre retiré de l'équipe"),
+}
+JOURNAL_PAGE = 50
 
 
 def record(
@@ -33,3 +65,35 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def action_label(action: str) -> str:
+    """The action's name in the request's language."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+@dataclass(frozen=True)
+class Journal:
+    """One page of an event's journal, newest first, and where the next, older one starts."""
+
+    entries: list[AuditEntry]
+    older: int | None  # pass as ``before`` for the next page; None on the last one
+
+
+def journal(
+    session: Session, event: Event, *, before: int | None = None, limit: int = JOURNAL_PAGE
+) -> Journal:
+    """The event's entries, newest first: ``limit`` of them, older than the entry ``before``."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.event_id == event.id)
+        .options(joinedload(AuditEntry.organiser), joinedload(AuditEntry.registration))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    found = list(session.scalars(query))
+    entries = found[:limit]
+    return Journal(entries, entries[-1].id if len(found) > limit else None)

@@ -25,12 +25,14 @@ from services.registration.fields import (
     Money,
     NoControlCharacters,
     at_most,
+    between,
     bounded_text,
     form_values,
     localized,
     row_id,
     slug,
 )
+from services.registration.organiser.audit import JOURNAL_PAGE, action_label
 from services.registration.participant.schemas import RegistrationCreateSchema, email_address
 from shared.database import MAX_ROW_ID
 from shared.domain.attendance import is_held
@@ -40,6 +42,7 @@ from shared.models import AttendanceRule, EventKind, QuestionKind, Role
 
 SLUG = slug(_l("Lettres minuscules, chiffres et tirets seulement."))
 TEXT_LANGUAGE_FIELDS = ("title", "description", "prerequisites", "signatory_role")
+MAX_CAPACITY = 10_000
 
 
 # Far from these years, Brussels time had offsets in seconds that no ISO 8601 reader takes.
@@ -106,7 +109,7 @@ class EventInputSchema(FormSchema):
     registration_opens_at = BrusselsDateTime(allow_none=True)
     registration_closes_at = BrusselsDateTime(allow_none=True)
     organiser_contact = bounded_text(500, lines=True)
-    price = Money(places=2, validate=validate.Range(min=0))
+    price = Money(places=2, validate=between(0))
     issuer = bounded_text(200)
     signatory_name = bounded_text(200)
     signatory_role = _texts(200)
@@ -128,8 +131,8 @@ class VenueSchema(FormSchema):
     street_address = bounded_text(200, required=True)
     postcode = bounded_text(20, required=True)
     town = bounded_text(120, required=True)
-    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
-    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    latitude = fields.Float(allow_none=True, validate=between(-90, 90))
+    longitude = fields.Float(allow_none=True, validate=between(-180, 180))
 
 
 class DateInputSchema(FormSchema):
@@ -142,14 +145,14 @@ class GroupInputSchema(VenueSchema):
     name = fields.String(
         required=True, validate=[validate.Length(min=1, max=200), NoControlCharacters()]
     )
-    position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
-    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10000))
+    position = fields.Integer(validate=between(0, MAX_ROW_ID))
+    capacity = fields.Integer(allow_none=True, validate=between(0, MAX_CAPACITY))
     dates = fields.List(fields.Nested(DateInputSchema))
 
 
 class GroupUpdateSchema(VenueSchema):
     name = fields.String(validate=[validate.Length(min=1, max=200), NoControlCharacters()])
-    position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
+    position = fields.Integer(validate=between(0, MAX_ROW_ID))
 
 
 class AttendanceInputSchema(FormSchema):
@@ -169,9 +172,7 @@ class MoveInputSchema(FormSchema):
 
 class CapacityInputSchema(FormSchema):
     # Null (API only) means a group without a limit.
-    capacity = fields.Integer(
-        required=True, allow_none=True, validate=validate.Range(min=0, max=10000)
-    )
+    capacity = fields.Integer(required=True, allow_none=True, validate=between(0, MAX_CAPACITY))
 
 
 PAPER_CONSENT_NEEDED = _l(
@@ -588,3 +589,31 @@ class TokenSchema(Schema):
 
 class NewTokenSchema(TokenSchema):
     token = fields.String(metadata={"description": "The token itself, shown this once"})
+
+
+class JournalQuerySchema(Schema):
+    before = row_id(metadata={"description": "Entries older than this one (the page's `older`)"})
+    limit = fields.Integer(load_default=JOURNAL_PAGE, validate=between(1, 200))
+
+
+class JournalRegistrationSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(attribute="full_name")
+    group = fields.Function(lambda r: r.group.slug)
+
+
+class JournalEntrySchema(Schema):
+    id = fields.Integer()
+    at = LocalDateTime(attribute="created_at")
+    action = fields.String()
+    label = fields.Function(lambda entry: action_label(entry.action))
+    by = fields.Nested(TeamMemberSchema, attribute="organiser", allow_none=True)
+    registration = fields.Nested(JournalRegistrationSchema, allow_none=True)
+    details = fields.Dict()
+
+
+class JournalSchema(Schema):
+    entries = fields.List(fields.Nested(JournalEntrySchema))
+    older = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as `before` for the next, older page"}
+    )

@@ -1,17 +1,20 @@
-"""Organiser API: create and edit events, groups, venues and dates; cancel dates and groups.
-Changes to a date's time or a group's venue reach participants and calendars."""
+"""Organiser API: create and edit events, groups, venues and dates; cancel dates and groups;
+read the event's journal. Changes to a date's time or a group's venue reach participants and
+calendars."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.registration.organiser import actions
+from services.registration.organiser import actions, audit
 from services.registration.organiser.schemas import (
     DateInputSchema,
     EventInputSchema,
     EventUpdateSchema,
     GroupInputSchema,
     GroupUpdateSchema,
+    JournalQuerySchema,
+    JournalSchema,
     OrganiserDateSchema,
     OrganiserEventSchema,
     OrganiserEventSummarySchema,
@@ -27,7 +30,9 @@ from shared.access import (
 from shared.database import db
 from shared.models import Event, Group, SessionDate
 
-bp = api_blueprint("organiser_events", __name__, "Organisers: events, groups, venues and dates")
+bp = api_blueprint(
+    "organiser_events", __name__, "Organisers: events, groups, venues, dates and journal"
+)
 
 
 @bp.route("/organiser/events", methods=["GET"])
@@ -100,3 +105,11 @@ def reschedule_date(data: dict[str, Any], event_slug: str, date_id: int) -> Sess
 def cancel_date(event_slug: str, date_id: int) -> SessionDate:
     """Call off one date; participants are told."""
     return actions.cancel_date(organising(), date_id)
+
+
+@bp.route("/events/<event_slug>/log", methods=["GET"])
+@bp.arguments(JournalQuerySchema, location="query")
+@bp.response(200, JournalSchema)
+def journal(args: dict[str, Any], event_slug: str) -> audit.Journal:
+    """The event's journal, newest first: who changed what in it, and when."""
+    return audit.journal(db.session, current_event(), **args)

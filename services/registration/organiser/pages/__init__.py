@@ -4,10 +4,11 @@ from services.registration.organiser.pages import (
     account,
     editing,
     evaluations,
+    journal,
     login,
     passwords,
     rosters,
     team,
 )
 
-__all__ = ["account", "editing", "evaluations", "login", "passwords", "rosters", "team"]
+__all__ = ["account", "editing", "evaluations", "journal", "login", "passwords", "rosters", "team"]

@@ -1,0 +1,31 @@
+"""The organiser page of an event's journal: who changed what in the event, its groups and
+its registrations, and when, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import format_datetime
+from marshmallow import EXCLUDE
+
+from services.registration.organiser import audit
+from services.registration.organiser.pages.forms import load_form, pages_blueprint
+from services.registration.organiser.schemas import JournalQuerySchema
+from shared.access import current_event
+from shared.database import db
+
+bp = pages_blueprint("journal_pages", __name__)
+
+
+@bp.get("/events/<event_slug>/log")
+def journal(event_slug: str) -> str:
+    """One page of the event's journal, with a link to the older entries."""
+    event = current_event()
+    # The page's address may also carry the language switcher's ``lang``.
+    args = load_form(JournalQuerySchema(unknown=EXCLUDE), request.args)
+    return render_template(
+        "organiser/journal.html",
+        event=event,
+        journal=audit.journal(db.session, event, **args),
+        label=audit.action_label,
+        moment=lambda when: format_datetime(when, "short"),
+    )
