@@ -1,0 +1,120 @@
+"""Simultaneous downloads of one participant's first certificate, on PostgreSQL: every request
+looks for a certificate, finds none and inserts one; the unique registration lets one insert
+through, the others wait on it, fail once it commits and read its row. Each gets the same
+certificate, and a single row is stored. The overlap is forced, not hoped for: no request
+inserts before all looked and found nothing, none commits before all the others tried to
+insert."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from pypdf import PdfReader
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from services.registration import create_app
+from shared.database import create_db_engine, utcnow
+from shared.domain import certificates
+from shared.models import Attendance, Certificate, Registration
+from tests.conftest import closing
+from tests.support.factories import Factory
+from tests.support.load import all_at_once
+
+DOWNLOADS = 4
+
+# Requests of this database waiting for another transaction to end (here: for its insert).
+WAITING_ON_A_TRANSACTION = text(
+    "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
+    " WHERE NOT granted AND locktype = 'transactionid' AND datname = current_database()"
+)
+
+
+@pytest.fixture
+def server_app(base_config, committed_database) -> Iterator[Flask]:
+    """The registration service on a committed database, each request on its own connection."""
+    if not committed_database.startswith("postgresql"):
+        # SQLite's transactions take the write lock as they begin: two never insert at once.
+        pytest.skip("needs PostgreSQL (the suite's second pass runs on it)")
+    yield from closing(create_app({**base_config, "DATABASE_LOCK_TIMEOUT_MS": 10_000}))
+
+
+@pytest.fixture
+def engine(committed_database) -> Iterator[Engine]:
+    engine = create_db_engine(committed_database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def completed(engine) -> Registration:
+    """A registration present on both dates of a training held in the past weeks."""
+    start = utcnow().replace(microsecond=0) - timedelta(days=14)
+    days = [(start + timedelta(days=7 * i), start + timedelta(days=7 * i, hours=3)) for i in (0, 1)]
+    with Session(engine, expire_on_commit=False) as session:
+        factory = Factory(session)
+        group = factory.group(factory.event(registration_opens_at=None), dates=days)
+        person = factory.registration(group, at=start - timedelta(days=30))
+        for day in group.dates:
+            session.add(Attendance(registration=person, session_date=day, present=True))
+        session.commit()
+        return person
+
+
+def printed(pdf: bytes) -> str:
+    """The PDF's text, without spaces or line breaks (a long code may wrap)."""
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return "".join(text.split())
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the other requests never tried to insert"
+        time.sleep(0.01)
+
+
+def test_simultaneous_first_downloads_share_one_certificate(
+    server_app, engine, completed, monkeypatch
+):
+    barrier = threading.Barrier(DOWNLOADS, timeout=30)
+    new_certificate = certificates._new_certificate
+    returned: list[str] = []
+
+    def committed() -> bool:
+        with Session(engine) as session:
+            return certificates.certificate_of(session, completed) is not None
+
+    def waiting() -> int:
+        with engine.connect() as connection:
+            return connection.scalar(WAITING_ON_A_TRANSACTION)
+
+    def insert_together(session: Session, registration: Registration) -> Certificate:
+        # Every request found no certificate before any of them inserts one...
+        barrier.wait()
+        certificate = new_certificate(session, registration)
+        # ...and the one whose insert went through commits only once all the others wait on
+        # it; they return only after it committed.
+        wait_until(lambda: committed() or waiting() == DOWNLOADS - 1)
+        returned.append(certificate.code)
+        return certificate
+
+    monkeypatch.setattr(certificates, "_new_certificate", insert_together)
+    url = f"/api/v1/registrations/{completed.manage_token}/certificate.pdf"
+
+    responses = all_at_once(DOWNLOADS, lambda _: server_app.test_client().get(url))
+
+    assert [response.status_code for response in responses] == [200] * DOWNLOADS
+    with Session(engine) as session:
+        stored = session.scalars(
+            select(Certificate.code).where(Certificate.registration_id == completed.id)
+        ).all()
+    assert len(stored) == 1
+    assert returned == stored * DOWNLOADS  # every request issued that one row
+    assert all(stored[0] in printed(response.data) for response in responses)
