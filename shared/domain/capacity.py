@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import DBAPIError
@@ -188,13 +189,20 @@ def close_waitlist_gaps(session: Session, group: Group) -> None:
     session.flush()
 
 
+def waiting_list_moves(group: Group, now: datetime) -> bool:
+    """Whether a freed place still goes to the first on the waiting list: until the group's
+    first date begins."""
+    return not has_started(group, now)
+
+
 def promote_waitlisted(session: Session, group: Group) -> list[Registration]:
     """Confirm waitlisted registrations, first come first, while places remain; return them.
 
-    Once the group has started, a freed place goes to nobody by itself: whoever took it would
-    have missed a date. An organiser may still promote someone by hand.
+    Once the group has started, a freed place goes to nobody by itself (see
+    :func:`waiting_list_moves`): whoever took it would have missed a date. An organiser may
+    still promote someone by hand.
     """
-    if has_started(group, utcnow()):
+    if not waiting_list_moves(group, utcnow()):
         return []
     free = places_left(group, confirmed_count(session, group))
     waiting = waiting_list(session, group)

@@ -118,3 +118,14 @@ def test_before_the_first_date_the_manage_page_offers_to_cancel(client, make):
 
     assert f'href="{manage}/cancel"' in page
     assert CLOSED_FR not in page
+
+
+def test_the_waiting_see_that_no_place_will_come_once_the_group_started(client, make):
+    group = started_group(make)
+    registered_before_the_start(make, group)
+    waiting = registered_before_the_start(make, group)
+
+    page = text_of(client.get(f"/manage/{waiting.manage_token}"))
+
+    assert "Ce groupe a commencé sans qu'une place se libère pour vous." in page
+    assert "Si une place se libère" not in page

@@ -14,7 +14,7 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 
 from shared.database import db, utcnow
 from shared.domain.attendance import held_dates
-from shared.domain.capacity import places_left
+from shared.domain.capacity import places_left, waiting_list_moves
 from shared.domain.certificates import offers_certificate
 from shared.domain.evaluations import invitation_of, is_open, link_token
 from shared.domain.registrations import check_registration_window, participant_may_cancel
@@ -143,3 +143,8 @@ def certificate_offered(registration: Registration) -> bool:
 def cancellable(registration: Registration) -> bool:
     """Whether the manage page offers the participant to cancel by themselves."""
     return participant_may_cancel(registration, utcnow())
+
+
+def still_waiting(registration: Registration) -> bool:
+    """Whether a waitlisted participant may still be given a place that frees up."""
+    return waiting_list_moves(registration.group, utcnow())
