@@ -1,8 +1,14 @@
 """The registration service is the app under test here."""
 
+from collections.abc import Iterator
+
 import pytest
 from flask import Flask
+from sqlalchemy import Engine
 
+from services.registration import create_app
+from shared.database import create_db_engine
+from tests.conftest import closing
 from tests.support.servers import serving
 
 
@@ -24,3 +30,21 @@ def registration_server(committed_database, redis_server, tmp_path):
     }
     with serving("services.registration", env, tmp_path / "gunicorn.log") as base_url:
         yield base_url
+
+
+@pytest.fixture
+def server_app(base_config, committed_database) -> Iterator[Flask]:
+    """The registration service on a committed PostgreSQL database, each request on its own
+    connection, for tests of requests that meet in the database."""
+    if not committed_database.startswith("postgresql"):
+        # SQLite's transactions take the write lock as they begin: two never overlap.
+        pytest.skip("needs PostgreSQL (the suite's second pass runs on it)")
+    yield from closing(create_app({**base_config, "DATABASE_LOCK_TIMEOUT_MS": 10_000}))
+
+
+@pytest.fixture
+def engine(committed_database) -> Iterator[Engine]:
+    """An engine of its own on the committed database, to prepare and inspect it."""
+    engine = create_db_engine(committed_database)
+    yield engine
+    engine.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,35 +12,15 @@ from flask import Flask
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from services.registration import create_app
 from services.registration.participant import operations
-from shared.database import create_db_engine
 from shared.domain import registrations
 from shared.errors import InvalidRequest
 from shared.models import Group, Registration, RegistrationStatus
-from tests.conftest import closing
 from tests.registration.helpers import registration_body
 from tests.support.factories import Factory
 
 ARRIVALS = 6
 CAPACITY = 2
-
-
-@pytest.fixture
-def server_app(base_config, committed_database) -> Iterator[Flask]:
-    """The registration service on a committed database, each request on its own connection."""
-    if not committed_database.startswith("postgresql"):
-        # SQLite's transactions take the write lock as they begin: a registration never
-        # reaches the queue while another holds the lock, so every batch is of one.
-        pytest.skip("needs PostgreSQL (the suite's second pass runs on it)")
-    yield from closing(create_app({**base_config, "DATABASE_LOCK_TIMEOUT_MS": 10_000}))
-
-
-@pytest.fixture
-def engine(committed_database) -> Iterator[Engine]:
-    engine = create_db_engine(committed_database)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -10,20 +10,17 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from pypdf import PdfReader
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from services.registration import create_app
-from shared.database import create_db_engine, utcnow
+from shared.database import utcnow
 from shared.domain import certificates
 from shared.models import Attendance, Certificate, Registration
-from tests.conftest import closing
 from tests.support.factories import Factory
 from tests.support.load import all_at_once
 
@@ -34,22 +31,6 @@ WAITING_ON_A_TRANSACTION = text(
     "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
     " WHERE NOT granted AND locktype = 'transactionid' AND datname = current_database()"
 )
-
-
-@pytest.fixture
-def server_app(base_config, committed_database) -> Iterator[Flask]:
-    """The registration service on a committed database, each request on its own connection."""
-    if not committed_database.startswith("postgresql"):
-        # SQLite's transactions take the write lock as they begin: two never insert at once.
-        pytest.skip("needs PostgreSQL (the suite's second pass runs on it)")
-    yield from closing(create_app({**base_config, "DATABASE_LOCK_TIMEOUT_MS": 10_000}))
-
-
-@pytest.fixture
-def engine(committed_database) -> Iterator[Engine]:
-    engine = create_db_engine(committed_database)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
