@@ -30,6 +30,7 @@ from shared.domain.accounts import link_token as account_link_token
 from shared.domain.attendance import is_held, scheduled_dates
 from shared.domain.certificates import certificate_of, is_valid
 from shared.domain.evaluations import closes_at, invitation_of, link_token
+from shared.domain.registrations import participant_may_cancel
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
 from shared.models import (
@@ -290,6 +291,10 @@ def _context(
         ],
         "all_dates_required": event.attendance_rule is AttendanceRule.ALL_DATES,
         "manage_url": manage_url(registration) if registration else None,
+        # Worded as it stands when the email is written: a participant whose first date has
+        # begun is no longer offered to cancel.
+        "cancellable": registration is not None
+        and participant_may_cancel(registration, utcnow()),
         "waitlist_position": payload.get("waitlist_position")
         or (registration.waitlist_position if registration else None),
     }

@@ -97,3 +97,34 @@ def test_reminder_names_the_date_time_and_place_in_the_participants_language(
     )
     assert "DICS, avenue Gouverneur Bovesse 100, 5100 Jambes" in email.body
     assert email.msgId == db_session.get(EmailMessage, message_id).message_id
+
+
+def test_once_the_training_began_a_reminder_no_longer_offers_to_cancel(db_session, make):
+    began = utcnow() - timedelta(hours=3)
+    group = make.group(
+        make.event(registration_opens_at=None),
+        dates=[
+            (began, began + timedelta(hours=6)),
+            (began + timedelta(days=1), began + timedelta(days=1, hours=6)),
+        ],
+    )
+    make.registration(group, at=began - timedelta(days=7), language="en")
+    [message_id] = operations.schedule_reminders(db_session, now=utcnow(), lead=TWO_DAYS)
+
+    email = operations.build(db_session, message_id)
+
+    assert "If you cannot come, please let the organisers know." in email.body
+    assert "cancel" not in email.body.lower()
+    assert "View your registration:" in email.body
+
+
+def test_before_the_training_a_reminder_offers_to_cancel(db_session, make, group):
+    make.registration(group, language="en")
+    [message_id] = operations.schedule_reminders(
+        db_session, now=local("2030-11-18T10:00"), lead=TWO_DAYS
+    )
+
+    email = operations.build(db_session, message_id)
+
+    assert "cancel your registration with the link below" in email.body
+    assert "View or cancel your registration:" in email.body
