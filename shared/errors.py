@@ -79,6 +79,14 @@ class CapacityConflict(DomainError):
     code = "capacity_conflict"
 
 
+class GroupClosed(DomainError):
+    code = "group_closed"
+    default_message = _l(
+        "Ce groupe est clôturé : ses dates et son lieu, qui figurent sur les attestations, ne "
+        "changent plus."
+    )
+
+
 class DateCalledOff(DomainError):
     code = "date_called_off"
     default_message = _l("Cette date a été annulée : aucune présence ne peut y être notée.")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from shared.database import utcnow
 from shared.domain.attendance import concerns_clause, is_held
 from shared.domain.capacity import lock_group
-from shared.errors import InvalidRequest
+from shared.errors import GroupClosed, InvalidRequest
 from shared.models import EmailKind, Group, Registration, SessionDate
 from shared.models.registrations import ACTIVE_STATUSES
 from shared.outbox import queue_email
@@ -46,6 +46,13 @@ def check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise InvalidRequest(errors=errors)
 
 
+def check_open(group: Group) -> None:
+    """Refuse (409) to change a closed group's schedule or venue: its certificates were
+    issued for them."""
+    if group.closed_at is not None:
+        raise GroupClosed()
+
+
 def change_date_time(
     session: Session, session_date: SessionDate, starts_at: datetime, ends_at: datetime
 ) -> bool:
@@ -56,6 +63,7 @@ def change_date_time(
     if (session_date.starts_at, session_date.ends_at) == (starts_at, ends_at):
         return False
     group = session_date.group
+    check_open(group)
     lock_group(session, group)
     payload = {
         "session_date_id": session_date.id,
@@ -79,6 +87,7 @@ def change_venue(session: Session, group: Group, **fields: Any) -> bool:
     changed = {name: value for name, value in fields.items() if getattr(group, name) != value}
     if not changed:
         return False
+    check_open(group)
     lock_group(session, group)
     payload = {
         "changed": sorted(changed),
@@ -95,6 +104,7 @@ def change_venue(session: Session, group: Group, **fields: Any) -> bool:
 def add_date(session: Session, group: Group, starts_at: datetime, ends_at: datetime) -> SessionDate:
     """Add a date to a group; its participants are told, since they commit to every date."""
     check_times(starts_at, ends_at)
+    check_open(group)
     lock_group(session, group)
     session_date = SessionDate(group=group, starts_at=starts_at, ends_at=ends_at)
     session.add(session_date)
@@ -116,6 +126,7 @@ def cancel_date(
     if not is_held(session_date):
         return False
     group = session_date.group
+    check_open(group)
     lock_group(session, group)
     session_date.cancelled_at = now or utcnow()
     _mark_changed(session, group, [session_date])
@@ -132,6 +143,7 @@ def cancel_group(session: Session, group: Group, *, now: datetime | None = None)
     """Call a whole group off (idempotent); tell its participants."""
     if group.cancelled_at is not None:
         return False
+    check_open(group)
     lock_group(session, group)
     group.cancelled_at = now or utcnow()
     _mark_changed(session, group, group.dates)

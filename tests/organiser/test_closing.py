@@ -165,3 +165,37 @@ def test_nobody_is_added_by_hand_to_a_closed_group(client, make, accounts, db_se
 
     assert added.status_code == 409
     assert added.json["code"] == "registration_closed"
+
+
+def test_a_closed_groups_dates_and_venue_no_longer_change(client, make, accounts, db_session):
+    group, people = group_with_presence(make, db_session)
+    account = accounts(group.event)
+    client.post(close_url(group), headers=account.bearer)
+    code = db_session.scalar(
+        select(Certificate.code).where(Certificate.registration_id == people[0].id)
+    )
+    english = {**account.bearer, "Accept-Language": "en"}
+    event_url = f"/api/v1/events/{group.event.slug}"
+    dates_before = [(d.starts_at, d.ends_at, d.cancelled_at) for d in group.dates]
+
+    changes = [
+        client.post(
+            f"{event_url}/groups/{group.slug}/dates",
+            json={"start": "2031-01-07T09:30:00+01:00", "end": "2031-01-07T16:00:00+01:00"},
+            headers=english,
+        ),
+        client.post(f"{event_url}/dates/{group.dates[0].id}/cancel", headers=english),
+        client.post(f"{event_url}/groups/{group.slug}/cancel", headers=english),
+        client.patch(f"{event_url}/groups/{group.slug}", json={"town": "Namur"}, headers=english),
+    ]
+
+    for change in changes:
+        assert (change.status_code, change.json["code"]) == (409, "group_closed")
+    assert changes[0].json["message"] == (
+        "This group is closed: its dates and venue, which appear on the certificates, "
+        "no longer change."
+    )
+    db_session.expire_all()
+    assert [(d.starts_at, d.ends_at, d.cancelled_at) for d in group.dates] == dates_before
+    assert (group.town, group.cancelled_at) == ("Jambes", None)
+    assert client.get(f"/api/v1/certificates/{code}").status_code == 200
