@@ -95,11 +95,12 @@ def issue(session: Session, registration: Registration) -> Certificate:
     (409 otherwise); a revoked one stays revoked (410)."""
     if registration.anonymised_at is not None:
         raise Gone(WITHDRAWN)
-    check_completed(registration)
-    certificate = _certificate_for(session, registration)
-    if not is_valid(certificate):
+    issued = certificate_of(session, registration)
+    # One already issued and no longer valid is withdrawn, as its check page says.
+    if issued is not None and not is_valid(issued):
         raise Gone(WITHDRAWN)
-    return certificate
+    check_completed(registration)
+    return issued or _new_certificate(session, registration)
 
 
 def issue_to_all(session: Session, registrations: list[Registration]) -> list[Certificate]:

@@ -179,6 +179,9 @@ def test_a_code_stops_working_once_its_holder_no_longer_earns_it(client, make, g
             "This certificate is no longer valid.",
         )
         assert client.get(f"/certificates/{code}").status_code == 410
+    for person in (cancelled, corrected):
+        download = client.get(f"/api/v1/registrations/{person.manage_token}/certificate.pdf")
+        assert download.status_code == 410
 
 
 def test_the_manage_page_stops_offering_a_revoked_certificate(client, make, group, db_session):
