@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request
-from flask_babel import format_date, format_percent
+from flask_babel import format_date, format_datetime, format_percent
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
@@ -52,6 +52,7 @@ def template_helpers() -> dict[str, Any]:
         "is_held": is_held,
         "format_hours": format_hours,
         "short_day": lambda moment: format_date(moment, "d MMM"),
+        "day_and_time": lambda moment: format_datetime(moment, "short"),
         "percent": percent,
         "role_label": role_label,
         "kind_labels": KIND_LABELS,

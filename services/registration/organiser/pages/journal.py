@@ -4,7 +4,6 @@ its registrations, and when, newest first, a page at a time."""
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_babel import format_datetime
 from marshmallow import EXCLUDE
 
 from services.registration.organiser import audit
@@ -26,6 +25,6 @@ def journal(event_slug: str) -> str:
         "organiser/journal.html",
         event=event,
         journal=audit.journal(db.session, event, **args),
+        page_size=args["limit"],
         label=audit.action_label,
-        moment=lambda when: format_datetime(when, "short"),
     )
