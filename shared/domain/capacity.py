@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import transaction_list, utcnow
-from shared.domain.attendance import has_started
+from shared.domain.attendance import has_begun
 from shared.errors import AlreadyRegistered, Busy, NotFound
-from shared.models import Group, Registration, RegistrationStatus
+from shared.models import EmailKind, Group, Registration, RegistrationStatus
 from shared.models.registrations import ACTIVE_STATUSES
 from shared.observability import GROUP_LOCK_HELD, GROUP_LOCK_WAIT
+from shared.outbox import queue_email
 
 RETRY_AFTER_S = "2"
 _LOCKS_TAKEN = "group_locks_taken"
@@ -156,9 +157,9 @@ def waiting_list(session: Session, group: Group) -> list[Registration]:
 
 
 def admit(session: Session, group: Group, newcomers: list[Registration]) -> list[int | None]:
-    """Confirm newcomers in turn while places remain, then put the others last on the waiting
-    list, in order; return the places free before each (None: no limit). Call under the
-    group's lock.
+    """Confirm newcomers in turn while places remain and nobody waits, then put the others
+    last on the waiting list, in order; return the places free before each (None: no limit).
+    Call under the group's lock.
 
     409, changing nothing, when one of their addresses already holds an active registration
     in the event, or two of them share one.
@@ -171,7 +172,8 @@ def admit(session: Session, group: Group, newcomers: list[Registration]) -> list
     free_before = []
     for registration in newcomers:
         free = places_left(group, confirmed)
-        if free == 0:
+        # Nobody takes a free place ahead of those already waiting for one.
+        if free == 0 or last_position:
             last_position += 1
             registration.status = RegistrationStatus.WAITLISTED
             registration.waitlist_position = last_position
@@ -189,30 +191,35 @@ def close_waitlist_gaps(session: Session, group: Group) -> None:
     session.flush()
 
 
-def waiting_list_moves(group: Group, now: datetime) -> bool:
-    """Whether a freed place still goes to the first on the waiting list: until the group's
-    first date begins."""
-    return not has_started(group, now)
+def promotable(registration: Registration, now: datetime) -> bool:
+    """Whether a waitlisted registration may still be given a freed place: until its first
+    date begins, since whoever took it later would have missed a date."""
+    return not has_begun(registration, now)
 
 
-def promote_waitlisted(session: Session, group: Group) -> list[Registration]:
-    """Confirm waitlisted registrations, first come first, while places remain; return them.
-
-    Once the group has started, a freed place goes to nobody by itself (see
-    :func:`waiting_list_moves`): whoever took it would have missed a date. An organiser may
-    still promote someone by hand.
-    """
-    if not waiting_list_moves(group, utcnow()):
-        return []
+def promote_waitlisted(
+    session: Session, group: Group, *, now: datetime | None = None
+) -> list[Registration]:
+    """Confirm waitlisted registrations, first come first, while places remain, skipping
+    those no longer :func:`promotable`; tell each; return them. An organiser may still promote
+    anyone by hand."""
+    now = now or utcnow()
     free = places_left(group, confirmed_count(session, group))
-    waiting = waiting_list(session, group)
+    waiting = [r for r in waiting_list(session, group) if promotable(r, now)]
     promoted = waiting if free is None else waiting[:free]
     for registration in promoted:
         confirm(registration)
     session.flush()
     if promoted:
         close_waitlist_gaps(session, group)
+    announce_promotions(session, promoted)
     return promoted
+
+
+def announce_promotions(session: Session, promoted: list[Registration]) -> None:
+    """Tell each newly confirmed participant that a place opened for them."""
+    for registration in promoted:
+        queue_email(session, EmailKind.PROMOTED, registration=registration)
 
 
 def bump_revision(session: Session, group: Group) -> None:

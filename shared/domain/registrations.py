@@ -407,11 +407,16 @@ def _forget(session: Session, registrations: list[Registration]) -> None:
 
 
 def cancel(
-    session: Session, registration: Registration, *, tell_participant: bool = True
+    session: Session,
+    registration: Registration,
+    *,
+    tell_participant: bool = True,
+    by_participant: bool = False,
 ) -> list[Registration]:
     """Cancel a registration (idempotent) and promote from the waiting list; return the promoted.
 
-    ``tell_participant=False`` skips the cancellation email (the person asked to be erased).
+    ``tell_participant=False`` skips the cancellation email (the person asked to be erased);
+    ``by_participant`` refuses (409) once the participant may no longer cancel by themselves.
     """
     if registration.status is RegistrationStatus.CANCELLED:
         return []
@@ -420,6 +425,9 @@ def cancel(
     session.refresh(registration)
     if registration.status is RegistrationStatus.CANCELLED:
         return []
+    # Asked under the lock: an organiser may have just promoted them by hand.
+    if by_participant and not participant_may_cancel(registration, utcnow()):
+        raise CancellationClosed()
     registration.status = RegistrationStatus.CANCELLED
     registration.waitlist_position = None
     registration.cancelled_at = utcnow()
@@ -428,8 +436,6 @@ def cancel(
         queue_email(session, EmailKind.CANCELLED, registration=registration)
     promoted = promote_waitlisted(session, group)
     close_waitlist_gaps(session, group)
-    for newly_confirmed in promoted:
-        queue_email(session, EmailKind.PROMOTED, registration=newly_confirmed)
     log.info(
         "registration cancelled",
         extra={
@@ -448,13 +454,6 @@ def participant_may_cancel(registration: Registration, now: datetime) -> bool:
     if registration.status is RegistrationStatus.WAITLISTED:
         return True
     return registration.status is RegistrationStatus.CONFIRMED and not has_begun(registration, now)
-
-
-def cancel_by_participant(session: Session, registration: Registration) -> list[Registration]:
-    """The participant's own cancellation (again is a no-op); 409 once it is too late."""
-    if registration.is_active and not participant_may_cancel(registration, utcnow()):
-        raise CancellationClosed()
-    return cancel(session, registration)
 
 
 def registration_by_token(session: Session, token: str, *, kind: str = "manage") -> Registration:

@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
-from shared.domain.attendance import choose_date, first_held_date
+from shared.domain.attendance import choose_date, first_held_date, has_started
 from shared.domain.capacity import (
+    announce_promotions,
     close_waitlist_gaps,
     confirm,
     confirmed_count,
@@ -37,12 +38,6 @@ def lock_groups(session: Session, groups: list[Group]) -> None:
         lock_group(session, group)
 
 
-def announce_promotions(session: Session, promoted: list[Registration]) -> None:
-    """Tell each newly confirmed participant that a place opened for them."""
-    for registration in promoted:
-        queue_email(session, EmailKind.PROMOTED, registration=registration)
-
-
 def check_move_target(
     registration: Registration, target: Group, date_id: int | None, now: datetime
 ) -> SessionDate | None:
@@ -55,8 +50,7 @@ def check_move_target(
         raise InvalidRequest(errors={"group": [_l("La personne est déjà dans ce groupe.")]})
     if target.is_cancelled:
         raise InvalidRequest(errors={"group": [_l("Ce groupe a été annulé.")]})
-    start = first_held_date(target)
-    if start is None or start.starts_at <= now:
+    if first_held_date(target) is None or has_started(target, now):
         raise InvalidRequest(
             errors={
                 "group": [_l("Ce groupe a déjà commencé : on ne peut plus y déplacer personne.")]
@@ -93,15 +87,14 @@ def move(
     registration.session_date = chosen_date
     confirm(registration)
     session.flush()
-    promoted = promote_waitlisted(session, source) if was_confirmed else []
-    close_waitlist_gaps(session, source)
     queue_email(
         session,
         EmailKind.MOVED,
         registration=registration,
         payload={"from_group_id": source.id},
     )
-    announce_promotions(session, promoted)
+    promoted = promote_waitlisted(session, source, now=now) if was_confirmed else []
+    close_waitlist_gaps(session, source)
     return promoted
 
 
@@ -125,16 +118,15 @@ def change_capacity(session: Session, group: Group, capacity: int | None) -> lis
         )
     group.capacity = capacity
     session.flush()
-    promoted = promote_waitlisted(session, group)
-    announce_promotions(session, promoted)
-    return promoted
+    return promote_waitlisted(session, group)
 
 
 def promote(session: Session, registration: Registration) -> bool:
     """Confirm a waitlisted participant chosen by an organiser, out of turn if need be.
 
-    The waiting list fills every free place by itself, so a hand-picked promotion into a full
-    group adds a place for that person. Returns whether the capacity was raised.
+    A hand-picked promotion into a full group adds a place for that person; it is also how
+    someone is given a place once their first date has begun. Returns whether the capacity
+    was raised.
     """
     group = registration.group
     lock_group(session, group)

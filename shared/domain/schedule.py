@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from shared.database import utcnow
 from shared.domain.attendance import concerns_clause, is_held
-from shared.domain.capacity import lock_group
+from shared.domain.capacity import lock_group, promote_waitlisted
 from shared.errors import GroupClosed, InvalidRequest
 from shared.models import EmailKind, Group, Registration, SessionDate
 from shared.models.registrations import ACTIVE_STATUSES
@@ -74,6 +74,8 @@ def change_date_time(
     session_date.ends_at = ends_at
     _mark_changed(session, group, [session_date])
     _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group, session_date), payload)
+    # A first date moved later may give back to those waiting the places freed meanwhile.
+    promote_waitlisted(session, group)
     return True
 
 
@@ -136,6 +138,8 @@ def cancel_date(
         "ends_at": session_date.ends_at.isoformat(),
     }
     _tell(session, EmailKind.DATE_CANCELLED, _concerned(session, group, session_date), payload)
+    # So may a first date called off: the group then starts later.
+    promote_waitlisted(session, group)
     return True
 
 

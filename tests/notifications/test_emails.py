@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
 
 from services.notifications import emails, operations
+from shared.database import utcnow
 from shared.domain.certificates import certificate_of, revoke
 from shared.domain.closing import close_group
 from shared.domain.evaluations import invitation_of, link_token
 from shared.domain.registrations import cancel
+from shared.domain.roster import promote
 from shared.domain.schedule import cancel_date, cancel_group, change_date_time
 from shared.i18n import LANGUAGES
 from shared.models import Attendance, EmailKind, Organiser, OutboxMessage
@@ -320,3 +323,27 @@ def test_an_arabic_confirmation_is_written_right_to_left_with_an_arabic_invitati
     assert '<html lang="ar" dir="rtl">' in email.html and '<div dir="rtl"' in email.html
     assert "\u206609:30–16:00\u2069" in email.body  # the times stay left to right
     assert arabic.search(str(entry["SUMMARY"])) and arabic.search(str(entry["DESCRIPTION"]))
+
+
+def test_once_the_training_began_the_emails_no_longer_offer_to_cancel(db_session, make):
+    began = utcnow() - timedelta(hours=3)
+    group = make.group(
+        make.event(registration_opens_at=None),
+        capacity=1,
+        dates=[
+            (began, began + timedelta(hours=6)),
+            (began + timedelta(days=7), began + timedelta(days=7, hours=6)),
+        ],
+    )
+    make.registration(group, at=began - timedelta(days=7))
+    waiting = make.registration(group, at=began - timedelta(days=7), language="en")
+    promote(db_session, waiting)  # by an organiser's hand: the waiting list no longer moves
+    link = queue_email(db_session, EmailKind.MANAGE_LINK, registration=waiting)
+
+    [promoted] = delivered(db_session, outbox_of(db_session, EmailKind.PROMOTED))
+    [manage] = delivered(db_session, link)
+
+    assert "If you cannot come, please let the organisers know." in promoted.body
+    assert "Here is the link to view your registration" in manage.body
+    for email in (promoted, manage):
+        assert "cancel" not in email.body.lower() and "cancel" not in email.html.lower()

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shared.database import utcnow
 from shared.domain.registrations import cancel
-from shared.models import AttendanceRule, OutboxMessage, RegistrationStatus
+from shared.domain.roster import change_capacity, promote
+from shared.domain.schedule import change_date_time
+from shared.models import AttendanceRule, EmailKind, Group, OutboxMessage, RegistrationStatus
+from tests.registration.helpers import register
 from tests.support.pages import submit, text_of
 
 CLOSED_EN = (
@@ -38,6 +41,12 @@ def registered_before_the_start(make, group, **fields):
 
 def emails_queued(db_session) -> int:
     return db_session.scalar(select(func.count(OutboxMessage.id)))
+
+
+def promoted_ids(db_session) -> list[int]:
+    """The registrations told that a place opened for them, in order."""
+    promoted = select(OutboxMessage.registration_id).where(OutboxMessage.kind == EmailKind.PROMOTED)
+    return list(db_session.scalars(promoted.order_by(OutboxMessage.id)))
 
 
 def test_a_confirmed_place_is_not_cancelled_online_once_its_first_date_began(
@@ -129,3 +138,68 @@ def test_the_waiting_see_that_no_place_will_come_once_the_group_started(client, 
 
     assert "Ce groupe a commencé sans qu'une place se libère pour vous." in page
     assert "Si une place se libère" not in page
+
+
+def test_a_freed_place_goes_to_the_first_waiting_whose_date_has_not_begun(client, make, db_session):
+    group = started_group(make, attendance_rule=AttendanceRule.ONE_DATE)
+    yesterday, next_week = group.dates
+    holder = registered_before_the_start(make, group, date=next_week)
+    too_late = registered_before_the_start(make, group, date=yesterday)
+    in_time = registered_before_the_start(make, group, date=next_week)
+
+    client.post(f"/api/v1/registrations/{holder.manage_token}/cancel")
+
+    db_session.refresh(too_late)
+    db_session.refresh(in_time)
+    assert (too_late.status, too_late.waitlist_position) == (RegistrationStatus.WAITLISTED, 1)
+    assert in_time.status is RegistrationStatus.CONFIRMED
+    assert promoted_ids(db_session) == [in_time.id]
+
+
+def test_in_a_started_group_more_places_confirm_nobody_but_an_organiser_can(make, db_session):
+    group = started_group(make)
+    registered_before_the_start(make, group)
+    waiting = registered_before_the_start(make, group)
+
+    confirmed_by_capacity = change_capacity(db_session, group, 2)
+    raised = promote(db_session, waiting)
+    db_session.commit()
+
+    assert confirmed_by_capacity == []
+    assert not raised  # the place was free already
+    db_session.refresh(waiting)
+    assert waiting.status is RegistrationStatus.CONFIRMED
+    assert promoted_ids(db_session) == [waiting.id]
+
+
+def test_a_first_date_moved_later_gives_the_freed_place_to_the_first_waiting(make, db_session):
+    group = started_group(make)
+    confirmed, waiting = (registered_before_the_start(make, group) for _ in range(2))
+    cancel(db_session, confirmed)
+    db_session.commit()
+    first = group.dates[0]
+
+    later = timedelta(days=3)  # still before the second date
+    change_date_time(db_session, first, first.starts_at + later, first.ends_at + later)
+    db_session.commit()
+
+    db_session.refresh(waiting)
+    assert waiting.status is RegistrationStatus.CONFIRMED
+    assert promoted_ids(db_session) == [waiting.id]
+
+
+def test_newcomers_wait_behind_those_already_waiting_for_a_free_place(client, make, db_session):
+    group = make.group(capacity=1)
+    make.registration(group)
+    waiting = make.registration(group)
+    # A free place while someone waits, as a group that started and then began later leaves
+    # it until the waiting list moves again.
+    db_session.execute(update(Group).where(Group.id == group.id).values(capacity=2))
+    db_session.commit()
+
+    newcomer = register(client, group)
+
+    assert newcomer.status_code == 201
+    assert (newcomer.json["status"], newcomer.json["waitlist_position"]) == ("waitlisted", 2)
+    db_session.refresh(waiting)
+    assert (waiting.status, waiting.waitlist_position) == (RegistrationStatus.WAITLISTED, 1)

@@ -116,7 +116,7 @@ def register_participant(session: Session, event_slug: str, data: dict[str, Any]
 def cancel_by_token(session: Session, manage_token: str) -> Registration:
     """Cancel the registration the manage token opens (again is a no-op)."""
     registration = rules.registration_by_token(session, manage_token)
-    rules.cancel_by_participant(session, registration)
+    rules.cancel(session, registration, by_participant=True)
     return registration
 
 

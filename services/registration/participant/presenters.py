@@ -14,11 +14,11 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 
 from shared.database import db, utcnow
 from shared.domain.attendance import held_dates
-from shared.domain.capacity import places_left, waiting_list_moves
+from shared.domain.capacity import places_left, promotable
 from shared.domain.certificates import offers_certificate
 from shared.domain.evaluations import invitation_of, is_open, link_token
 from shared.domain.registrations import check_registration_window, participant_may_cancel
-from shared.errors import RegistrationClosed
+from shared.errors import CancellationClosed, RegistrationClosed
 from shared.i18n import format_day, format_hours
 from shared.models import AttendanceRule, Event, Group, Registration, SessionDate
 
@@ -147,4 +147,9 @@ def cancellable(registration: Registration) -> bool:
 
 def still_waiting(registration: Registration) -> bool:
     """Whether a waitlisted participant may still be given a place that frees up."""
-    return waiting_list_moves(registration.group, utcnow())
+    return promotable(registration, utcnow())
+
+
+def cancellation_closed() -> str:
+    """What the participant is told when they may no longer cancel by themselves."""
+    return str(CancellationClosed.default_message)

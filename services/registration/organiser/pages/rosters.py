@@ -24,6 +24,7 @@ from services.registration.organiser.downloads import (
 from services.registration.organiser.pages.forms import Page, apply, load_form, pages_blueprint
 from services.registration.organiser.roster import build_roster
 from services.registration.organiser.schemas import (
+    MAX_CAPACITY,
     CapacityInputSchema,
     MoveInputSchema,
     PresenceMarkSchema,
@@ -98,6 +99,7 @@ def roster_page(
         walk_in=walk_in,
         role_labels=ROLE_LABELS,
         closable=can_close(group, utcnow()),
+        max_capacity=MAX_CAPACITY,
     ), refusal.status if refusal else 200
 
 
