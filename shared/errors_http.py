@@ -8,6 +8,7 @@ for a page outside /api/ then get it instead of JSON.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -77,10 +78,37 @@ class ErrorSchema(Schema):
     )
 
 
+# Their messages that carry the field's limits or choices, read back into the catalogue's.
+LIBRARY_PATTERNS = (
+    (re.compile(r"Must be one of: (?P<choices>.*)\."), _l("Choisissez parmi : %(choices)s.")),
+    (re.compile(r"Longer than maximum length (?P<max>\d+)\."), _l("%(max)s caractères au plus.")),
+    (re.compile(r"Shorter than minimum length (?P<min>\d+)\."), _l("Au moins %(min)s caractères.")),
+    (
+        re.compile(r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."),
+        _l("De %(min)s à %(max)s caractères."),
+    ),
+    (
+        re.compile(
+            r"Must be greater than or equal to (?P<min>\S+)"
+            r" and less than or equal to (?P<max>\S+)\."
+        ),
+        _l("De %(min)s à %(max)s."),
+    ),
+    (re.compile(r"Must be greater than or equal to (?P<min>\S+)\."), _l("Au moins %(min)s.")),
+    (re.compile(r"Must be less than or equal to (?P<max>\S+)\."), _l("Au plus %(max)s.")),
+)
+
+
 def translate(message: Any) -> str:
     """A message in the request's language."""
     text = str(message)
-    return str(LIBRARY_MESSAGES.get(text, message))
+    if text in LIBRARY_MESSAGES:
+        return str(LIBRARY_MESSAGES[text])
+    for pattern, wording in LIBRARY_PATTERNS:
+        found = pattern.fullmatch(text)
+        if found:
+            return str(wording) % found.groupdict()
+    return text
 
 
 def flatten_field_errors(messages: Any) -> dict[str, list[str]]:

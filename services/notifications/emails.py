@@ -293,8 +293,7 @@ def _context(
         "manage_url": manage_url(registration) if registration else None,
         # Worded as it stands when the email is written: a participant whose first date has
         # begun is no longer offered to cancel.
-        "cancellable": registration is not None
-        and participant_may_cancel(registration, utcnow()),
+        "cancellable": registration is not None and participant_may_cancel(registration, utcnow()),
         "waitlist_position": payload.get("waitlist_position")
         or (registration.waitlist_position if registration else None),
     }

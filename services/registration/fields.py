@@ -46,14 +46,6 @@ def localized(attribute: str) -> fields.Function:
 LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
 
 
-def between(minimum: float, maximum: float | None = None) -> validate.Range:
-    """A number from ``minimum`` (up to ``maximum``), said so in the request's language."""
-    if maximum is None:
-        return validate.Range(min=minimum, error=_l("Au moins %(min)s.", min=minimum))
-    error = _l("De %(min)s à %(max)s.", min=minimum, max=maximum)
-    return validate.Range(min=minimum, max=maximum, error=error)
-
-
 def at_most(maximum: int) -> validate.Length:
     """At most ``maximum`` characters, said so in the request's language."""
     return validate.Length(max=maximum, error=_l("%(max)s caractères au plus.", max=maximum))

@@ -191,3 +191,21 @@ def test_a_number_out_of_range_is_refused_in_the_readers_language(
     assert venue.json["errors"] == {"latitude": ["De -90 à 90."], "longitude": ["De -180 à 180."]}
     db_session.refresh(group)
     assert (group.capacity, group.latitude, group.longitude) == (20, None, None)
+
+
+def test_a_name_of_the_wrong_length_is_refused_in_the_readers_language(
+    client, accounts, make, db_session
+):
+    group = make.group(name="Jambes")
+    account = accounts(group.event)
+
+    answer = client.patch(
+        f"/api/v1/events/{group.event.slug}/groups/{group.slug}",
+        json={"name": "x" * 201},
+        headers={**account.bearer, "Accept-Language": "en"},
+    )
+
+    assert answer.status_code == 422
+    assert answer.json["errors"] == {"name": ["From 1 to 200 characters."]}
+    db_session.refresh(group)
+    assert group.name == "Jambes"

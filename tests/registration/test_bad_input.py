@@ -164,3 +164,12 @@ def test_registering_with_a_form_body_is_refused(client, group):
     )
 
     assert 400 <= response.status_code < 500
+
+
+def test_a_choice_outside_the_list_is_named_in_the_request_language(client, group):
+    answer = client.get("/api/v1/events?kind=seminar", headers={"Accept-Language": "uk"})
+
+    assert answer.status_code == 422
+    assert answer.json["errors"] == {
+        "kind": ["Виберіть одне з: workshop, information_session, drop_in."]
+    }

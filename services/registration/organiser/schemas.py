@@ -25,7 +25,6 @@ from services.registration.fields import (
     Money,
     NoControlCharacters,
     at_most,
-    between,
     bounded_text,
     form_values,
     localized,
@@ -109,7 +108,7 @@ class EventInputSchema(FormSchema):
     registration_opens_at = BrusselsDateTime(allow_none=True)
     registration_closes_at = BrusselsDateTime(allow_none=True)
     organiser_contact = bounded_text(500, lines=True)
-    price = Money(places=2, validate=between(0))
+    price = Money(places=2, validate=validate.Range(min=0))
     issuer = bounded_text(200)
     signatory_name = bounded_text(200)
     signatory_role = _texts(200)
@@ -131,8 +130,8 @@ class VenueSchema(FormSchema):
     street_address = bounded_text(200, required=True)
     postcode = bounded_text(20, required=True)
     town = bounded_text(120, required=True)
-    latitude = fields.Float(allow_none=True, validate=between(-90, 90))
-    longitude = fields.Float(allow_none=True, validate=between(-180, 180))
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
 
 
 class DateInputSchema(FormSchema):
@@ -145,14 +144,14 @@ class GroupInputSchema(VenueSchema):
     name = fields.String(
         required=True, validate=[validate.Length(min=1, max=200), NoControlCharacters()]
     )
-    position = fields.Integer(validate=between(0, MAX_ROW_ID))
-    capacity = fields.Integer(allow_none=True, validate=between(0, MAX_CAPACITY))
+    position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=MAX_CAPACITY))
     dates = fields.List(fields.Nested(DateInputSchema))
 
 
 class GroupUpdateSchema(VenueSchema):
     name = fields.String(validate=[validate.Length(min=1, max=200), NoControlCharacters()])
-    position = fields.Integer(validate=between(0, MAX_ROW_ID))
+    position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
 
 
 class AttendanceInputSchema(FormSchema):
@@ -172,7 +171,9 @@ class MoveInputSchema(FormSchema):
 
 class CapacityInputSchema(FormSchema):
     # Null (API only) means a group without a limit.
-    capacity = fields.Integer(required=True, allow_none=True, validate=between(0, MAX_CAPACITY))
+    capacity = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min=0, max=MAX_CAPACITY)
+    )
 
 
 PAPER_CONSENT_NEEDED = _l(
@@ -543,7 +544,7 @@ class TokenInputSchema(AccountFormSchema):
     name = fields.String(
         required=True,
         validate=[
-            validate.Length(min=1, max=100, error=_l("De 1 à 100 caractères.")),
+            validate.Length(min=1, max=100),
             NoControlCharacters(),
         ],
     )
@@ -593,7 +594,7 @@ class NewTokenSchema(TokenSchema):
 
 class JournalQuerySchema(Schema):
     before = row_id(metadata={"description": "Entries older than this one (the page's `older`)"})
-    limit = fields.Integer(load_default=JOURNAL_PAGE, validate=between(1, 200))
+    limit = fields.Integer(load_default=JOURNAL_PAGE, validate=validate.Range(min=1, max=200))
 
 
 class JournalRegistrationSchema(Schema):
