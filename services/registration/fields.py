@@ -32,9 +32,9 @@ class Money(fields.Decimal):
 
 
 def row_id(**kwargs: Any) -> fields.Integer:
-    """The id of a row the request names: a number no row can have is refused here rather
-    than overflowing the database driver."""
-    unknown = validate.Range(max=MAX_ROW_ID, error=_l("Cette ressource n'existe pas."))
+    """The id of a row the request names: a number no row can have (below 1, or beyond a
+    32-bit key either way) is refused here rather than overflowing the database driver."""
+    unknown = validate.Range(min=1, max=MAX_ROW_ID, error=_l("Cette ressource n'existe pas."))
     return fields.Integer(validate=unknown, **kwargs)
 
 

@@ -4,6 +4,7 @@ text no database can store."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from shared.models import Event, Group, SessionDate
@@ -45,7 +46,8 @@ def test_registration_id_beyond_any_row_is_not_found(client, accounts, make):
     assert response.json["code"] == "not_found"
 
 
-def test_date_id_beyond_any_row_is_a_422_on_its_field(client, accounts, make):
+@pytest.mark.parametrize("date_id", [BEYOND_ANY_ROW, -BEYOND_ANY_ROW, -1, 0])
+def test_date_id_no_row_can_have_is_a_422_on_its_field(client, accounts, make, date_id):
     registration = make.registration()
     event = registration.event
     account = accounts(event)
@@ -53,17 +55,21 @@ def test_date_id_beyond_any_row_is_a_422_on_its_field(client, accounts, make):
 
     attendance = client.put(
         f"{base}/attendance",
-        json={"date": BEYOND_ANY_ROW, "present": True},
+        json={"date": date_id, "present": True},
         headers=account.bearer,
     )
     move = client.post(
         f"{base}/move",
-        json={"group": registration.group.slug, "date": BEYOND_ANY_ROW},
+        json={"group": registration.group.slug, "date": date_id},
         headers=account.bearer,
+    )
+    journal = client.get(
+        f"/api/v1/events/{event.slug}/log?before={date_id}", headers=account.bearer
     )
 
     assert (attendance.status_code, set(attendance.json["errors"])) == (422, {"date"})
     assert (move.status_code, set(move.json["errors"])) == (422, {"date"})
+    assert (journal.status_code, set(journal.json["errors"])) == (422, {"before"})
 
 
 def test_the_openapi_document_describes_the_error_shape_and_prices_as_decimal_strings(client):
