@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shared.domain.privacy import anonymise
 from shared.models import AuditEntry
 from tests.organiser.conftest import log_in
+from tests.support.factories import local
 from tests.support.pages import text_of
 
 
@@ -152,9 +153,41 @@ def test_the_journal_page_shows_the_entries_and_the_way_to_older_ones(
     html = text_of(first)
     assert "Olena Kovalenko" in html and account.organiser.name in html
     assert "Реєстрацію скасовано" in html  # "Inscription annulée" in Ukrainian
+    assert "Місць було: 2" in html and "Місця: 3" in html  # the capacity, from 2 to 3
+    assert f"Група: {group.name}" in html
     older = re.search(rf'href="{page_url}\?([^"]+)"', html)
     assert older and sorted(older.group(1).split("&")) == [
         f"before={journal_entries(db_session, group)[1]}",
         "limit=2",
     ]
     assert refused.status_code == 422 and "De 1 à 200." in text_of(refused)
+
+
+def test_the_journal_page_words_dates_and_people_for_a_reader(client, make, accounts):
+    group = make.group(
+        capacity=1,
+        dates=[
+            (local("2030-11-19T09:30"), local("2030-11-19T16:00")),
+            (local("2030-11-26T09:30"), local("2030-11-26T16:00")),
+        ],
+    )
+    make.registration(group)
+    for _ in range(2):
+        make.registration(group)  # waiting
+    account = accounts(group.event)
+    event_url = f"/api/v1/events/{group.event.slug}"
+    client.patch(
+        f"{event_url}/dates/{group.dates[0].id}",
+        json={"start": "2030-11-20T09:30:00+01:00", "end": "2030-11-20T16:00:00+01:00"},
+        headers=account.bearer,
+    )
+    client.put(
+        f"{event_url}/groups/{group.slug}/capacity", json={"capacity": 3}, headers=account.bearer
+    )
+    log_in(client, account)
+
+    html = text_of(client.get(f"/organiser/events/{group.event.slug}/log?lang=en"))
+
+    assert "Date: Wednesday, November 20, 2030, 09:30–16:00" in html
+    assert "Previous start: 11/19/30, 9:30" in html
+    assert "Confirmed from the waiting list: 2 people" in html

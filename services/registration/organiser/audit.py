@@ -5,13 +5,15 @@ organisers read its part, newest first, as the event's journal."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask_babel import LazyString
+from flask_babel import LazyString, format_datetime, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from shared.i18n import format_day, format_hours
 from shared.models import AuditEntry, Event, Organiser, Registration
 
 # What the journal calls each action done to an event; an action without a label shows its
@@ -39,6 +41,34 @@ ACTION_LABELS: dict[str, LazyString] = {
     "team.added": _l("Membre ajouté à l'équipe"),
     "team.removed": _l("Membre retiré de l'équipe"),
 }
+# What the journal calls each detail an action records; a detail without a label shows its
+# name as written.
+DETAIL_LABELS: dict[str, LazyString] = {
+    "group": _l("Groupe"),
+    "from_group": _l("Depuis le groupe"),
+    "to_group": _l("Vers le groupe"),
+    "date_id": _l("Date"),
+    "present": _l("Présent·e"),
+    "previous": _l("Places avant"),
+    "capacity": _l("Places"),
+    "capacity_raised_to": _l("Places portées à"),
+    "promoted": _l("Confirmées depuis la liste d'attente"),
+    "over_capacity": _l("Au-delà des places"),
+    "notified": _l("Prévenue par e-mail"),
+    "certified": _l("Attestations envoyées"),
+    "invited": _l("Invitations à l'évaluation"),
+    "count": _l("Questions"),
+    "fields": _l("Champs modifiés"),
+    "venue_changed": _l("Lieu modifié"),
+    "start": _l("Début"),
+    "old_start": _l("Début précédent"),
+    "slug": _l("Adresse de l'événement"),
+    "email": _l("Adresse e-mail"),
+}
+# Details that list registrations: the journal counts them.
+PEOPLE = {"promoted", "certified", "invited"}
+# Details that are moments, written in ISO 8601.
+MOMENTS = {"start", "old_start"}
 JOURNAL_PAGE = 50
 
 
@@ -71,6 +101,45 @@ def action_label(action: str) -> str:
     """The action's name in the request's language."""
     label = ACTION_LABELS.get(action)
     return str(label) if label is not None else action
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One thing an action recorded, as an organiser reads it."""
+
+    label: str
+    value: str
+
+
+def described(entry: AuditEntry, event: Event) -> list[Detail]:
+    """The entry's details in the request's language: groups and dates by name, moments in
+    Brussels time, registrations counted."""
+    groups = {group.slug: group.name for group in event.groups}
+    dates = {d.id: d for group in event.groups for d in group.dates}
+    shown = []
+    for key, value in entry.details.items():
+        if key == "account_id":
+            continue  # the address beside it says whose account
+        label = DETAIL_LABELS.get(key)
+        shown.append(Detail(str(label) if label else key, _worded(key, value, groups, dates)))
+    return shown
+
+
+def _worded(key: str, value: Any, groups: dict[str, str], dates: dict[int, Any]) -> str:
+    if isinstance(value, bool):
+        return gettext("oui") if value else gettext("non")
+    if key in PEOPLE and isinstance(value, list):
+        return ngettext("%(num)d personne", "%(num)d personnes", len(value))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if key in {"group", "from_group", "to_group"}:
+        return groups.get(value, str(value))
+    if key == "date_id" and value in dates:
+        start, end = dates[value].starts_at, dates[value].ends_at
+        return f"{format_day(start)}, {format_hours(start, end)}"
+    if key in MOMENTS and isinstance(value, str):
+        return format_datetime(datetime.fromisoformat(value), "short")
+    return "—" if value is None else str(value)
 
 
 @dataclass(frozen=True)

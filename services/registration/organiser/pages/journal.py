@@ -27,4 +27,5 @@ def journal(event_slug: str) -> str:
         journal=audit.journal(db.session, event, **args),
         page_size=args["limit"],
         label=audit.action_label,
+        described=lambda entry: audit.described(entry, event),
     )
