@@ -4,6 +4,7 @@ page passes axe-core at phone and desktop width."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -207,6 +208,28 @@ def test_cancelling_from_the_manage_page(registration_server, make, database, pa
     expect(page).to_have_url(re.compile(f"/manage/{registration.manage_token}$"))
     expect(page.get_by_text("Cette inscription est annulée.")).to_be_visible()
     assert stored(database, "leaving@example.org").status is RegistrationStatus.CANCELLED
+
+
+def test_once_the_training_began_the_manage_page_says_whom_to_tell_in_arabic(
+    registration_server, make, database, new_page
+):
+    began = utcnow() - timedelta(hours=2)
+    second = began + timedelta(days=7)
+    group = make.group(
+        make.event(registration_opens_at=None, organiser_contact="coordination@dics.example"),
+        dates=[(began, began + timedelta(hours=6)), (second, second + timedelta(hours=6))],
+    )
+    person = make.registration(group, at=began - timedelta(days=7), language="ar")
+    database.close()
+    page = new_page(locale="ar", javascript=True)
+
+    page.goto(f"{registration_server}/manage/{person.manage_token}")
+
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.get_by_text("لقد بدأ تدريبك: لم يعد بالإمكان إلغاء التسجيل")).to_be_visible()
+    expect(page.get_by_text("coordination@dics.example")).to_be_visible()
+    expect(page.get_by_role("link", name="إلغاء تسجيلي")).to_have_count(0)
+    check_page(page, screenshot="ar-cancellation-closed")
 
 
 def test_a_certificate_is_downloaded_from_the_manage_page_and_checked_by_its_code(
