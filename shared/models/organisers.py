@@ -99,4 +99,5 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organiser: Mapped[Organiser | None] = relationship()
+    event: Mapped[Event | None] = relationship()
     registration: Mapped[Registration | None] = relationship()

@@ -191,3 +191,48 @@ def test_the_journal_page_words_dates_and_people_for_a_reader(client, make, acco
     assert "Date: Wednesday, November 20, 2030, 09:30–16:00" in html
     assert "Previous start: 11/19/30, 9:30" in html
     assert "Confirmed from the waiting list: 2 people" in html
+
+
+def test_administrators_read_the_whole_journal_accounts_included(client, make, accounts):
+    event = make.event()
+    admin = accounts(admin=True)
+    member = accounts(event)
+    client.patch(
+        f"/api/v1/organisers/{member.organiser.id}", json={"active": False}, headers=admin.bearer
+    )
+    client.patch(
+        f"/api/v1/organisers/{member.organiser.id}", json={"active": True}, headers=admin.bearer
+    )
+    english = {**admin.bearer, "Accept-Language": "en"}
+
+    answer = client.get("/api/v1/organisers/log", headers=english)
+    refused = client.get("/api/v1/organisers/log", headers=member.bearer)
+
+    assert answer.status_code == 200
+    latest = answer.json["entries"][:2]
+    assert [(e["action"], e["label"], e["event"]) for e in latest] == [
+        ("account.reactivated", "Account reactivated", None),
+        ("account.deactivated", "Account deactivated", None),
+    ]
+    assert latest[0]["by"]["email"] == admin.organiser.email
+    assert latest[0]["details"]["email"] == member.organiser.email
+    assert refused.status_code == 403
+
+
+def test_the_administrators_journal_page_names_each_entrys_event(client, make, accounts):
+    group = make.group(capacity=1)
+    admin = accounts(admin=True)
+    client.put(
+        f"/api/v1/events/{group.event.slug}/groups/{group.slug}/capacity",
+        json={"capacity": 2},
+        headers=admin.bearer,
+    )
+    log_in(client, admin)
+
+    accounts_page = text_of(client.get("/organiser/accounts"))
+    html = text_of(client.get("/organiser/accounts/log"))
+
+    assert 'href="/organiser/accounts/log"' in accounts_page
+    assert "Nombre de places modifié" in html
+    assert f'href="/organiser/events/{group.event.slug}/log"' in html
+    assert group.event.localized("title", "fr") in html

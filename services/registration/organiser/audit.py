@@ -1,6 +1,7 @@
 """The audit log: who did what, to which event, registration or account, and when. Every
 organiser action and account change is written here, by this one function; each event's
-organisers read its part, newest first, as the event's journal."""
+organisers read its part, newest first, as the event's journal, and administrators read it
+all."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from shared.i18n import format_day, format_hours
-from shared.models import AuditEntry, Event, Organiser, Registration
+from shared.models import AuditEntry, Event, Group, Organiser, Registration
 
 # What the journal calls each action done to an event; an action without a label shows its
 # name as written.
@@ -40,6 +41,22 @@ ACTION_LABELS: dict[str, LazyString] = {
     "invitation.sent": _l("Invitation envoyée"),
     "team.added": _l("Membre ajouté à l'équipe"),
     "team.removed": _l("Membre retiré de l'équipe"),
+    "invitation.withdrawn": _l("Invitation retirée"),
+    "invitation.accepted": _l("Invitation acceptée"),
+    "account.deactivated": _l("Compte désactivé"),
+    "account.reactivated": _l("Compte réactivé"),
+    "account.made_admin": _l("Compte nommé administrateur"),
+    "account.admin_removed": _l("Compte retiré des administrateurs"),
+    "password.changed": _l("Mot de passe changé"),
+    "password.reset_requested": _l("Lien de nouveau mot de passe demandé"),
+    "password.reset": _l("Mot de passe remplacé par le lien"),
+    "token.created": _l("Jeton d'API créé"),
+    "token.revoked": _l("Jeton d'API révoqué"),
+    "two_factor.enabled": _l("Validation en deux étapes activée"),
+    "two_factor.disabled": _l("Validation en deux étapes désactivée"),
+    "two_factor.reset": _l("Validation en deux étapes réinitialisée"),
+    "two_factor.recovery_codes_renewed": _l("Codes de secours renouvelés"),
+    "two_factor.recovery_code_used": _l("Code de secours utilisé"),
 }
 # What the journal calls each detail an action records; a detail without a label shows its
 # name as written.
@@ -64,6 +81,7 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "old_start": _l("Début précédent"),
     "slug": _l("Adresse de l'événement"),
     "email": _l("Adresse e-mail"),
+    "name": _l("Nom"),
 }
 # Details that list registrations: the journal counts them.
 PEOPLE = {"promoted", "certified", "invited"}
@@ -111,11 +129,12 @@ class Detail:
     value: str
 
 
-def described(entry: AuditEntry, event: Event) -> list[Detail]:
+def described(entry: AuditEntry) -> list[Detail]:
     """The entry's details in the request's language: groups and dates by name, moments in
     Brussels time, registrations counted."""
-    groups = {group.slug: group.name for group in event.groups}
-    dates = {d.id: d for group in event.groups for d in group.dates}
+    event_groups = entry.event.groups if entry.event else []
+    groups = {group.slug: group.name for group in event_groups}
+    dates = {d.id: d for group in event_groups for d in group.dates}
     shown = []
     for key, value in entry.details.items():
         if key == "account_id":
@@ -151,16 +170,27 @@ class Journal:
 
 
 def journal(
-    session: Session, event: Event, *, before: int | None = None, limit: int = JOURNAL_PAGE
+    session: Session,
+    event: Event | None = None,
+    *,
+    before: int | None = None,
+    limit: int = JOURNAL_PAGE,
 ) -> Journal:
-    """The event's entries, newest first: ``limit`` of them, older than the entry ``before``."""
+    """Entries newest first, ``limit`` of them, older than the entry ``before``: the event's,
+    or without one every entry (the administrators' journal)."""
     query = (
         select(AuditEntry)
-        .where(AuditEntry.event_id == event.id)
-        .options(joinedload(AuditEntry.organiser), joinedload(AuditEntry.registration))
+        .options(
+            joinedload(AuditEntry.organiser),
+            joinedload(AuditEntry.registration),
+            # The details name the entry's groups and dates.
+            joinedload(AuditEntry.event).selectinload(Event.groups).selectinload(Group.dates),
+        )
         .order_by(AuditEntry.id.desc())
         .limit(limit + 1)
     )
+    if event is not None:
+        query = query.where(AuditEntry.event_id == event.id)
     if before is not None:
         query = query.where(AuditEntry.id < before)
     found = list(session.scalars(query))

@@ -608,6 +608,7 @@ class JournalEntrySchema(Schema):
     at = LocalDateTime(attribute="created_at")
     action = fields.String()
     label = fields.Function(lambda entry: action_label(entry.action))
+    event = fields.Function(lambda entry: entry.event.slug if entry.event else None)
     by = fields.Nested(TeamMemberSchema, attribute="organiser", allow_none=True)
     registration = fields.Nested(JournalRegistrationSchema, allow_none=True)
     details = fields.Dict()

@@ -1,5 +1,6 @@
-"""The organiser page of an event's journal: who changed what in the event, its groups and
-its registrations, and when, newest first, a page at a time."""
+"""The organiser pages of the journal: who changed what in an event, its groups and its
+registrations, and when, newest first, a page at a time; and, for administrators, every
+entry, accounts included."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from marshmallow import EXCLUDE
 from services.registration.organiser import audit
 from services.registration.organiser.pages.forms import load_form, pages_blueprint
 from services.registration.organiser.schemas import JournalQuerySchema
-from shared.access import current_event
+from shared.access import admin_only, current_event
 from shared.database import db
+from shared.models import Event
 
 bp = pages_blueprint("journal_pages", __name__)
 
@@ -18,7 +20,17 @@ bp = pages_blueprint("journal_pages", __name__)
 @bp.get("/events/<event_slug>/log")
 def journal(event_slug: str) -> str:
     """One page of the event's journal, with a link to the older entries."""
-    event = current_event()
+    return _journal_page(current_event())
+
+
+@bp.get("/accounts/log")
+@admin_only
+def everything() -> str:
+    """One page of the whole journal, accounts included, for administrators."""
+    return _journal_page(None)
+
+
+def _journal_page(event: Event | None) -> str:
     # The page's address may also carry the language switcher's ``lang``.
     args = load_form(JournalQuerySchema(unknown=EXCLUDE), request.args)
     return render_template(
@@ -27,5 +39,5 @@ def journal(event_slug: str) -> str:
         journal=audit.journal(db.session, event, **args),
         page_size=args["limit"],
         label=audit.action_label,
-        described=lambda entry: audit.described(entry, event),
+        described=audit.described,
     )
