@@ -111,3 +111,23 @@ def test_participant_templates_write_no_text_outside_translation(template):
 
 def test_the_template_check_finds_a_word_written_as_it_is():
     assert untranslated_text('<p>{{ _("Bonjour") }} <strong>Merci</strong></p>') == ["Merci"]
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_name_no_value_their_message_does_not_give(language):
+    """A translation that names a value its message does not give would fail as it is shown;
+    one may leave a value out (Arabic says "two invitations" without the number)."""
+    wrong = []
+    for message in catalogue(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        given = {name for text in ids for name in PLACEHOLDER.findall(text)}
+        named = {name for text in strings for name in PLACEHOLDER.findall(text)}
+        if named - given:
+            wrong.append((ids[0], sorted(named - given)))
+    assert wrong == []
