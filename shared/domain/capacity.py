@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.database import transaction_list, utcnow
-from shared.domain.attendance import has_begun
+from shared.domain.attendance import expected_dates, has_begun
 from shared.errors import AlreadyRegistered, Busy, NotFound
 from shared.models import EmailKind, Group, Registration, RegistrationStatus
 from shared.models.registrations import ACTIVE_STATUSES
@@ -168,6 +168,10 @@ def admit(session: Session, group: Group, newcomers: list[Registration]) -> list
     now = standing(session, group, addresses)
     if now.addresses_taken or len(set(addresses)) < len(addresses):
         raise AlreadyRegistered()
+    if now.last_position and places_left(group, now.confirmed) != 0:
+        # A place freed while the waiting list could not move goes to those waiting first.
+        promote_waitlisted(session, group)
+        now = standing(session, group, addresses)
     confirmed, last_position = now.confirmed, now.last_position
     free_before = []
     for registration in newcomers:
@@ -192,9 +196,9 @@ def close_waitlist_gaps(session: Session, group: Group) -> None:
 
 
 def promotable(registration: Registration, now: datetime) -> bool:
-    """Whether a waitlisted registration may still be given a freed place: until its first
-    date begins, since whoever took it later would have missed a date."""
-    return not has_begun(registration, now)
+    """Whether a waitlisted registration may still be given a freed place: while a date it
+    expects is held and none has begun, since whoever took it later would have missed one."""
+    return bool(expected_dates(registration)) and not has_begun(registration, now)
 
 
 def promote_waitlisted(

@@ -92,7 +92,7 @@ def is_valid(certificate: Certificate) -> bool:
 
 def issue(session: Session, registration: Registration) -> Certificate:
     """The registration's certificate, issued on first request once the training is completed
-    (409 otherwise); a revoked one stays revoked (410)."""
+    (409 otherwise); one issued and no longer valid (revoked, or no longer earned) is 410."""
     if registration.anonymised_at is not None:
         raise Gone(WITHDRAWN)
     issued = certificate_of(session, registration)

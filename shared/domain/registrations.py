@@ -450,7 +450,7 @@ def cancel(
 def participant_may_cancel(registration: Registration, now: datetime) -> bool:
     """Whether the participant may still cancel by themselves: a place on the waiting list
     always, a confirmed place until its first date begins. From then on what they attended
-    is on record and nobody else could take the place; the organisers cancel if need be."""
+    is on record; the organisers cancel if need be."""
     if registration.status is RegistrationStatus.WAITLISTED:
         return True
     return registration.status is RegistrationStatus.CONFIRMED and not has_begun(registration, now)

@@ -1,8 +1,10 @@
 """Moving, relocating, adding and cancelling sessions.
 
 Each change raises what calendars compare (the dates' SEQUENCE, the group's revision that
-keys the cached feeds) and queues an email for every participant it concerns. The
-functions flush and never commit; each returns whether anything changed.
+keys the cached feeds) and queues an email for every participant it concerns; a first date
+moved later or called off lets the waiting list move again. A closed group's schedule and
+venue no longer change. The functions flush and never commit; each returns whether anything
+changed.
 """
 
 from __future__ import annotations
@@ -46,9 +48,12 @@ def check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise InvalidRequest(errors=errors)
 
 
-def check_open(group: Group) -> None:
-    """Refuse (409) to change a closed group's schedule or venue: its certificates were
-    issued for them."""
+def lock_open_group(session: Session, group: Group) -> None:
+    """Take the group's lock, then refuse (409) to change its schedule or venue if it is
+    closed: its certificates were issued for them. Asked under the lock, which closing
+    takes too."""
+    lock_group(session, group)
+    session.refresh(group, ["closed_at"])
     if group.closed_at is not None:
         raise GroupClosed()
 
@@ -63,8 +68,7 @@ def change_date_time(
     if (session_date.starts_at, session_date.ends_at) == (starts_at, ends_at):
         return False
     group = session_date.group
-    check_open(group)
-    lock_group(session, group)
+    lock_open_group(session, group)
     payload = {
         "session_date_id": session_date.id,
         "previous_starts_at": session_date.starts_at.isoformat(),
@@ -89,8 +93,7 @@ def change_venue(session: Session, group: Group, **fields: Any) -> bool:
     changed = {name: value for name, value in fields.items() if getattr(group, name) != value}
     if not changed:
         return False
-    check_open(group)
-    lock_group(session, group)
+    lock_open_group(session, group)
     payload = {
         "changed": sorted(changed),
         "previous_venue_name": group.venue_name,
@@ -106,8 +109,7 @@ def change_venue(session: Session, group: Group, **fields: Any) -> bool:
 def add_date(session: Session, group: Group, starts_at: datetime, ends_at: datetime) -> SessionDate:
     """Add a date to a group; its participants are told, since they commit to every date."""
     check_times(starts_at, ends_at)
-    check_open(group)
-    lock_group(session, group)
+    lock_open_group(session, group)
     session_date = SessionDate(group=group, starts_at=starts_at, ends_at=ends_at)
     session.add(session_date)
     session.flush()
@@ -128,8 +130,7 @@ def cancel_date(
     if not is_held(session_date):
         return False
     group = session_date.group
-    check_open(group)
-    lock_group(session, group)
+    lock_open_group(session, group)
     session_date.cancelled_at = now or utcnow()
     _mark_changed(session, group, [session_date])
     payload = {
@@ -147,8 +148,7 @@ def cancel_group(session: Session, group: Group, *, now: datetime | None = None)
     """Call a whole group off (idempotent); tell its participants."""
     if group.cancelled_at is not None:
         return False
-    check_open(group)
-    lock_group(session, group)
+    lock_open_group(session, group)
     group.cancelled_at = now or utcnow()
     _mark_changed(session, group, group.dates)
     _tell(session, EmailKind.GROUP_CANCELLED, _concerned(session, group), {})

@@ -1,6 +1,6 @@
 """A participant cancels a confirmed place by themselves until its first date begins; from then
-on they tell the organisers, who cancel it, and a place freed in a started group goes to nobody
-by itself."""
+on they tell the organisers, who cancel it. A freed place goes only to someone waiting whose
+own first date has not begun."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from shared.database import utcnow
+from shared.domain import registrations
 from shared.domain.registrations import cancel
 from shared.domain.roster import change_capacity, promote
-from shared.domain.schedule import change_date_time
-from shared.models import AttendanceRule, EmailKind, Group, OutboxMessage, RegistrationStatus
+from shared.domain.schedule import cancel_date, change_date_time
+from shared.models import (
+    AttendanceRule,
+    EmailKind,
+    Group,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+)
 from tests.registration.helpers import register
 from tests.support.pages import submit, text_of
 
@@ -136,7 +144,7 @@ def test_the_waiting_see_that_no_place_will_come_once_the_group_started(client, 
 
     page = text_of(client.get(f"/manage/{waiting.manage_token}"))
 
-    assert "Ce groupe a commencé sans qu'une place se libère pour vous." in page
+    assert "Aucune place ne peut plus vous être attribuée" in page
     assert "Si une place se libère" not in page
 
 
@@ -188,18 +196,82 @@ def test_a_first_date_moved_later_gives_the_freed_place_to_the_first_waiting(mak
     assert promoted_ids(db_session) == [waiting.id]
 
 
-def test_newcomers_wait_behind_those_already_waiting_for_a_free_place(client, make, db_session):
+def test_a_free_place_goes_to_those_waiting_before_any_newcomer(client, make, db_session):
     group = make.group(capacity=1)
     make.registration(group)
     waiting = make.registration(group)
-    # A free place while someone waits, as a group that started and then began later leaves
-    # it until the waiting list moves again.
+    # A free place while someone waits, as stored before the waiting list moved again.
     db_session.execute(update(Group).where(Group.id == group.id).values(capacity=2))
     db_session.commit()
 
     newcomer = register(client, group)
 
     assert newcomer.status_code == 201
-    assert (newcomer.json["status"], newcomer.json["waitlist_position"]) == ("waitlisted", 2)
+    assert (newcomer.json["status"], newcomer.json["waitlist_position"]) == ("waitlisted", 1)
     db_session.refresh(waiting)
-    assert (waiting.status, waiting.waitlist_position) == (RegistrationStatus.WAITLISTED, 1)
+    assert waiting.status is RegistrationStatus.CONFIRMED
+    assert promoted_ids(db_session) == [waiting.id]
+
+
+def test_nobody_waiting_for_a_called_off_date_is_given_a_place(client, make, db_session):
+    first = utcnow() + timedelta(days=10)
+    second = first + timedelta(days=7)
+    group = make.group(
+        make.event(registration_opens_at=None, attendance_rule=AttendanceRule.ONE_DATE),
+        capacity=1,
+        dates=[(first, first + timedelta(hours=3)), (second, second + timedelta(hours=3))],
+    )
+    called_off, kept = group.dates
+    holder = make.registration(group, date=kept)
+    for_called_off = make.registration(group, date=called_off)
+    for_kept = make.registration(group, date=kept)
+    cancel_date(db_session, called_off)
+    db_session.commit()
+
+    client.post(f"/api/v1/registrations/{holder.manage_token}/cancel")
+
+    db_session.refresh(for_called_off)
+    db_session.refresh(for_kept)
+    assert for_called_off.status is RegistrationStatus.WAITLISTED
+    assert for_kept.status is RegistrationStatus.CONFIRMED
+    assert promoted_ids(db_session) == [for_kept.id]
+    page = text_of(client.get(f"/manage/{for_called_off.manage_token}"))
+    assert "Aucune place ne peut plus vous être attribuée" in page
+
+
+def test_a_begun_first_date_called_off_gives_the_freed_place_to_the_first_waiting(make, db_session):
+    group = started_group(make)
+    confirmed, waiting = (registered_before_the_start(make, group) for _ in range(2))
+    cancel(db_session, confirmed)
+    db_session.commit()
+
+    cancel_date(db_session, group.dates[0])
+    db_session.commit()
+
+    db_session.refresh(waiting)
+    assert waiting.status is RegistrationStatus.CONFIRMED
+    assert promoted_ids(db_session) == [waiting.id]
+
+
+def test_a_place_promoted_by_hand_meanwhile_is_not_cancelled_online(
+    client, make, db_session, monkeypatch
+):
+    group = started_group(make)
+    registered_before_the_start(make, group)
+    waiting = registered_before_the_start(make, group)
+    take_lock = registrations.lock_group
+
+    def promoted_by_an_organiser_first(session, locked):
+        # What the request reads once it has the lock: an organiser's promotion, committed
+        # while it waited for it.
+        confirmed = {"status": RegistrationStatus.CONFIRMED, "waitlist_position": None}
+        session.execute(update(Registration).where(Registration.id == waiting.id).values(confirmed))
+        take_lock(session, locked)
+
+    monkeypatch.setattr(registrations, "lock_group", promoted_by_an_organiser_first)
+
+    refused = client.post(f"/api/v1/registrations/{waiting.manage_token}/cancel")
+
+    assert (refused.status_code, refused.json["code"]) == (409, "cancellation_closed")
+    db_session.refresh(waiting)
+    assert waiting.cancelled_at is None  # the refused request changed nothing

@@ -82,6 +82,8 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "slug": _l("Adresse de l'événement"),
     "email": _l("Adresse e-mail"),
     "name": _l("Nom"),
+    "token_id": _l("Jeton n°"),
+    "id": _l("N°"),
 }
 # Details that list registrations: the journal counts them.
 PEOPLE = {"promoted", "certified", "invited"}
@@ -145,20 +147,23 @@ def described(entry: AuditEntry) -> list[Detail]:
 
 
 def _worded(key: str, value: Any, groups: dict[str, str], dates: dict[int, Any]) -> str:
+    if value is None:
+        # A group's places recorded as none means it has no limit.
+        return gettext("sans limite") if key in {"capacity", "previous"} else "—"
     if isinstance(value, bool):
         return gettext("oui") if value else gettext("non")
     if key in PEOPLE and isinstance(value, list):
         return ngettext("%(num)d personne", "%(num)d personnes", len(value))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
-    if key in {"group", "from_group", "to_group"}:
-        return groups.get(value, str(value))
-    if key == "date_id" and value in dates:
+    if key in {"group", "from_group", "to_group"} and isinstance(value, str):
+        return groups.get(value, value)
+    if key == "date_id" and isinstance(value, int) and value in dates:
         start, end = dates[value].starts_at, dates[value].ends_at
         return f"{format_day(start)}, {format_hours(start, end)}"
     if key in MOMENTS and isinstance(value, str):
         return format_datetime(datetime.fromisoformat(value), "short")
-    return "—" if value is None else str(value)
+    return str(value)
 
 
 @dataclass(frozen=True)
