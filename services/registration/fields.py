@@ -46,11 +46,6 @@ def localized(attribute: str) -> fields.Function:
 LANGUAGE = validate.OneOf(LANGUAGES, error=_l("Langue non prise en charge."))
 
 
-def at_most(maximum: int) -> validate.Length:
-    """At most ``maximum`` characters, said so in the request's language."""
-    return validate.Length(max=maximum, error=_l("%(max)s caractères au plus.", max=maximum))
-
-
 # Control characters, and lone surrogates that no database can store: a name, an address or a
 # title holds none (a C1 control is what a curly quote becomes when text pasted from
 # Windows-1252 is read as Latin-1; it prints as a box on a certificate).
@@ -82,14 +77,15 @@ def bounded_text(
     """Text of at most ``maximum`` characters without control characters (a name, an address, a
     title; with ``lines``, a text of several lines), checked by ``validators`` first."""
     return fields.String(
-        validate=[*validators, at_most(maximum), NoControlCharacters(lines=lines)], **kwargs
+        validate=[*validators, validate.Length(max=maximum), NoControlCharacters(lines=lines)],
+        **kwargs,
     )
 
 
 def slug(error: LazyString) -> list[validate.Validator]:
     """The validators of a slug field, ``error`` saying what a malformed one is."""
     return [
-        at_most(SLUG_MAX_LENGTH),
+        validate.Length(max=SLUG_MAX_LENGTH),
         validate.Regexp(SLUG_PATTERN, error=error),
     ]
 

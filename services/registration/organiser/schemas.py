@@ -24,7 +24,6 @@ from services.registration.fields import (
     LocalDateTime,
     Money,
     NoControlCharacters,
-    at_most,
     bounded_text,
     form_values,
     localized,
@@ -505,7 +504,9 @@ class InvitationAcceptSchema(NewPasswordSchema):
 
 
 class PasswordChangeSchema(NewPasswordSchema):
-    current_password = fields.String(required=True, validate=at_most(PASSWORD_MAX_LENGTH))
+    current_password = fields.String(
+        required=True, validate=validate.Length(max=PASSWORD_MAX_LENGTH)
+    )
 
 
 class PasswordForgottenSchema(AccountFormSchema):
@@ -517,7 +518,7 @@ class SecondFactorSchema(AccountFormSchema):
 
 
 class PasswordCheckSchema(AccountFormSchema):
-    password = fields.String(required=True, validate=at_most(PASSWORD_MAX_LENGTH))
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX_LENGTH))
 
 
 class InvitationInputSchema(AccountFormSchema):
