@@ -13,9 +13,10 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first, from the runtime lock alone (every package pinned, every file checked
-# against its hash), so code changes reuse this layer. `make lock` writes the lock.
+# against its hash, nothing resolved), so code changes reuse this layer. `make lock` writes it.
 COPY requirements/runtime.lock ./requirements/
-RUN pip install --require-hashes -r requirements/runtime.lock
+COPY tools/install_lock.py ./tools/
+RUN python tools/install_lock.py requirements/runtime.lock
 COPY pyproject.toml babel.cfg gunicorn.conf.py ./
 COPY shared ./shared
 COPY services ./services

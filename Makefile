@@ -21,12 +21,13 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 
 .PHONY: run test test-suite lint format bench scale-test messages language lock clean system-redis system-postgres system-chromium system-pdf
 
-# The venv's own pip installs the lock; setuptools comes from the lock, so the project's
-# editable install builds without fetching anything unpinned.
-$(INSTALLED): pyproject.toml $(DEV_LOCK)
+# The venv's own pip (the one the interpreter bundles) installs the lock without resolving
+# anything (tools/install_lock.py); setuptools comes from the lock, so the project's editable
+# install builds without fetching anything unpinned.
+$(INSTALLED): pyproject.toml $(DEV_LOCK) tools/install_lock.py
 	tools/system-deps.sh venv
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python tools/install_lock.py $(DEV_LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 

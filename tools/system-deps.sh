@@ -6,7 +6,7 @@
 #   tools/system-deps.sh chromium  Debian's chromium, for the browser tests
 #   tools/system-deps.sh wrk       the HTTP load generator of the benchmarks
 #   tools/system-deps.sh valgrind  callgrind, which counts the benchmarks' instructions
-#   tools/system-deps.sh pdf       Pango and fonts covering Latin, Cyrillic and Arabic, for
+#   tools/system-deps.sh pdf       Pango, HarfBuzz's subsetter and fonts covering Latin, Cyrillic and Arabic, for
 #                                  WeasyPrint and the browser tests
 #   tools/system-deps.sh scale     iproute2, HAProxy and redis-server, for make scale-test
 set -euo pipefail
@@ -69,9 +69,10 @@ case "${1:-}" in
     command -v valgrind >/dev/null || apt_install valgrind
     ;;
   pdf)
-    { ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=uk | grep -q . \
+    { ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset \
+        && fc-list :lang=uk | grep -q . \
         && fc-list :lang=ar family | grep -q "Noto Naskh Arabic"; } \
-      || apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core fontconfig
+      || apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fontconfig
     ;;
   scale)
     missing=()

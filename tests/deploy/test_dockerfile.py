@@ -72,13 +72,29 @@ def dockerignore_patterns() -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
+def left_out(path: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore keeps ``path`` out: the last pattern matching it or a folder
+    above it decides, and a ``!`` pattern lets it back in."""
+    parts = path.split("/")
+    places = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    verdict = False
+    for pattern in patterns:
+        if any(fnmatch.fnmatch(place, pattern.removeprefix("!")) for place in places):
+            verdict = not pattern.startswith("!")
+    return verdict
+
+
 def test_every_file_the_image_copies_exists_and_reaches_the_build() -> None:
     sources = [source for stage in STAGES for source in copy_sources(stage)]
     assert {"pyproject.toml", "gunicorn.conf.py", "shared", "services"} <= set(sources)
     for source in sources:
         assert (ROOT / source).exists(), source
-        ignored = [p for p in dockerignore_patterns() if fnmatch.fnmatch(source, p)]
-        assert not ignored, f"{source} is left out of the build by {ignored}"
+        assert not left_out(source, dockerignore_patterns()), f"{source} is left out of the build"
+
+
+def test_a_file_let_back_in_below_an_ignored_folder_reaches_the_build() -> None:
+    assert left_out("tools/run_stack.py", ["tools"])
+    assert not left_out("tools/install_lock.py", ["tools", "!tools/install_lock.py"])
 
 
 def test_secrets_and_history_stay_out_of_the_build() -> None:
