@@ -4,10 +4,12 @@ and changes nothing that is stored."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import func, select
 
+from services.registration.participant.schemas import RegistrationCreateSchema
 from shared.models import OutboxMessage, Registration
 from tests.registration.helpers import registration_body
 
@@ -173,3 +175,36 @@ def test_a_choice_outside_the_list_is_named_in_the_request_language(client, grou
     assert answer.json["errors"] == {
         "kind": ["Виберіть одне з: workshop, information_session, drop_in."]
     }
+
+
+# Letters beyond ASCII and no "@": what a backtracking pattern over the address needs to take
+# quadratic time.
+HOSTILE_LETTERS = "é"
+
+
+def test_an_address_far_too_long_is_refused_for_its_length_alone(
+    client, db_session, group, existing
+):
+    before = stored_state(db_session)
+    hostile = HOSTILE_LETTERS * 30_000  # 60,000 bytes: as much as a body may carry
+    body = json.dumps(registration_body("jambes", email=hostile), ensure_ascii=False)
+
+    response = post(client, body.encode())
+
+    assert response.status_code == 422
+    assert response.json["code"] == "unprocessable_entity"
+    assert response.json["errors"] == {"email": ["At most 254 characters."]}
+    assert stored_state(db_session) == before
+
+
+def test_refusing_a_hostile_address_of_64_kib_takes_no_time(app):
+    schema = RegistrationCreateSchema()
+    body = registration_body("jambes", email=HOSTILE_LETTERS * 32 * 1024)
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        started = time.process_time()
+        errors = schema.validate(body)
+        spent = time.process_time() - started
+
+    assert errors == {"email": ["Longer than maximum length 254."]}
+    assert spent < 0.05

@@ -45,17 +45,41 @@ def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
 
 
-# Emails leave without SMTPUTF8: before the @ only ASCII travels (a domain in any script is
-# written in ASCII on the wire).
-ASCII_MAILBOX = validate.Regexp(
-    r"^(?![^@]*[^\x00-\x7f][^@]*@)",  # no character beyond ASCII before an @
-    error=_l("Écrivez la partie avant « @ » sans accents ni lettres non latines."),
-)
+EMAIL_MAX_LENGTH = 254
+
+
+def ascii_mailbox(value: str) -> str:
+    """The address, unless its part before the last "@" holds a character beyond ASCII.
+
+    Emails leave without SMTPUTF8: before the @ only ASCII travels (a domain in any script is
+    written in ASCII on the wire).
+    """
+    if not value.rpartition("@")[0].isascii():
+        raise ValidationError(
+            gettext("Écrivez la partie avant « @ » sans accents ni lettres non latines.")
+        )
+    return value
+
+
+class EmailAddress(fields.Email):
+    """An address our emails can reach: short enough, well formed, ASCII before the "@".
+
+    The checks run in that order and stop at the first that fails, so that a value refused
+    for its length costs nothing more, whatever it holds.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [validate.Length(max=EMAIL_MAX_LENGTH), *self.validators, ascii_mailbox]
+
+    def _validate(self, value: Any) -> None:
+        for check in self.validators:
+            check(value)
 
 
 def email_address() -> fields.Email:
     """An address our emails can reach."""
-    return fields.Email(required=True, validate=[validate.Length(max=254), ASCII_MAILBOX])
+    return EmailAddress(required=True)
 
 
 def _plain_text(max_length: int, *, required: bool = True) -> fields.String:
