@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.database import Base, create_db_engine
-from tests.support.databases import throwaway_database
+from tests.support.databases import is_postgres, throwaway_database, throwaway_postgres
 from tests.support.factories import Factory
-from tests.support.servers import RedisServer
+from tests.support.servers import PostgresServer, RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +25,26 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("database")
     with throwaway_database(folder, os.environ.get("DATABASE_URL")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_database(database_url: str) -> Iterator[str]:
+    """A migrated PostgreSQL database, for the tests only a server can run: the run's own when
+    DATABASE_URL names PostgreSQL, else one on a private server the run starts, so that they
+    run in every pass and never skip."""
+    if is_postgres(database_url):
+        yield database_url
+        return
+    if os.environ.get("DATABASE_URL"):
+        # A pass meant for PostgreSQL that runs on SQLite instead must not pass quietly.
+        scheme = os.environ["DATABASE_URL"].split("://", 1)[0]
+        pytest.fail(f"DATABASE_URL names no PostgreSQL server (scheme {scheme!r})")
+    server = PostgresServer().start()
+    try:
+        with throwaway_postgres(server.url) as url:
+            yield url
+    finally:
+        server.destroy()
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +129,20 @@ def make(db_session: Session) -> Factory:
 def committed_database(database_url: str) -> Iterator[str]:
     """For tests whose servers commit for real: every table is emptied afterwards."""
     yield database_url
-    engine = create_db_engine(database_url)
+    empty(database_url)
+
+
+@pytest.fixture
+def committed_postgres(postgres_database: str) -> Iterator[str]:
+    """For tests whose requests meet in a PostgreSQL database and commit for real: every
+    table is emptied afterwards."""
+    yield postgres_database
+    empty(postgres_database)
+
+
+def empty(url: str) -> None:
+    """Delete every row of the database ``url`` names."""
+    engine = create_db_engine(url)
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())

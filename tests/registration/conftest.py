@@ -33,18 +33,17 @@ def registration_server(committed_database, redis_server, tmp_path):
 
 
 @pytest.fixture
-def server_app(base_config, committed_database) -> Iterator[Flask]:
+def server_app(base_config, committed_postgres) -> Iterator[Flask]:
     """The registration service on a committed PostgreSQL database, each request on its own
-    connection, for tests of requests that meet in the database."""
-    if not committed_database.startswith("postgresql"):
-        # SQLite's transactions take the write lock as they begin: two never overlap.
-        pytest.skip("needs PostgreSQL (the suite's second pass runs on it)")
-    yield from closing(create_app({**base_config, "DATABASE_LOCK_TIMEOUT_MS": 10_000}))
+    connection, for tests of requests that meet in the database (SQLite's transactions take
+    the write lock as they begin: two never overlap)."""
+    config = {**base_config, "DATABASE_URL": committed_postgres, "DATABASE_LOCK_TIMEOUT_MS": 10_000}
+    yield from closing(create_app(config))
 
 
 @pytest.fixture
-def engine(committed_database) -> Iterator[Engine]:
-    """An engine of its own on the committed database, to prepare and inspect it."""
-    engine = create_db_engine(committed_database)
+def engine(committed_postgres) -> Iterator[Engine]:
+    """An engine of its own on that PostgreSQL database, to prepare and inspect it."""
+    engine = create_db_engine(committed_postgres)
     yield engine
     engine.dispose()

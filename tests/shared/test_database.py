@@ -5,6 +5,7 @@ connection was dropped still ends cleanly."""
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -14,11 +15,15 @@ from tests.conftest import dispose
 
 
 @pytest.fixture
-def postgres_url(database_url: str) -> str:
-    """The run's database, when it is PostgreSQL: only a server can close a connection."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (the suite's second pass runs on it)")
-    return database_url
+def postgres_url(postgres_database: str) -> str:
+    """A PostgreSQL database: only a server can close a connection."""
+    return postgres_database
+
+
+@pytest.fixture
+def postgres_config(base_config: dict[str, Any], postgres_url: str) -> dict[str, Any]:
+    """Settings of an app on that database."""
+    return {**base_config, "DATABASE_URL": postgres_url}
 
 
 def test_a_connection_the_server_terminated_is_replaced_without_an_error(postgres_url):
@@ -45,9 +50,9 @@ def test_a_connection_the_server_terminated_is_replaced_without_an_error(postgre
 
 @pytest.mark.parametrize(("service", "setting"), [("registration", "on"), ("notifications", "off")])
 def test_only_the_notifications_service_commits_without_waiting_for_the_disk(
-    postgres_url, base_config, service, setting
+    postgres_config, service, setting
 ):
-    app = importlib.import_module(f"services.{service}").create_app(dict(base_config))
+    app = importlib.import_module(f"services.{service}").create_app(postgres_config)
     try:
         with app.app_context():
             assert db.session.scalar(text("SHOW synchronous_commit")) == setting
@@ -55,8 +60,8 @@ def test_only_the_notifications_service_commits_without_waiting_for_the_disk(
         dispose(app)
 
 
-def test_a_request_whose_connection_the_server_dropped_still_ends(postgres_url, base_config):
-    app = importlib.import_module("services.registration").create_app(dict(base_config))
+def test_a_request_whose_connection_the_server_dropped_still_ends(postgres_url, postgres_config):
+    app = importlib.import_module("services.registration").create_app(postgres_config)
     admin = create_db_engine(postgres_url)
     try:
         with app.app_context():

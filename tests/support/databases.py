@@ -11,19 +11,43 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.engine import URL
 
 from shared.migrate import upgrade_database
+
+# Both spellings of the scheme name PostgreSQL (libpq and most hosts write postgres://).
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+# The driver the project installs, for a URL that names none.
+POSTGRES_DRIVER = "psycopg"
+
+
+def is_postgres(url: str | None) -> bool:
+    """Whether ``url`` names a PostgreSQL server, in either spelling, with or without a
+    driver."""
+    if not url or "://" not in url:
+        return False
+    scheme = url.split("://", 1)[0]
+    return scheme.split("+", 1)[0] in POSTGRES_SCHEMES
+
+
+def sqlalchemy_postgres_url(url: str) -> URL:
+    """``url`` as SQLAlchemy spells it: ``postgresql+<driver>``; SQLAlchemy refuses
+    ``postgres://``, and without a driver it would load one the project does not install."""
+    parsed = make_url(url)
+    driver = parsed.drivername.partition("+")[2]
+    return parsed.set(drivername=f"postgresql+{driver or POSTGRES_DRIVER}")
 
 
 @contextmanager
 def throwaway_postgres(server_url: str) -> Iterator[str]:
     """Create a migrated database on the server ``server_url`` names; drop it afterwards."""
     name = f"atelier_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    server = sqlalchemy_postgres_url(server_url)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        url = server.set(database=name).render_as_string(hide_password=False)
         upgrade_database(url)
         yield url
     finally:
@@ -35,7 +59,7 @@ def throwaway_postgres(server_url: str) -> Iterator[str]:
 @contextmanager
 def throwaway_database(folder: Path, server_url: str | None = None) -> Iterator[str]:
     """A migrated database: PostgreSQL when ``server_url`` names a server, else SQLite."""
-    if server_url and server_url.startswith("postgresql"):
+    if is_postgres(server_url):
         with throwaway_postgres(server_url) as url:
             yield url
         return
