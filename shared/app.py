@@ -26,7 +26,12 @@ from shared.database import MAX_ROW_ID, db
 from shared.errors_http import ErrorSchema, register_error_handlers
 from shared.i18n import init_i18n
 from shared.limits import init_limits
-from shared.observability import DatabaseGauges, configure_logging, init_observability
+from shared.observability import (
+    DatabaseGauges,
+    configure_logging,
+    init_observability,
+    route_of_request,
+)
 from shared.openapi import CommonErrorDocs, OrganiserAreaDocs
 from shared.queue import celery_init_app
 from shared.redis_store import init_redis
@@ -80,6 +85,12 @@ class ServiceFlask(Flask):
         response = self.make_response(super().dispatch_request())
         db.finish_request(succeeded=response.status_code < 400)
         return response
+
+    def log_exception(self, exc_info: Any) -> None:
+        """Log a crash naming the route's template, never the path: paths carry tokens."""
+        self.logger.error(
+            "Exception on %s [%s]", route_of_request(), request.method, exc_info=exc_info
+        )
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Flask's answer for ``func``, worked out once per function: Flask asks it for the

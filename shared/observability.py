@@ -70,6 +70,36 @@ FIELD_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 _TIME_FIELD = json.dumps(FIELD_NAMES["asctime"])
 
 
+# What ends the local part of an address written in free text (an SMTP reply, an error).
+_AROUND_ADDRESSES = frozenset(" \t\r\n<>()[]{},;:'\"=")
+REDACTED_MAILBOX = "…"
+
+
+def without_addresses(text: str) -> str:
+    """``text`` with the part before each "@" of an email address blanked out, its domain kept.
+
+    Plain string code, each character looked at once: the text may hold anything a person
+    typed or a server answered.
+    """
+    pieces = text.split("@")
+    kept = []
+    for piece in pieces[:-1]:
+        start = len(piece)
+        while start and piece[start - 1] not in _AROUND_ADDRESSES:
+            start -= 1
+        kept.append(piece[:start] + REDACTED_MAILBOX if start < len(piece) else piece)
+    return "@".join([*kept, pieces[-1]])
+
+
+class AddressFreeJsonFormatter(JsonFormatter):
+    """JSON log lines in which no email address is left whole, whatever logged them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line, addresses redacted (see :func:`without_addresses`)."""
+        line = super().format(record)
+        return without_addresses(line) if "@" in line else line
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Send every logger's records to stderr as JSON, once per process."""
     root = logging.getLogger()
@@ -77,7 +107,7 @@ def configure_logging(level: str = "INFO") -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter(
+        AddressFreeJsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields=FIELD_NAMES,
         )

@@ -20,6 +20,7 @@ from services.notifications.mime import MailMessage
 from shared.database import db, utcnow
 from shared.domain import privacy
 from shared.housekeeping import apply_retention
+from shared.observability import without_addresses
 from shared.queue import (
     ANONYMISE_TASK,
     DELIVER_OUTBOX_TASK,
@@ -136,7 +137,7 @@ def render_claimed(message_ids: list[int]) -> list[tuple[int, MailMessage]]:
 
 def fail(session: Session, message_ids: list[int], error: BaseException) -> None:
     """Record messages as failed for good; an organiser can retry them from the log."""
-    log.warning("messages %s failed for good: %s", message_ids, error)
+    log.warning("messages %s failed for good: %s", message_ids, without_addresses(str(error)))
     operations.record_failure(session, message_ids, operations.describe(error), final=True)
     session.commit()
 
@@ -155,7 +156,7 @@ def release_for_retry(message_ids: list[int], error: BaseException, retries: int
         base=config["NOTIFICATIONS_RETRY_BASE_S"],
         ceiling=config["NOTIFICATIONS_RETRY_MAX_S"],
     )
-    log.info("messages %s: %s; retry in %.1fs", message_ids, error, delay)
+    log.info("messages %s: %s; retry in %.1fs", message_ids, without_addresses(str(error)), delay)
     return delay
 
 

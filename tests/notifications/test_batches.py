@@ -4,6 +4,7 @@ for good fails its message alone, a passing failure puts the rest back for a ret
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -72,6 +73,21 @@ def test_a_recipient_refused_for_good_fails_alone_and_the_batch_goes_on(
     found = statuses(db_session, batch)
     assert found.pop(PARTICIPANTS[1]) is DeliveryStatus.FAILED
     assert set(found.values()) == {DeliveryStatus.SENT}
+
+
+@pytest.mark.parametrize("reply", ["550 5.1.1 No such mailbox", "451 4.3.0 Try again later"])
+def test_a_refusal_is_logged_without_the_address_refused(
+    mailer, smtp, db_session, batch, caplog, reply
+):
+    refused = PARTICIPANTS[1]
+    smtp.mailbox.refusals[refused] = reply
+
+    with caplog.at_level(logging.INFO, logger=tasks.log.name):
+        tasks.deliver(batch, retries=0)
+
+    [logged] = [r.getMessage() for r in caplog.records if r.name == tasks.log.name]
+    assert "…@example.org" in logged
+    assert refused not in logged
 
 
 def test_a_passing_failure_puts_that_message_and_the_rest_back_for_one_retry(

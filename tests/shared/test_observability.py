@@ -11,6 +11,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.registration.participant.api import registrations as registrations_api
+from shared.observability import AddressFreeJsonFormatter, without_addresses
 from tests.registration.helpers import registration_body
 from tests.support.servers import (
     ManagedProcess,
@@ -189,3 +191,49 @@ def test_gunicorn_logs_each_request_by_route_never_its_token(base_config, tmp_pa
     assert answered.status_code == 404
     assert '"route": "/feeds/personal/<token>.ics"' in logged
     assert token not in logged
+
+
+def test_a_crash_is_logged_by_its_route_never_its_token(app, client, caplog, monkeypatch):
+    token = "Qv7xManageTokenOfSomeone2Lk"
+
+    def crash(*_args: object) -> None:
+        raise RuntimeError("the view broke")
+
+    monkeypatch.setattr(registrations_api, "registration_by_token", crash)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answered as in production, not raised
+
+    with caplog.at_level(logging.ERROR):
+        response = client.get(f"/api/v1/registrations/{token}")
+
+    assert response.status_code == 500
+    assert response.json["code"] == "internal_server_error"
+    [crash_log] = [record for record in caplog.records if record.exc_info]
+    assert crash_log.getMessage() == "Exception on /api/v1/registrations/<manage_token> [GET]"
+    assert token not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        (
+            "SMTPRecipientsRefused: {'olena.k@example.org': (550, b'<olena.k@example.org>')}",
+            "SMTPRecipientsRefused: {'…@example.org': (550, b'<…@example.org>')}",
+        ),
+        ("to Olena Koval <olena+news@mail.example.ua>", "to Olena Koval <…@mail.example.ua>"),
+        ("redis://:secret@127.0.0.1:6379/0", "redis://:…@127.0.0.1:6379/0"),
+        ("nothing to hide", "nothing to hide"),
+    ],
+)
+def test_addresses_are_blanked_out_keeping_their_domain(text, redacted):
+    assert without_addresses(text) == redacted
+
+
+def test_no_log_line_carries_an_address_whole():
+    formatter = AddressFreeJsonFormatter("%(message)s")
+    record = logging.LogRecord(
+        "x", logging.WARNING, __file__, 1, "refused %s", ("a.b@c.org",), None
+    )
+
+    line = json.loads(formatter.format(record))
+
+    assert line["message"] == "refused …@c.org"
