@@ -14,8 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 from flask_babel import force_locale, gettext, ngettext
 from icalendar import Calendar, Event, Timezone, vDuration, vGeo, vRecur, vText
 
+from shared.database import utcnow
 from shared.domain.attendance import is_held
-from shared.domain.capacity import places_left
+from shared.domain.availability import Availability, group_availability
 from shared.i18n import BRUSSELS, TIME_ZONE
 from shared.labels import kind_label
 from shared.models import AttendanceRule, Group, SessionDate
@@ -132,10 +133,11 @@ class EventWriter:
     once per date.
     """
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, now: datetime | None = None) -> None:
         self.language = language
+        self.now = now or utcnow()
         self._events: dict[tuple[int, str], _EventWords] = {}
-        self._seats: dict[int, str] = {}
+        self._offers: dict[int, str | None] = {}
 
     def event(
         self,
@@ -228,19 +230,26 @@ class EventWriter:
         lines.extend(words.lead)
         if words.access is not None:
             lines.append(words.access)
-        elif held and (seats := places_left(session_date.group)) is not None:
-            lines.append(self._seats_line(seats))
+        elif held:
+            lines.append(self._offer_line(session_date.group) or "")
         lines.extend(words.tail)
         return "\n".join(line for line in lines if line)
 
-    def _seats_line(self, seats: int) -> str:
-        if seats not in self._seats:
-            self._seats[seats] = (
-                ngettext("%(num)d place restante", "%(num)d places restantes", seats)
-                if seats
-                else gettext("Complet : inscription possible sur liste d'attente.")
-            )
-        return self._seats[seats]
+    def _offer_line(self, group: Group) -> str | None:
+        """What the group offers a newcomer now, as the registration form would answer."""
+        if group.id not in self._offers:
+            offer = group_availability(group.event, group, self.now)
+            seats = offer.places_left
+            if not offer.accepts_registrations:
+                line = gettext("Inscriptions fermées")
+            elif offer.availability is Availability.WAITING_LIST:
+                line = gettext("Complet : inscription possible sur liste d'attente.")
+            elif seats is None:
+                line = None
+            else:
+                line = ngettext("%(num)d place restante", "%(num)d places restantes", seats)
+            self._offers[group.id] = line
+        return self._offers[group.id]
 
 
 def group_invitation(group: Group, *, language: str, url: str) -> bytes:

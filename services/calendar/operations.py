@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 from flask_babel import force_locale, gettext
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from shared.domain.attendance import scheduled_dates
@@ -83,22 +83,41 @@ class PublicFeed:
                 func.coalesce(func.sum(Group.id), 0),
                 func.coalesce(func.sum(Group.revision), 0),
                 func.max(Group.updated_at),
+                func.max(Event.registration_opens_at).filter(Event.registration_opens_at <= now),
+                func.max(Event.registration_closes_at).filter(Event.registration_closes_at <= now),
+                self._last_start(now),
             )
             .select_from(Event)
             .outerjoin(Event.groups)
             .where(self.condition())
         ).one()
-        count, event_revisions, event_changed, group_ids, group_revisions, group_changed = row
+        count, event_revisions, event_changed, group_ids, group_revisions, group_changed = row[:6]
         if not count:
             raise NotFound()
         parts = [count, event_revisions, group_ids, group_revisions, event_changed, group_changed]
+        # What a group offers changes without any write as its registration window opens and
+        # closes and as its dates begin: each moment passed is part of the version.
+        passed = [moment for moment in row[6:] if moment is not None]
+        parts.extend(row[6:])
         changed = [moment for moment in (event_changed, group_changed) if moment is not None]
+        changed.extend(passed)
         if self.windowed:
             # The window moves daily: the feed may lose a date without any write.
             midnight = datetime.combine(now.date(), time(), UTC)
             parts.append(midnight.date())
             changed.append(midnight)
         return Fingerprint(":".join(str(part) for part in parts), max(changed))
+
+    def _last_start(self, now: datetime) -> ScalarSelect[datetime]:
+        """The latest start of a date of this feed that has begun by ``now``."""
+        return (
+            select(func.max(SessionDate.starts_at))
+            .join(SessionDate.group)
+            .join(Group.event)
+            .where(self.condition(), SessionDate.starts_at <= now)
+            .correlate(None)
+            .scalar_subquery()
+        )
 
     def build(self, session: Session, context: FeedContext) -> bytes:
         """The feed as iCalendar bytes."""
@@ -111,6 +130,8 @@ class PublicFeed:
                 contains_eager(SessionDate.group).contains_eager(Group.event),
                 # Seats left are in every description: counted in the same query.
                 contains_eager(SessionDate.group).undefer(Group.confirmed_count),
+                # Whether registration is open depends on each group's first held date.
+                contains_eager(SessionDate.group).selectinload(Group.dates),
             )
             .order_by(SessionDate.starts_at, SessionDate.id)
         )
@@ -131,7 +152,7 @@ class PublicFeed:
         ]
         with force_locale(context.language):
             calendar = new_calendar(self.title(session), refresh=REFRESH, source=context.source)
-            writer = EventWriter(context.language)
+            writer = EventWriter(context.language, context.now)
             for session_date in dates:
                 url = context.event_page(session_date.group.event)
                 calendar.add_component(writer.event(session_date, url=url))
@@ -207,7 +228,7 @@ class PersonalFeed:
                 source=context.source,
             )
             url = context.event_page(group.event)
-            writer = EventWriter(context.language)
+            writer = EventWriter(context.language, context.now)
             for session_date in dates:
                 calendar.add_component(writer.event(session_date, url=url, standing=standing))
             return serialise(calendar)

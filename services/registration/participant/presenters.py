@@ -3,7 +3,6 @@ dates in words, map and calendar links."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote_plus
@@ -14,55 +13,54 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 
 from shared.database import db, utcnow
 from shared.domain.attendance import held_dates
-from shared.domain.capacity import places_left, promotable
+from shared.domain.availability import Availability, GroupAvailability, group_availability
+from shared.domain.capacity import promotable
 from shared.domain.certificates import offers_certificate
 from shared.domain.evaluations import invitation_of, is_open, link_token
-from shared.domain.registrations import check_registration_window, participant_may_cancel
-from shared.errors import CancellationClosed, RegistrationClosed
+from shared.domain.registrations import participant_may_cancel
+from shared.errors import CancellationClosed
 from shared.i18n import format_day, format_hours
 from shared.models import AttendanceRule, Event, Group, Registration, SessionDate
 
 
-class Availability(enum.StrEnum):
-    """What a group offers a newcomer right now."""
-
-    PLACES_LEFT = "places_left"  # registering confirms a place
-    WAITING_LIST = "waiting_list"  # full, but registering joins the waiting list
-    FULL = "full"  # full and registration has closed
-    CLOSED = "closed"  # registration not open (not yet, over, or the group was cancelled)
-
-
 @dataclass(frozen=True)
 class GroupStatus:
-    """A group's availability, with the words to show and, when closed, why."""
+    """A group's availability with the words to show."""
 
-    availability: Availability
+    offer: GroupAvailability
     label: str
-    reason: str | None = None
+
+    @property
+    def availability(self) -> Availability:
+        """What the group offers a newcomer now."""
+        return self.offer.availability
+
+    @property
+    def reason(self) -> str | None:
+        """Why registration is closed, if it is."""
+        return self.offer.reason
 
     @property
     def accepts_registrations(self) -> bool:
         """Whether the registration form may be offered for this group."""
-        return self.availability in (Availability.PLACES_LEFT, Availability.WAITING_LIST)
+        return self.offer.accepts_registrations
 
 
 def group_status(event: Event, group: Group, now: datetime | None = None) -> GroupStatus:
-    """The group's availability as the registration rules see it at ``now``."""
-    seats = places_left(group)
-    try:
-        check_registration_window(event, group, now or utcnow())
-    except RegistrationClosed as closed:
-        if seats == 0:
-            return GroupStatus(Availability.FULL, gettext("Complet"), str(closed.message))
-        return GroupStatus(
-            Availability.CLOSED, gettext("Inscriptions fermées"), str(closed.message)
-        )
-    if seats is None:
-        return GroupStatus(Availability.PLACES_LEFT, gettext("Places disponibles"))
-    if seats > 0:
+    """The group's availability as the registration rules see it at ``now``, in words."""
+    offer = group_availability(event, group, now or utcnow())
+    seats = offer.places_left
+    if offer.availability is Availability.FULL:
+        label = gettext("Complet")
+    elif offer.availability is Availability.CLOSED:
+        label = gettext("Inscriptions fermées")
+    elif offer.availability is Availability.WAITING_LIST:
+        label = gettext("Complet : liste d'attente")
+    elif seats is None:
+        label = gettext("Places disponibles")
+    else:
         label = ngettext("%(num)d place restante", "%(num)d places restantes", seats)
-        return GroupStatus(Availability.PLACES_LEFT, label)
-    return GroupStatus(Availability.WAITING_LIST, gettext("Complet : liste d'attente"))
+    return GroupStatus(offer, label)
 
 
 def is_upcoming(event: Event, now: datetime | None = None) -> bool:
