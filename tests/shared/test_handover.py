@@ -6,7 +6,10 @@ next round)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,8 +19,10 @@ from flask import Flask
 from redis import Redis
 
 from services.registration import create_app
+from shared import queue
 from shared.queue import DELIVER_OUTBOX_TASK, MAIL_QUEUE, merged, send_tasks
-from tests.conftest import closing
+from tests.conftest import closing, dispose
+from tests.support.mail import eventually
 from tests.support.servers import RedisServer
 
 # The most an email may wait once Redis is back.
@@ -46,11 +51,85 @@ def queued_arguments(redis: Redis, deadline: float) -> list[Any]:
     return [json.loads(base64.b64decode(m["body"]))[0] for m in messages]
 
 
-def test_tasks_refused_while_redis_is_down_are_handed_over_soon_after_it_is_back(app, broker):
+@pytest.fixture
+def offers(monkeypatch) -> list[bool]:
+    """Whether the broker took each offer the hand-over made, in order."""
+    taken: list[bool] = []
+    publish = queue._publish
+
+    def recorded(calls: list) -> bool:
+        taken.append(publish(calls))
+        return taken[-1]
+
+    monkeypatch.setattr(queue, "_publish", recorded)
+    return taken
+
+
+class SilentBroker:
+    """A server on a free port that accepts connections, reads what they send, and never
+    answers: a broker that hangs, where a stopped one would refuse at once."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self._listener.getsockname()[1]}/0"
+        self._guard = threading.Lock()
+        self._connections: list[socket.socket] = []
+        # The connections that sent a request and, unanswered, are still open.
+        self._waiting: set[socket.socket] = set()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def holds_a_request(self) -> bool:
+        """Whether a client waits on an open connection for the answer to what it sent."""
+        with self._guard:
+            return bool(self._waiting)
+
+    def close(self) -> None:
+        """Stop listening and close every connection: a waiting client then gets an error."""
+        self._listener.close()
+        with self._guard:
+            for connection in self._connections:
+                # Shut down first: a close alone neither wakes the reader nor tells the client.
+                with contextlib.suppress(OSError):  # the client has gone already
+                    connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+            self._connections.clear()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _address = self._listener.accept()
+            except OSError:
+                return  # closed
+            with self._guard:
+                self._connections.append(connection)
+            threading.Thread(target=self._listen, args=(connection,), daemon=True).start()
+
+    def _listen(self, connection: socket.socket) -> None:
+        try:
+            while connection.recv(4096):
+                with self._guard:
+                    self._waiting.add(connection)
+        except OSError:
+            pass  # closed by close()
+        with self._guard:
+            self._waiting.discard(connection)
+
+
+@pytest.fixture
+def silent_broker() -> Iterator[SilentBroker]:
+    """A broker that accepts connections and never answers."""
+    server = SilentBroker()
+    yield server
+    server.close()
+
+
+def test_tasks_refused_while_redis_is_down_are_handed_over_soon_after_it_is_back(
+    app, broker, offers
+):
     broker.stop()
     with app.app_context():
         send_tasks([(DELIVER_OUTBOX_TASK, [[41, 42]], MAIL_QUEUE)])
-    time.sleep(5)  # several offers refused meanwhile
+    eventually(lambda: offers.count(False) >= 2, what="a second offer refused")
     broker.start()
     back = time.monotonic()
     redis = Redis.from_url(broker.url)
@@ -63,15 +142,31 @@ def test_tasks_refused_while_redis_is_down_are_handed_over_soon_after_it_is_back
     assert waited < RECOVERY_S
 
 
-def test_a_request_does_not_wait_for_the_broker(app, broker):
-    broker.stop()
-    with app.app_context():
-        started = time.monotonic()
-        send_tasks([(DELIVER_OUTBOX_TASK, [[7]], MAIL_QUEUE)])
-        waited = time.monotonic() - started
+def test_a_request_does_not_wait_for_the_broker(base_config, silent_broker):
+    app = create_app({**base_config, "REDIS_URL": silent_broker.url})
+    handover = app.extensions["handover"]
 
-    assert waited < 0.05
-    assert app.extensions["handover"].drain()  # offered, and refused: kept for the next offer
+    def request() -> None:
+        with app.app_context():
+            send_tasks([(DELIVER_OUTBOX_TASK, [[7]], MAIL_QUEUE)])
+
+    try:
+        sent = threading.Thread(target=request)
+        sent.start()
+        # A request that waited for the broker would still be waiting while it holds the
+        # hand-over's question unanswered.
+        eventually(
+            lambda: not sent.is_alive() and silent_broker.holds_a_request(),
+            timeout=10,
+            what="the request's end while the broker holds the hand-over's connection",
+        )
+
+        assert silent_broker.holds_a_request()
+        assert not handover.drain(timeout=0)  # the hand-over is still offering the task
+    finally:
+        silent_broker.close()  # the hand-over's question fails: the task waits for a retry
+        assert handover.drain()
+        dispose(app)
 
 
 def test_outbox_deliveries_of_several_transactions_leave_in_batches():
