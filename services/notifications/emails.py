@@ -276,6 +276,8 @@ def _context(
     )
     if registration is None and kind not in ORGANISER_KINDS:
         raise Undeliverable("the registration no longer exists")
+    if registration is not None and registration.anonymised_at is not None:
+        raise Undeliverable("the registration was anonymised")
     group = registration.group if registration else _outbox_group(session, message)
     event = group.event
     language = message.language
@@ -315,6 +317,8 @@ def _evaluation_link(session: Session, registration: Registration, language: str
     end = closes_at(registration.group)
     if invitation is None or end is None:
         raise Undeliverable("the registration was not invited to evaluate")
+    if invitation.nonce is None:
+        raise Undeliverable("the invitation was sent: its link can no longer be derived")
     return {
         "evaluation_url": evaluation_url(link_token(invitation), language),
         "evaluation_closes": format_day(end),

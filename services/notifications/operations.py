@@ -26,6 +26,7 @@ from services.notifications.mime import MailMessage
 from services.notifications.smtp import kept_connection
 from shared.database import utcnow
 from shared.domain.attendance import concerns_clause, held_clause
+from shared.domain.evaluations import forget_link
 from shared.models import (
     DeliveryStatus,
     EmailKind,
@@ -224,12 +225,15 @@ _MARK_SENT = (
     .where(_MESSAGES.c.status == DeliveryStatus.SENDING)
     .values(status=DeliveryStatus.SENT, sent_at=bindparam("now"), updated_at=bindparam("now"))
     .values(last_error=None)
+    .returning(_MESSAGES.c.kind, _MESSAGES.c.registration_id)
 )
 
 
 def record_sent(session: Session, message_id: int, now: datetime | None = None) -> None:
-    """Mark a message sent."""
-    session.execute(_MARK_SENT, {"row_id": message_id, "now": now or utcnow()})
+    """Mark a message sent; an invitation to evaluate that left forgets its link."""
+    sent = session.execute(_MARK_SENT, {"row_id": message_id, "now": now or utcnow()}).first()
+    if sent is not None and sent.kind == EmailKind.EVALUATION and sent.registration_id:
+        forget_link(session, sent.registration_id)
 
 
 def record_failure(

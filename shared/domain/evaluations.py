@@ -3,9 +3,10 @@
 Each event has a questionnaire (a default set until its organisers change it, frozen once
 the first invitations go out). Closing a group invites everyone present at least once; the
 invitation's link carries a token that no table holds: it is derived from a random nonce and
-the secret key. Answers are stored under a keyed digest of that token, so only the link's
-holder finds theirs again, and nothing in the database ties an answer to a person — the
-invitation only says that its link was used.
+the secret key, and the nonce is forgotten once the invitation was sent. Answers are stored
+under a keyed digest of that token, so only the link's holder finds theirs again; answering
+writes nothing else, so nothing in the database ties an answer to a person (see
+docs/evaluations.md).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -138,8 +139,21 @@ def invitation_of(session: Session, registration: Registration) -> EvaluationInv
 
 
 def link_token(invitation: EvaluationInvitation) -> str:
-    """The token of the invitation's personal link (256 bits, URL-safe)."""
+    """The token of the invitation's personal link (256 bits, URL-safe), until it is sent."""
+    assert invitation.nonce is not None, "the invitation was sent: its link is forgotten"
     return _derive("link", invitation.nonce)
+
+
+def forget_link(session: Session, registration_id: int) -> None:
+    """Forget the nonce of the registration's invitation once it was sent: from then on only
+    the participant holds the link, and neither the database nor the secret key leads from
+    the person to their answer."""
+    session.execute(
+        update(EvaluationInvitation)
+        .where(EvaluationInvitation.registration_id == registration_id)
+        .values(nonce=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def answer_key(token: str) -> str:
@@ -212,6 +226,5 @@ def save_answers(
             answer = answer_of(session, token)
             assert answer is not None  # the row that made the insert fail
     answer.answers = answers
-    invitation.used = True
     session.flush()
     return answer

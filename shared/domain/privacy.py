@@ -1,6 +1,6 @@
 """Storage limitation: registrations are anonymised some months after their group's last
-date, or at once on request, keeping the counts and presence that reports need; emails that
-were delivered are forgotten after their own retention."""
+date, or at once on request, keeping the counts and presence that reports need, and their
+emails with them; emails, sent or failed, are forgotten after their own retention."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.orm import Session, object_session
 
 from shared.database import utcnow
 from shared.models import (
@@ -22,12 +22,15 @@ from shared.models import (
 from shared.tokens import new_token
 
 ANONYMOUS = "—"
+# Why an email not sent before its registration was anonymised never will be.
+ERASED = "not sent: the registration was anonymised"
 
 
 def anonymise(registration: Registration, *, now: datetime | None = None) -> None:
     """Replace everything that identifies the person; keep role, status and presence.
 
-    The tokens are replaced by fresh ones nobody holds, so old links find nothing.
+    The tokens are replaced by fresh ones nobody holds, so old links find nothing; its emails
+    are redacted.
     """
     registration.first_name = ANONYMOUS
     registration.last_name = ANONYMOUS
@@ -38,6 +41,9 @@ def anonymise(registration: Registration, *, now: datetime | None = None) -> Non
     registration.manage_token = new_token()
     registration.calendar_token = new_token()
     registration.anonymised_at = now or utcnow()
+    session = object_session(registration)
+    assert session is not None, "only a stored registration is anonymised"
+    redact_emails(session, registration)
 
 
 def anonymise_expired(session: Session, *, months: int, now: datetime | None = None) -> list[int]:
@@ -61,6 +67,30 @@ def anonymise_expired(session: Session, *, months: int, now: datetime | None = N
         anonymise(registration, now=now)
     session.flush()
     return [registration.id for registration in expired]
+
+
+def redact_emails(session: Session, registration: Registration) -> None:
+    """Strip an anonymised registration's emails of what named the person: the delivery log's
+    address, subject and SMTP error, the outbox's payload; those not sent yet never will be."""
+    unsent = EmailMessage.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.SENDING))
+    session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.registration_id == registration.id)
+        .values(
+            recipient=registration.email,
+            subject=None,
+            last_error=case((unsent, ERASED), else_=None),
+            status=case((unsent, DeliveryStatus.FAILED), else_=EmailMessage.status),
+            updated_at=registration.anonymised_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id)
+        .values(payload={})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def personal_data(registration: Registration) -> dict[str, Any]:
@@ -127,11 +157,16 @@ def purge_delivered_outbox(session: Session, *, days: int, now: datetime | None 
 
 
 def purge_sent_messages(session: Session, *, days: int, now: datetime | None = None) -> int:
-    """Delete delivery-log rows of emails sent more than ``days`` ago; return how many."""
+    """Delete delivery-log rows of emails sent, or failed for good, more than ``days`` ago;
+    return how many."""
     cutoff = (now or utcnow()) - timedelta(days=days)
+    sent_long_ago = and_(EmailMessage.status == DeliveryStatus.SENT, EmailMessage.sent_at < cutoff)
+    failed_long_ago = and_(
+        EmailMessage.status == DeliveryStatus.FAILED, EmailMessage.updated_at < cutoff
+    )
     result = session.execute(
         delete(EmailMessage)
-        .where(EmailMessage.status == DeliveryStatus.SENT, EmailMessage.sent_at < cutoff)
+        .where(or_(sent_long_ago, failed_long_ago))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

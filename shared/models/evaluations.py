@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.database import Base, str_enum
@@ -44,8 +44,8 @@ class EvaluationQuestion(Base):
 
 
 class EvaluationInvitation(Base):
-    """A participant's invitation to evaluate: the digest of their personal link's token and
-    whether it was used — not when, and not for which answer."""
+    """A participant's invitation to evaluate: the digest of their personal link's token, and
+    nothing about whether, when or how it was used."""
 
     __tablename__ = "evaluation_invitations"
 
@@ -53,10 +53,10 @@ class EvaluationInvitation(Base):
     registration_id: Mapped[int] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
     )
-    # The link's token is derived from this and the secret key, so that no table holds it.
-    nonce: Mapped[str] = mapped_column(String(64))
+    # The link's token is derived from this and the secret key, so that no table holds it;
+    # forgotten once the invitation was sent, so that nobody can derive it again.
+    nonce: Mapped[str | None] = mapped_column(String(64))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    used: Mapped[bool] = mapped_column(Boolean, default=False)
 
     registration: Mapped[Registration] = relationship()
 
