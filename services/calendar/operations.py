@@ -17,7 +17,9 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
+from shared.database import utcnow
 from shared.domain.attendance import scheduled_dates
+from shared.domain.capacity import Place, place_of
 from shared.domain.registrations import registration_by_token
 from shared.errors import NotFound
 from shared.i18n import BRUSSELS, current_language
@@ -30,7 +32,7 @@ from shared.ical import (
     new_calendar,
     serialise,
 )
-from shared.models import Event, Group, Registration, RegistrationStatus, SessionDate
+from shared.models import Event, Group, Registration, SessionDate
 
 # Past and cancelled dates stay this long in the open-ended feeds, so that subscribed
 # calendars see a cancellation (at least 30 days) and keep last month's sessions.
@@ -220,7 +222,7 @@ class PersonalFeed:
         group = registration.group
         dates = scheduled_dates(registration)
         with force_locale(context.language):
-            standing = _standing(registration)
+            standing = _standing(registration, context.now)
             title = group.event.localized("title", context.language)
             calendar = new_calendar(
                 gettext("Mes dates : %(title)s", title=title),
@@ -234,8 +236,18 @@ class PersonalFeed:
             return serialise(calendar)
 
 
-def personal_feed(session: Session, token: str, language: str | None) -> PersonalFeed:
+def personal_feed(
+    session: Session, token: str, language: str | None, now: datetime | None = None
+) -> PersonalFeed:
     """The feed a calendar token opens: 410 for a replaced token, 404 revealing nothing else."""
+    # Where a waitlisted participant stands changes without any write once their training
+    # begins: the latest date of the group begun by ``now`` is part of the version.
+    begun = SessionDate.starts_at <= (now or utcnow())
+    last_start = (
+        select(func.max(SessionDate.starts_at))
+        .where(SessionDate.group_id == Registration.group_id, begun)
+        .scalar_subquery()
+    )
     row = session.execute(
         select(
             Registration.id,
@@ -245,6 +257,7 @@ def personal_feed(session: Session, token: str, language: str | None) -> Persona
             Group.updated_at,
             Event.revision,
             Event.updated_at,
+            last_start,
         )
         .join(Registration.group)
         .join(Group.event)
@@ -317,14 +330,19 @@ def _still_shown(session_date: SessionDate, cutoff: datetime) -> bool:
     return rule.after(cutoff) is not None
 
 
-def _standing(registration: Registration) -> Standing:
-    """Where the participant stands, worded in the current language."""
+def _standing(registration: Registration, now: datetime) -> Standing:
+    """Where the participant stands at ``now``, worded in the current language."""
     changed = registration.updated_at
-    if registration.status is RegistrationStatus.CANCELLED:
+    place = place_of(registration, now)
+    if place is Place.CANCELLED:
         return Standing(CANCELLED, gettext("inscription annulée"), changed, 2)
-    if registration.status is RegistrationStatus.WAITLISTED:
+    if place is Place.WAITING:
         label = gettext(
             "liste d'attente, position %(position)d", position=registration.waitlist_position or 0
         )
         return Standing(TENTATIVE, label, changed, 0)
+    if place is Place.NO_PLACE:
+        # They will not come: shown as called off for them. An organiser may still confirm
+        # them by hand, a newer version at the same sequence step as any confirmation.
+        return Standing(CANCELLED, gettext("aucune place ne vous sera attribuée"), changed, 1)
     return Standing(CONFIRMED, gettext("inscription confirmée"), changed, 1)

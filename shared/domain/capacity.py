@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -199,6 +200,24 @@ def promotable(registration: Registration, now: datetime) -> bool:
     """Whether a waitlisted registration may still be given a freed place: while a date it
     expects is held and none has begun, since whoever took it later would have missed one."""
     return bool(expected_dates(registration)) and not has_begun(registration, now)
+
+
+class Place(enum.StrEnum):
+    """Where a participant stands with their place."""
+
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"  # on the waiting list, and a freed place would still go to them
+    NO_PLACE = "no_place"  # on the waiting list, but no place can come any more
+    CANCELLED = "cancelled"
+
+
+def place_of(registration: Registration, now: datetime) -> Place:
+    """Where the participant stands at ``now``: what their pages and calendar tell them."""
+    if registration.status is RegistrationStatus.CONFIRMED:
+        return Place.CONFIRMED
+    if registration.status is RegistrationStatus.WAITLISTED:
+        return Place.WAITING if promotable(registration, now) else Place.NO_PLACE
+    return Place.CANCELLED
 
 
 def promote_waitlisted(

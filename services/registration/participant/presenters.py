@@ -14,7 +14,7 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 from shared.database import db, utcnow
 from shared.domain.attendance import held_dates
 from shared.domain.availability import Availability, GroupAvailability, group_availability
-from shared.domain.capacity import promotable
+from shared.domain.capacity import Place, place_of
 from shared.domain.certificates import offers_certificate
 from shared.domain.evaluations import invitation_of, is_open, link_token
 from shared.domain.registrations import participant_may_cancel
@@ -145,7 +145,7 @@ def cancellable(registration: Registration) -> bool:
 
 def still_waiting(registration: Registration) -> bool:
     """Whether a waitlisted participant may still be given a place that frees up."""
-    return promotable(registration, utcnow())
+    return place_of(registration, utcnow()) is Place.WAITING
 
 
 def cancellation_closed() -> str:
