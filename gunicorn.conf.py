@@ -20,11 +20,13 @@ def worker_count() -> int:
 
 bind = ["0.0.0.0:8000"]
 workers = worker_count()
-worker_class = "gthread"
+# gunicorn's threaded worker, answering the requests gunicorn refuses by itself (beyond the
+# limits below, or unreadable) in the services' JSON error shape rather than in HTML.
+worker_class = "shared.gunicorn_worker.JsonErrorWorker"
 threads = 4
-# gunicorn's own refusals are bare HTML pages: its limits sit above the services' (see
-# shared.app.REQUEST_LIMITS), so that a request merely too long is answered by the service,
-# in its error shape, and only an absurd one by gunicorn. 8190 is the most it accepts.
+# Above the services' own limits (shared.app.MAX_TARGET_LENGTH, MAX_HEADER_LENGTH), so that a
+# request merely too long is answered by the service itself, which reads its language, and
+# only an absurd one by gunicorn. 8190 is the most it accepts.
 limit_request_line = 8190
 limit_request_field_size = 16380
 timeout = 60

@@ -15,10 +15,13 @@ from werkzeug.routing import Rule
 from shared.access import EVENT_ARGUMENT, AreaKind, area_of, is_admin_only
 
 SECURITY_SCHEME = "organiserToken"
-# Any operation: a request target or header longer than the services read (shared.app),
-# text no database can store in its input (see shared.storable_text), and the database busy
-# past the lock timeout or unreachable (with Retry-After).
+# Any operation: a request the server cannot read (malformed, or beyond gunicorn's limits:
+# shared.gunicorn_worker answers those in the error shape too), a request target or header
+# longer than the services read (shared.app), text no database can store in its input (see
+# shared.storable_text), and the database busy past the lock timeout or unreachable (with
+# Retry-After).
 ANY_OPERATION_RESPONSES = {
+    "400": "BAD_REQUEST",
     "414": "REQUEST_URI_TOO_LONG",
     "422": "UNPROCESSABLE_ENTITY",
     "431": "REQUEST_HEADER_FIELDS_TOO_LARGE",

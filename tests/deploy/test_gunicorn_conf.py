@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
 
+from shared.gunicorn_worker import JsonErrorWorker
 from tests.deploy.stack import gunicorn_settings
 
 
@@ -24,7 +26,8 @@ def test_workers_serve_several_requests_each_and_log_errors_to_the_console(
 ) -> None:
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     settings = gunicorn_settings()
-    assert settings["worker_class"] == "gthread" and settings["threads"] > 1
+    assert settings["worker_class"] == "shared.gunicorn_worker.JsonErrorWorker"
+    assert issubclass(JsonErrorWorker, ThreadWorker) and settings["threads"] > 1
     assert settings["errorlog"] == "-"
     assert settings["accesslog"] is None  # it would print tokens: the services log requests
 

@@ -1,5 +1,6 @@
 """A request target or a header too long for the services is answered by the service, in the
-one error shape, under gunicorn; only one beyond gunicorn's own limits gets its bare page."""
+one error shape, under gunicorn; one beyond gunicorn's own limits by gunicorn, in that shape
+too (see tests/shared/test_server_refusals.py)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ def test_a_long_query_within_the_limit_reaches_the_service(registration_server):
     assert response.json()["errors"]["town"]
 
 
-def test_beyond_gunicorns_own_limit_the_server_refuses_alone(registration_server):
+def test_beyond_gunicorns_own_limit_the_server_refuses_alone_in_the_error_shape(
+    registration_server,
+):
     response = requests.get(f"{registration_server}/api/v1/registrations/{'t' * 9000}", timeout=10)
 
     assert response.status_code == 414
-    assert not response.headers.get("Content-Type", "").startswith("application/json")
+    assert response.json()["code"] == "request_uri_too_long"
