@@ -6,9 +6,7 @@ next round)."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +21,7 @@ from shared import queue
 from shared.queue import DELIVER_OUTBOX_TASK, MAIL_QUEUE, merged, send_tasks
 from tests.conftest import closing, dispose
 from tests.support.mail import eventually
-from tests.support.servers import RedisServer
+from tests.support.servers import RedisServer, SilentBroker
 
 # The most an email may wait once Redis is back.
 RECOVERY_S = 15
@@ -63,56 +61,6 @@ def offers(monkeypatch) -> list[bool]:
 
     monkeypatch.setattr(queue, "_publish", recorded)
     return taken
-
-
-class SilentBroker:
-    """A server on a free port that accepts connections, reads what they send, and never
-    answers: a broker that hangs, where a stopped one would refuse at once."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"redis://127.0.0.1:{self._listener.getsockname()[1]}/0"
-        self._guard = threading.Lock()
-        self._connections: list[socket.socket] = []
-        # The connections that sent a request and, unanswered, are still open.
-        self._waiting: set[socket.socket] = set()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def holds_a_request(self) -> bool:
-        """Whether a client waits on an open connection for the answer to what it sent."""
-        with self._guard:
-            return bool(self._waiting)
-
-    def close(self) -> None:
-        """Stop listening and close every connection: a waiting client then gets an error."""
-        self._listener.close()
-        with self._guard:
-            for connection in self._connections:
-                # Shut down first: a close alone neither wakes the reader nor tells the client.
-                with contextlib.suppress(OSError):  # the client has gone already
-                    connection.shutdown(socket.SHUT_RDWR)
-                connection.close()
-            self._connections.clear()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _address = self._listener.accept()
-            except OSError:
-                return  # closed
-            with self._guard:
-                self._connections.append(connection)
-            threading.Thread(target=self._listen, args=(connection,), daemon=True).start()
-
-    def _listen(self, connection: socket.socket) -> None:
-        try:
-            while connection.recv(4096):
-                with self._guard:
-                    self._waiting.add(connection)
-        except OSError:
-            pass  # closed by close()
-        with self._guard:
-            self._waiting.discard(connection)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -193,6 +194,56 @@ class HangingUpServer:
                 return
             self.connections += 1
             connection.close()
+
+
+class SilentBroker:
+    """A server on a free port that accepts connections, reads what they send, and never
+    answers: a broker that hangs, where a stopped one would refuse at once."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self._listener.getsockname()[1]}/0"
+        self._guard = threading.Lock()
+        self._connections: list[socket.socket] = []
+        # The connections that sent a request and, unanswered, are still open.
+        self._waiting: set[socket.socket] = set()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def holds_a_request(self) -> bool:
+        """Whether a client waits on an open connection for the answer to what it sent."""
+        with self._guard:
+            return bool(self._waiting)
+
+    def close(self) -> None:
+        """Stop listening and close every connection: a waiting client then gets an error."""
+        self._listener.close()
+        with self._guard:
+            for connection in self._connections:
+                # Shut down first: a close alone neither wakes the reader nor tells the client.
+                with contextlib.suppress(OSError):  # the client has gone already
+                    connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+            self._connections.clear()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _address = self._listener.accept()
+            except OSError:
+                return  # closed
+            with self._guard:
+                self._connections.append(connection)
+            threading.Thread(target=self._listen, args=(connection,), daemon=True).start()
+
+    def _listen(self, connection: socket.socket) -> None:
+        try:
+            while connection.recv(4096):
+                with self._guard:
+                    self._waiting.add(connection)
+        except OSError:
+            pass  # closed by close()
+        with self._guard:
+            self._waiting.discard(connection)
 
 
 def gunicorn_command(app: str, port: int, workers: int = 2) -> list[str]:
