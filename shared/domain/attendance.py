@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from shared.database import utcnow
@@ -40,6 +40,29 @@ def held_dates(group: Group) -> list[SessionDate]:
 def first_held_date(group: Group) -> SessionDate | None:
     """The group's earliest date that takes place."""
     return next(iter(held_dates(group)), None)
+
+
+def last_held_date(group: Group) -> SessionDate | None:
+    """The group's last date that takes place: the group is over once it has ended."""
+    held = held_dates(group)
+    return held[-1] if held else None
+
+
+def groups_over_at() -> Subquery:
+    """When each group is over, in SQL (``group_id``, ``over_at``): the end of its last held
+    date as :func:`last_held_date` says, or of its last date if every one was called off.
+    Recurring office hours are never over."""
+    held_end = case((held_clause(), SessionDate.ends_at))
+    return (
+        select(
+            SessionDate.group_id,
+            func.coalesce(func.max(held_end), func.max(SessionDate.ends_at)).label("over_at"),
+        )
+        .join(SessionDate.group)
+        .where(SessionDate.recurrence_rule.is_(None))
+        .group_by(SessionDate.group_id)
+        .subquery()
+    )
 
 
 def has_started(group: Group, now: datetime) -> bool:

@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from shared.database import utcnow
 from shared.domain import evaluations
-from shared.domain.attendance import attended, confirmed_with_presence, held_dates, presence_marks
+from shared.domain.attendance import (
+    attended,
+    confirmed_with_presence,
+    last_held_date,
+    presence_marks,
+)
 from shared.domain.capacity import lock_group
 from shared.domain.certificates import certificate_of, issue_to_all
 from shared.errors import NotOver
@@ -35,8 +40,8 @@ class Closing:
 
 def can_close(group: Group, now: datetime) -> bool:
     """Whether the group's last held date is over (a called-off group never closes)."""
-    held = held_dates(group)
-    return bool(held) and now >= held[-1].ends_at
+    last = last_held_date(group)
+    return last is not None and now >= last.ends_at
 
 
 def close_group(session: Session, group: Group, *, now: datetime | None = None) -> Closing:
@@ -45,13 +50,13 @@ def close_group(session: Session, group: Group, *, now: datetime | None = None) 
     group already closed is left as it is."""
     now = now or utcnow()
     if group.closed_at is None and not can_close(group, now):
-        held = held_dates(group)
-        if not held:
+        last = last_held_date(group)
+        if last is None:
             raise NotOver()
         raise NotOver(
             _l(
                 "Ce groupe pourra être clôturé après sa dernière date, le %(day)s.",
-                day=format_day(held[-1].starts_at),
+                day=format_day(last.starts_at),
             )
         )
     # The group's lock makes two simultaneous closings one: the second finds it closed.

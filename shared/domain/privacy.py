@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from shared.database import utcnow
+from shared.domain.attendance import groups_over_at
 from shared.models import (
     DeliveryStatus,
     EmailMessage,
     OutboxMessage,
     Registration,
-    SessionDate,
 )
 from shared.tokens import new_token
 
@@ -47,20 +47,16 @@ def anonymise(registration: Registration, *, now: datetime | None = None) -> Non
 
 
 def anonymise_expired(session: Session, *, months: int, now: datetime | None = None) -> list[int]:
-    """Anonymise registrations whose group's last date ended ``months`` ago; return their ids."""
+    """Anonymise registrations whose group has been over for ``months`` (its last held
+    date ended then); return their ids."""
     now = now or utcnow()
     cutoff = now - relativedelta(months=months)
-    last_end = (
-        select(SessionDate.group_id, func.max(SessionDate.ends_at).label("last_end"))
-        .where(SessionDate.recurrence_rule.is_(None))
-        .group_by(SessionDate.group_id)
-        .subquery()
-    )
+    over = groups_over_at()
     expired = list(
         session.scalars(
             select(Registration)
-            .join(last_end, last_end.c.group_id == Registration.group_id)
-            .where(Registration.anonymised_at.is_(None), last_end.c.last_end < cutoff)
+            .join(over, over.c.group_id == Registration.group_id)
+            .where(Registration.anonymised_at.is_(None), over.c.over_at < cutoff)
         )
     )
     for registration in expired:
