@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "shared" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 TRANSLATED = [language for language in LANGUAGES if language != DEFAULT_LANGUAGE]
+# The organiser area's templates (organisers' and accounts' pages and their frame): the
+# participants never read them.
+ORGANISER_AREA = {"organiser", "accounts", "area"}
 # Every template a participant reads: pages, emails, calendar pages, PDFs.
 PARTICIPANT_TEMPLATES = [
     path
@@ -29,7 +32,7 @@ PARTICIPANT_TEMPLATES = [
         "shared/templates",
     )
     for path in sorted((ROOT / folder).rglob("*.*"))
-    if "organiser" not in path.parts and path.suffix in (".html", ".txt")
+    if not ORGANISER_AREA & set(path.relative_to(ROOT).parts) and path.suffix in (".html", ".txt")
 ]
 TAGS = re.compile(r"<[^>]*>", re.DOTALL)
 STYLES = re.compile(r"<style.*?</style>", re.DOTALL)

@@ -7,10 +7,12 @@ from typing import Any
 from flask import Flask
 
 from services.registration import cli, web
+from services.registration.accounts import api as accounts_api
+from services.registration.accounts import pages as accounts_pages
+from services.registration.accounts.auth import init_auth
 from services.registration.fields import Money
 from services.registration.organiser import api as organiser_api
 from services.registration.organiser import pages as organiser_pages
-from services.registration.organiser.auth import init_auth
 from services.registration.participant import api as participant_api
 from services.registration.participant import pages as participant_pages
 from shared.app import create_service_app
@@ -24,7 +26,7 @@ API_BLUEPRINTS = (
     organiser_api.rosters.bp,
     organiser_api.events.bp,
     organiser_api.evaluations.bp,
-    organiser_api.accounts.bp,
+    accounts_api.accounts.bp,
 )
 # Pages: forms protected against cross-site requests, security headers, HTML errors.
 PAGE_BLUEPRINTS = (
@@ -33,10 +35,10 @@ PAGE_BLUEPRINTS = (
     participant_pages.certificates.bp,
     participant_pages.evaluations.bp,
     participant_pages.language.bp,
-    organiser_pages.login.bp,
-    organiser_pages.passwords.bp,
-    organiser_pages.account.bp,
-    organiser_pages.team.bp,
+    accounts_pages.login.bp,
+    accounts_pages.passwords.bp,
+    accounts_pages.account.bp,
+    accounts_pages.team.bp,
     organiser_pages.rosters.bp,
     organiser_pages.editing.bp,
     organiser_pages.evaluations.bp,

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from services.registration import demo
-from services.registration.organiser import auth
+from services.registration.accounts import auth
 from shared.database import db, utcnow
 from shared.errors import DomainError
 from shared.models import Event, Organiser

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
-from services.registration.organiser.auth import hash_password
+from services.registration.accounts.auth import hash_password
 from shared.database import create_db_engine, utcnow
 from shared.models import Organiser
 from tests.browser.conftest import SECRET_KEY, check_page

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.organiser.auth import hash_password, issue_token
+from services.registration.accounts.auth import hash_password, issue_token
 from shared.models import DeliveryStatus, Organiser
 from tests.notifications.conftest import BASE_URL, messages_in
 from tests.support.factories import Factory

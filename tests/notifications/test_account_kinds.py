@@ -7,7 +7,7 @@ import pytest
 from flask import current_app
 
 from services.notifications import operations
-from services.registration.organiser import accounts
+from services.registration.accounts import operations as accounts
 from shared.database import utcnow
 from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE, link_token
 from shared.models import EmailKind, Organiser, OutboxMessage

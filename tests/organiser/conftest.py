@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.organiser.auth import issue_token
+from services.registration.accounts.auth import issue_token
 from shared.database import utcnow
 from shared.domain.closing import close_group
 from shared.domain.evaluations import invitation_of, link_token

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy.orm import sessionmaker
 from werkzeug.routing import Rule
 
-from services.registration.organiser.accounts import invite
+from services.registration.accounts.operations import invite
 from shared.access import (
     SESSION_KEY,
     SESSION_VERSION_KEY,

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from services.registration.organiser.auth import authenticate
+from services.registration.accounts.auth import authenticate
 from shared.models import ApiToken, Organiser
 from tests.organiser.conftest import PASSWORD, csrf_token, log_in
 

@@ -29,8 +29,8 @@ from schemathesis.checks import (
 )
 from schemathesis.core.failures import Failure, ServerError
 
+from services.registration.accounts.auth import issue_token
 from services.registration.demo import load_events
-from services.registration.organiser.auth import issue_token
 from shared.database import db, utcnow
 from shared.models import DeliveryStatus, EmailMessage, Organiser, Registration
 

@@ -1,1 +1,2 @@
-"""What organisers use: sign-in, the organiser API and pages, rosters, presence, exports."""
+"""What organisers use to run their events: events, groups and dates, rosters, presence,
+exports, evaluations' figures and the journal."""

@@ -14,10 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.organiser import audit
-from services.registration.organiser.roster import attendance_of
-from services.registration.participant.operations import group_of
-from shared.database import utcnow
+from services.registration import audit
+from services.registration.lookups import find_date, find_registration, group_of
+from services.registration.organiser.roster_lines import attendance_of
+from shared.access import current_event, current_organiser
+from shared.database import db, utcnow
 from shared.domain import certificates, evaluations, roster, schedule
 from shared.domain import closing as closing_rules
 from shared.domain.attendance import check_presence_allowed
@@ -78,26 +79,14 @@ class Organising:
         )
 
 
+def organising() -> Organising:
+    """The signed-in organiser acting on the event of the request's route."""
+    return Organising(db.session, current_organiser(), current_event())
+
+
 def ids(registrations: list[Registration]) -> list[int]:
     """The ids of registrations, as the audit log lists them."""
     return [r.id for r in registrations]
-
-
-def find_registration(session: Session, event: Event, registration_id: int) -> Registration:
-    """A registration of this event, or 404 (one of another event is not found)."""
-    registration = session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        raise NotFound()
-    return registration
-
-
-def find_date(event: Event, date_id: int) -> SessionDate:
-    """A date of one of the event's groups, or 404."""
-    for group in event.groups:
-        for session_date in group.dates:
-            if session_date.id == date_id:
-                return session_date
-    raise NotFound()
 
 
 # --- The roster -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from services.registration.organiser.roster import Roster, build_roster
+from services.registration.organiser.roster_lines import Roster, build_roster
 from shared.models import Event, Group, SessionDate
 
 

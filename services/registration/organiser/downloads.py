@@ -11,7 +11,8 @@ from flask import Response, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
 
-from services.registration.documents import attachment
+from services.registration.attachments import attachment
+from services.registration.lookups import group_of
 from services.registration.organiser.dashboard import event_dashboard
 from services.registration.organiser.evaluation_figures import evaluation_figures
 from services.registration.organiser.exports import (
@@ -21,8 +22,7 @@ from services.registration.organiser.exports import (
     to_csv,
     to_xlsx,
 )
-from services.registration.organiser.roster import build_roster
-from services.registration.participant.operations import group_of
+from services.registration.organiser.roster_lines import build_roster
 from shared.database import db
 from shared.documents import certificate_pdf
 from shared.domain.certificates import issue_to_all

@@ -20,7 +20,7 @@ from services.registration.organiser.evaluation_figures import (
     EvaluationFigures,
     QuestionFigures,
 )
-from services.registration.organiser.roster import Roster
+from services.registration.organiser.roster_lines import Roster
 from shared.domain.evaluations import MIN_ANSWERS_SHOWN, RATING_SCALE
 from shared.i18n import current_language, format_day
 from shared.labels import role_label

@@ -19,6 +19,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from services.registration.audit import JOURNAL_PAGE, action_label
 from services.registration.fields import (
     LANGUAGE,
     LocalDateTime,
@@ -30,7 +31,6 @@ from services.registration.fields import (
     row_id,
     slug,
 )
-from services.registration.organiser.audit import JOURNAL_PAGE, action_label
 from services.registration.participant.schemas import RegistrationCreateSchema, email_address
 from shared.database import MAX_ROW_ID
 from shared.domain.attendance import is_held

@@ -1,5 +1,5 @@
 """The organiser JSON API, behind a personal Bearer token."""
 
-from services.registration.organiser.api import accounts, evaluations, events, rosters
+from services.registration.organiser.api import evaluations, events, rosters
 
-__all__ = ["accounts", "evaluations", "events", "rosters"]
+__all__ = ["evaluations", "events", "rosters"]

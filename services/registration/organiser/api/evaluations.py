@@ -7,7 +7,9 @@ from typing import Any
 
 from flask import Response
 
+from services.registration.area import api_blueprint
 from services.registration.organiser import actions
+from services.registration.organiser.actions import organising
 from services.registration.organiser.downloads import evaluation_csv
 from services.registration.organiser.evaluation_figures import (
     EvaluationFigures,
@@ -18,7 +20,6 @@ from services.registration.organiser.schemas import (
     QuestionnaireInputSchema,
     QuestionnaireSchema,
 )
-from services.registration.organiser.views import api_blueprint, organising
 from shared.access import current_event
 from shared.database import db
 from shared.domain.evaluations import is_frozen, questionnaire

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.registration.organiser import actions, audit
+from services.registration import audit
+from services.registration.area import api_blueprint
+from services.registration.lookups import group_of
+from services.registration.organiser import actions
+from services.registration.organiser.actions import organising
 from services.registration.organiser.schemas import (
     DateInputSchema,
     EventInputSchema,
@@ -20,8 +24,6 @@ from services.registration.organiser.schemas import (
     OrganiserEventSummarySchema,
     OrganiserGroupSchema,
 )
-from services.registration.organiser.views import api_blueprint, organising
-from services.registration.participant.operations import group_of
 from shared.access import (
     current_event,
     current_organiser,

@@ -7,7 +7,10 @@ from typing import Any
 
 from flask import Response
 
+from services.registration.area import api_blueprint
+from services.registration.lookups import group_of
 from services.registration.organiser import actions
+from services.registration.organiser.actions import organising
 from services.registration.organiser.dashboard import Dashboard, event_dashboard
 from services.registration.organiser.downloads import (
     attendance_sheet_pdf,
@@ -15,7 +18,7 @@ from services.registration.organiser.downloads import (
     dashboard_csv,
     roster_download,
 )
-from services.registration.organiser.roster import Roster, build_roster
+from services.registration.organiser.roster_lines import Roster, build_roster
 from services.registration.organiser.schemas import (
     AttendanceInputSchema,
     AttendanceSchema,
@@ -28,8 +31,6 @@ from services.registration.organiser.schemas import (
     WalkInInputSchema,
 )
 from services.registration.organiser.schemas import RosterSchema as RosterOutSchema
-from services.registration.organiser.views import api_blueprint, organising
-from services.registration.participant.operations import group_of
 from shared.access import current_event
 from shared.database import db
 from shared.models import Attendance, Certificate, Group, Registration

@@ -1,14 +1,5 @@
 """The organiser area's pages, behind the login session."""
 
-from services.registration.organiser.pages import (
-    account,
-    editing,
-    evaluations,
-    journal,
-    login,
-    passwords,
-    rosters,
-    team,
-)
+from services.registration.organiser.pages import editing, evaluations, journal, rosters
 
-__all__ = ["account", "editing", "evaluations", "journal", "login", "passwords", "rosters", "team"]
+__all__ = ["editing", "evaluations", "journal", "rosters"]

@@ -12,14 +12,16 @@ from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from services.registration.organiser import actions
-from services.registration.organiser.pages.forms import (
+from services.registration.area import (
     Page,
     apply,
     load_form,
     local_input,
     pages_blueprint,
 )
+from services.registration.lookups import find_date, group_of
+from services.registration.organiser import actions
+from services.registration.organiser.actions import organising
 from services.registration.organiser.schemas import (
     TEXT_LANGUAGE_FIELDS,
     DateInputSchema,
@@ -28,8 +30,6 @@ from services.registration.organiser.schemas import (
     GroupInputSchema,
     GroupUpdateSchema,
 )
-from services.registration.organiser.views import organising
-from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser
 from shared.database import db
 from shared.domain.schedule import VENUE_FIELDS
@@ -222,7 +222,7 @@ def date_values(session_date: SessionDate) -> MultiDict[str, str]:
 def edit_date(event_slug: str, date_id: int) -> Response | Page:
     """Change a date's times; participants and calendars follow."""
     event = current_event()
-    session_date = actions.find_date(event, date_id)
+    session_date = find_date(event, date_id)
     template = "organiser/date_form.html"
     if request.method == "GET":
         return form_page(template, date_values(session_date), event=event, date=session_date)
@@ -241,7 +241,7 @@ def edit_date(event_slug: str, date_id: int) -> Response | Page:
 def cancel_date(event_slug: str, date_id: int) -> Response | Page:
     """Call off one date; participants are told."""
     event = current_event()
-    session_date = actions.find_date(event, date_id)
+    session_date = find_date(event, date_id)
     return apply(
         lambda: actions.cancel_date(organising(), date_id),
         done=_("Date annulée ; les participants sont prévenus."),

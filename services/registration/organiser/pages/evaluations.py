@@ -10,16 +10,16 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from services.registration.area import Page, apply, load_form, pages_blueprint
 from services.registration.organiser import actions
+from services.registration.organiser.actions import organising
 from services.registration.organiser.downloads import evaluation_csv
 from services.registration.organiser.evaluation_figures import evaluation_figures
-from services.registration.organiser.pages.forms import Page, apply, load_form, pages_blueprint
 from services.registration.organiser.schemas import (
     QUESTION_FORM_PREFIX,
     QuestionnaireInputSchema,
     question_row,
 )
-from services.registration.organiser.views import organising
 from shared.access import current_event
 from shared.database import db
 from shared.domain.evaluations import MIN_ANSWERS_SHOWN, is_frozen, questionnaire

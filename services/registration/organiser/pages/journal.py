@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import render_template, request
 from marshmallow import EXCLUDE
 
-from services.registration.organiser import audit
-from services.registration.organiser.pages.forms import load_form, pages_blueprint
+from services.registration import audit
+from services.registration.area import load_form, pages_blueprint
 from services.registration.organiser.schemas import JournalQuerySchema
 from shared.access import admin_only, current_event
 from shared.database import db

@@ -13,7 +13,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from services.registration.organiser import accounts, actions
+from services.registration.accounts import operations as accounts
+from services.registration.area import Page, apply, load_form, pages_blueprint
+from services.registration.lookups import find_date, find_registration, group_of
+from services.registration.organiser import actions
+from services.registration.organiser.actions import organising
 from services.registration.organiser.dashboard import event_dashboard
 from services.registration.organiser.downloads import (
     attendance_sheet_pdf,
@@ -21,8 +25,7 @@ from services.registration.organiser.downloads import (
     dashboard_csv,
     roster_download,
 )
-from services.registration.organiser.pages.forms import Page, apply, load_form, pages_blueprint
-from services.registration.organiser.roster import build_roster
+from services.registration.organiser.roster_lines import build_roster
 from services.registration.organiser.schemas import (
     MAX_CAPACITY,
     CapacityInputSchema,
@@ -30,8 +33,6 @@ from services.registration.organiser.schemas import (
     PresenceMarkSchema,
     WalkInFormSchema,
 )
-from services.registration.organiser.views import organising
-from services.registration.participant.operations import group_of
 from shared.access import current_event, current_organiser, visible_events
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window
@@ -145,7 +146,7 @@ def _roster_action(
     registration_id: int, change: Callable[[], object], done: str
 ) -> Response | Page:
     event = current_event()
-    registration = actions.find_registration(db.session, event, registration_id)
+    registration = find_registration(db.session, event, registration_id)
     return _on_roster(event, registration.group, change, done)
 
 
@@ -247,7 +248,7 @@ def add_participant(event_slug: str, group_slug: str) -> Response | Page:
 def presence_page(event: Event, date_id: int, refusal: DomainError | None = None) -> Page:
     """Everyone expected on a date, with a present and an absent button each; outside the
     date's window for this organiser, the reason instead of live buttons."""
-    session_date = actions.find_date(event, date_id)
+    session_date = find_date(event, date_id)
     roster = build_roster(db.session, event, session_date.group)
     try:
         check_presence_window(session_date, now=utcnow(), by_admin=current_organiser().is_admin)
@@ -293,7 +294,7 @@ def mark(event_slug: str, date_id: int) -> Response | Page:
 def sheet(event_slug: str, date_id: int) -> str:
     """The attendance sheet of a date, to print and sign, in the event's language."""
     event = current_event()
-    session_date = actions.find_date(event, date_id)
+    session_date = find_date(event, date_id)
     roster = build_roster(db.session, event, session_date.group)
     with force_locale(event.language):
         return render_template(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from services.registration.documents import certificate_download
+from services.registration.attachments import certificate_download
 from services.registration.participant import operations
 from services.registration.participant.api.registrations import TOO_MANY
 from services.registration.participant.schemas import CertificateSchema

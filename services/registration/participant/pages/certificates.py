@@ -18,5 +18,8 @@ def check(code: str) -> str:
     certificate = verify(db.session, code)
     dates = attended_dates(certificate.registration)
     return render_template(
-        "certificate.html", certificate=certificate, dates=dates, total=total_hours(dates)
+        "participant/certificate.html",
+        certificate=certificate,
+        dates=dates,
+        total=total_hours(dates),
     )

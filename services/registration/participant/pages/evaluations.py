@@ -81,7 +81,7 @@ def _page(
 ) -> tuple[str, int]:
     registration = invitation.registration
     page = render_template(
-        "evaluation.html",
+        "participant/evaluation.html",
         token=token,
         title=registration.event.localized("title", current_language()),
         group=registration.group,

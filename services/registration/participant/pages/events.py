@@ -36,7 +36,7 @@ def home() -> str:
     shown = [e for e in operations.list_events(db.session, **filters) if e in every_event]
     towns = sorted({(g.town_slug, g.town) for e in every_event for g in e.groups}, key=_by_name)
     return render_template(
-        "home.html",
+        "participant/home.html",
         events=shown,
         towns=towns,
         kinds=list(EventKind),
@@ -54,7 +54,9 @@ def event_page(event_slug: str) -> str:
     """An event, its groups and, for a chosen group, the registration form."""
     event = operations.get_event(db.session, event_slug)
     group = _chosen_group(event, request.args.get("group"))
-    return render_template("event.html", event=event, group=group, values=MultiDict(), errors={})
+    return render_template(
+        "participant/event.html", event=event, group=group, values=MultiDict(), errors={}
+    )
 
 
 @bp.post("/events/<event_slug>")
@@ -85,7 +87,7 @@ def register(event_slug: str) -> Response | tuple[str, int]:
 def confirmation(manage_token: str) -> str:
     """Confirmed, or waitlisted with the position; the calendar and manage links."""
     registration = registration_by_token(db.session, manage_token)
-    return render_template("confirmation.html", registration=registration)
+    return render_template("participant/confirmation.html", registration=registration)
 
 
 def _chosen_group(event: Event, slug: str | None) -> Group | None:
@@ -117,7 +119,7 @@ def _form_again(
     refused: Exception | None = None,
 ) -> tuple[str, int]:
     page = render_template(
-        "event.html",
+        "participant/event.html",
         event=event,
         group=group,
         values=request.form,

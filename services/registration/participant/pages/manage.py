@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from services.registration.documents import certificate_download
+from services.registration.attachments import certificate_download
 from services.registration.participant import operations
 from services.registration.participant.schemas import ManageLinkRequestSchema
 from shared.database import db
@@ -24,7 +24,7 @@ bp = Blueprint("manage", __name__)
 @limiter.limit(token_lookup_limit)
 def manage(manage_token: str) -> str:
     """The registration's group, dates, status and calendar feed; never changes anything."""
-    return _registration_page("manage.html", manage_token)
+    return _registration_page("participant/manage.html", manage_token)
 
 
 @bp.get("/manage/<manage_token>/data.json")
@@ -51,7 +51,7 @@ def certificate(manage_token: str) -> Response:
 @limiter.limit(token_lookup_limit)
 def confirm_cancellation(manage_token: str) -> str:
     """Ask before cancelling: opening this page cancels nothing."""
-    return _registration_page("cancel.html", manage_token)
+    return _registration_page("participant/cancel.html", manage_token)
 
 
 def _registration_page(template: str, manage_token: str) -> str:
@@ -70,7 +70,9 @@ def cancel(manage_token: str) -> Response:
 def manage_link_form() -> str:
     """Ask for the manage link again by email."""
     values = {"event": request.args.get("event", ""), "email": ""}
-    return render_template("manage_link.html", events=_events(), values=values, errors={})
+    return render_template(
+        "participant/manage_link.html", events=_events(), values=values, errors={}
+    )
 
 
 @bp.post("/manage-link")
@@ -82,11 +84,11 @@ def send_manage_link() -> tuple[str, int] | str:
     except ValidationError as invalid:
         errors = flatten_field_errors(invalid.messages)
         page = render_template(
-            "manage_link.html", events=_events(), values=request.form, errors=errors
+            "participant/manage_link.html", events=_events(), values=request.form, errors=errors
         )
         return page, 422
     operations.send_manage_link(db.session, data["event"], data["email"])
-    return render_template("manage_link_sent.html")
+    return render_template("participant/manage_link_sent.html")
 
 
 def _events() -> list[Event]:

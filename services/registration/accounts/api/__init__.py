@@ -1,0 +1,5 @@
+"""The accounts JSON API, behind a personal Bearer token."""
+
+from services.registration.accounts.api import accounts
+
+__all__ = ["accounts"]

@@ -1,0 +1,141 @@
+"""Organiser API: each event's team, invitations, one's personal tokens and, for
+administrators, every account and the whole journal. Passwords and the second factor are set
+in the browser only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.registration import audit
+from services.registration.accounts import operations as accounts
+from services.registration.area import api_blueprint
+from services.registration.organiser.schemas import (
+    AccountChangeSchema,
+    InvitationInputSchema,
+    InvitationSchema,
+    InvitedSchema,
+    JournalQuerySchema,
+    JournalSchema,
+    NewTokenSchema,
+    OrganiserAccountSchema,
+    TeamInviteSchema,
+    TeamMemberSchema,
+    TokenInputSchema,
+    TokenSchema,
+)
+from shared.access import admin_only, current_event, current_organiser
+from shared.database import db
+from shared.i18n import current_language
+from shared.models import ApiToken, Organiser, OrganiserInvitation
+
+bp = api_blueprint("organiser_accounts", __name__, "Organisers: teams, invitations, tokens")
+
+
+@bp.route("/events/<event_slug>/organisers", methods=["GET"])
+@bp.response(200, TeamMemberSchema(many=True))
+def team(event_slug: str) -> list[Organiser]:
+    """The event's organisers."""
+    return accounts.team_of(current_event())
+
+
+@bp.route("/events/<event_slug>/organisers", methods=["POST"])
+@bp.arguments(TeamInviteSchema)
+@bp.response(201, InvitedSchema)
+def add_to_team(data: dict[str, Any], event_slug: str) -> accounts.Invited:
+    """Invite an address to organise the event; an existing account gets it at once."""
+    return accounts.invite(
+        db.session,
+        current_organiser(),
+        data["email"],
+        [current_event()],
+        data["language"] or current_language(),
+    )
+
+
+@bp.route("/events/<event_slug>/organisers/<int:organiser_id>", methods=["DELETE"])
+@bp.response(204)
+@bp.alt_response(409, description="The last active organiser of the event stays")
+def remove_from_team(event_slug: str, organiser_id: int) -> None:
+    """Take an organiser off the event's team: they lose its pages and API at once."""
+    accounts.remove_from_team(db.session, current_organiser(), current_event(), organiser_id)
+
+
+@bp.route("/organiser/invitations", methods=["GET"])
+@bp.response(200, InvitationSchema(many=True))
+def invitations() -> list[OrganiserInvitation]:
+    """Pending invitations: every one for an admin, else those sent by or for the caller."""
+    return accounts.visible_invitations(db.session, current_organiser())
+
+
+@bp.route("/organiser/invitations", methods=["POST"])
+@bp.arguments(InvitationInputSchema)
+@bp.response(201, InvitedSchema)
+@bp.alt_response(403, description="One of the events is not the caller's")
+def invite(data: dict[str, Any]) -> accounts.Invited:
+    """Invite an address to some of the caller's events, by slug."""
+    return accounts.invite(
+        db.session,
+        current_organiser(),
+        data["email"],
+        accounts.events_named(db.session, data["events"]),
+        data["language"] or current_language(),
+    )
+
+
+@bp.route("/organiser/invitations/<int:invitation_id>", methods=["DELETE"])
+@bp.response(204)
+def withdraw(invitation_id: int) -> None:
+    """Withdraw a pending invitation: its link stops working."""
+    accounts.withdraw_invitation(db.session, current_organiser(), invitation_id)
+
+
+@bp.route("/organiser/tokens", methods=["GET"])
+@bp.response(200, TokenSchema(many=True))
+def tokens() -> list[ApiToken]:
+    """The caller's tokens in force: name, creation, last use (to the minute)."""
+    return accounts.tokens_of(db.session, current_organiser())
+
+
+@bp.route("/organiser/tokens", methods=["POST"])
+@bp.arguments(TokenInputSchema)
+@bp.response(201, NewTokenSchema)
+def create_token(data: dict[str, Any]) -> dict[str, Any]:
+    """A new named token for the caller; its value is in this answer only."""
+    api_token, value = accounts.create_token(db.session, current_organiser(), data["name"])
+    fields = ("id", "name", "created_at", "last_used_at")
+    return {**{field: getattr(api_token, field) for field in fields}, "token": value}
+
+
+@bp.route("/organiser/tokens/<int:token_id>", methods=["DELETE"])
+@bp.response(204)
+def revoke_token(token_id: int) -> None:
+    """Revoke one of the caller's tokens: it stops working at once."""
+    accounts.revoke_own_token(db.session, current_organiser(), token_id)
+
+
+@bp.route("/organisers", methods=["GET"])
+@bp.response(200, OrganiserAccountSchema(many=True))
+@admin_only
+def all_accounts() -> list[Organiser]:
+    """Every organiser account (administrators only)."""
+    return accounts.all_accounts(db.session)
+
+
+@bp.route("/organisers/<int:organiser_id>", methods=["PATCH"])
+@bp.arguments(AccountChangeSchema)
+@bp.response(200, OrganiserAccountSchema)
+@admin_only
+def change_account(data: dict[str, Any], organiser_id: int) -> Organiser:
+    """Deactivate (sessions and tokens stop at once) or reactivate an account, or change
+    whether it administers (administrators only; not one's own)."""
+    return accounts.change_account(db.session, current_organiser(), organiser_id, data)
+
+
+@bp.route("/organisers/log", methods=["GET"])
+@bp.arguments(JournalQuerySchema, location="query")
+@bp.response(200, JournalSchema)
+@admin_only
+def journal(args: dict[str, Any]) -> audit.Journal:
+    """Every entry of the journal, newest first: accounts, tokens, second factors, invitations
+    and every event's changes (administrators only)."""
+    return audit.journal(db.session, **args)

@@ -1,0 +1,97 @@
+"""Recovering an organiser account by email: "forgot your password?" sends a single-use link,
+valid one hour, whose page sets a new password. The request is answered alike whether the
+address has an account or not, and limited per client address and per address typed."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from werkzeug.wrappers import Response
+
+from services.registration.accounts import operations as accounts
+from services.registration.area import Page, apply, load_form, pages_blueprint
+from services.registration.organiser.schemas import NewPasswordSchema, PasswordForgottenSchema
+from shared.access import public
+from shared.database import db
+from shared.domain.registrations import normalise_email
+from shared.errors import DomainError
+from shared.i18n import current_language
+from shared.limits import limiter
+
+bp = pages_blueprint("password_pages", __name__)
+
+
+def _address_limit() -> str:
+    return current_app.config["RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS"]
+
+
+def _account_limit() -> str:
+    return current_app.config["RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT"]
+
+
+def _typed_address() -> str:
+    return "reset:" + normalise_email(request.form.get("email", ""))
+
+
+@bp.route("/password/forgotten", methods=["GET", "POST"])
+@limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_typed_address, methods=["POST"], scope="reset-account")
+@public
+def forgotten() -> Page:
+    """Ask for a reset link; the same answer whether the address has an account or not."""
+    if request.method == "GET":
+        return render_template("accounts/password_forgotten.html", values={}, errors={}), 200
+    try:
+        data = load_form(PasswordForgottenSchema())
+    except DomainError as refusal:
+        return render_template(
+            "accounts/password_forgotten.html",
+            values=request.form,
+            errors=refusal.errors,
+            refusal=refusal,
+        ), refusal.status
+    accounts.request_reset(db.session, data["email"], current_language())
+    return render_template("accounts/password_forgotten.html", sent=True), 200
+
+
+def link_refused(refusal: DomainError) -> Page:
+    """The page of a link that no longer opens anything: unknown, used or expired."""
+    db.session.rollback()
+    return render_template("accounts/link_refused.html", refusal=refusal), refusal.status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset(token: str) -> Response | Page:
+    """Choose a new password through a reset link; every session of the account ends."""
+    try:
+        password_reset = accounts.reset_by_token(db.session, token)
+    except DomainError as refusal:
+        return link_refused(refusal)
+    email = password_reset.organiser.email
+    if request.method == "GET":
+        return render_template("accounts/password_reset.html", email=email, errors={}), 200
+    return apply(
+        lambda: accounts.complete_reset(
+            db.session, password_reset, load_form(NewPasswordSchema())["password"]
+        ),
+        done=_("Votre mot de passe est changé. Connectez-vous avec le nouveau."),
+        then=url_for("login_pages.login"),
+        on_refusal=lambda refusal: (
+            render_template(
+                "accounts/password_reset.html", email=email, errors=refusal.errors, refusal=refusal
+            ),
+            refusal.status,
+        ),
+    )
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_requests(_error: RateLimitExceeded) -> Page:
+    """The form again, saying to wait; the limiter adds Retry-After."""
+    refusal = DomainError(_("Trop de demandes. Réessayez plus tard."))
+    return render_template(
+        "accounts/password_forgotten.html", values={}, errors={}, refusal=refusal
+    ), 429
