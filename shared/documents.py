@@ -11,8 +11,10 @@ import segno
 from flask import current_app, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 from shared.domain.certificates import attended_dates, total_hours
+from shared.links import certificate_check
 from shared.models import Certificate
 
 PDF = "application/pdf"
@@ -23,20 +25,26 @@ QR_MASK = 4
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
-def verification_url(code: str) -> str:
-    """The public address where anyone checks a certificate by its code."""
-    return f"{current_app.config['REGISTRATION_BASE_URL'].rstrip('/')}/certificates/{code}"
+# The documents carry everything they show (the QR code is a data: URI): WeasyPrint fetches
+# nothing else, neither on the network nor from the server's files, whatever the text printed
+# in them holds.
+FETCHED_SCHEMES = ("data",)
+
+
+def pdf_from_html(html: str) -> bytes:
+    """The PDF drawn from ``html``, which may embed data: URIs and reach nothing outside."""
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=FETCHED_SCHEMES)).write_pdf()
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The certificate as a PDF, in its holder's language."""
-    return HTML(string=certificate_html(certificate)).write_pdf()
+    return pdf_from_html(certificate_html(certificate))
 
 
 def certificate_html(certificate: Certificate) -> str:
     """The certificate as the HTML page its PDF is drawn from, in its holder's language."""
     registration = certificate.registration
-    url = verification_url(certificate.code)
+    url = certificate_check(certificate.code)
     dates = attended_dates(registration)
     with force_locale(registration.language):
         return render_template(

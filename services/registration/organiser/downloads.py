@@ -9,7 +9,6 @@ import zipfile
 
 from flask import Response, render_template
 from flask_babel import force_locale
-from weasyprint import HTML
 
 from services.registration.attachments import attachment
 from services.registration.lookups import group_of
@@ -24,7 +23,7 @@ from services.registration.organiser.exports import (
 )
 from services.registration.organiser.roster_lines import build_roster
 from shared.database import db
-from shared.documents import certificate_pdf
+from shared.documents import certificate_pdf, pdf_from_html
 from shared.domain.certificates import issue_to_all
 from shared.models import Event
 
@@ -60,7 +59,7 @@ def attendance_sheet_pdf(event: Event, group_slug: str) -> Response:
     roster = build_roster(db.session, event, group)
     with force_locale(event.language):
         html = render_template("documents/attendance_sheet.html", roster=roster)
-    return attachment(HTML(string=html).write_pdf(), f"{event.slug}-{group.slug}-presences.pdf")
+    return attachment(pdf_from_html(html), f"{event.slug}-{group.slug}-presences.pdf")
 
 
 def certificates_zip(event: Event, group_slug: str) -> Response:
