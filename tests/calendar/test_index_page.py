@@ -118,6 +118,19 @@ def test_page_has_no_inline_script_nothing_external_and_labelled_fields(client, 
     assert all(field["id"] in parts.labels for field in parts.inputs)
 
 
+def test_page_loads_only_its_own_assets_and_is_framed_by_no_site(client, db_session):
+    response = client.get("/")
+
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'none'"
+    assert (policy["script-src"], policy["style-src"]) == ("'self'", "'self'")
+    assert policy["frame-ancestors"] == "'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
 def test_page_assets_are_served_by_the_service(client, db_session):
     for asset in ("/static/calendar.css", "/static/copy.js"):
         with client.get(asset) as response:

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, Response, make_response, render_template, url_for
 from flask_babel import gettext
 
 from services.calendar import operations
 from shared.database import db, utcnow
 from shared.i18n import LANGUAGE_NAMES, current_language
 from shared.ical import webcal_url
+from shared.links import calendar_address
 
 bp = Blueprint("index", __name__)
+
+# The page loads its own stylesheet and script and nothing else, and no other site frames it
+# (where it could be dressed up to hand out other addresses).
+PAGE_HEADERS = {
+    "Content-Security-Policy": "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ]
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 @dataclass(frozen=True)
@@ -25,12 +43,12 @@ class Subscription:
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     """Every feed one can subscribe to, in the request's language."""
     language = current_language()
     towns, events = operations.feed_links(db.session, utcnow())
     everything = operations.FeedLink("feeds.all_sessions", {}, gettext("Toutes les séances"))
-    return render_template(
+    page = render_template(
         "calendar/index.html",
         language=language,
         language_names=LANGUAGE_NAMES,
@@ -38,9 +56,9 @@ def index() -> str:
         towns=[_subscription(link, language) for link in towns],
         events=[_subscription(link, language) for link in events],
     )
+    return make_response(page, PAGE_HEADERS)
 
 
 def _subscription(link: operations.FeedLink, language: str) -> Subscription:
-    base = current_app.config["CALENDAR_BASE_URL"].rstrip("/")
-    address = base + url_for(link.endpoint, **link.arguments, lang=language)
+    address = calendar_address(url_for(link.endpoint, **link.arguments), lang=language)
     return Subscription(link.label, address, webcal_url(address))
