@@ -194,6 +194,14 @@ def drain_refused_body(response: Response) -> Response:
     return response
 
 
+def keep_json_out_of_caches(response: Response) -> Response:
+    """Mark a JSON answer ``no-store`` unless its view chose its caching: rosters,
+    registrations, accounts and tokens are personal, and no cache may keep them."""
+    if response.mimetype == "application/json" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 class ServiceApi(Api):
     """flask-smorest's registry, documenting errors in the services' one shape, each status
     by name (no catch-all ``default`` response)."""
@@ -220,6 +228,7 @@ def create_service_app(
     app.before_request(refuse_oversized_request)
     init_storable_text(app)
     app.after_request(drain_refused_body)
+    app.after_request(keep_json_out_of_caches)
     app.config.update(load_config(config))
     check_production_safety(app.config)
     configure_logging(app.config["LOG_LEVEL"])
