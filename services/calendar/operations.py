@@ -32,6 +32,7 @@ from shared.ical import (
     new_calendar,
     serialise,
 )
+from shared.links import event_page
 from shared.models import Event, Group, Registration, SessionDate
 
 # Past and cancelled dates stay this long in the open-ended feeds, so that subscribed
@@ -50,16 +51,11 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class FeedContext:
-    """What a build needs besides the data: the language and the addresses to link to."""
+    """What a build needs besides the data: the language, the feed's own address, the time."""
 
     language: str
-    registration_base_url: str
     source: str
     now: datetime
-
-    def event_page(self, event: Event) -> str:
-        """The registration page of ``event``."""
-        return f"{self.registration_base_url}/events/{event.slug}"
 
 
 @dataclass(frozen=True)
@@ -156,7 +152,7 @@ class PublicFeed:
             calendar = new_calendar(self.title(session), refresh=REFRESH, source=context.source)
             writer = EventWriter(context.language, context.now)
             for session_date in dates:
-                url = context.event_page(session_date.group.event)
+                url = event_page(session_date.group.event.slug)
                 calendar.add_component(writer.event(session_date, url=url))
             return serialise(calendar)
 
@@ -229,7 +225,7 @@ class PersonalFeed:
                 refresh=REFRESH,
                 source=context.source,
             )
-            url = context.event_page(group.event)
+            url = event_page(group.event.slug)
             writer = EventWriter(context.language, context.now)
             for session_date in dates:
                 calendar.add_component(writer.event(session_date, url=url, standing=standing))

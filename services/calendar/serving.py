@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
-from flask import Response, current_app, request
+from flask import Response, request
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 
@@ -21,6 +21,7 @@ from shared.app import ApiBlueprint
 from shared.database import db, utcnow
 from shared.errors_http import ErrorSchema
 from shared.i18n import LANGUAGES, select_language
+from shared.links import calendar_address
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE_S = 900
@@ -140,12 +141,8 @@ def serve_public_feed(feed: PublicFeed, feed_file: FeedFile) -> Response:
 
 
 def _context(language: str, now: datetime) -> FeedContext:
-    config = current_app.config
     return FeedContext(
-        language=language,
-        registration_base_url=config["REGISTRATION_BASE_URL"].rstrip("/"),
-        source=f"{config['CALENDAR_BASE_URL'].rstrip('/')}{request.path}?lang={language}",
-        now=now,
+        language=language, source=calendar_address(request.path, lang=language), now=now
     )
 
 

@@ -20,12 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from shared.database import utcnow
 from shared.documents import PDF, certificate_filename, certificate_pdf
-from shared.domain.accounts import (
-    INVITATION_PURPOSE,
-    RESET_PURPOSE,
-    invitation_path,
-    reset_path,
-)
+from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE
 from shared.domain.accounts import link_token as account_link_token
 from shared.domain.attendance import is_held, scheduled_dates
 from shared.domain.certificates import certificate_of, is_valid
@@ -33,11 +28,17 @@ from shared.domain.evaluations import closes_at, invitation_of, link_token
 from shared.domain.registrations import participant_may_cancel
 from shared.i18n import format_day, format_hours
 from shared.ical import group_invitation
+from shared.links import (
+    account_invitation,
+    evaluation_page,
+    event_page,
+    manage_page,
+    password_reset,
+)
 from shared.models import (
     AttendanceRule,
     EmailKind,
     EmailMessage,
-    Event,
     Group,
     OrganiserInvitation,
     PasswordReset,
@@ -119,26 +120,6 @@ def reminder_key(registration_id: int, session_date_id: int) -> str:
     return f"{REMINDER_KEY_PREFIX}:{registration_id}:{session_date_id}"
 
 
-def registration_url(path: str) -> str:
-    """The public address of ``path`` on the registration service."""
-    return current_app.config["REGISTRATION_BASE_URL"].rstrip("/") + path
-
-
-def manage_url(registration: Registration) -> str:
-    """Where the participant sees, changes or cancels their registration."""
-    return registration_url(f"/manage/{registration.manage_token}")
-
-
-def evaluation_url(token: str, language: str) -> str:
-    """The participant's personal link to the evaluation, opening in their language."""
-    return registration_url(f"/evaluations/{token}?lang={language}")
-
-
-def event_url(event: Event) -> str:
-    """The event's public page, written into calendar entries."""
-    return registration_url(f"/events/{event.slug}")
-
-
 @contextmanager
 def preloaded_messages(
     session: Session, message_ids: Iterable[int]
@@ -198,7 +179,7 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
         key = (group.id, message.language)
         if key not in shared.invitations:
             shared.invitations[key] = group_invitation(
-                group, language=message.language, url=event_url(group.event)
+                group, language=message.language, url=event_page(group.event.slug)
             )
         attachments = (Attachment("invitation.ics", INVITATION_TYPE, shared.invitations[key]),)
     if kind is EmailKind.CERTIFICATE:
@@ -243,7 +224,7 @@ def _account_context(session: Session, message: EmailMessage, kind: EmailKind) -
         token = account_link_token(INVITATION_PURPOSE, row.nonce)
         return {
             "kind": kind.value,
-            "link": registration_url(f"{invitation_path(token)}?lang={language}"),
+            "link": account_invitation(token, language),
             "inviter": (row.invited_by.name or row.invited_by.email) if row.invited_by else "",
             "events": [event.localized("title", language) for event in row.events],
             "valid_until": format_day(row.expires_at),
@@ -252,7 +233,7 @@ def _account_context(session: Session, message: EmailMessage, kind: EmailKind) -
     token = account_link_token(RESET_PURPOSE, row.nonce)
     return {
         "kind": kind.value,
-        "link": registration_url(f"{reset_path(token)}?lang={language}"),
+        "link": password_reset(token, language),
         "email": row.organiser.email,
         "language": language,
     }
@@ -292,7 +273,7 @@ def _context(
             for d in (scheduled_dates(registration) if registration else group.dates)
         ],
         "all_dates_required": event.attendance_rule is AttendanceRule.ALL_DATES,
-        "manage_url": manage_url(registration) if registration else None,
+        "manage_url": manage_page(registration.manage_token) if registration else None,
         # Worded as it stands when the email is written: a participant whose first date has
         # begun is no longer offered to cancel.
         "cancellable": registration is not None and participant_may_cancel(registration, utcnow()),
@@ -320,7 +301,7 @@ def _evaluation_link(session: Session, registration: Registration, language: str
     if invitation.nonce is None:
         raise Undeliverable("the invitation was sent: its link can no longer be derived")
     return {
-        "evaluation_url": evaluation_url(link_token(invitation), language),
+        "evaluation_url": evaluation_page(link_token(invitation), language),
         "evaluation_closes": format_day(end),
     }
 

@@ -26,13 +26,3 @@ def link_token(purpose: str, nonce: str) -> str:
 def link_digest(purpose: str, nonce: str) -> str:
     """The digest under which the link's row is found again from its token."""
     return digest(link_token(purpose, nonce))
-
-
-def invitation_path(token: str) -> str:
-    """Where an invitation's link leads, on the registration service."""
-    return f"/organiser/invitations/{token}"
-
-
-def reset_path(token: str) -> str:
-    """Where a password reset link leads, on the registration service."""
-    return f"/organiser/password/reset/{token}"

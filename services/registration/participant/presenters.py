@@ -8,9 +8,9 @@ from datetime import datetime
 from urllib.parse import quote_plus
 
 from babel.lists import format_list
-from flask import current_app
 from flask_babel import format_date, get_locale, gettext, ngettext
 
+from shared import links
 from shared.database import db, utcnow
 from shared.domain.attendance import held_dates
 from shared.domain.availability import Availability, GroupAvailability, group_availability
@@ -113,16 +113,12 @@ def map_url(group: Group) -> str:
 
 def group_calendar_url(group: Group) -> str:
     """The calendar service's .ics of every date of the group."""
-    return f"{_calendar_base()}/sessions/{group.id}.ics"
+    return links.group_calendar(group.id)
 
 
 def personal_feed_url(registration: Registration) -> str:
     """The registration's own calendar feed (read-only token)."""
-    return f"{_calendar_base()}/feeds/personal/{registration.calendar_token}.ics"
-
-
-def _calendar_base() -> str:
-    return str(current_app.config["CALENDAR_BASE_URL"]).rstrip("/")
+    return links.personal_feed(registration.calendar_token)
 
 
 def evaluation_token(registration: Registration) -> str | None:
