@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import flask_smorest
-from flask import Blueprint, Flask, Request, Response, request
+from flask import Blueprint, Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_smorest import Api
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -194,6 +194,15 @@ def drain_refused_body(response: Response) -> Response:
     return response
 
 
+def require_https_from_now_on(response: Response) -> Response:
+    """Tell a browser that reached the service over HTTPS to use nothing else (HSTS), for
+    ``HSTS_MAX_AGE_S`` seconds."""
+    max_age = current_app.config["HSTS_MAX_AGE_S"]
+    if max_age and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
+    return response
+
+
 def keep_json_out_of_caches(response: Response) -> Response:
     """Mark a JSON answer ``no-store`` unless its view chose its caching: rosters,
     registrations, accounts and tokens are personal, and no cache may keep them."""
@@ -229,6 +238,7 @@ def create_service_app(
     init_storable_text(app)
     app.after_request(drain_refused_body)
     app.after_request(keep_json_out_of_caches)
+    app.after_request(require_https_from_now_on)
     app.config.update(load_config(config))
     check_production_safety(app.config)
     configure_logging(app.config["LOG_LEVEL"])

@@ -66,6 +66,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Administrators must sign in with a TOTP code; on by default in production only.
         "ORGANISER_2FA_REQUIRED_FOR_ADMINS": _flag("ORGANISER_2FA_REQUIRED_FOR_ADMINS", production),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Seconds a browser that reached a service over HTTPS keeps to HTTPS (HSTS); 0 sends
+        # no such header. Requests count as HTTPS by the proxy's X-Forwarded-Proto.
+        "HSTS_MAX_AGE_S": _int("HSTS_MAX_AGE_S", 365 * 24 * 3600),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
         "CALENDAR_RECHECK_S": float(env("CALENDAR_RECHECK_S", "1")),
         # Days a delivered email stays in the outbox and the delivery log.
