@@ -4,7 +4,6 @@ transaction and keep their order; a refused one spoils nobody else's."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -13,11 +12,13 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from services.registration.participant import operations
-from shared.domain import registrations
+from shared.domain import admissions, registrations
 from shared.errors import InvalidRequest
 from shared.models import Group, Registration, RegistrationStatus
 from tests.registration.helpers import registration_body
+from tests.support.databases import waiting_on_a_transaction
 from tests.support.factories import Factory
+from tests.support.mail import eventually
 
 ARRIVALS = 6
 CAPACITY = 2
@@ -40,14 +41,29 @@ def post(app: Flask, body: dict) -> Any:
     return app.test_client().post("/api/v1/events/rush/registrations", json=body)
 
 
-def register_while_locked(app: Flask, engine: Engine, bodies: list[dict]) -> list:
-    """Send ``bodies`` one after the other on threads of their own while another connection
-    holds the group's lock, then release it; the responses, in the order sent."""
+@pytest.fixture
+def queued(monkeypatch) -> list[str]:
+    """The addresses of the registrations that joined a batch, in the order they joined."""
+    joined: list[str] = []
+    join = admissions.batches.join
+
+    def recorded(key: Any, arrival: admissions.Arrival) -> bool:
+        leads = join(key, arrival)
+        joined.append(arrival.registration.email)
+        return leads
+
+    monkeypatch.setattr(admissions.batches, "join", recorded)
+    return joined
+
+
+def register_while_locked(
+    app: Flask, engine: Engine, queued: list[str], bodies: list[dict]
+) -> list:
+    """Send ``bodies`` on threads of their own while another connection holds the group's
+    lock, each once the one before has joined the batch (the first once PostgreSQL shows it
+    waiting for the lock), then release it; the responses, in the order sent."""
     responses: list = [None] * len(bodies)
-    # A first request pays for connecting and compiling queries: without this one, it could
-    # reach the queue after those sent later.
-    warm_up = registration_body("no-such-group", email="warm-up@example.org")
-    assert post(app, warm_up).status_code == 404
+    queued.clear()  # of registrations sent before
 
     def send(index: int) -> None:
         responses[index] = post(app, bodies[index])
@@ -55,9 +71,13 @@ def register_while_locked(app: Flask, engine: Engine, bodies: list[dict]) -> lis
     with engine.connect() as holder:
         holder.execute(update(Group).values(revision=Group.revision + 1))
         threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
-        for thread in threads:
+        for index, thread in enumerate(threads):
             thread.start()
-            time.sleep(0.2)  # each queued behind the one before
+            joined = index + 1
+            eventually(lambda joined=joined: len(queued) == joined, what=f"arrival {joined}")
+            if index == 0:
+                eventually(lambda: waiting_on_a_transaction(engine), what="the leader's lock wait")
+        assert queued == [body["email"] for body in bodies]
         holder.commit()
     for thread in threads:
         thread.join(timeout=60)
@@ -65,14 +85,14 @@ def register_while_locked(app: Flask, engine: Engine, bodies: list[dict]) -> lis
 
 
 def test_registrations_queued_together_share_one_lock_and_keep_their_order(
-    server_app, engine, group_slug
+    server_app, engine, group_slug, queued
 ):
     before = revision(engine)
     bodies = [
         registration_body(group_slug, email=f"person{i}@example.org") for i in range(ARRIVALS)
     ]
 
-    responses = register_while_locked(server_app, engine, bodies)
+    responses = register_while_locked(server_app, engine, queued, bodies)
 
     assert [response.status_code for response in responses] == [201] * ARRIVALS
     answers = [(r.json["status"], r.json["waitlist_position"]) for r in responses]
@@ -88,11 +108,13 @@ def test_registrations_queued_together_share_one_lock_and_keep_their_order(
     assert [r.json["id"] for r in responses] == [row.id for row in rows]
 
 
-def test_a_duplicate_in_a_batch_is_refused_and_the_others_admitted(server_app, engine, group_slug):
+def test_a_duplicate_in_a_batch_is_refused_and_the_others_admitted(
+    server_app, engine, group_slug, queued
+):
     bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(4)]
     bodies[3] = registration_body(group_slug, email="Person1@example.org")
 
-    responses = register_while_locked(server_app, engine, bodies)
+    responses = register_while_locked(server_app, engine, queued, bodies)
 
     # The batch falls apart and each is admitted on its own: one of the person's two
     # requests wins (the lock decides which), the other is refused.
@@ -106,7 +128,9 @@ def test_a_duplicate_in_a_batch_is_refused_and_the_others_admitted(server_app, e
     assert sorted(emails) == ["person0@example.org", "person1@example.org", "person2@example.org"]
 
 
-def test_an_address_registered_in_another_group_is_refused_alone(server_app, engine, group_slug):
+def test_an_address_registered_in_another_group_is_refused_alone(
+    server_app, engine, group_slug, queued
+):
     with Session(engine) as session:
         factory = Factory(session)
         other = factory.group(session.scalar(select(Group).where(Group.slug == group_slug)).event)
@@ -114,7 +138,7 @@ def test_an_address_registered_in_another_group_is_refused_alone(server_app, eng
     earlier = post(server_app, registration_body(other_slug, email="person1@example.org"))
     bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(3)]
 
-    responses = register_while_locked(server_app, engine, bodies)
+    responses = register_while_locked(server_app, engine, queued, bodies)
 
     assert earlier.status_code == 201
     assert [response.status_code for response in responses] == [201, 409, 201]
@@ -123,7 +147,7 @@ def test_an_address_registered_in_another_group_is_refused_alone(server_app, eng
 
 
 def test_an_address_taken_during_the_batch_costs_the_leader_a_retry(
-    server_app, engine, group_slug, monkeypatch
+    server_app, engine, group_slug, queued, monkeypatch
 ):
     with Session(engine) as session:
         event = session.scalar(select(Group).where(Group.slug == group_slug)).event
@@ -141,7 +165,7 @@ def test_an_address_taken_during_the_batch_costs_the_leader_a_retry(
     monkeypatch.setattr(registrations, "_write", write_after_a_rival)
     bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(3)]
 
-    responses = register_while_locked(server_app, engine, bodies)
+    responses = register_while_locked(server_app, engine, queued, bodies)
 
     assert [response.status_code for response in responses] == [503, 201, 409]
     assert responses[0].headers["Retry-After"]
@@ -153,7 +177,7 @@ def test_an_address_taken_during_the_batch_costs_the_leader_a_retry(
 
 
 def test_when_the_leaders_transaction_fails_the_others_are_admitted_alone(
-    server_app, engine, group_slug, monkeypatch
+    server_app, engine, group_slug, queued, monkeypatch
 ):
     register = operations.register_participant
 
@@ -167,7 +191,7 @@ def test_when_the_leaders_transaction_fails_the_others_are_admitted_alone(
     monkeypatch.setattr(operations, "register_participant", register_then_fail_for_person0)
     bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(3)]
 
-    responses = register_while_locked(server_app, engine, bodies)
+    responses = register_while_locked(server_app, engine, queued, bodies)
 
     assert [response.status_code for response in responses] == [422, 201, 201]
     assert [r.json["status"] for r in responses[1:]] == ["confirmed", "confirmed"]

@@ -15,23 +15,17 @@ from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
 from shared.domain import certificates
 from shared.models import Attendance, Certificate, Registration
+from tests.support.databases import waiting_on_a_transaction
 from tests.support.factories import Factory
 from tests.support.load import all_at_once
 
 DOWNLOADS = 4
-
-# Requests of this database waiting for another transaction to end (here: for its insert).
-WAITING_ON_A_TRANSACTION = text(
-    "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
-    " WHERE NOT granted AND locktype = 'transactionid' AND datname = current_database()"
-)
-
 
 @pytest.fixture
 def completed(engine) -> Registration:
@@ -72,17 +66,13 @@ def test_simultaneous_first_downloads_share_one_certificate(
         with Session(engine) as session:
             return certificates.certificate_of(session, completed) is not None
 
-    def waiting() -> int:
-        with engine.connect() as connection:
-            return connection.scalar(WAITING_ON_A_TRANSACTION)
-
     def insert_together(session: Session, registration: Registration) -> Certificate:
         # Every request found no certificate before any of them inserts one...
         barrier.wait()
         certificate = new_certificate(session, registration)
         # ...and the one whose insert went through commits only once all the others wait on
         # it; they return only after it committed.
-        wait_until(lambda: committed() or waiting() == DOWNLOADS - 1)
+        wait_until(lambda: committed() or waiting_on_a_transaction(engine) == DOWNLOADS - 1)
         returned.append(certificate.code)
         return certificate
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 
 from shared.migrate import upgrade_database
@@ -76,3 +76,17 @@ def listening(target: Any, identifier: str, listener: Callable[..., Any]) -> Ite
         yield
     finally:
         event.remove(target, identifier, listener)
+
+
+# Sessions of the current PostgreSQL database waiting for another transaction to end: for a
+# row it locked, or for its insert of the same key.
+WAITING_ON_A_TRANSACTION = text(
+    "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
+    " WHERE NOT granted AND locktype = 'transactionid' AND datname = current_database()"
+)
+
+
+def waiting_on_a_transaction(engine: Engine) -> int:
+    """How many sessions of ``engine``'s PostgreSQL database wait for another transaction."""
+    with engine.connect() as connection:
+        return connection.scalar(WAITING_ON_A_TRANSACTION)
