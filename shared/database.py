@@ -27,6 +27,8 @@ NAMING_CONVENTION = {
 
 # Primary keys are 32-bit integers on every database the services run on.
 MAX_ROW_ID = 2**31 - 1
+# Seconds a client is asked to wait before trying again when a lock could not be had in time.
+RETRY_AFTER_S = "2"
 _TRANSACTION_LISTS = "transaction_lists"
 Outcome = Callable[[list[Any]], None]
 
@@ -67,6 +69,17 @@ def str_enum(kind: type[enum.Enum], name: str) -> Enum:
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def is_lock_timeout(error: exc.DBAPIError) -> bool:
+    """Whether a database error means a lock could not be had in time (a retryable state)."""
+    message = str(error.orig).lower()
+    return (
+        "lock timeout" in message
+        or "database is locked" in message
+        # lock_not_available, and deadlock_detected: either way, trying again will do
+        or getattr(error.orig, "sqlstate", None) in ("55P03", "40P01")
+    )
 
 
 def create_db_engine(

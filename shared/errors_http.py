@@ -19,8 +19,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from shared.database import db
-from shared.domain.capacity import RETRY_AFTER_S, is_lock_timeout
+from shared.database import RETRY_AFTER_S, db, is_lock_timeout
 from shared.errors import DomainError
 
 log = logging.getLogger(__name__)

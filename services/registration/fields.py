@@ -90,6 +90,10 @@ def slug(error: LazyString) -> list[validate.Validator]:
     ]
 
 
+# Every slug an organiser writes: an event's, a group's.
+SLUG = slug(_l("Lettres minuscules, chiffres et tirets seulement."))
+
+
 def form_values(data: Any, *, checkboxes: Iterable[str], choices: Iterable[str]) -> Any:
     """A submitted form as its schema reads it: a ticked checkbox is True and an unticked one,
     which browsers leave out, False; an option left unchosen (empty) is absent; a date's id

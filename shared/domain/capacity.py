@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shared.database import transaction_list, utcnow
+from shared.database import RETRY_AFTER_S, is_lock_timeout, transaction_list, utcnow
 from shared.domain.attendance import expected_dates, has_begun
 from shared.errors import AlreadyRegistered, Busy, NotFound
 from shared.models import EmailKind, Group, Registration, RegistrationStatus
@@ -21,7 +21,6 @@ from shared.models.registrations import ACTIVE_STATUSES
 from shared.observability import GROUP_LOCK_HELD, GROUP_LOCK_WAIT
 from shared.outbox import queue_email
 
-RETRY_AFTER_S = "2"
 _LOCKS_TAKEN = "group_locks_taken"
 
 # Built once: these run in every registration, most of them under the group's lock.
@@ -64,17 +63,6 @@ class Standing:
     confirmed: int
     last_position: int
     addresses_taken: int
-
-
-def is_lock_timeout(error: DBAPIError) -> bool:
-    """Whether a database error means a lock could not be had in time (a retryable state)."""
-    message = str(error.orig).lower()
-    return (
-        "lock timeout" in message
-        or "database is locked" in message
-        # lock_not_available, and deadlock_detected: either way, trying again will do
-        or getattr(error.orig, "sqlstate", None) in ("55P03", "40P01")
-    )
 
 
 def lock_group(session: Session, group: Group) -> None:

@@ -16,11 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shared.database import transaction_list, utcnow
+from shared.database import RETRY_AFTER_S, transaction_list, utcnow
 from shared.domain.admissions import Arrival, Outcome, batches, end_all
 from shared.domain.attendance import choose_date, has_begun, has_started, held_dates
 from shared.domain.capacity import (
-    RETRY_AFTER_S,
     admit,
     close_waitlist_gaps,
     confirm,

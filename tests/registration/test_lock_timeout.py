@@ -8,8 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from services.registration import create_app
-from shared.database import create_db_engine
-from shared.domain.capacity import is_lock_timeout
+from shared.database import create_db_engine, is_lock_timeout
 from shared.models import Group, Registration
 from tests.conftest import closing
 from tests.registration.helpers import registration_body

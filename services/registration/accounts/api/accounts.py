@@ -1,21 +1,16 @@
-"""Organiser API: each event's team, invitations, one's personal tokens and, for
-administrators, every account and the whole journal. Passwords and the second factor are set
-in the browser only."""
+"""Accounts API: each event's team, invitations, one's personal tokens and, for
+administrators, every account. Passwords and the second factor are set in the browser only."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.registration import audit
 from services.registration.accounts import operations as accounts
-from services.registration.area import api_blueprint
-from services.registration.organiser.schemas import (
+from services.registration.accounts.schemas import (
     AccountChangeSchema,
     InvitationInputSchema,
     InvitationSchema,
     InvitedSchema,
-    JournalQuerySchema,
-    JournalSchema,
     NewTokenSchema,
     OrganiserAccountSchema,
     TeamInviteSchema,
@@ -23,6 +18,7 @@ from services.registration.organiser.schemas import (
     TokenInputSchema,
     TokenSchema,
 )
+from services.registration.area import api_blueprint
 from shared.access import admin_only, current_event, current_organiser
 from shared.database import db
 from shared.i18n import current_language
@@ -129,13 +125,3 @@ def change_account(data: dict[str, Any], organiser_id: int) -> Organiser:
     """Deactivate (sessions and tokens stop at once) or reactivate an account, or change
     whether it administers (administrators only; not one's own)."""
     return accounts.change_account(db.session, current_organiser(), organiser_id, data)
-
-
-@bp.route("/organisers/log", methods=["GET"])
-@bp.arguments(JournalQuerySchema, location="query")
-@bp.response(200, JournalSchema)
-@admin_only
-def journal(args: dict[str, Any]) -> audit.Journal:
-    """Every entry of the journal, newest first: accounts, tokens, second factors, invitations
-    and every event's changes (administrators only)."""
-    return audit.journal(db.session, **args)

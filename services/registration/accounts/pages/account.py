@@ -13,13 +13,13 @@ from werkzeug.wrappers import Response
 from services.registration.accounts import operations as accounts
 from services.registration.accounts import two_factor
 from services.registration.accounts.auth import renew_session
-from services.registration.area import Page, apply, load_form, pages_blueprint
-from services.registration.organiser.schemas import (
+from services.registration.accounts.schemas import (
     PasswordChangeSchema,
     PasswordCheckSchema,
     SecondFactorSchema,
     TokenInputSchema,
 )
+from services.registration.area import Page, apply, load_form, pages_blueprint
 from shared.access import current_organiser, open_before_two_factor, second_factor_required
 from shared.database import db
 from shared.errors import DomainError

@@ -11,8 +11,8 @@ from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
 from services.registration.accounts import operations as accounts
+from services.registration.accounts.schemas import NewPasswordSchema, PasswordForgottenSchema
 from services.registration.area import Page, apply, load_form, pages_blueprint
-from services.registration.organiser.schemas import NewPasswordSchema, PasswordForgottenSchema
 from shared.access import public
 from shared.database import db
 from shared.domain.registrations import normalise_email

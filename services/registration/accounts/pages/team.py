@@ -15,14 +15,14 @@ from services.registration.accounts import operations as accounts
 from services.registration.accounts import two_factor
 from services.registration.accounts.auth import find_organiser, log_in
 from services.registration.accounts.pages.passwords import link_refused
-from services.registration.area import Page, apply, load_form, pages_blueprint
-from services.registration.organiser.pages.rosters import event_page
-from services.registration.organiser.schemas import (
+from services.registration.accounts.schemas import (
     AccountChangeSchema,
     InvitationAcceptSchema,
     InvitationInputSchema,
     TeamInviteSchema,
 )
+from services.registration.area import Page, apply, load_form, pages_blueprint
+from services.registration.organiser.pages.rosters import event_page
 from shared.access import admin_only, current_event, current_organiser, public, visible_events
 from shared.database import db
 from shared.errors import DomainError

@@ -15,7 +15,7 @@ from services.registration.organiser.evaluation_figures import (
     EvaluationFigures,
     evaluation_figures,
 )
-from services.registration.organiser.schemas import (
+from services.registration.organiser.schemas.evaluations import (
     EvaluationFiguresSchema,
     QuestionnaireInputSchema,
     QuestionnaireSchema,

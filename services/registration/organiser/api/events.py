@@ -1,6 +1,6 @@
 """Organiser API: create and edit events, groups, venues and dates; cancel dates and groups;
-read the event's journal. Changes to a date's time or a group's venue reach participants and
-calendars."""
+read the event's journal, and administrators the whole journal. Changes to a date's time or a
+group's venue reach participants and calendars."""
 
 from __future__ import annotations
 
@@ -11,20 +11,20 @@ from services.registration.area import api_blueprint
 from services.registration.lookups import group_of
 from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
-from services.registration.organiser.schemas import (
+from services.registration.organiser.schemas.events import (
     DateInputSchema,
     EventInputSchema,
     EventUpdateSchema,
     GroupInputSchema,
     GroupUpdateSchema,
-    JournalQuerySchema,
-    JournalSchema,
     OrganiserDateSchema,
     OrganiserEventSchema,
     OrganiserEventSummarySchema,
     OrganiserGroupSchema,
 )
+from services.registration.organiser.schemas.journal import JournalQuerySchema, JournalSchema
 from shared.access import (
+    admin_only,
     current_event,
     current_organiser,
     visible_events,
@@ -115,3 +115,13 @@ def cancel_date(event_slug: str, date_id: int) -> SessionDate:
 def journal(args: dict[str, Any], event_slug: str) -> audit.Journal:
     """The event's journal, newest first: who changed what in it, and when."""
     return audit.journal(db.session, current_event(), **args)
+
+
+@bp.route("/organisers/log", methods=["GET"])
+@bp.arguments(JournalQuerySchema, location="query")
+@bp.response(200, JournalSchema)
+@admin_only
+def whole_journal(args: dict[str, Any]) -> audit.Journal:
+    """Every entry of the journal, newest first: accounts, tokens, second factors, invitations
+    and every event's changes (administrators only)."""
+    return audit.journal(db.session, **args)

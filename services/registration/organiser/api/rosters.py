@@ -19,18 +19,18 @@ from services.registration.organiser.downloads import (
     roster_download,
 )
 from services.registration.organiser.roster_lines import Roster, build_roster
-from services.registration.organiser.schemas import (
+from services.registration.organiser.schemas.events import OrganiserGroupSchema
+from services.registration.organiser.schemas.rosters import (
     AttendanceInputSchema,
     AttendanceSchema,
     CapacityInputSchema,
     DashboardSchema,
     IssuedCertificateSchema,
     MoveInputSchema,
-    OrganiserGroupSchema,
     ParticipantSchema,
     WalkInInputSchema,
 )
-from services.registration.organiser.schemas import RosterSchema as RosterOutSchema
+from services.registration.organiser.schemas.rosters import RosterSchema as RosterOutSchema
 from shared.access import current_event
 from shared.database import db
 from shared.models import Attendance, Certificate, Group, Registration

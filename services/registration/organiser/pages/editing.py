@@ -22,8 +22,8 @@ from services.registration.area import (
 from services.registration.lookups import find_date, group_of
 from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
-from services.registration.organiser.schemas import (
-    TEXT_LANGUAGE_FIELDS,
+from services.registration.organiser.schemas.base import TEXT_LANGUAGE_FIELDS
+from services.registration.organiser.schemas.events import (
     DateInputSchema,
     EventInputSchema,
     EventUpdateSchema,

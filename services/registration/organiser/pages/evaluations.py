@@ -15,7 +15,7 @@ from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
 from services.registration.organiser.downloads import evaluation_csv
 from services.registration.organiser.evaluation_figures import evaluation_figures
-from services.registration.organiser.schemas import (
+from services.registration.organiser.schemas.evaluations import (
     QUESTION_FORM_PREFIX,
     QuestionnaireInputSchema,
     question_row,

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE
 
 from services.registration import audit
 from services.registration.area import load_form, pages_blueprint
-from services.registration.organiser.schemas import JournalQuerySchema
+from services.registration.organiser.schemas.journal import JournalQuerySchema
 from shared.access import admin_only, current_event
 from shared.database import db
 from shared.models import Event

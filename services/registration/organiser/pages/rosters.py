@@ -26,8 +26,8 @@ from services.registration.organiser.downloads import (
     roster_download,
 )
 from services.registration.organiser.roster_lines import build_roster
-from services.registration.organiser.schemas import (
-    MAX_CAPACITY,
+from services.registration.organiser.schemas.events import MAX_CAPACITY
+from services.registration.organiser.schemas.rosters import (
     CapacityInputSchema,
     MoveInputSchema,
     PresenceMarkSchema,
@@ -36,7 +36,7 @@ from services.registration.organiser.schemas import (
 from shared.access import current_event, current_organiser, visible_events
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window
-from shared.domain.certificates import valid_certificates
+from shared.domain.certificates import certifiable, valid_certificates
 from shared.domain.closing import Closing, can_close
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES
@@ -90,11 +90,13 @@ def roster_page(
     the paper form's input to show again when adding that person was refused."""
     others = [g for g in event.groups if g.id != group.id and not g.is_cancelled]
     roster = build_roster(db.session, event, group)
-    confirmed_ids = [line.registration.id for line in roster.confirmed]
+    confirmed = [line.registration for line in roster.confirmed]
     return render_template(
         "organiser/roster.html",
         roster=roster,
-        certificates=valid_certificates(db.session, confirmed_ids),
+        certificates=valid_certificates(db.session, [r.id for r in confirmed]),
+        # The ZIP is offered when it would hold a certificate, by the rule that fills it.
+        certifiable=certifiable(db.session, confirmed),
         other_groups=others,
         refusal=refusal,
         walk_in=walk_in,

@@ -1,0 +1,140 @@
+"""Events, their groups and dates: what organisers send to create and change them, and what
+the API answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+)
+
+from services.registration.fields import (
+    LANGUAGE,
+    SLUG,
+    LocalDateTime,
+    Money,
+    NoControlCharacters,
+    bounded_text,
+    localized,
+)
+from services.registration.organiser.schemas.base import BrusselsDateTime, FormSchema, texts
+from shared.database import MAX_ROW_ID
+from shared.domain.attendance import is_held
+from shared.models import AttendanceRule, EventKind
+
+MAX_CAPACITY = 10_000
+
+
+class EventInputSchema(FormSchema):
+    slug = fields.String(required=True, validate=SLUG)
+    title = texts(300, required=True)
+    description = texts(5000, lines=True)
+    prerequisites = texts(1000, lines=True)
+    kind = fields.Enum(EventKind, by_value=True, required=True)
+    attendance_rule = fields.Enum(AttendanceRule, by_value=True, required=True)
+    language = fields.String(validate=LANGUAGE)
+    registration_opens_at = BrusselsDateTime(allow_none=True)
+    registration_closes_at = BrusselsDateTime(allow_none=True)
+    organiser_contact = bounded_text(500, lines=True)
+    price = Money(places=2, validate=validate.Range(min=0))
+    issuer = bounded_text(200)
+    signatory_name = bounded_text(200)
+    signatory_role = texts(200)
+
+    @validates("title")
+    def french_title(self, value: dict[str, str], **_kwargs: Any) -> None:
+        """French is the default language: every event has a French title."""
+        if not value.get("fr", "").strip():
+            raise ValidationError(gettext("Le titre en français est obligatoire."))
+
+
+class EventUpdateSchema(EventInputSchema):
+    class Meta:
+        exclude = ("slug",)
+
+
+class VenueSchema(FormSchema):
+    venue_name = bounded_text(200, required=True)
+    street_address = bounded_text(200, required=True)
+    postcode = bounded_text(20, required=True)
+    town = bounded_text(120, required=True)
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+
+
+class DateInputSchema(FormSchema):
+    start = BrusselsDateTime(required=True)
+    end = BrusselsDateTime(required=True)
+
+
+class GroupInputSchema(VenueSchema):
+    slug = fields.String(validate=SLUG)
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), NoControlCharacters()]
+    )
+    position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=MAX_CAPACITY))
+    dates = fields.List(fields.Nested(DateInputSchema))
+
+
+class GroupUpdateSchema(VenueSchema):
+    name = fields.String(validate=[validate.Length(min=1, max=200), NoControlCharacters()])
+    position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
+
+
+class OrganiserDateSchema(Schema):
+    id = fields.Integer()
+    start = LocalDateTime(attribute="starts_at")
+    end = LocalDateTime(attribute="ends_at")
+    sequence = fields.Integer()
+    cancelled = fields.Function(lambda d: not is_held(d))
+
+
+class OrganiserGroupSummarySchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    position = fields.Integer()
+    town = fields.String()
+    town_slug = fields.String()
+    venue_name = fields.String()
+    street_address = fields.String()
+    postcode = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    capacity = fields.Integer(allow_none=True)
+    revision = fields.Integer()
+    cancelled = fields.Boolean(attribute="is_cancelled")
+    closed_at = LocalDateTime(allow_none=True)
+
+
+class OrganiserGroupSchema(OrganiserGroupSummarySchema):
+    dates = fields.List(fields.Nested(OrganiserDateSchema))
+
+
+class OrganiserEventSchema(Schema):
+    slug = fields.String()
+    title = fields.Dict()
+    description = fields.Dict()
+    prerequisites = fields.Dict()
+    kind = fields.Enum(EventKind, by_value=True)
+    attendance_rule = fields.Enum(AttendanceRule, by_value=True)
+    language = fields.String()
+    registration_opens_at = LocalDateTime(allow_none=True)
+    registration_closes_at = LocalDateTime(allow_none=True)
+    organiser_contact = fields.String()
+    price = Money()
+    issuer = fields.String()
+    signatory_name = fields.String()
+    signatory_role = fields.Dict()
+    groups = fields.List(fields.Nested(OrganiserGroupSchema))
+
+
+class OrganiserEventSummarySchema(Schema):
+    slug = fields.String()
+    title = localized("title")
