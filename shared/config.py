@@ -70,6 +70,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # no such header. Requests count as HTTPS by the proxy's X-Forwarded-Proto.
         "HSTS_MAX_AGE_S": _int("HSTS_MAX_AGE_S", 365 * 24 * 3600),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
+        # Seconds the database figures of /metrics are reused before being counted again.
+        "METRICS_CACHE_S": _int("METRICS_CACHE_S", 30),
         "CALENDAR_RECHECK_S": float(env("CALENDAR_RECHECK_S", "1")),
         # Days a delivered email stays in the outbox and the delivery log.
         "SENT_MAIL_RETENTION_DAYS": _int("SENT_MAIL_RETENTION_DAYS", 90),

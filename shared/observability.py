@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -181,8 +182,9 @@ def _timed(wsgi_app: WSGIApplication) -> WSGIApplication:
 
 
 def init_observability(app: Flask, gauges: Iterable[DatabaseGauges] = ()) -> None:
-    """Log and count every request of ``app``; serve ``/metrics`` with ``gauges``."""
-    database_gauges = list(gauges)
+    """Log and count every request of ``app``; serve ``/metrics`` with ``gauges``, read from
+    the database at most once every ``METRICS_CACHE_S`` seconds."""
+    database_gauges = CachedGauges(gauges, app.config["METRICS_CACHE_S"])
     app.wsgi_app = _timed(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.after_request
@@ -201,7 +203,7 @@ def init_observability(app: Flask, gauges: Iterable[DatabaseGauges] = ()) -> Non
             multiprocess.MultiProcessCollector(registry)
         else:
             registry.register(_Collected(REGISTRY.collect))
-        registry.register(_Collected(lambda: _read_gauges(database_gauges)))
+        registry.register(_Collected(database_gauges.collect))
         return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
@@ -213,6 +215,27 @@ class _Collected:
 
     def collect(self) -> Iterable[Metric]:
         return self._collect()
+
+
+class CachedGauges:
+    """The database figures of /metrics, read again only once they are ``lifetime`` seconds
+    old: each read counts whole tables, and anyone who can reach /metrics can ask often."""
+
+    def __init__(self, gauges: Iterable[DatabaseGauges], lifetime: float) -> None:
+        self._gauges = list(gauges)
+        self._lifetime = lifetime
+        self._lock = threading.Lock()  # a burst of scrapes reads the database once
+        self._metrics: list[Metric] = []
+        self._read_at: float | None = None
+
+    def collect(self) -> list[Metric]:
+        """The figures, read now if those at hand are too old."""
+        with self._lock:
+            now = time.monotonic()
+            if self._read_at is None or now - self._read_at >= self._lifetime:
+                self._metrics = list(_read_gauges(self._gauges))
+                self._read_at = now
+            return self._metrics
 
 
 def _read_gauges(gauges: list[DatabaseGauges]) -> Iterator[Metric]:

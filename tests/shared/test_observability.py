@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import event
 
 from services.registration.participant.api import registrations as registrations_api
 from shared.observability import AddressFreeJsonFormatter, without_addresses
@@ -107,6 +108,33 @@ def test_metrics_count_requests_by_route_and_registrations_by_status(client, mak
         and ("status", "201") in labels
     ]
     assert posted and posted[0] >= 2
+
+
+def test_scrapes_in_a_row_count_the_database_once(app, client, make):
+    group = make.group(capacity=5)
+    client.post(
+        f"/api/v1/events/{group.event.slug}/registrations", json=registration_body(group.slug)
+    )
+    statements = []
+    engine = app.extensions["database"].engine
+
+    def counted(*_args: object) -> None:
+        statements.append(1)
+
+    first = samples(client.get("/metrics"))
+    client.post(
+        f"/api/v1/events/{group.event.slug}/registrations", json=registration_body(group.slug)
+    )
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        again = [samples(client.get("/metrics")) for _ in range(20)]
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+
+    confirmed = ("atelier_registrations", (("status", "confirmed"),))
+    assert first[confirmed] == 1
+    assert {scrape[confirmed] for scrape in again} == {1}  # the figures of the first scrape
+    assert statements == []
 
 
 def test_metrics_time_the_group_lock_of_each_registration_until_it_ends(client, make):
