@@ -103,30 +103,34 @@ def issue(session: Session, registration: Registration) -> Certificate:
     return issued or _new_certificate(session, registration)
 
 
+def certifiable(session: Session, registrations: list[Registration]) -> list[Registration]:
+    """Those among ``registrations`` whose certificate can be had: earned (see
+    :func:`is_earned`), and not revoked. What a participant downloads, what an organiser's
+    ZIP holds and whether it is offered."""
+    earned = [r for r in registrations if is_earned(r)]
+    revoked = set(
+        session.scalars(
+            select(Certificate.registration_id).where(
+                Certificate.registration_id.in_([r.id for r in earned]),
+                Certificate.revoked_at.is_not(None),
+            )
+        )
+    )
+    return [r for r in earned if r.id not in revoked]
+
+
 def issue_to_all(session: Session, registrations: list[Registration]) -> list[Certificate]:
-    """The valid certificates of those among ``registrations`` who completed their training,
+    """The certificates of those among ``registrations`` who are :func:`certifiable`,
     issued where none was yet; a revoked certificate is left out, not issued again."""
-    issued = []
-    for registration in registrations:
-        if not is_earned(registration):
-            continue
-        certificate = _certificate_for(session, registration)
-        if is_valid(certificate):
-            issued.append(certificate)
-    return issued
+    return [
+        certificate_of(session, registration) or _new_certificate(session, registration)
+        for registration in certifiable(session, registrations)
+    ]
 
 
 def offers_certificate(session: Session, registration: Registration) -> bool:
     """Whether the participant can download a certificate: earned, and not revoked."""
-    if not is_earned(registration):
-        return False
-    certificate = certificate_of(session, registration)
-    return certificate is None or is_valid(certificate)
-
-
-def _certificate_for(session: Session, registration: Registration) -> Certificate:
-    # The one already issued, valid or not, else a new one.
-    return certificate_of(session, registration) or _new_certificate(session, registration)
+    return bool(certifiable(session, [registration]))
 
 
 def _new_certificate(session: Session, registration: Registration) -> Certificate:
