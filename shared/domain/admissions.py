@@ -16,8 +16,8 @@ from typing import Any
 
 from shared.models import Registration
 
-# How long a queued registration waits for the transaction that admits it: beyond the lock's
-# timeout and a commit, something has gone wrong, and the client is told to try again.
+# How long a queued registration waits for the batch's leader to take it into its transaction:
+# beyond the lock's timeout, something has gone wrong, and the client is told to try again.
 WAIT_S = 30.0
 
 
@@ -41,9 +41,10 @@ class Arrival:
         self.outcome = outcome
         self._ended.set()
 
-    def wait(self) -> Outcome | None:
-        """How the batch went, or None when it took longer than anything should."""
-        return self.outcome if self._ended.wait(WAIT_S) else None
+    def ended(self, timeout: float | None) -> bool:
+        """Wait until told how the batch went, at most ``timeout`` seconds (None: no limit);
+        say whether it was told."""
+        return self._ended.wait(timeout)
 
 
 class Batches:
@@ -63,6 +64,23 @@ class Batches:
                 return True
             forming.append(arrival)
             return False
+
+    def wait(self, key: Any, arrival: Arrival) -> Outcome | None:
+        """How the batch of ``arrival`` (queued for ``key``) went, or None when its leader did
+        not take it within ``WAIT_S``: it then leaves the queue, and nothing writes it.
+
+        Once taken, it shares the leader's transaction, whose end alone tells whether it is
+        stored: the wait lasts until then, lest a registration refused here be committed.
+        """
+        if arrival.ended(WAIT_S):
+            return arrival.outcome
+        with self._guard:
+            forming = self._forming.get(key, [])
+            if arrival in forming:
+                forming.remove(arrival)
+                return None
+        arrival.ended(None)
+        return arrival.outcome
 
     def close(self, key: Any) -> list[Arrival]:
         """The leader's batch, in the order of arrival (the leader first); a registration

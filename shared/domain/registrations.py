@@ -185,7 +185,7 @@ def register(
     if batches.join(batch, arrival):
         _admit_batch(session, event, group, batch)
         return registration
-    outcome = arrival.wait()
+    outcome = batches.wait(batch, arrival)
     if outcome is None:
         raise Busy(headers={"Retry-After": RETRY_AFTER_S})
     if outcome is Outcome.ADMITTED:

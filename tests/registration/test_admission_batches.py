@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.registration.participant import operations
 from shared.domain import admissions, registrations
 from shared.errors import InvalidRequest
-from shared.models import Group, Registration, RegistrationStatus
+from shared.models import Group, OutboxMessage, Registration, RegistrationStatus
 from tests.registration.helpers import registration_body
 from tests.support.databases import waiting_on_a_transaction
 from tests.support.factories import Factory
@@ -199,3 +199,22 @@ def test_when_the_leaders_transaction_fails_the_others_are_admitted_alone(
     with Session(engine) as session:
         emails = session.scalars(select(Registration.email)).all()
     assert sorted(emails) == ["person1@example.org", "person2@example.org"]
+
+
+def test_a_queued_registration_whose_batch_outlasts_its_wait_is_told_to_retry_and_not_stored(
+    server_app, engine, group_slug, queued, monkeypatch
+):
+    # The leader's transaction takes longer than the others may wait (here: any time at all).
+    monkeypatch.setattr(admissions, "WAIT_S", 0)
+    bodies = [registration_body(group_slug, email=f"person{i}@example.org") for i in range(2)]
+
+    responses = register_while_locked(server_app, engine, queued, bodies)
+
+    assert [response.status_code for response in responses] == [201, 503]
+    assert responses[1].json["code"] == "busy"
+    assert responses[1].headers["Retry-After"]
+    with Session(engine) as session:
+        stored = session.execute(select(Registration.id, Registration.email)).all()
+        emails_for = session.scalars(select(OutboxMessage.registration_id)).all()
+    assert [email for _id, email in stored] == ["person0@example.org"]
+    assert emails_for == [stored[0].id]  # no confirmation for the refused one either
