@@ -206,5 +206,5 @@ def test_refusing_a_hostile_address_of_64_kib_takes_no_time(app):
         errors = schema.validate(body)
         spent = time.process_time() - started
 
-    assert errors == {"email": ["Longer than maximum length 254."]}
     assert spent < 0.05
+    assert errors == {"email": ["Longer than maximum length 254."]}
