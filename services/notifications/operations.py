@@ -44,7 +44,10 @@ mail = Mail()
 INTERRUPTED = "interrupted while sending"
 # Outbox rows older than this that never produced a message are no longer swept.
 OUTBOX_SWEEP_HORIZON = timedelta(days=7)
-ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An address in free text (an event's contact, written by its organisers). It starts only
+# where a run of its characters starts: tried from inside a run too, a long run without "@"
+# would cost time growing with the square of its length.
+ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass(frozen=True)
