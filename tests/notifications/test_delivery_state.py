@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from services.notifications import operations
-from shared.database import utcnow
+from shared.database import create_db_engine, utcnow
 from shared.models import DeliveryStatus, EmailMessage, OutboxMessage
+from tests.support.databases import waiting_on_a_transaction
+from tests.support.factories import Factory
+from tests.support.mail import eventually
 
 STALE = {
     "stale_outbox": timedelta(minutes=1),
@@ -48,11 +55,47 @@ def test_message_id_names_the_outbox_row_and_the_senders_domain(db_session, mess
     assert message.message_id.endswith("@atelier.example.org>")
 
 
-def test_only_one_claim_of_a_queued_message_succeeds(db_session, message):
+@pytest.fixture
+def postgres(committed_postgres) -> Iterator[Engine]:
+    """An engine on a committed PostgreSQL database, where two transactions can overlap."""
+    engine = create_db_engine(committed_postgres)
+    yield engine
+    engine.dispose()
+
+
+def test_a_claimed_message_is_not_claimed_again(db_session, message):
     assert operations.claim(db_session, [message.id]) == [message.id]
     assert operations.claim(db_session, [message.id]) == []
     db_session.refresh(message)
     assert (message.status, message.attempts) == (DeliveryStatus.SENDING, 1)
+
+
+def test_only_one_of_two_simultaneous_claims_of_a_queued_message_succeeds(postgres):
+    with Session(postgres) as session:
+        Factory(session).registration()
+        [outbox_id] = session.scalars(select(OutboxMessage.id)).all()
+        [message_id] = operations.create_messages(session, [outbox_id])
+        session.commit()
+    second: list[list[int]] = []
+
+    def claim_meanwhile() -> None:
+        with Session(postgres) as session:
+            second.append(operations.claim(session, [message_id]))
+            session.commit()
+
+    with Session(postgres) as first:
+        claimed = operations.claim(first, [message_id])
+        rival = threading.Thread(target=claim_meanwhile)
+        rival.start()
+        # The second claim has read the message and waits for the first to end.
+        eventually(lambda: waiting_on_a_transaction(postgres) == 1, what="the second claim")
+        first.commit()
+    rival.join(timeout=30)
+
+    assert (claimed, second) == ([message_id], [[]])
+    with Session(postgres) as session:
+        stored = session.get(EmailMessage, message_id)
+        assert (stored.status, stored.attempts) == (DeliveryStatus.SENDING, 1)
 
 
 def test_a_sent_message_is_never_claimed_again(db_session, message):

@@ -23,7 +23,7 @@ from shared.access import (
     is_public,
 )
 from shared.database import create_db_engine
-from tests.organiser.conftest import Accounts
+from tests.organiser.conftest import Account, Accounts
 from tests.support.factories import Factory
 
 SERVICES = ("services.registration", "services.notifications", "services.calendar")
@@ -156,16 +156,19 @@ def test_every_organiser_route_refuses_anonymous_and_other_organisers(apps):
 
 def test_an_admin_reaches_every_event(apps):
     services, make, accounts = apps
-    event = make.event()
-    group = make.group(event)
+    groups = [make.group(make.event()) for _ in range(3)]
     admin = accounts(admin=True)
-    app = services["services.registration"]
+    organiser = accounts(groups[0].event)  # runs the first event only
+    client = services["services.registration"].test_client()
 
-    response = app.test_client().get(
-        f"/api/v1/events/{event.slug}/groups/{group.slug}/roster", headers=admin.bearer
-    )
+    def statuses(account: Account, page: str) -> list[int]:
+        urls = [f"/api/v1/events/{g.event.slug}/{page.format(group=g.slug)}" for g in groups]
+        return [client.get(url, headers=account.bearer).status_code for url in urls]
 
-    assert response.status_code == 200
+    for page in ("dashboard", "groups/{group}/roster"):
+        assert statuses(admin, page) == [200, 200, 200], page
+        # The others' events are closed to whoever does not run them.
+        assert statuses(organiser, page) == [200, 403, 403], page
 
 
 def test_unknown_event_is_404_and_revoked_token_401(apps):
