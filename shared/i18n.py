@@ -4,7 +4,7 @@ come from Babel."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -77,6 +77,13 @@ def format_hours(start: datetime, end: datetime) -> str:
     # (LRI … PDI), they read the same in pages, emails, invitations and PDFs.
     language = str(get_locale() or DEFAULT_LANGUAGE)
     return f"\u2066{hours}\u2069" if text_direction(language) == "rtl" else hours
+
+
+def format_validity(delta: timedelta) -> str:
+    """How long a link stays valid, in the current language: "7 jours", "1 hour"."""
+    if delta.days and not delta.seconds:
+        return format_unit(delta.days, "duration-day", length="long", locale=get_locale())
+    return format_duration(delta.total_seconds() / 3600)
 
 
 def format_duration(hours: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from shared.domain.evaluations import RATING_SCALE
 from shared.models import AttendanceRule, EventKind, QuestionKind, Role
 
 ROLE_LABELS = {
@@ -25,7 +26,9 @@ RULE_LABELS = {
     AttendanceRule.NO_REGISTRATION: _l("Sans inscription"),
 }
 QUESTION_KIND_LABELS = {
-    QuestionKind.RATING: _l("Note de 1 à 5"),
+    QuestionKind.RATING: _l(
+        "Note de %(lowest)d à %(highest)d", lowest=min(RATING_SCALE), highest=max(RATING_SCALE)
+    ),
     QuestionKind.YES_NO: _l("Oui ou non"),
     QuestionKind.TEXT: _l("Réponse libre"),
 }

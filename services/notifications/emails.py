@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from shared.database import utcnow
 from shared.documents import PDF, certificate_filename, certificate_pdf
-from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE
+from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE, RESET_VALIDITY
 from shared.domain.accounts import link_token as account_link_token
 from shared.domain.attendance import is_held, scheduled_dates
 from shared.domain.certificates import certificate_of, is_valid
 from shared.domain.evaluations import closes_at, invitation_of, link_token
 from shared.domain.registrations import participant_may_cancel
-from shared.i18n import format_day, format_hours
+from shared.i18n import format_day, format_hours, format_validity
 from shared.ical import group_invitation
 from shared.links import (
     account_invitation,
@@ -234,6 +234,7 @@ def _account_context(session: Session, message: EmailMessage, kind: EmailKind) -
     return {
         "kind": kind.value,
         "link": password_reset(token, language),
+        "validity": format_validity(RESET_VALIDITY),
         "email": row.organiser.email,
         "language": language,
     }

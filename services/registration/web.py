@@ -12,13 +12,17 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 
 from services.registration.participant import presenters
+from shared.domain.accounts import INVITATION_VALIDITY, RESET_VALIDITY
 from shared.domain.attendance import held_dates, is_held, scheduled_dates
+from shared.domain.evaluations import RATING_SCALE
 from shared.errors_http import error_response, is_api_request, register_html_error_page
 from shared.i18n import (
+    DEFAULT_LANGUAGE,
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
     LANGUAGES,
     current_language,
+    format_validity,
     text_direction,
 )
 from shared.ical import webcal_url
@@ -118,6 +122,10 @@ def _current_address_without_language() -> str:
     return request.path + (f"?{query}" if query else "")
 
 
+# A rating question's radio buttons: each value of the scale, labelled by itself.
+RATING_CHOICES = tuple((str(value), str(value)) for value in RATING_SCALE)
+
+
 def shown_in(event: Event, field: str) -> Markup:
     """The ``lang`` and ``dir`` attributes of an event's text shown in French because it was
     not written in the page's language; nothing when it was."""
@@ -141,6 +149,12 @@ def _template_globals() -> dict[str, Any]:
         "held_dates": held_dates,
         "scheduled_dates": scheduled_dates,
         "is_held": is_held,
+        # Texts that name a rule's value take it from the rule, never restate it.
+        "default_language": DEFAULT_LANGUAGE,
+        "rating_choices": RATING_CHOICES,
+        "format_validity": format_validity,
+        "reset_validity": RESET_VALIDITY,
+        "invitation_validity": INVITATION_VALIDITY,
     }
 
 

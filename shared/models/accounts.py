@@ -13,6 +13,7 @@ from sqlalchemy import Column, ColumnElement, ForeignKey, String, Table, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, utcnow
+from shared.i18n import DEFAULT_LANGUAGE
 from shared.models.events import Event
 from shared.models.organisers import Organiser
 
@@ -36,7 +37,7 @@ class OrganiserInvitation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     # The language of the email and of the page the link opens.
-    language: Mapped[str] = mapped_column(String(2), default="fr")
+    language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
     nonce: Mapped[str] = mapped_column(String(64))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(
@@ -69,7 +70,7 @@ class PasswordReset(Base):
     organiser_id: Mapped[int] = mapped_column(
         ForeignKey("organisers.id", ondelete="CASCADE"), index=True
     )
-    language: Mapped[str] = mapped_column(String(2), default="fr")
+    language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
     nonce: Mapped[str] = mapped_column(String(64))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

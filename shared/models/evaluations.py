@@ -13,6 +13,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.database import Base, str_enum
+from shared.i18n import DEFAULT_LANGUAGE
 from shared.models.events import Event, Group
 from shared.models.registrations import Registration
 
@@ -40,7 +41,7 @@ class EvaluationQuestion(Base):
 
     def text(self, language: str) -> str:
         """The question in ``language``, falling back to French."""
-        return self.wording.get(language) or self.wording.get("fr") or ""
+        return self.wording.get(language) or self.wording.get(DEFAULT_LANGUAGE) or ""
 
 
 class EvaluationInvitation(Base):

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, str_enum, utcnow
+from shared.i18n import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
     from shared.models.evaluations import EvaluationQuestion
@@ -51,7 +52,7 @@ class Event(Base):
     attendance_rule: Mapped[AttendanceRule] = mapped_column(
         str_enum(AttendanceRule, "attendance_rule")
     )
-    language: Mapped[str] = mapped_column(String(2), default="fr")
+    language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     organiser_contact: Mapped[str] = mapped_column(Text, default="")
@@ -86,7 +87,7 @@ class Event(Base):
         """The language :meth:`localized` shows the field in: ``language`` if written in it,
         else French."""
         texts: dict[str, Any] = getattr(self, field) or {}
-        return language if texts.get(language) else "fr"
+        return language if texts.get(language) else DEFAULT_LANGUAGE
 
 
 class Group(Base):

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, str_enum, utcnow
+from shared.i18n import DEFAULT_LANGUAGE
 
 
 class OutboxMessage(Base):
@@ -64,7 +65,7 @@ class EmailMessage(Base):
         ForeignKey("registrations.id", ondelete="SET NULL")
     )
     recipient: Mapped[str] = mapped_column(String(254))
-    language: Mapped[str] = mapped_column(String(2), default="fr")
+    language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
     status: Mapped[DeliveryStatus] = mapped_column(
         str_enum(DeliveryStatus, "delivery_status"),
         default=DeliveryStatus.QUEUED,

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import ColumnProperty, Mapped, column_property, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, str_enum, utcnow
+from shared.i18n import DEFAULT_LANGUAGE
 from shared.models.events import Event, Group, SessionDate
 
 
@@ -77,7 +78,7 @@ class Registration(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     organisation: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(str_enum(Role, "participant_role"))
-    language: Mapped[str] = mapped_column(String(2), default="fr")
+    language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
     consent_version: Mapped[str] = mapped_column(String(40))
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[RegistrationStatus] = mapped_column(

@@ -314,7 +314,11 @@ def evaluation_form_schema(questions: list[EvaluationQuestion]) -> EvaluationFor
 
 def _answer_field(kind: QuestionKind) -> fields.Field:
     if kind is QuestionKind.RATING:
-        scale = _l("Choisissez une note de 1 à 5.")
+        scale = _l(
+            "Choisissez une note de %(lowest)d à %(highest)d.",
+            lowest=min(RATING_SCALE),
+            highest=max(RATING_SCALE),
+        )
         return fields.Integer(
             validate=validate.OneOf(RATING_SCALE, error=scale), error_messages={"invalid": scale}
         )

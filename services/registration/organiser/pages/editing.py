@@ -34,7 +34,7 @@ from shared.access import current_event, current_organiser
 from shared.database import db
 from shared.domain.schedule import VENUE_FIELDS
 from shared.errors import DomainError
-from shared.i18n import LANGUAGES
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from shared.models import AttendanceRule, Event, EventKind, Group, SessionDate
 
 bp = pages_blueprint("editing_pages", __name__)
@@ -110,7 +110,7 @@ def new_event() -> Response | Page:
     """Create an event."""
     template = "organiser/event_form.html"
     if request.method == "GET":
-        return form_page(template, MultiDict({"language": "fr", "price": "0"}))
+        return form_page(template, MultiDict({"language": DEFAULT_LANGUAGE, "price": "0"}))
     return submit(
         EventInputSchema(),
         lambda data: actions.create_event(db.session, current_organiser(), data),

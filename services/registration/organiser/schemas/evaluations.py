@@ -19,7 +19,7 @@ from marshmallow import (
 
 from services.registration.organiser.schemas.base import texts
 from shared.domain.evaluations import MIN_ANSWERS_SHOWN
-from shared.i18n import LANGUAGES, current_language
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
 from shared.models import QuestionKind
 
 MAX_QUESTIONS = 20
@@ -41,7 +41,7 @@ class QuestionInputSchema(Schema):
     @validates("wording")
     def french_wording(self, value: dict[str, str], **_kwargs: Any) -> None:
         """French is the default language: every question is asked in French."""
-        if not value.get("fr", "").strip():
+        if not value.get(DEFAULT_LANGUAGE, "").strip():
             raise ValidationError(gettext("La question en français est obligatoire."))
 
 

@@ -26,6 +26,7 @@ from services.registration.fields import (
 from services.registration.organiser.schemas.base import BrusselsDateTime, FormSchema, texts
 from shared.database import MAX_ROW_ID
 from shared.domain.attendance import is_held
+from shared.i18n import DEFAULT_LANGUAGE
 from shared.models import AttendanceRule, EventKind
 
 MAX_CAPACITY = 10_000
@@ -50,7 +51,7 @@ class EventInputSchema(FormSchema):
     @validates("title")
     def french_title(self, value: dict[str, str], **_kwargs: Any) -> None:
         """French is the default language: every event has a French title."""
-        if not value.get("fr", "").strip():
+        if not value.get(DEFAULT_LANGUAGE, "").strip():
             raise ValidationError(gettext("Le titre en français est obligatoire."))
 
 
