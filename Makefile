@@ -1,8 +1,8 @@
 # make run    the whole stack on embedded defaults (SQLite, a local Redis, a local mail sink)
 # make test   the whole suite (lint, then pytest)
-# make bench  the performance figures recorded in README.md
+# make bench  the performance figures recorded in docs/figures.md
 # make lock   re-pin requirements/*.lock to pyproject.toml (UPGRADE=1: the newest releases too)
-# make language CODE=nl   start the catalogue of a new language (README: Languages)
+# make language CODE=nl   start the catalogue of a new language (docs/languages.md)
 # make scale-test  the stack on a network of namespaces, with faults (root; not in make test)
 
 PYTHON ?= python3
