@@ -37,16 +37,50 @@ def test_erasing_a_participant_frees_the_place_and_replaces_their_details(
     assert ("registration.erased", account.organiser.id, erased.id) in audit_actions(db_session)
 
 
-def test_erasing_twice_is_refused(client, make, accounts):
+def identity(registration: Registration) -> tuple:
+    """What may name the person: their names, addresses, phone and organisation."""
+    return (
+        registration.first_name,
+        registration.last_name,
+        registration.email,
+        registration.email_normalized,
+        registration.phone,
+        registration.organisation,
+    )
+
+
+def erased_identity(registration: Registration) -> tuple:
+    """What stays of an erased registration's identity: placeholders and nothing else."""
+    address = f"anonymised-{registration.id}@invalid"
+    return (ANONYMOUS, ANONYMOUS, address, address, None, None)
+
+
+def test_erasing_twice_is_refused(client, make, accounts, db_session):
     group = make.group()
-    registration = make.registration(group)
+    registration = make.registration(
+        group, phone="+32 470 12 34 56", organisation="Maison des Ukrainiens"
+    )
     account = accounts(group.event)
     url = f"/api/v1/events/{group.event.slug}/registrations/{registration.id}/erase"
-    client.post(url, headers=account.bearer)
 
+    first = client.post(url, headers=account.bearer)
+    db_session.expire_all()
+    after_first = db_session.get(Registration, registration.id)
+    erased = (identity(after_first), after_first.anonymised_at, audit_actions(db_session))
     again = client.post(url, headers=account.bearer)
 
+    assert first.status_code == 200
+    assert erased[0] == erased_identity(registration)
+    assert erased[1] is not None
     assert again.status_code == 422
+    assert (again.json["code"], again.json["message"]) == (
+        "invalid",
+        "Les données de cette personne ont déjà été effacées.",
+    )
+    db_session.expire_all()
+    after_again = db_session.get(Registration, registration.id)
+    # The second attempt changed nothing and logged nothing.
+    assert (identity(after_again), after_again.anonymised_at, audit_actions(db_session)) == erased
 
 
 def test_erasing_from_the_roster_page(client, make, accounts, db_session):
@@ -61,4 +95,6 @@ def test_erasing_from_the_roster_page(client, make, accounts, db_session):
 
     assert response.status_code in (302, 303)
     db_session.expire_all()
-    assert db_session.get(Registration, registration.id).last_name == ANONYMOUS
+    stored = db_session.get(Registration, registration.id)
+    assert identity(stored) == erased_identity(stored)
+    assert ("registration.erased", account.organiser.id, stored.id) in audit_actions(db_session)
