@@ -53,12 +53,18 @@ def test_limited_routes_alone_tell_the_client_its_allowance(limited_app):
 def test_other_addresses_keep_their_own_allowance(limited_app):
     client = limited_app.test_client()
     url = "/api/v1/events/nope/registrations"
-    for _ in range(3):
-        client.post(url, json=registration_body("g"), environ_base={"REMOTE_ADDR": "10.0.0.1"})
 
-    other = client.post(url, json=registration_body("g"), environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    def post_from(address: str) -> int:
+        body = registration_body("g")
+        return client.post(url, json=body, environ_base={"REMOTE_ADDR": address}).status_code
 
-    assert other.status_code == 404
+    spent = [post_from("10.0.0.1") for _ in range(3)]
+    other = post_from("10.0.0.2")
+    limited = post_from("10.0.0.1")
+
+    assert spent == [404, 404, 404]
+    assert other == 404
+    assert limited == 429  # the first address did use up its allowance
 
 
 def test_token_look_ups_are_limited(limited_app):
