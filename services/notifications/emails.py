@@ -195,9 +195,7 @@ def account_row(
         invitation = session.get(OrganiserInvitation, payload.get("invitation_id") or 0)
         return invitation if invitation and invitation.is_pending(utcnow()) else None
     reset = session.get(PasswordReset, payload.get("reset_id") or 0)
-    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
-        return None
-    return reset
+    return reset if reset and reset.is_pending(utcnow()) else None
 
 
 def account_recipient(

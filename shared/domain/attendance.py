@@ -119,9 +119,16 @@ def completed(registration: Registration, presence: Mapping[int, bool | None]) -
     return bool(expected) and all(presence.get(d.id) is True for d in expected)
 
 
+def present_dates(
+    registration: Registration, presence: Mapping[int, bool | None]
+) -> list[SessionDate]:
+    """The held dates expected of the participant at which they were marked present."""
+    return [d for d in expected_dates(registration) if presence.get(d.id) is True]
+
+
 def attended(registration: Registration, presence: Mapping[int, bool | None]) -> bool:
     """Whether the participant was present on at least one held date expected of them."""
-    return any(presence.get(d.id) is True for d in expected_dates(registration))
+    return bool(present_dates(registration, presence))
 
 
 def confirmed_with_presence(group: Group) -> Select[tuple[Registration]]:

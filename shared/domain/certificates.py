@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
-from shared.domain.attendance import completed, expected_dates, presence_marks
+from shared.domain.attendance import completed, expected_dates, presence_marks, present_dates
 from shared.errors import Gone, NotCompleted, NotFound
 from shared.i18n import format_day
 from shared.models import Certificate, Organiser, Registration, RegistrationStatus, SessionDate
@@ -42,12 +42,8 @@ class AttendedDate:
 
 def attended_dates(registration: Registration) -> list[AttendedDate]:
     """The held dates expected of the registration at which it was marked present, in order."""
-    marks = presence_marks(registration)
-    return [
-        AttendedDate(d.starts_at, d.ends_at)
-        for d in expected_dates(registration)
-        if marks.get(d.id) is True
-    ]
+    present = present_dates(registration, presence_marks(registration))
+    return [AttendedDate(d.starts_at, d.ends_at) for d in present]
 
 
 def total_hours(dates: list[AttendedDate]) -> float:

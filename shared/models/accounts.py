@@ -79,6 +79,10 @@ class PasswordReset(Base):
 
     organiser: Mapped[Organiser] = relationship()
 
+    def is_pending(self, now: datetime) -> bool:
+        """Whether the link still sets a password: unused, unexpired, its account active."""
+        return self.used_at is None and now < self.expires_at and self.organiser.is_active
+
 
 class RecoveryCode(Base):
     """One single-use code that stands in for a TOTP code; only a keyed digest is kept."""

@@ -327,7 +327,7 @@ def reset_by_token(session: Session, token: str, *, now: datetime | None = None)
         raise LinkUnknown()
     if reset.used_at is not None:
         raise LinkUsed()
-    if (now or utcnow()) >= reset.expires_at or not reset.organiser.is_active:
+    if not reset.is_pending(now or utcnow()):
         raise LinkExpired()
     return reset
 
