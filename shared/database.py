@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, exc
@@ -207,6 +207,22 @@ def transaction_list(
         lists[key] = ([], committed, rolled_back)
     items: list[Any] = lists[key][0]
     return items
+
+
+Row = TypeVar("Row")
+
+
+def add_once(session: Session, row: Row, winner: Callable[[], Row | None]) -> Row:
+    """Insert ``row`` whose unique key another transaction may be inserting at the same
+    moment; if that one committed first, return its row, read by ``winner``, instead."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except exc.IntegrityError:
+        found = winner()
+        assert found is not None  # the row that made the insert fail
+        return found
+    return row
 
 
 @event.listens_for(Session, "after_commit")

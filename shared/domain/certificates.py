@@ -12,10 +12,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.database import utcnow
+from shared.database import add_once, utcnow
 from shared.domain.attendance import completed, expected_dates, presence_marks, present_dates
 from shared.errors import Gone, NotCompleted, NotFound
 from shared.i18n import format_day
@@ -133,16 +132,9 @@ def _new_certificate(session: Session, registration: Registration) -> Certificat
     certificate = Certificate(
         registration=registration, code=secrets.token_urlsafe(CODE_BYTES), issued_at=utcnow()
     )
-    try:
-        # Two requests may issue at once (a download while the group is closed): the unique
-        # registration decides, and the one that lost reads the winner's certificate.
-        with session.begin_nested():
-            session.add(certificate)
-    except IntegrityError:
-        found = certificate_of(session, registration)
-        assert found is not None  # the row that made the insert fail
-        return found
-    return certificate
+    # Two requests may issue at once (a download while the group is closed): the unique
+    # registration decides, and the one that lost reads the winner's certificate.
+    return add_once(session, certificate, lambda: certificate_of(session, registration))
 
 
 def certificate_of(session: Session, registration: Registration) -> Certificate | None:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.database import utcnow
+from shared.database import add_once, utcnow
 from shared.errors import EvaluationClosed, NotFound, QuestionnaireFrozen
 from shared.i18n import LANGUAGES, format_day
 from shared.models import (
@@ -215,16 +215,11 @@ def save_answers(
     check_open(invitation, now or utcnow())
     answer = answer_of(session, token)
     if answer is None:
-        answer = EvaluationAnswer(
+        new = EvaluationAnswer(
             group_id=invitation.registration.group_id, key=answer_key(token), answers=answers
         )
-        try:
-            # The same link sent twice at once: the key is unique, the later one updates.
-            with session.begin_nested():
-                session.add(answer)
-        except IntegrityError:
-            answer = answer_of(session, token)
-            assert answer is not None  # the row that made the insert fail
+        # The same link sent twice at once: the key is unique, the later one updates.
+        answer = add_once(session, new, lambda: answer_of(session, token))
     answer.answers = answers
     session.flush()
     return answer
