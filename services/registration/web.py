@@ -51,6 +51,17 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 CSRF_FAILED = _l("Ce formulaire a expiré. Rechargez la page et envoyez-le à nouveau.")
+# Crawlers may read the events; the addresses below hold a personal token, a person's
+# certificate, a form or nothing a search engine could show.
+ROBOTS_TXT = """User-agent: *
+Disallow: /api/
+Disallow: /certificates/
+Disallow: /evaluations/
+Disallow: /language/
+Disallow: /manage/
+Disallow: /organiser/
+Disallow: /registrations/
+"""
 
 
 def init_pages(app: Flask) -> None:
@@ -67,6 +78,11 @@ def init_pages(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_refused)
     register_html_error_page(app, render_error_page)
     app.context_processor(_template_globals)
+    app.add_url_rule("/robots.txt", "robots_txt", _robots_txt)
+
+
+def _robots_txt() -> Response:
+    return Response(ROBOTS_TXT, mimetype="text/plain")
 
 
 def _protect_forms() -> None:
