@@ -20,7 +20,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import threading
 from typing import Any
 
@@ -32,7 +31,6 @@ from psycopg.types.json import Json
 from shared.domain.registrations import CONSENT_VERSION
 from shared.i18n import LANGUAGES
 from shared.models import Role
-from shared.tokens import TOKEN_BYTES
 
 CONSTANT = b'{"status":"ok"}\n'
 # The floor's hand-over: a list nobody reads, where the product sends a Celery task.
@@ -72,12 +70,11 @@ WITH registration AS (
     INSERT INTO registrations (
         event_id, group_id, session_date_id, first_name, last_name, email, email_normalized,
         phone, organisation, role, language, consent_version, consented_at, status,
-        waitlist_position, manage_token, calendar_token, created_at, updated_at
+        waitlist_position, created_at, updated_at
     ) VALUES (
         %(event_id)s, %(group_id)s, %(date_id)s, %(first_name)s, %(last_name)s, %(email)s,
         %(email_normalized)s, %(phone)s, %(organisation)s, %(role)s, %(language)s,
-        %(consent_version)s, now(), %(status)s, %(position)s, %(manage_token)s,
-        %(calendar_token)s, now(), now()
+        %(consent_version)s, now(), %(status)s, %(position)s, now(), now()
     )
     RETURNING id
 )
@@ -134,8 +131,6 @@ def registration_values(body: dict[str, Any], **decided: Any) -> dict[str, Any]:
         "role": body["role"],
         "language": body.get("language") or "fr",
         "consent_version": CONSENT_VERSION,
-        "manage_token": secrets.token_urlsafe(TOKEN_BYTES),
-        "calendar_token": secrets.token_urlsafe(TOKEN_BYTES),
         **decided,
     }
 

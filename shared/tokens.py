@@ -18,12 +18,48 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+MAC_LENGTH = 43  # characters of an HMAC-SHA256 in URL-safe base64 without padding
+
+
 def keyed_digest(purpose: str, value: str) -> str:
     """An HMAC-SHA256 of ``value`` for ``purpose`` under the secret key, URL-safe base64
     (43 characters): a token derived from a stored nonce, so that no table holds the token."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    mac = hmac.new(secret, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    return mac(secret_key(), purpose, value)
+
+
+def secret_key() -> str:
+    """The running application's secret key, from which link tokens are derived."""
+    return str(current_app.config["SECRET_KEY"])
+
+
+def mac(secret: str, purpose: str, value: str) -> str:
+    """An HMAC-SHA256 of ``value`` for ``purpose`` under ``secret``, URL-safe base64."""
+    code = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(code).rstrip(b"=").decode()
+
+
+def registration_token(secret: str, kind: str, registration_id: int, version: int) -> str:
+    """The token of a registration's manage or calendar link: its id, then a MAC of the kind,
+    the id and the link's version under ``secret``. No table holds it; it is derived again."""
+    code = mac(secret, f"registration-{kind}", f"{registration_id}:{version}")
+    return f"{registration_id}-{code}"
+
+
+def registration_id_of(token: str) -> int | None:
+    """The registration id a token of the derived form names, or None for any other token
+    (those of links sent before tokens were derived)."""
+    prefix, dash, code = token.partition("-")
+    if not dash or len(code) != MAC_LENGTH or not prefix.isascii() or not prefix.isdigit():
+        return None
+    if len(prefix) > 18 or prefix.startswith("0"):
+        return None
+    return int(prefix)
+
+
+def token_matches(secret: str, token: str, kind: str, registration_id: int, version: int) -> bool:
+    """Whether ``token`` is the registration's link token at ``version``, in constant time."""
+    expected = registration_token(secret, kind, registration_id, version)
+    return hmac.compare_digest(expected.encode(), token.encode())
 
 
 def digest(token: str) -> str:

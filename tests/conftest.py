@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.database import Base, create_db_engine
 from tests.support.databases import is_postgres, throwaway_database, throwaway_postgres
 from tests.support.factories import Factory
+from tests.support.links import TEST_SECRET
 from tests.support.servers import PostgresServer, RedisServer
 
 
@@ -62,7 +63,7 @@ def base_config(
     """Settings every test app starts from."""
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_server.url,
         "DATABASE_LOCK_TIMEOUT_MS": 3000,

@@ -19,7 +19,6 @@ from shared.models import (
     OutboxMessage,
     Registration,
 )
-from shared.tokens import new_token
 
 ANONYMOUS = "—"
 # Why an email not sent before its registration was anonymised never will be.
@@ -29,8 +28,7 @@ ERASED = "not sent: the registration was anonymised"
 def anonymise(registration: Registration, *, now: datetime | None = None) -> None:
     """Replace everything that identifies the person; keep role, status and presence.
 
-    The tokens are replaced by fresh ones nobody holds, so old links find nothing; its emails
-    are redacted.
+    Its manage and calendar links open nothing any more; its emails are redacted.
     """
     registration.first_name = ANONYMOUS
     registration.last_name = ANONYMOUS
@@ -38,8 +36,9 @@ def anonymise(registration: Registration, *, now: datetime | None = None) -> Non
     registration.email_normalized = registration.email
     registration.phone = None
     registration.organisation = None
-    registration.manage_token = new_token()
-    registration.calendar_token = new_token()
+    # Its links open nothing from now on (registration_by_token refuses an anonymised one).
+    registration.legacy_manage_digest = None
+    registration.legacy_calendar_digest = None
     registration.anonymised_at = now or utcnow()
     session = object_session(registration)
     assert session is not None, "only a stored registration is anonymised"

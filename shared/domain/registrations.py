@@ -52,7 +52,7 @@ from shared.models import (
 )
 from shared.models.registrations import ACTIVE_STATUSES
 from shared.outbox import Email, queue_email, queue_emails
-from shared.tokens import digest, new_token
+from shared.tokens import digest, registration_id_of, secret_key, token_matches
 
 CONSENT_VERSION = "2026-11"
 # Consent given by signing the paper form is told apart from consent given online: the signed
@@ -331,8 +331,10 @@ def _new_registration(
         language=participant.language,
         consent_version=consent_version,
         consented_at=consented_at,
-        manage_token=new_token(),
-        calendar_token=new_token(),
+        manage_token_version=0,
+        calendar_token_version=0,
+        legacy_manage_digest=None,
+        legacy_calendar_digest=None,
         created_at=written_at,
         updated_at=written_at,
         cancelled_at=None,
@@ -456,9 +458,29 @@ def participant_may_cancel(registration: Registration, now: datetime) -> bool:
 
 
 def registration_by_token(session: Session, token: str, *, kind: str = "manage") -> Registration:
-    """The registration a manage or calendar token opens; 410 for a replaced token, else 404."""
-    column = Registration.manage_token if kind == "manage" else Registration.calendar_token
-    registration = session.scalar(select(Registration).where(column == token))
+    """The registration a manage or calendar token opens; 410 for a replaced token, else 404.
+
+    A derived token is checked by deriving it again, in constant time; any other is one sent
+    before tokens were derived, found by its digest."""
+    registration_id = registration_id_of(token)
+    if registration_id is None:
+        return _legacy_holder(session, token, kind)
+    registration = session.get(Registration, registration_id)
+    if registration is None or registration.anonymised_at is not None:
+        raise NotFound()
+    secret, current = secret_key(), _token_version(registration, kind)
+    if token_matches(secret, token, kind, registration_id, current):
+        return registration
+    if any(token_matches(secret, token, kind, registration_id, v) for v in range(current)):
+        raise Gone()
+    raise NotFound()
+
+
+def _legacy_holder(session: Session, token: str, kind: str) -> Registration:
+    column = Registration.legacy_manage_digest
+    if kind != "manage":
+        column = Registration.legacy_calendar_digest
+    registration = session.scalar(select(Registration).where(column == digest(token)))
     if registration is not None:
         return registration
     revoked = session.scalar(
@@ -469,12 +491,20 @@ def registration_by_token(session: Session, token: str, *, kind: str = "manage")
     raise Gone() if revoked else NotFound()
 
 
-def reissue_token(session: Session, registration: Registration, *, kind: str) -> str:
+def _token_version(registration: Registration, kind: str) -> int:
+    if kind == "manage":
+        return registration.manage_token_version
+    return registration.calendar_token_version
+
+
+def reissue_token(session: Session, registration: Registration, *, kind: str) -> None:
     """Replace the registration's manage or calendar token; the old one answers 410 from now."""
-    attribute = "manage_token" if kind == "manage" else "calendar_token"
-    old = getattr(registration, attribute)
-    session.add(RevokedToken(token_digest=digest(old), kind=kind, registration_id=registration.id))
-    fresh = new_token()
-    setattr(registration, attribute, fresh)
+    if kind == "manage":
+        registration.manage_token_version += 1
+        legacy, registration.legacy_manage_digest = registration.legacy_manage_digest, None
+    else:
+        registration.calendar_token_version += 1
+        legacy, registration.legacy_calendar_digest = registration.legacy_calendar_digest, None
+    if legacy is not None:
+        session.add(RevokedToken(token_digest=legacy, kind=kind, registration_id=registration.id))
     session.flush()
-    return fresh

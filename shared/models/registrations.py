@@ -22,8 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import ColumnProperty, Mapped, column_property, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, str_enum, utcnow
-from shared.i18n import DEFAULT_LANGUAGE
 from shared.models.events import Event, Group, SessionDate
+from shared.tokens import registration_token, secret_key
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -78,15 +78,22 @@ class Registration(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     organisation: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(str_enum(Role, "participant_role"))
-    language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
     consent_version: Mapped[str] = mapped_column(String(40))
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[RegistrationStatus] = mapped_column(
         str_enum(RegistrationStatus, "registration_status")
     )
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
-    manage_token: Mapped[str] = mapped_column(String(64), unique=True)
-    calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The manage and calendar links' tokens are derived from the id, these versions and the
+    # secret key (shared.tokens.registration_token), so that no table holds them; a new
+    # version replaces a link.
+    manage_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    calendar_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The SHA-256 digests of the random tokens of links sent before tokens were derived,
+    # which keep opening the registration.
+    legacy_manage_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    legacy_calendar_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -108,6 +115,16 @@ class Registration(Base):
     def full_name(self) -> str:
         """First and last name."""
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def manage_token(self) -> str:
+        """The token of the participant's manage link, derived under the secret key."""
+        return registration_token(secret_key(), "manage", self.id, self.manage_token_version)
+
+    @property
+    def calendar_token(self) -> str:
+        """The token of the participant's personal calendar feed, derived under the secret key."""
+        return registration_token(secret_key(), "calendar", self.id, self.calendar_token_version)
 
 
 class RevokedToken(Base):

@@ -9,6 +9,7 @@ from shared.database import utcnow
 from shared.domain.capacity import Place, place_of
 from shared.ical import date_uid
 from tests.calendar.ics import events
+from tests.support.links import calendar_token
 
 
 def _waiting_when_training_began(make):
@@ -31,7 +32,7 @@ def _waiting_when_training_began(make):
 def test_a_waitlisted_participant_whose_training_began_is_told_no_place_will_come(client, make):
     group, waiting = _waiting_when_training_began(make)
 
-    found = events(client.get(f"/feeds/personal/{waiting.calendar_token}.ics").data)
+    found = events(client.get(f"/feeds/personal/{calendar_token(waiting)}.ics").data)
 
     assert place_of(waiting, utcnow()) is Place.NO_PLACE
     for uid in (date_uid(d) for d in group.dates):
@@ -50,7 +51,7 @@ def test_the_feed_changes_version_when_the_training_begins_without_any_write(app
     begins = group.dates[0].starts_at
 
     with app.app_context():
-        token = waiting.calendar_token
+        token = calendar_token(waiting)
         before = personal_feed(make.session, token, None, now=begins - timedelta(minutes=1))
         after = personal_feed(make.session, token, None, now=begins + timedelta(minutes=1))
 

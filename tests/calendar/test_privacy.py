@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.support.links import calendar_token, manage_token
+
 PARTICIPANT = {
     "first_name": "Oksana",
     "last_name": "Kovalenko",
@@ -26,7 +28,7 @@ def test_public_feeds_hold_no_participant_data(client, make):
         assert "BEGIN:VEVENT" in text, path
         for detail in (*PARTICIPANT.values(), "Mykola", "mykola@", "470 12 34"):
             assert detail not in text, (path, detail)
-        for token in (confirmed.manage_token, confirmed.calendar_token, waiting.calendar_token):
+        for token in (manage_token(confirmed), calendar_token(confirmed), calendar_token(waiting)):
             assert token not in text, path
         for property_name in ("ATTENDEE", "ORGANIZER", "CONTACT:"):
             assert property_name not in text, path

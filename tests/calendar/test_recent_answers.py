@@ -14,6 +14,7 @@ from flask import Flask, request
 from redis import Redis
 
 from tests.calendar.conftest import calendar_config, started
+from tests.support.links import calendar_token
 from tests.support.servers import RedisServer
 
 TRUSTED_S = 60
@@ -119,7 +120,7 @@ def test_an_edit_shows_once_the_data_is_read_again(client, make, db_session, clo
 
 def test_personal_feeds_errors_and_other_methods_always_reach_the_app(client, make, through_flask):
     registration = make.registration(make.group())
-    personal = f"/feeds/personal/{registration.calendar_token}.ics"
+    personal = f"/feeds/personal/{calendar_token(registration)}.ics"
     unknown = "/feeds/towns/nowhere.ics"
     public = f"/feeds/events/{registration.event.slug}.ics"
 

@@ -13,6 +13,7 @@ from shared.domain.schedule import change_date_time
 from shared.ical import date_uid
 from tests.calendar.conftest import calendar_config, started
 from tests.calendar.ics import events
+from tests.support.links import calendar_token
 from tests.support.servers import RedisServer
 
 
@@ -56,7 +57,7 @@ def test_feeds_are_served_from_the_database_while_redis_is_down(
     for other in (
         "/feeds/all.ics",
         f"/feeds/towns/{group.town_slug}.ics",
-        f"/feeds/personal/{registration.calendar_token}.ics",
+        f"/feeds/personal/{calendar_token(registration)}.ics",
         f"/sessions/{group.id}.ics",
         "/",
     ):

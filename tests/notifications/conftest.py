@@ -20,6 +20,7 @@ from shared.models import ApiToken, EmailMessage, Event, Group, Organiser
 from shared.tokens import digest, new_token
 from tests.conftest import closing
 from tests.support.factories import Factory, local
+from tests.support.links import TEST_SECRET
 from tests.support.mail import FAST_DELIVERY, CeleryWorker, SmtpServer
 from tests.support.servers import RedisServer
 
@@ -83,9 +84,11 @@ def smtp() -> Iterator[SmtpServer]:
 def worker_env(
     committed_database: str, redis_server: RedisServer, smtp: SmtpServer
 ) -> dict[str, str]:
-    """What a worker process needs: the test's database, Redis and SMTP server."""
+    """What a worker process needs: the test's database, Redis and SMTP server, and the
+    secret key the test apps derive links under."""
     Redis.from_url(redis_server.url).flushdb()  # no task of an earlier test is left waiting
     return {
+        "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": committed_database,
         "REDIS_URL": redis_server.url,
         "MAIL_SERVER": "127.0.0.1",

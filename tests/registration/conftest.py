@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from services.registration import create_app
 from shared.database import create_db_engine
 from tests.conftest import closing
+from tests.support.links import TEST_SECRET
 from tests.support.servers import serving
 
 
@@ -24,7 +25,7 @@ def registration_server(committed_database, redis_server, tmp_path):
     env = {
         "DATABASE_URL": committed_database,
         "REDIS_URL": redis_server.url,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": TEST_SECRET,
         # 200 simultaneous requests queue for one group's lock; allow them the time.
         "DATABASE_LOCK_TIMEOUT_MS": "30000",
     }

@@ -22,6 +22,7 @@ from shared.models import (
     RegistrationStatus,
 )
 from tests.registration.helpers import register
+from tests.support.links import manage_token
 from tests.support.pages import submit, text_of
 
 CLOSED_EN = (
@@ -65,7 +66,7 @@ def test_a_confirmed_place_is_not_cancelled_online_once_its_first_date_began(
     queued = emails_queued(db_session)
 
     response = client.post(
-        f"/api/v1/registrations/{confirmed.manage_token}/cancel",
+        f"/api/v1/registrations/{manage_token(confirmed)}/cancel",
         headers={"Accept-Language": "en"},
     )
 
@@ -84,7 +85,7 @@ def test_the_waiting_list_is_left_at_any_time_and_a_freed_place_stays_free(
     group = started_group(make)
     confirmed, first, second = (registered_before_the_start(make, group) for _ in range(3))
 
-    left = client.post(f"/api/v1/registrations/{first.manage_token}/cancel")
+    left = client.post(f"/api/v1/registrations/{manage_token(first)}/cancel")
     promoted = cancel(db_session, confirmed)  # what an organiser's cancellation does
     db_session.commit()
 
@@ -102,8 +103,8 @@ def test_a_one_date_place_is_cancelled_until_its_own_date_begins(client, make, d
     past = registered_before_the_start(make, group, date=yesterday)
     coming = make.registration(group, at=utcnow() - timedelta(days=3), date=next_week)
 
-    refused = client.post(f"/api/v1/registrations/{past.manage_token}/cancel")
-    cancelled = client.post(f"/api/v1/registrations/{coming.manage_token}/cancel")
+    refused = client.post(f"/api/v1/registrations/{manage_token(past)}/cancel")
+    cancelled = client.post(f"/api/v1/registrations/{manage_token(coming)}/cancel")
 
     assert refused.status_code == 409
     assert (cancelled.status_code, cancelled.json["status"]) == (200, "cancelled")
@@ -112,7 +113,7 @@ def test_a_one_date_place_is_cancelled_until_its_own_date_begins(client, make, d
 def test_the_pages_say_whom_to_tell_instead_of_offering_to_cancel(client, make, db_session):
     group = started_group(make, organiser_contact="coordination@dics.example")
     person = registered_before_the_start(make, group)
-    manage = f"/manage/{person.manage_token}"
+    manage = f"/manage/{manage_token(person)}"
 
     page = text_of(client.get(manage))
     confirm = text_of(client.get(f"{manage}/cancel"))
@@ -129,7 +130,7 @@ def test_the_pages_say_whom_to_tell_instead_of_offering_to_cancel(client, make, 
 
 def test_before_the_first_date_the_manage_page_offers_to_cancel(client, make):
     person = make.registration()
-    manage = f"/manage/{person.manage_token}"
+    manage = f"/manage/{manage_token(person)}"
 
     page = text_of(client.get(manage))
 
@@ -142,7 +143,7 @@ def test_the_waiting_see_that_no_place_will_come_once_the_group_started(client, 
     registered_before_the_start(make, group)
     waiting = registered_before_the_start(make, group)
 
-    page = text_of(client.get(f"/manage/{waiting.manage_token}"))
+    page = text_of(client.get(f"/manage/{manage_token(waiting)}"))
 
     assert "Aucune place ne peut plus vous être attribuée" in page
     assert "Si une place se libère" not in page
@@ -155,7 +156,7 @@ def test_a_freed_place_goes_to_the_first_waiting_whose_date_has_not_begun(client
     too_late = registered_before_the_start(make, group, date=yesterday)
     in_time = registered_before_the_start(make, group, date=next_week)
 
-    client.post(f"/api/v1/registrations/{holder.manage_token}/cancel")
+    client.post(f"/api/v1/registrations/{manage_token(holder)}/cancel")
 
     db_session.refresh(too_late)
     db_session.refresh(in_time)
@@ -228,14 +229,14 @@ def test_nobody_waiting_for_a_called_off_date_is_given_a_place(client, make, db_
     cancel_date(db_session, called_off)
     db_session.commit()
 
-    client.post(f"/api/v1/registrations/{holder.manage_token}/cancel")
+    client.post(f"/api/v1/registrations/{manage_token(holder)}/cancel")
 
     db_session.refresh(for_called_off)
     db_session.refresh(for_kept)
     assert for_called_off.status is RegistrationStatus.WAITLISTED
     assert for_kept.status is RegistrationStatus.CONFIRMED
     assert promoted_ids(db_session) == [for_kept.id]
-    page = text_of(client.get(f"/manage/{for_called_off.manage_token}"))
+    page = text_of(client.get(f"/manage/{manage_token(for_called_off)}"))
     assert "Aucune place ne peut plus vous être attribuée" in page
 
 
@@ -270,7 +271,7 @@ def test_a_place_promoted_by_hand_meanwhile_is_not_cancelled_online(
 
     monkeypatch.setattr(registrations, "lock_group", promoted_by_an_organiser_first)
 
-    refused = client.post(f"/api/v1/registrations/{waiting.manage_token}/cancel")
+    refused = client.post(f"/api/v1/registrations/{manage_token(waiting)}/cancel")
 
     assert (refused.status_code, refused.json["code"]) == (409, "cancellation_closed")
     db_session.refresh(waiting)

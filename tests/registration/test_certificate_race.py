@@ -23,9 +23,11 @@ from shared.domain import certificates
 from shared.models import Attendance, Certificate, Registration
 from tests.support.databases import waiting_on_a_transaction
 from tests.support.factories import Factory
+from tests.support.links import manage_token
 from tests.support.load import all_at_once
 
 DOWNLOADS = 4
+
 
 @pytest.fixture
 def completed(engine) -> Registration:
@@ -77,7 +79,7 @@ def test_simultaneous_first_downloads_share_one_certificate(
         return certificate
 
     monkeypatch.setattr(certificates, "_new_certificate", insert_together)
-    url = f"/api/v1/registrations/{completed.manage_token}/certificate.pdf"
+    url = f"/api/v1/registrations/{manage_token(completed)}/certificate.pdf"
 
     responses = all_at_once(DOWNLOADS, lambda _: server_app.test_client().get(url))
 

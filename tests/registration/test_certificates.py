@@ -16,6 +16,7 @@ from shared.domain.privacy import anonymise
 from shared.domain.registrations import cancel
 from shared.models import Attendance, Certificate, Organiser
 from tests.support.factories import local
+from tests.support.links import manage_token
 
 DAYS = [
     (local("2026-10-06T09:30"), local("2026-10-06T16:00")),
@@ -61,7 +62,7 @@ def test_a_completed_participant_downloads_a_certificate_in_their_language(
     attended(db_session, olena, True, True)
 
     text = " ".join(
-        pdf_text(client.get(f"/api/v1/registrations/{olena.manage_token}/certificate.pdf")).split()
+        pdf_text(client.get(f"/api/v1/registrations/{manage_token(olena)}/certificate.pdf")).split()
     )
     code = db_session.scalar(
         select(Certificate.code).where(Certificate.registration_id == olena.id)
@@ -79,13 +80,13 @@ def test_a_completed_participant_downloads_a_certificate_in_their_language(
 
 def test_the_manage_page_offers_the_certificate_once_completed(client, make, group, db_session):
     person = make.registration(group, at=local("2026-09-01T10:00"))
-    page = f"/manage/{person.manage_token}"
+    page = f"/manage/{manage_token(person)}"
     assert "certificate.pdf" not in client.get(page).get_data(as_text=True)
 
     attended(db_session, person, True, True)
     html = client.get(page).get_data(as_text=True)
 
-    assert f"/manage/{person.manage_token}/certificate.pdf" in html
+    assert f"/manage/{manage_token(person)}/certificate.pdf" in html
     assert "Attestation de participation" in pdf_text(client.get(f"{page}/certificate.pdf"))
 
 
@@ -96,7 +97,7 @@ def test_without_presence_on_every_date_the_answer_names_the_missing_dates(
     attended(db_session, person, True, False)
 
     response = client.get(
-        f"/api/v1/registrations/{person.manage_token}/certificate.pdf",
+        f"/api/v1/registrations/{manage_token(person)}/certificate.pdf",
         headers={"Accept-Language": "en"},
     )
 
@@ -112,7 +113,7 @@ def test_anyone_checks_a_code_and_learns_only_what_it_attests(client, make, grou
         group, at=local("2026-09-01T10:00"), first_name="Aïcha", last_name="Benali"
     )
     attended(db_session, person, True, True)
-    client.get(f"/api/v1/registrations/{person.manage_token}/certificate.pdf")
+    client.get(f"/api/v1/registrations/{manage_token(person)}/certificate.pdf")
     code = db_session.scalar(select(Certificate.code))
 
     checked = client.get(f"/api/v1/certificates/{code}", headers={"Accept-Language": "uk"})
@@ -129,7 +130,7 @@ def test_anyone_checks_a_code_and_learns_only_what_it_attests(client, make, grou
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "This certificate is genuine." in html and "Aïcha Benali" in html
-    assert person.email not in html and person.manage_token not in html
+    assert person.email not in html and manage_token(person) not in html
 
 
 def test_an_unknown_code_is_404_a_revoked_or_anonymised_one_410(client, make, group, db_session):
@@ -151,7 +152,7 @@ def test_an_unknown_code_is_404_a_revoked_or_anonymised_one_410(client, make, gr
         assert client.get(f"/api/v1/certificates/{code}").status_code == 410
         assert client.get(f"/certificates/{code}").status_code == 410
     assert (
-        client.get(f"/api/v1/registrations/{revoked.manage_token}/certificate.pdf").status_code
+        client.get(f"/api/v1/registrations/{manage_token(revoked)}/certificate.pdf").status_code
         == 410
     )
 
@@ -180,7 +181,7 @@ def test_a_code_stops_working_once_its_holder_no_longer_earns_it(client, make, g
         )
         assert client.get(f"/certificates/{code}").status_code == 410
     for person in (cancelled, corrected):
-        download = client.get(f"/api/v1/registrations/{person.manage_token}/certificate.pdf")
+        download = client.get(f"/api/v1/registrations/{manage_token(person)}/certificate.pdf")
         assert download.status_code == 410
 
 
@@ -193,7 +194,7 @@ def test_the_manage_page_stops_offering_a_revoked_certificate(client, make, grou
     certificates.revoke(db_session, certificate, organiser)
     db_session.commit()
 
-    html = client.get(f"/manage/{person.manage_token}").get_data(as_text=True)
+    html = client.get(f"/manage/{manage_token(person)}").get_data(as_text=True)
 
     assert "certificate.pdf" not in html
 
@@ -216,7 +217,7 @@ def test_an_arabic_certificate_is_drawn_right_to_left_in_an_arabic_font(
     )
     attended(db_session, amal, True, True)
 
-    response = client.get(f"/api/v1/registrations/{amal.manage_token}/certificate.pdf")
+    response = client.get(f"/api/v1/registrations/{manage_token(amal)}/certificate.pdf")
 
     reader = PdfReader(io.BytesIO(response.data))
     fonts = {

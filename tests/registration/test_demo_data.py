@@ -13,6 +13,7 @@ from shared.domain import certificates
 from shared.domain.closing import close_group
 from shared.i18n import BRUSSELS
 from shared.models import AttendanceRule, Event, EventKind
+from tests.support.links import manage_token
 
 WORKSHOP = "pratiquer-action-evaluation-experimentalistes"
 
@@ -46,7 +47,7 @@ def test_load_demo_adds_a_held_edition_whose_completed_participants_get_certific
         edition = session.scalar(select(Event).where(Event.slug == f"{WORKSHOP}-precedente"))
         people = edition.groups[0].registrations
         earned = sorted(p.last_name for p in people if certificates.is_earned(p))
-        token = next(p.manage_token for p in people if p.last_name == "Kovalenko")
+        token = next(manage_token(p) for p in people if p.last_name == "Kovalenko")
     engine.dispose()
 
     downloaded = registration_app.test_client().get(f"/manage/{token}/certificate.pdf")

@@ -13,6 +13,7 @@ from shared.database import Base
 from shared.domain.evaluations import questionnaire
 from shared.models import EvaluationAnswer, EvaluationInvitation, Group
 from tests.organiser.conftest import closed_group
+from tests.support.links import manage_token
 from tests.support.pages import csrf_token, submit, text_of
 
 
@@ -51,7 +52,7 @@ def test_the_manage_page_does_not_lead_to_the_evaluation(client, app, make, db_s
     group, [token] = closed_group(app, make, db_session, present=1)
     [person] = group.registrations
 
-    manage_page = text_of(client.get(f"/manage/{person.manage_token}"))
+    manage_page = text_of(client.get(f"/manage/{manage_token(person)}"))
 
     assert "Donner mon avis" not in manage_page
     assert token not in manage_page
@@ -143,7 +144,7 @@ def test_nothing_stored_ties_an_answer_to_a_person(client, app, make, db_session
     assert not any(token in everything for token in tokens)
     # The participant's own data download holds none of their answers.
     person = db_session.scalars(select(EvaluationInvitation)).first().registration
-    data = client.get(f"/manage/{person.manage_token}/data.json").get_data(as_text=True)
+    data = client.get(f"/manage/{manage_token(person)}/data.json").get_data(as_text=True)
     assert "Réponse" not in data
 
 

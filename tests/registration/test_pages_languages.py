@@ -3,6 +3,7 @@ cookie or Accept-Language, switched without leaving the page."""
 
 import pytest
 
+from tests.support.links import manage_token
 from tests.support.pages import submit, text_of
 
 LANGUAGES = {
@@ -23,7 +24,7 @@ def registration(make):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_speaks_the_chosen_language(client, registration, language):
     home_title, manage_title, register_title = LANGUAGES[language]
-    token = registration.manage_token
+    token = manage_token(registration)
     client.set_cookie("lang", language)
 
     pages = {

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from shared.domain.registrations import reissue_token
 from shared.models import EmailKind, OutboxMessage, RegistrationStatus
+from tests.support.links import calendar_token, manage_token
 from tests.support.pages import submit, text_of
 
 
@@ -18,9 +19,9 @@ def test_manage_page_shows_group_dates_status_and_personal_feed(client, make):
     group = make.group(make.event(), name="Namur et Luxembourg")
     registration = make.registration(group)
 
-    page = text_of(client.get(f"/manage/{registration.manage_token}"))
+    page = text_of(client.get(f"/manage/{manage_token(registration)}"))
 
-    feed = f"127.0.0.1:5003/feeds/personal/{registration.calendar_token}.ics"
+    feed = f"127.0.0.1:5003/feeds/personal/{calendar_token(registration)}.ics"
     assert "Votre place est confirmée." in page
     assert "Namur et Luxembourg" in page
     assert f"http://{feed}" in page
@@ -32,7 +33,7 @@ def test_waitlisted_registration_shows_its_position(client, make):
     make.registration(group)
     waiting = make.registration(group)
 
-    page = text_of(client.get(f"/manage/{waiting.manage_token}"))
+    page = text_of(client.get(f"/manage/{manage_token(waiting)}"))
 
     assert "Vous êtes sur la liste d'attente, en position 1." in page
 
@@ -40,8 +41,8 @@ def test_waitlisted_registration_shows_its_position(client, make):
 def test_opening_the_manage_and_cancel_pages_changes_nothing(client, make, db_session):
     registration = make.registration()
 
-    client.get(f"/manage/{registration.manage_token}")
-    confirm = client.get(f"/manage/{registration.manage_token}/cancel")
+    client.get(f"/manage/{manage_token(registration)}")
+    confirm = client.get(f"/manage/{manage_token(registration)}/cancel")
 
     db_session.refresh(registration)
     assert registration.status is RegistrationStatus.CONFIRMED
@@ -53,12 +54,12 @@ def test_cancelling_from_the_manage_page_cancels_and_promotes_the_waiting(client
     group = make.group(capacity=1)
     registration = make.registration(group)
     waiting = make.registration(group)
-    cancel_page = f"/manage/{registration.manage_token}/cancel"
+    cancel_page = f"/manage/{manage_token(registration)}/cancel"
 
     response = submit(client, cancel_page, cancel_page, {})
 
     assert response.status_code == 303
-    assert response.location.endswith(f"/manage/{registration.manage_token}")
+    assert response.location.endswith(f"/manage/{manage_token(registration)}")
     db_session.refresh(registration)
     db_session.refresh(waiting)
     assert registration.status is RegistrationStatus.CANCELLED
@@ -69,7 +70,7 @@ def test_cancelling_from_the_manage_page_cancels_and_promotes_the_waiting(client
 def test_cancel_without_csrf_token_is_refused_and_changes_nothing(client, make, db_session):
     registration = make.registration()
 
-    response = client.post(f"/manage/{registration.manage_token}/cancel")
+    response = client.post(f"/manage/{manage_token(registration)}/cancel")
 
     assert response.status_code == 400
     db_session.refresh(registration)
@@ -86,7 +87,7 @@ def test_unknown_manage_link_is_an_html_404_page(client, db_session):
 
 def test_replaced_manage_link_is_410_gone(client, make, db_session):
     registration = make.registration()
-    old = registration.manage_token
+    old = manage_token(registration)
     reissue_token(db_session, registration, kind="manage")
     db_session.commit()
 
@@ -127,7 +128,7 @@ def test_asking_for_an_unknown_address_answers_the_same_and_sends_nothing(client
 
 def test_cancelled_registration_gets_no_manage_link(client, make, db_session):
     registration = make.registration(email="olena@example.org")
-    cancel_page = f"/manage/{registration.manage_token}/cancel"
+    cancel_page = f"/manage/{manage_token(registration)}/cancel"
     submit(client, cancel_page, cancel_page, {})
 
     submit(
@@ -157,10 +158,10 @@ def test_asking_with_an_invalid_address_explains_it_beside_the_field(client, mak
 def test_participant_downloads_their_own_data_as_json(client, make):
     registration = make.registration(first_name="Mykola", email="mykola@example.org")
 
-    page = client.get(f"/manage/{registration.manage_token}")
-    download = client.get(f"/manage/{registration.manage_token}/data.json")
+    page = client.get(f"/manage/{manage_token(registration)}")
+    download = client.get(f"/manage/{manage_token(registration)}/data.json")
 
-    assert f"/manage/{registration.manage_token}/data.json" in page.get_data(as_text=True)
+    assert f"/manage/{manage_token(registration)}/data.json" in page.get_data(as_text=True)
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert download.json["person"]["first_name"] == "Mykola"

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from shared.database import utcnow
 from shared.models import AttendanceRule, EventKind, Registration, RegistrationStatus
 from tests.support.factories import local
+from tests.support.links import manage_token
 from tests.support.pages import registration_form, submit, text_of
 
 
@@ -146,11 +147,11 @@ def test_registering_through_the_form_confirms_and_shows_the_confirmation(client
     assert registration.status is RegistrationStatus.CONFIRMED
     assert registration.group_id == group.id
     assert registration.language == "fr"
-    assert response.location.endswith(f"/registrations/{registration.manage_token}/confirmation")
+    assert response.location.endswith(f"/registrations/{manage_token(registration)}/confirmation")
     confirmation = text_of(client.get(response.location))
     assert "Merci, votre inscription est confirmée" in confirmation
     assert f"http://127.0.0.1:5003/sessions/{group.id}.ics" in confirmation
-    assert f"/manage/{registration.manage_token}" in confirmation
+    assert f"/manage/{manage_token(registration)}" in confirmation
 
 
 def test_registration_keeps_the_language_of_the_form(client, make, db_session):

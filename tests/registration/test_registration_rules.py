@@ -15,6 +15,7 @@ from shared.domain.registrations import Participant, reissue_token
 from shared.models import AttendanceRule, EmailKind, OutboxMessage, Registration, Role
 from tests.registration.helpers import register, registration_body
 from tests.support.factories import BRUSSELS
+from tests.support.links import manage_token
 
 
 def registrations_count(session) -> int:
@@ -201,12 +202,12 @@ def test_one_date_event_needs_a_date_of_the_chosen_group(client, make, db_sessio
 def test_manage_token_opens_the_registration_and_a_replaced_one_is_gone(client, make, db_session):
     group = make.group()
     registration = make.registration(group)
-    old_token = registration.manage_token
+    old_token = manage_token(registration)
 
     reissue_token(db_session, registration, kind="manage")
     db_session.commit()
 
-    assert client.get(f"/api/v1/registrations/{registration.manage_token}").status_code == 200
+    assert client.get(f"/api/v1/registrations/{manage_token(registration)}").status_code == 200
     assert client.get(f"/api/v1/registrations/{old_token}").status_code == 410
     assert client.post(f"/api/v1/registrations/{old_token}/cancel").status_code == 410
     assert client.get("/api/v1/registrations/unknown-token").status_code == 404

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from shared.models import Registration
 from tests.registration.helpers import registration_body
+from tests.support.links import manage_token
 from tests.support.pages import text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,7 @@ def registration(make):
 def test_every_participant_page_in_arabic_is_right_to_left_with_ltr_fragments_isolated(
     client, registration
 ):
-    token = registration.manage_token
+    token = manage_token(registration)
     client.set_cookie("lang", "ar")
     paths = (
         "/",
