@@ -16,7 +16,6 @@ from shared.domain.attendance import held_dates
 from shared.domain.availability import Availability, GroupAvailability, group_availability
 from shared.domain.capacity import Place, place_of
 from shared.domain.certificates import offers_certificate
-from shared.domain.evaluations import invitation_of, is_open, link_token
 from shared.domain.registrations import participant_may_cancel
 from shared.errors import CancellationClosed
 from shared.i18n import format_day, format_hours
@@ -119,14 +118,6 @@ def group_calendar_url(group: Group) -> str:
 def personal_feed_url(registration: Registration) -> str:
     """The registration's own calendar feed (read-only token)."""
     return links.personal_feed(registration.calendar_token)
-
-
-def evaluation_token(registration: Registration) -> str | None:
-    """The token of the participant's link to the evaluation, while it receives answers."""
-    invitation = invitation_of(db.session, registration)
-    if invitation is None or not is_open(registration.group, utcnow()):
-        return None
-    return link_token(invitation)
 
 
 def certificate_offered(registration: Registration) -> bool:

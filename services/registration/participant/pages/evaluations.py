@@ -1,10 +1,10 @@
 """The evaluation form, opened by the personal link in the invitation: it works without
-JavaScript, and answering again replaces the earlier answers until the evaluation closes."""
+JavaScript, and answering again replaces the earlier answers until the evaluation closes;
+it never shows them again."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from marshmallow import ValidationError
@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from services.registration.participant.schemas import answer_field_name, evaluation_form_schema
 from shared.database import db, utcnow
 from shared.domain.evaluations import (
-    answer_of,
     check_open,
     closes_at,
     invitation_by_token,
@@ -23,7 +22,7 @@ from shared.domain.evaluations import (
 from shared.errors_http import flatten_field_errors
 from shared.i18n import current_language
 from shared.limits import limiter, token_lookup_limit
-from shared.models import EvaluationInvitation, QuestionKind
+from shared.models import EvaluationInvitation
 
 bp = Blueprint("evaluation_form", __name__)
 
@@ -31,11 +30,9 @@ bp = Blueprint("evaluation_form", __name__)
 @bp.get("/evaluations/<token>")
 @limiter.limit(token_lookup_limit)
 def evaluation(token: str) -> str:
-    """The questionnaire, filled with the answers given before; 404 or 410 pages otherwise."""
-    invitation = _open_invitation(token)
-    answer = answer_of(db.session, token)
-    values = _form_values(invitation, answer.answers if answer else {})
-    return _page(token, invitation, values, errors={})[0]
+    """The questionnaire, blank: the answers given before are not shown again, so that the
+    link alone does not reveal them; 404 or 410 pages otherwise."""
+    return _page(token, _open_invitation(token), values={}, errors={})[0]
 
 
 @bp.post("/evaluations/<token>")
@@ -57,19 +54,6 @@ def _open_invitation(token: str) -> EvaluationInvitation:
     invitation = invitation_by_token(db.session, token)
     check_open(invitation, utcnow())
     return invitation
-
-
-def _form_values(invitation: EvaluationInvitation, answers: Mapping[str, Any]) -> dict[str, str]:
-    # Stored answers as the form sends them: "yes"/"no" for a choice, text for the rest.
-    values = {}
-    for question in questionnaire(invitation.registration.event):
-        value = answers.get(str(question.id))
-        if value is None:
-            continue
-        if question.kind is QuestionKind.YES_NO:
-            value = "yes" if value else "no"
-        values[answer_field_name(question)] = str(value)
-    return values
 
 
 def _page(
