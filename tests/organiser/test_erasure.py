@@ -3,8 +3,20 @@ person's details are replaced, the erasure is logged, and no email goes to the e
 
 from __future__ import annotations
 
-from shared.domain.privacy import ANONYMOUS
-from shared.models import EmailKind, Registration, RegistrationStatus
+import json
+
+from sqlalchemy import select
+
+from shared.domain.privacy import ANONYMOUS, ERASED
+from shared.models import (
+    DeliveryStatus,
+    EmailKind,
+    EmailMessage,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+)
+from shared.outbox import queue_email
 from tests.organiser.conftest import audit_actions, log_in, outbox_kinds, post_form
 
 
@@ -98,3 +110,35 @@ def test_erasing_from_the_roster_page(client, make, accounts, db_session):
     stored = db_session.get(Registration, registration.id)
     assert identity(stored) == erased_identity(stored)
     assert ("registration.erased", account.organiser.id, stored.id) in audit_actions(db_session)
+
+
+def test_erasing_redacts_the_persons_emails_and_stops_those_not_sent(
+    client, make, accounts, db_session
+):
+    group = make.group()
+    erased = make.registration(group, first_name="Iryna", email="iryna@example.org")
+    kept = make.registration(group, email="kept@example.org")
+    subject = "Inscription confirmée : Iryna"
+    sent = make.email_message(erased, status=DeliveryStatus.SENT, subject=subject, last_error=None)
+    failed = make.email_message(erased, last_error="550 <iryna@example.org> unknown")
+    queued = make.email_message(erased, status=DeliveryStatus.QUEUED, subject=subject)
+    other = make.email_message(kept, status=DeliveryStatus.SENT, subject=subject)
+    outbox = queue_email(
+        db_session, EmailKind.MOVED, registration=erased, payload={"from": "Iryna's group"}
+    )
+    db_session.commit()
+
+    response = client.post(
+        f"/api/v1/events/{group.event.slug}/registrations/{erased.id}/erase",
+        headers=accounts(group.event).bearer,
+    )
+
+    assert response.status_code == 200
+    db_session.expire_all()
+    log = {m.id: m for m in db_session.scalars(select(EmailMessage))}
+    for message in (log[sent.id], log[failed.id], log[queued.id]):
+        assert "iryna" not in json.dumps([message.recipient, message.subject, message.last_error])
+    assert log[sent.id].status is DeliveryStatus.SENT
+    assert (log[queued.id].status, log[queued.id].last_error) == (DeliveryStatus.FAILED, ERASED)
+    assert db_session.get(OutboxMessage, outbox).payload == {}
+    assert (log[other.id].recipient, log[other.id].subject) == ("kept@example.org", subject)
