@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import logging
 
-import segno
 from flask import current_app, render_template
 from flask_babel import force_locale
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from shared.domain.certificates import attended_dates, total_hours
 from shared.links import certificate_check
@@ -33,6 +30,11 @@ FETCHED_SCHEMES = ("data",)
 
 def pdf_from_html(html: str) -> bytes:
     """The PDF drawn from ``html``, which may embed data: URIs and reach nothing outside."""
+    # Imported with the first document, not with the app: WeasyPrint costs over half a second
+    # and about 40 MiB in every process that loads it, and most processes never draw one.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=FETCHED_SCHEMES)).write_pdf()
 
 
@@ -43,6 +45,8 @@ def certificate_pdf(certificate: Certificate) -> bytes:
 
 def certificate_html(certificate: Certificate) -> str:
     """The certificate as the HTML page its PDF is drawn from, in its holder's language."""
+    import segno  # with the first certificate drawn, like WeasyPrint
+
     registration = certificate.registration
     url = certificate_check(certificate.code)
     dates = attended_dates(registration)

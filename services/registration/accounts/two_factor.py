@@ -8,7 +8,6 @@ import hmac
 import secrets
 
 import pyotp
-import segno
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -46,6 +45,8 @@ def provisioning_uri(organiser: Organiser, secret: str) -> str:
 
 def qr_code(uri: str) -> str:
     """The QR code of ``uri`` as an SVG data URI, for an <img> the page's policy allows."""
+    import segno  # with the first enrolment: most processes never draw a QR code
+
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 

@@ -12,8 +12,6 @@ import io
 from collections.abc import Iterable, Sequence
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from services.registration.organiser.dashboard import Dashboard
 from services.registration.organiser.evaluation_figures import (
@@ -170,6 +168,11 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     """A one-sheet workbook with a bold, frozen header row."""
+    # Imported with the first workbook, not with the app: openpyxl is about 15 MiB in every
+    # process that loads it, and spreadsheets are asked for now and then.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _sheet_title(title)

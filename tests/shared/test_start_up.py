@@ -1,0 +1,66 @@
+"""A process starts with what it needs to answer, not what it may need one day: drawing PDFs,
+building spreadsheets and QR codes load with the first document of their kind, so that a
+small server holds every process of the stack (docs/production.md, "Server sizes")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.support.servers import PROJECT_ROOT, service_environment
+
+# The libraries loaded on first use only (with what they bring: fonts, images).
+LOADED_ON_FIRST_USE = ("weasyprint", "fontTools", "PIL", "openpyxl", "segno")
+
+# Run in a fresh interpreter: creates the process's app as its server would, asks its health
+# check, and prints the status and the libraries above that are loaded by then.
+START_AND_PROBE = """
+import json, sys
+{start}
+status = app.test_client().get("/healthz").status_code
+loaded = sorted(name for name in {libraries!r} if name in sys.modules)
+print(json.dumps({{"status": status, "loaded": loaded}}))
+"""
+STARTS = {
+    "registration": "from services.registration import create_app\napp = create_app()",
+    "notifications": "from services.notifications import create_app\napp = create_app()",
+    "calendar": "from services.calendar import create_app\napp = create_app()",
+    # As `celery worker` starts: the module, then every task module the app names.
+    "Celery worker": (
+        "from services.notifications import worker\n"
+        "worker.celery.loader.import_default_modules()\n"
+        "app = worker.flask_app"
+    ),
+}
+
+
+def start_and_probe(start: str, base_config: dict[str, Any]) -> dict[str, Any]:
+    """What a fresh process that ran ``start`` and asked its health check reports."""
+    script = START_AND_PROBE.format(start=start, libraries=LOADED_ON_FIRST_USE)
+    env = service_environment(
+        DATABASE_URL=base_config["DATABASE_URL"], REDIS_URL=base_config["REDIS_URL"]
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("process", list(STARTS))
+def test_starting_and_answering_the_health_check_loads_no_heavy_library(
+    process: str, base_config: dict[str, Any]
+) -> None:
+    report = start_and_probe(STARTS[process], base_config)
+
+    assert report["status"] == 200
+    assert report["loaded"] == []
