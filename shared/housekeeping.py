@@ -14,9 +14,9 @@ from typing import Any
 from celery import shared_task
 from flask import current_app
 
-from shared.database import db
-from shared.domain import privacy
-from shared.queue import ANONYMISE_TASK, PURGE_OUTBOX_TASK
+from shared.database import db, utcnow
+from shared.domain import confirmation, privacy
+from shared.queue import ANONYMISE_TASK, PURGE_OUTBOX_TASK, RELEASE_UNCONFIRMED_TASK
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +40,14 @@ def anonymise_expired() -> int:
 def purge_delivered_outbox() -> int:
     """Delete outbox rows whose emails were all delivered long enough ago; return how many."""
     return apply_retention(privacy.purge_delivered_outbox, "SENT_MAIL_RETENTION_DAYS", "days")
+
+
+@shared_task(name=RELEASE_UNCONFIRMED_TASK)
+def release_unconfirmed() -> int:
+    """Release the places not confirmed from their email in time, so that waiting lists move
+    on; return how many. The emails of those promoted leave once this commits."""
+    released = confirmation.release_unconfirmed(db.session, now=utcnow())
+    db.session.commit()
+    if released:
+        log.info("unconfirmed registrations released", extra={"released": len(released)})
+    return len(released)

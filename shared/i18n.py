@@ -79,6 +79,15 @@ def format_hours(start: datetime, end: datetime) -> str:
     return f"\u2066{hours}\u2069" if text_direction(language) == "rtl" else hours
 
 
+def format_moment(moment: datetime) -> str:
+    """A day and time of day, in Brussels time: "mardi 3 octobre 2023, 14:30"."""
+    time = format_time(moment, "HH:mm")
+    language = str(get_locale() or DEFAULT_LANGUAGE)
+    if text_direction(language) == "rtl":
+        time = f"\u2066{time}\u2069"
+    return f"{format_day(moment)}, {time}"
+
+
 def format_validity(delta: timedelta) -> str:
     """How long a link stays valid, in the current language: "7 jours", "1 hour"."""
     if delta.days and not delta.seconds:

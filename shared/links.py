@@ -38,6 +38,12 @@ def manage_page(manage_token: str) -> str:
     return registration_address(f"/manage/{manage_token}")
 
 
+def registration_confirmation(token: str, language: str) -> str:
+    """Where a participant confirms from their email a registration the event asked them to,
+    opening in their language."""
+    return registration_address(f"/confirm/{token}", lang=language)
+
+
 def evaluation_page(token: str, language: str) -> str:
     """A participant's personal link to the evaluation, opening in their language."""
     return registration_address(f"/evaluations/{token}", lang=language)

@@ -30,6 +30,7 @@ DELIVER_OUTBOX_TASK = "notifications.deliver_outbox"
 # The registration service's housekeeping (shared.housekeeping), scheduled by the one beat.
 ANONYMISE_TASK = "registration.anonymise_expired"
 PURGE_OUTBOX_TASK = "registration.purge_delivered_outbox"
+RELEASE_UNCONFIRMED_TASK = "registration.release_unconfirmed"
 # Longer than any retry delay or send, so Redis never hands a task still in progress to a
 # second worker; a task lost with its worker comes back after this.
 VISIBILITY_TIMEOUT_S = 3600

@@ -329,6 +329,9 @@ def _standing(registration: Registration, now: datetime) -> Standing:
     place = place_of(registration, now)
     if place is Place.CANCELLED:
         return Standing(CANCELLED, gettext("inscription annulée"), changed, 2)
+    if place is Place.UNCONFIRMED:
+        # Not a participant until confirmed from the email: held only, never shown as certain.
+        return Standing(TENTATIVE, gettext("à confirmer depuis l'e-mail reçu"), changed, 0)
     if place is Place.WAITING:
         label = gettext(
             "liste d'attente, position %(position)d", position=registration.waitlist_position or 0

@@ -23,10 +23,12 @@ from shared.documents import PDF, certificate_filename, certificate_pdf
 from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE, RESET_VALIDITY
 from shared.domain.accounts import link_token as account_link_token
 from shared.domain.attendance import is_held, scheduled_dates
+from shared.domain.capacity import awaits_confirmation
 from shared.domain.certificates import certificate_of, is_valid
+from shared.domain.confirmation import confirmation_token
 from shared.domain.evaluations import closes_at, invitation_of, link_token
 from shared.domain.registrations import participant_may_cancel
-from shared.i18n import format_day, format_hours, format_validity
+from shared.i18n import format_day, format_hours, format_moment, format_validity
 from shared.ical import group_invitation
 from shared.links import (
     account_invitation,
@@ -34,6 +36,7 @@ from shared.links import (
     event_page,
     manage_page,
     password_reset,
+    registration_confirmation,
 )
 from shared.models import (
     AttendanceRule,
@@ -54,6 +57,8 @@ INVITATION_KINDS = {
     EmailKind.DATE_CHANGED,
 }
 ORGANISER_KINDS = {EmailKind.GROUP_FULL}
+# Emails that carry the link confirming a registration while it awaits confirmation.
+CONFIRMATION_KINDS = {EmailKind.CONFIRM_REGISTRATION, EmailKind.ALREADY_REGISTERED}
 # Emails about an organiser's account, not about a registration or a group: they have a
 # layout of their own (account_layout.*) and one recipient, named by their payload's row.
 ACCOUNT_KINDS = {EmailKind.ORGANISER_INVITATION, EmailKind.PASSWORD_RESET}
@@ -289,7 +294,20 @@ def _context(
         context.update(_previous_schedule(payload, session_date))
     if kind is EmailKind.EVALUATION and registration is not None:
         context.update(_evaluation_link(session, registration, language))
+    if kind in CONFIRMATION_KINDS and registration is not None:
+        context.update(_confirmation_link(registration, language))
     return context
+
+
+def _confirmation_link(registration: Registration, language: str) -> dict[str, Any]:
+    """The link that confirms the registration from its email, while it awaits that."""
+    nonce = registration.confirmation_nonce
+    if nonce is None or not (registration.is_active and awaits_confirmation(registration)):
+        return {}
+    return {
+        "confirm_url": registration_confirmation(confirmation_token(nonce), language),
+        "confirm_by": format_moment(registration.confirm_by),
+    }
 
 
 def _evaluation_link(session: Session, registration: Registration, language: str) -> dict[str, Any]:

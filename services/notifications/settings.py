@@ -29,6 +29,9 @@ def notification_settings() -> dict[str, Any]:
         "NOTIFICATIONS_SWEEP_INTERVAL_S": _number("NOTIFICATIONS_SWEEP_INTERVAL_S", 60),
         "NOTIFICATIONS_REMINDER_LEAD_S": _number("NOTIFICATIONS_REMINDER_LEAD_S", 2 * 86400),
         "NOTIFICATIONS_REMINDER_INTERVAL_S": _number("NOTIFICATIONS_REMINDER_INTERVAL_S", 900),
+        # How often places not confirmed from their email in time are released (registration
+        # counts release a group's own lapsed places at once; this frees the others).
+        "REGISTRATION_RELEASE_INTERVAL_S": _number("REGISTRATION_RELEASE_INTERVAL_S", 300),
         # What this service writes is bookkeeping that the outbox and the sweep can rebuild:
         # a database crash that forgets its last commits costs at worst an email sent twice
         # (with the same Message-ID), never one lost. Not waiting on the disk for each of

@@ -27,6 +27,7 @@ from shared.queue import (
     HOUSEKEEPING_QUEUE,
     MAIL_QUEUE,
     PURGE_OUTBOX_TASK,
+    RELEASE_UNCONFIRMED_TASK,
     in_batches,
 )
 
@@ -55,6 +56,7 @@ def configure(app: Flask) -> Celery:
             SEND_MESSAGES_TASK: {"queue": MAIL_QUEUE},
             SWEEP_TASK: {"queue": HOUSEKEEPING_QUEUE},
             REMINDERS_TASK: {"queue": HOUSEKEEPING_QUEUE},
+            RELEASE_UNCONFIRMED_TASK: {"queue": HOUSEKEEPING_QUEUE},
             **{task: {"queue": HOUSEKEEPING_QUEUE} for task in HOUSEKEEPING_TASKS},
         },
         include=["shared.housekeeping"],
@@ -68,6 +70,10 @@ def configure(app: Flask) -> Celery:
             "reminders": {
                 "task": REMINDERS_TASK,
                 "schedule": config["NOTIFICATIONS_REMINDER_INTERVAL_S"],
+            },
+            "release unconfirmed": {
+                "task": RELEASE_UNCONFIRMED_TASK,
+                "schedule": config["REGISTRATION_RELEASE_INTERVAL_S"],
             },
             **{task: {"task": task, "schedule": DAILY_S} for task in HOUSEKEEPING_TASKS},
         },

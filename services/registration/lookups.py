@@ -43,6 +43,7 @@ GROUP_BY_SLUGS = (
             Event.attendance_rule,
             Event.registration_opens_at,
             Event.registration_closes_at,
+            Event.confirmation_hours,
         ),
         joinedload(Group.dates).load_only(
             SessionDate.group_id,

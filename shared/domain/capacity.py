@@ -125,6 +125,45 @@ def has_free_place(session: Session, group: Group) -> bool:
     return places_left(group, confirmed_count(session, group)) != 0
 
 
+def awaits_confirmation(registration: Registration) -> bool:
+    """Whether the registration still awaits confirmation from its email: until its
+    ``confirm_by`` its place, or its waiting position, is held only provisionally."""
+    return registration.confirm_by is not None and registration.email_confirmed_at is None
+
+
+def holds_place(registration: Registration) -> bool:
+    """Whether the registration counts as a participant: confirmed, and confirmed from its
+    email where the event asked. What calendars, certificates and exports go by; a place
+    awaiting confirmation still counts against the capacity until it is released."""
+    return registration.status is RegistrationStatus.CONFIRMED and not awaits_confirmation(
+        registration
+    )
+
+
+def release_lapsed(session: Session, group: Group, now: datetime) -> list[Registration]:
+    """Cancel the group's registrations not confirmed from their email by their deadline and
+    let the waiting list move on; return those released. Call under the group's lock."""
+    lapsed = list(
+        session.scalars(
+            select(Registration).where(
+                Registration.group_id == group.id,
+                Registration.status.in_(ACTIVE_STATUSES),
+                Registration.confirm_by <= now,
+                Registration.email_confirmed_at.is_(None),
+            )
+        )
+    )
+    for registration in lapsed:
+        registration.status = RegistrationStatus.CANCELLED
+        registration.waitlist_position = None
+        registration.cancelled_at = now
+    if lapsed:
+        session.flush()
+        promote_waitlisted(session, group, now=now)
+        close_waitlist_gaps(session, group)
+    return lapsed
+
+
 def confirm(registration: Registration) -> None:
     """Give the registration its place: confirmed, off the waiting list."""
     registration.status = RegistrationStatus.CONFIRMED
@@ -145,14 +184,19 @@ def waiting_list(session: Session, group: Group) -> list[Registration]:
     )
 
 
-def admit(session: Session, group: Group, newcomers: list[Registration]) -> list[int | None]:
+def admit(
+    session: Session, group: Group, newcomers: list[Registration], now: datetime
+) -> list[int | None]:
     """Confirm newcomers in turn while places remain and nobody waits, then put the others
     last on the waiting list, in order; return the places free before each (None: no limit).
     Call under the group's lock.
 
     409, changing nothing, when one of their addresses already holds an active registration
-    in the event, or two of them share one.
+    in the event, or two of them share one. Where the event asks for confirmation by email,
+    places not confirmed in time are released first.
     """
+    if group.event.confirmation_hours is not None:
+        release_lapsed(session, group, now)
     addresses = [registration.email_normalized for registration in newcomers]
     now = standing(session, group, addresses)
     if now.addresses_taken or len(set(addresses)) < len(addresses):
@@ -194,6 +238,7 @@ class Place(enum.StrEnum):
     """Where a participant stands with their place."""
 
     CONFIRMED = "confirmed"
+    UNCONFIRMED = "unconfirmed"  # a place held until confirmed from the email, or released
     WAITING = "waiting"  # on the waiting list, and a freed place would still go to them
     NO_PLACE = "no_place"  # on the waiting list, but no place can come any more
     CANCELLED = "cancelled"
@@ -202,7 +247,7 @@ class Place(enum.StrEnum):
 def place_of(registration: Registration, now: datetime) -> Place:
     """Where the participant stands at ``now``: what their pages and calendar tell them."""
     if registration.status is RegistrationStatus.CONFIRMED:
-        return Place.CONFIRMED
+        return Place.UNCONFIRMED if awaits_confirmation(registration) else Place.CONFIRMED
     if registration.status is RegistrationStatus.WAITLISTED:
         return Place.WAITING if promotable(registration, now) else Place.NO_PLACE
     return Place.CANCELLED

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from shared.database import add_once, utcnow
 from shared.domain.attendance import completed, expected_dates, presence_marks, present_dates
+from shared.domain.capacity import holds_place
 from shared.errors import Gone, NotCompleted, NotFound
 from shared.i18n import format_day
-from shared.models import Certificate, Organiser, Registration, RegistrationStatus, SessionDate
+from shared.models import Certificate, Organiser, Registration, SessionDate
 
 # 192 random bits, URL-safe: printed on the certificate, typed or scanned to check it.
 CODE_BYTES = 24
@@ -59,7 +60,7 @@ def missing_dates(registration: Registration) -> list[SessionDate]:
 def is_earned(registration: Registration) -> bool:
     """Whether the registration completed its training and so earns a certificate."""
     return (
-        registration.status is RegistrationStatus.CONFIRMED
+        holds_place(registration)
         and registration.anonymised_at is None
         and completed(registration, presence_marks(registration))
     )
@@ -71,7 +72,7 @@ def check_completed(registration: Registration) -> None:
     if is_earned(registration):
         return
     missing = [format_day(d.starts_at) for d in missing_dates(registration)]
-    if registration.status is not RegistrationStatus.CONFIRMED or not missing:
+    if not holds_place(registration) or not missing:
         raise NotCompleted()
     raise NotCompleted(
         _l("Aucune présence n'est notée pour : %(dates)s.", dates=", ".join(missing)),

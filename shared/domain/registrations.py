@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ from shared.domain.admissions import Arrival, Outcome, batches, end_all
 from shared.domain.attendance import choose_date, has_begun, has_started, held_dates
 from shared.domain.capacity import (
     admit,
+    awaits_confirmation,
     close_waitlist_gaps,
     confirm,
     confirmed_count,
@@ -28,6 +29,7 @@ from shared.domain.capacity import (
     places_left,
     promote_waitlisted,
 )
+from shared.domain.confirmation import Receipt, ask_confirmation
 from shared.errors import (
     AlreadyRegistered,
     Busy,
@@ -180,10 +182,11 @@ def register(
     registration = _new_registration(
         event, group, participant, chosen_date, CONSENT_VERSION, now, now_written
     )
+    ask_confirmation(registration, event, now)
     arrival = Arrival(registration)
     batch = (session.get_bind(), group.id)
     if batches.join(batch, arrival):
-        _admit_batch(session, event, group, batch)
+        _admit_batch(session, event, group, batch, now)
         return registration
     outcome = batches.wait(batch, arrival)
     if outcome is None:
@@ -191,11 +194,51 @@ def register(
     if outcome is Outcome.ADMITTED:
         _attach(session, event, group, registration)
     else:
-        _admit_alone(session, event, group, registration)
+        _admit_alone(session, event, group, registration, now)
     return registration
 
 
-def _admit_batch(session: Session, event: Event, group: Group, batch: Any) -> None:
+def register_or_acknowledge(
+    session: Session,
+    event: Event,
+    group: Group,
+    participant: Participant,
+    *,
+    commit_all_dates: bool,
+    date_id: int | None = None,
+    now: datetime | None = None,
+) -> Registration | Receipt:
+    """:func:`register`; where the event asks for confirmation by email, answer with a
+    :class:`Receipt` that reads the same whether or not the address already holds a
+    registration in the event, so that a stranger learns nothing from it: the address's owner
+    is told by email that they are already registered, with their own links."""
+    now = now or utcnow()
+    asked = {"commit_all_dates": commit_all_dates, "date_id": date_id, "now": now}
+    if event.confirmation_hours is None:
+        return register(session, event, group, participant, **asked)
+    try:
+        confirm_by = register(session, event, group, participant, **asked).confirm_by
+    except AlreadyRegistered:
+        holder = find_active_registration(session, event, participant.email)
+        if holder is None:  # released or cancelled since the count: a retry registers
+            raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from None
+        queue_email(session, EmailKind.ALREADY_REGISTERED, registration=holder)
+        confirm_by = None
+    return Receipt(
+        event=event,
+        group=group,
+        first_name=participant.first_name,
+        last_name=participant.last_name,
+        email=participant.email.strip(),
+        role=participant.role,
+        language=participant.language,
+        phone=participant.phone,
+        organisation=participant.organisation,
+        confirm_by=confirm_by or now + timedelta(hours=event.confirmation_hours),
+    )
+
+
+def _admit_batch(session: Session, event: Event, group: Group, batch: Any, now: datetime) -> None:
     # The batch's leader: the lock it waits for serves every registration queued meanwhile.
     try:
         lock_group(session, group)
@@ -205,16 +248,16 @@ def _admit_batch(session: Session, event: Event, group: Group, batch: Any) -> No
         raise
     leader, *others = batches.close(batch)
     if not others:
-        _admit_locked(session, event, group, leader.registration)
+        _admit_locked(session, event, group, leader.registration, now)
         return
     newcomers = [leader.registration] + [other.registration for other in others]
     try:
-        free_before = admit(session, group, newcomers)
+        free_before = admit(session, group, newcomers, now)
     except AlreadyRegistered:
         # One of them already holds a place in the event, or two of them share an address:
         # each is admitted on its own instead, so that only those are refused.
         end_all(others, Outcome.ALONE)
-        _admit_locked(session, event, group, leader.registration)
+        _admit_locked(session, event, group, leader.registration, now)
         return
     except BaseException:
         end_all(others, Outcome.ALONE)
@@ -241,14 +284,26 @@ def _admit_batch(session: Session, event: Event, group: Group, batch: Any) -> No
     ).extend(others)
 
 
-def _admit_alone(session: Session, event: Event, group: Group, registration: Registration) -> None:
+def _admit_alone(
+    session: Session, event: Event, group: Group, registration: Registration, now: datetime
+) -> None:
     lock_group(session, group)
-    _admit_locked(session, event, group, registration)
+    _admit_locked(session, event, group, registration, now)
 
 
-def _admit_locked(session: Session, event: Event, group: Group, registration: Registration) -> None:
-    [free] = admit(session, group, [registration])
-    _write(session, [registration])
+def _admit_locked(
+    session: Session, event: Event, group: Group, registration: Registration, now: datetime
+) -> None:
+    [free] = admit(session, group, [registration], now)
+    try:
+        _write(session, [registration])
+    except AlreadyRegistered as error:
+        if event.confirmation_hours is None:
+            raise
+        # The address took a place in another group since the count, and the transaction is
+        # lost: a 409 would tell a stranger the address is registered; the retry answers as
+        # any registration does.
+        raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
     _attach(session, event, group, registration)
     queue_emails(session, _announcements(group, registration, free))
 
@@ -339,6 +394,10 @@ def _new_registration(
         updated_at=written_at,
         cancelled_at=None,
         anonymised_at=None,
+        confirm_by=None,
+        email_confirmed_at=None,
+        confirmation_nonce=None,
+        confirmation_digest=None,
     )
 
 
@@ -347,6 +406,15 @@ def _announcements(
 ) -> list[Email]:
     # ``free`` counts the places before this registration: taking the last one tells the
     # organisers the group is full, however the person came in.
+    if awaits_confirmation(registration):
+        # The place or the waiting position is told once confirmed; first the link.
+        position = {"waitlist_position": registration.waitlist_position}
+        emails = [
+            Email(EmailKind.CONFIRM_REGISTRATION, registration=registration, payload=position)
+        ]
+        if registration.status is RegistrationStatus.CONFIRMED and free == 1:
+            emails.append(Email(EmailKind.GROUP_FULL, group=group))
+        return emails
     if registration.status is not RegistrationStatus.CONFIRMED:
         position = {"waitlist_position": registration.waitlist_position}
         return [Email(EmailKind.WAITLISTED, registration=registration, payload=position)]

@@ -62,6 +62,9 @@ class Event(Base):
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_role: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Hours a new registration has to be confirmed from its email before its place is
+    # released; None: a registration counts at once (shared.domain.confirmation).
+    confirmation_hours: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

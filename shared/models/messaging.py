@@ -99,3 +99,5 @@ class EmailKind(enum.StrEnum):
     EVALUATION = "evaluation"
     ORGANISER_INVITATION = "organiser_invitation"
     PASSWORD_RESET = "password_reset"
+    CONFIRM_REGISTRATION = "confirm_registration"
+    ALREADY_REGISTERED = "already_registered"

@@ -98,6 +98,15 @@ class Registration(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the event asks that a registration be confirmed from its email: until then
+    # its place, or its waiting position, is held only until this moment
+    # (shared.domain.confirmation). Kept once confirmed or released, to tell which it was.
+    confirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The confirmation link's token is derived from this nonce and the secret key; only its
+    # digest is kept, to find the registration again.
+    confirmation_nonce: Mapped[str | None] = mapped_column(String(64))
+    confirmation_digest: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     event: Mapped[Event] = relationship()
     group: Mapped[Group] = relationship(back_populates="registrations")

@@ -78,3 +78,40 @@ def test_concurrent_registrations_never_overfill_and_cancellations_promote_in_or
         r.waitlist_position for r in after.values() if r.status is RegistrationStatus.WAITLISTED
     )
     assert still_waiting == list(range(1, ATTEMPTS - CAPACITY - 5 + 1))
+
+
+@pytest.fixture
+def confirming_group_slug(committed_database):
+    engine = create_db_engine(committed_database)
+    with Session(engine) as session:
+        make = Factory(session)
+        group = make.group(
+            make.event(slug="confirm-rush", confirmation_hours=24),
+            slug="salzinnes",
+            capacity=CAPACITY,
+        )
+        slug = group.slug
+    engine.dispose()
+    return slug
+
+
+@pytest.mark.slow
+def test_places_held_until_confirmed_never_overfill_under_a_rush_with_repeated_addresses(
+    registration_server, committed_database, confirming_group_slug
+):
+    url = f"{registration_server}/api/v1/events/confirm-rush/registrations"
+
+    def register(i):
+        # Every fourth request repeats an address: a squatter replaying a victim's.
+        body = registration_body(confirming_group_slug, email=f"held{i - i % 4}@example.org")
+        return requests.post(url, json=body, timeout=120)
+
+    responses = all_at_once(ATTEMPTS // 2, register)
+
+    assert {r.status_code for r in responses} == {201}
+    assert {r.json()["status"] for r in responses} == {"awaiting_confirmation"}
+    rows = stored(committed_database)
+    assert len(rows) == ATTEMPTS // 2 // 4
+    assert sum(r.status is RegistrationStatus.CONFIRMED for r in rows) == CAPACITY
+    waiting = sorted(r.waitlist_position for r in rows if r.status is RegistrationStatus.WAITLISTED)
+    assert waiting == list(range(1, len(rows) - CAPACITY + 1))

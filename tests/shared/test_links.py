@@ -29,6 +29,13 @@ ADDRESSES: list[tuple[Callable[..., str], tuple[Any, ...], str, str, dict[str, l
         "evaluation",
         {"lang": ["uk"]},
     ),
+    (
+        links.registration_confirmation,
+        (TOKEN, "fr"),
+        "registration",
+        "confirm_email",
+        {"lang": ["fr"]},
+    ),
     (links.certificate_check, (TOKEN,), "registration", "check", {}),
     (
         links.account_invitation,

@@ -51,6 +51,7 @@ EVENT_FIELDS = (
     "registration_closes_at",
     "organiser_contact",
     "price",
+    "confirmation_hours",
     "issuer",
     "signatory_name",
     "signatory_role",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.domain import attendance
-from shared.domain.capacity import places_left, waiting_list
+from shared.domain.capacity import awaits_confirmation, places_left, waiting_list
 from shared.models import Attendance, Event, Group, Registration, SessionDate
 
 
@@ -45,6 +45,13 @@ class Roster:
     def places_left(self) -> int | None:
         """Free places, or None for a group without a limit."""
         return places_left(self.group, len(self.confirmed))
+
+    @property
+    def unconfirmed(self) -> set[int]:
+        """The registrations, holding a place or waiting, not yet confirmed from their email:
+        released if not confirmed in time."""
+        held = [line.registration for line in self.confirmed] + self.waiting
+        return {registration.id for registration in held if awaits_confirmation(registration)}
 
     def expected_on(self, session_date: SessionDate) -> list[RosterLine]:
         """The confirmed participants expected on a date."""

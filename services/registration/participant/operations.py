@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.registration.lookups import WITH_GROUPS, find_group, get_event
 from shared.domain import certificates
 from shared.domain import registrations as rules
+from shared.domain.confirmation import Receipt
 from shared.i18n import current_language
 from shared.models import (
     Certificate,
@@ -34,8 +35,11 @@ def list_events(
     return list(session.scalars(query))
 
 
-def register_participant(session: Session, event_slug: str, data: dict[str, Any]) -> Registration:
-    """Register from validated API or form data."""
+def register_participant(
+    session: Session, event_slug: str, data: dict[str, Any]
+) -> Registration | Receipt:
+    """Register from validated API or form data; a receipt where the event asks for
+    confirmation by email (see ``shared.domain.confirmation``)."""
     group = find_group(session, event_slug, data["group"])
     participant = rules.Participant(
         first_name=data["first_name"],
@@ -46,7 +50,7 @@ def register_participant(session: Session, event_slug: str, data: dict[str, Any]
         phone=data.get("phone"),
         organisation=data.get("organisation"),
     )
-    return rules.register(
+    return rules.register_or_acknowledge(
         session,
         group.event,
         group,

@@ -14,11 +14,11 @@ from shared import links
 from shared.database import db, utcnow
 from shared.domain.attendance import held_dates
 from shared.domain.availability import Availability, GroupAvailability, group_availability
-from shared.domain.capacity import Place, place_of
+from shared.domain.capacity import Place, awaits_confirmation, place_of
 from shared.domain.certificates import offers_certificate
 from shared.domain.registrations import participant_may_cancel
 from shared.errors import CancellationClosed
-from shared.i18n import format_day, format_hours
+from shared.i18n import format_day, format_hours, format_moment
 from shared.models import AttendanceRule, Event, Group, Registration, SessionDate
 
 
@@ -133,6 +133,13 @@ def cancellable(registration: Registration) -> bool:
 def still_waiting(registration: Registration) -> bool:
     """Whether a waitlisted participant may still be given a place that frees up."""
     return place_of(registration, utcnow()) is Place.WAITING
+
+
+def confirm_by(registration: Registration) -> str | None:
+    """Until when the registration awaits confirmation from its email, or None."""
+    if not (registration.is_active and awaits_confirmation(registration)):
+        return None
+    return format_moment(registration.confirm_by)
 
 
 def cancellation_closed() -> str:

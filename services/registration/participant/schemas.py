@@ -31,8 +31,9 @@ from services.registration.fields import (
     slug,
 )
 from shared.domain.attendance import is_held
-from shared.domain.capacity import places_left
+from shared.domain.capacity import awaits_confirmation, places_left
 from shared.domain.certificates import attended_dates, total_hours
+from shared.domain.confirmation import Receipt
 from shared.domain.evaluations import RATING_SCALE, TEXT_MAX_LENGTH
 from shared.i18n import current_language
 from shared.models import AttendanceRule, EvaluationQuestion, EventKind, QuestionKind, Role
@@ -195,6 +196,15 @@ class RegistrationCreateSchema(Schema):
             raise ValidationError(gettext("Votre consentement est nécessaire pour vous inscrire."))
 
 
+class ConfirmBy(LocalDateTime):
+    """Until when the place, or the waiting position, awaits confirmation from the email;
+    null once confirmed, or where the event does not ask for it."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        awaiting = isinstance(obj, Receipt) or (obj.is_active and awaits_confirmation(obj))
+        return super()._serialize(value if awaiting else None, attr, obj, **kwargs)
+
+
 class RegistrationSchema(Schema):
     id = fields.Integer(dump_only=True)
     status = fields.String(dump_only=True)
@@ -212,6 +222,7 @@ class RegistrationSchema(Schema):
     language = fields.String(dump_only=True)
     created_at = LocalDateTime(dump_only=True)
     cancelled_at = LocalDateTime(dump_only=True, allow_none=True)
+    confirm_by = ConfirmBy(dump_only=True, allow_none=True)
 
 
 class RegistrationFormSchema(RegistrationCreateSchema):

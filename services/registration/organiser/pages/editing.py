@@ -24,6 +24,7 @@ from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
 from services.registration.organiser.schemas.base import TEXT_LANGUAGE_FIELDS
 from services.registration.organiser.schemas.events import (
+    NO_CONFIRMATION,
     DateInputSchema,
     EventInputSchema,
     EventUpdateSchema,
@@ -85,6 +86,7 @@ def event_values(event: Event) -> MultiDict[str, str]:
             "language": event.language,
             "organiser_contact": event.organiser_contact,
             "price": str(event.price),
+            "confirmation_hours": str(event.confirmation_hours or NO_CONFIRMATION),
             "issuer": event.issuer,
             "signatory_name": event.signatory_name,
             "registration_opens_at": local_input(event.registration_opens_at),
@@ -110,7 +112,8 @@ def new_event() -> Response | Page:
     """Create an event."""
     template = "organiser/event_form.html"
     if request.method == "GET":
-        return form_page(template, MultiDict({"language": DEFAULT_LANGUAGE, "price": "0"}))
+        defaults = {"language": DEFAULT_LANGUAGE, "price": "0"}
+        return form_page(template, MultiDict({**defaults, "confirmation_hours": NO_CONFIRMATION}))
     return submit(
         EventInputSchema(),
         lambda data: actions.create_event(db.session, current_organiser(), data),

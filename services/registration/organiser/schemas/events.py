@@ -26,10 +26,23 @@ from services.registration.fields import (
 from services.registration.organiser.schemas.base import BrusselsDateTime, FormSchema, texts
 from shared.database import MAX_ROW_ID
 from shared.domain.attendance import is_held
+from shared.domain.confirmation import LONGEST_HOURS, SHORTEST_HOURS
 from shared.i18n import DEFAULT_LANGUAGE
 from shared.models import AttendanceRule, EventKind
 
 MAX_CAPACITY = 10_000
+# What the event form sends for "no confirmation by email" (a blank would mean "unchanged").
+NO_CONFIRMATION = "none"
+
+
+class ConfirmationHours(fields.Integer):
+    """Hours a registration has to be confirmed from its email before its place is released;
+    null, or "none" from the form, for registrations that count at once."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if value == NO_CONFIRMATION:
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class EventInputSchema(FormSchema):
@@ -44,6 +57,11 @@ class EventInputSchema(FormSchema):
     registration_closes_at = BrusselsDateTime(allow_none=True)
     organiser_contact = bounded_text(500, lines=True)
     price = Money(places=2, validate=validate.Range(min=0))
+    confirmation_hours = ConfirmationHours(
+        allow_none=True,
+        validate=validate.Range(min=SHORTEST_HOURS, max=LONGEST_HOURS),
+        metadata={"description": "Hours to confirm a registration from its email; null: none"},
+    )
     issuer = bounded_text(200)
     signatory_name = bounded_text(200)
     signatory_role = texts(200)
@@ -130,6 +148,7 @@ class OrganiserEventSchema(Schema):
     registration_closes_at = LocalDateTime(allow_none=True)
     organiser_contact = fields.String()
     price = Money()
+    confirmation_hours = fields.Integer(allow_none=True)
     issuer = fields.String()
     signatory_name = fields.String()
     signatory_role = fields.Dict()

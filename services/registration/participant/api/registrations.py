@@ -11,6 +11,7 @@ from services.registration.participant.schemas import RegistrationCreateSchema, 
 from shared.access import View
 from shared.app import ApiBlueprint
 from shared.database import db
+from shared.domain.confirmation import Receipt
 from shared.domain.registrations import registration_by_token
 from shared.limits import limiter, registration_limit, token_lookup_limit
 from shared.models import Registration
@@ -36,8 +37,13 @@ class EventRegistrations(MethodView):
     @bp.alt_response(409, description="Closed, or already registered")
     @bp.alt_response(429, description=TOO_MANY)
     @bp.alt_response(503, description="Too busy; retry after the Retry-After delay")
-    def post(self, data: dict[str, Any], event_slug: str) -> Registration:
-        """Register for one group: confirmed while places remain, otherwise waitlisted."""
+    def post(self, data: dict[str, Any], event_slug: str) -> Registration | Receipt:
+        """Register for one group: confirmed while places remain, otherwise waitlisted.
+
+        Where the event asks for confirmation by email, the answer is ``awaiting_confirmation``
+        with ``confirm_by`` and only what was sent: no id and no links (the email carries
+        them), and the same answer for an address already registered (its owner is told by
+        email). Unconfirmed by ``confirm_by``, the place is released."""
         return operations.register_participant(db.session, event_slug, data)
 
 

@@ -1,5 +1,5 @@
-"""The participant pages: upcoming events, an event with its registration form, and the
-confirmation after registering."""
+"""The participant pages: upcoming events, an event with its registration form, the
+confirmation after registering and, where the event asks for it, confirming from the email."""
 
 from __future__ import annotations
 
@@ -12,12 +12,18 @@ from werkzeug.wrappers import Response
 
 from services.registration.participant import operations, presenters
 from services.registration.participant.schemas import EventQueryArgsSchema, RegistrationFormSchema
-from shared.database import db
+from shared.database import db, utcnow
+from shared.domain.confirmation import (
+    Receipt,
+    confirm_from_email,
+    registration_by_confirmation,
+    was_released,
+)
 from shared.domain.registrations import check_commitment, registration_by_token
 from shared.errors import AlreadyRegistered, InvalidRequest, NotFound, RegistrationClosed
 from shared.errors_http import flatten_field_errors
 from shared.limits import limiter, registration_limit, token_lookup_limit
-from shared.models import Event, EventKind, Group
+from shared.models import Event, EventKind, Group, Registration
 
 bp = Blueprint("event_pages", __name__)
 
@@ -79,7 +85,41 @@ def register(event_slug: str) -> Response | tuple[str, int]:
         if isinstance(refused, AlreadyRegistered):
             errors = {"email": [str(refused.message)]}
         return _form_again(event, group, errors, refused.status, refused=refused)
+    if isinstance(registration, Receipt):
+        return redirect(url_for(".check_email", event_slug=event_slug), 303)
     return redirect(url_for(".confirmation", manage_token=registration.manage_token), 303)
+
+
+@bp.get("/events/<event_slug>/check-email")
+def check_email(event_slug: str) -> str:
+    """After registering where the event asks for it: confirm from the email within its time.
+    Shown alike whatever happened, since an address already registered is told by email."""
+    event = operations.get_event(db.session, event_slug)
+    return render_template("participant/check_email.html", event=event)
+
+
+@bp.get("/confirm/<token>")
+@limiter.limit(token_lookup_limit)
+def confirm_email(token: str) -> tuple[str, int]:
+    """The link of the email: a button confirms (a link checker opening it confirms nothing);
+    confirmed already, or released once its time ran out, it says so."""
+    return _confirmation_page(token, registration_by_confirmation(db.session, token))
+
+
+@bp.post("/confirm/<token>")
+@limiter.limit(token_lookup_limit)
+def confirm_email_done(token: str) -> Response:
+    """Confirm the registration (again changes nothing), then show where it stands."""
+    confirm_from_email(db.session, token, utcnow())
+    return redirect(url_for(".confirm_email", token=token), 303)
+
+
+def _confirmation_page(token: str, registration: Registration) -> tuple[str, int]:
+    released = was_released(registration)
+    page = render_template(
+        "participant/confirm_email.html", token=token, registration=registration, released=released
+    )
+    return page, 410 if released else 200
 
 
 @bp.get("/registrations/<manage_token>/confirmation")
