@@ -9,8 +9,11 @@ marked :func:`public` (the login page) are let through, and views marked :func:`
 refuse everyone but administrators.
 
 A deactivated account is refused everywhere at once: its tokens and sessions no longer name
-an organiser. A login session also carries its account's session version, raised by a new
-password or a deactivation, which ends every session opened before.
+an organiser. A login session is found by the digest of the id its cookie carries among the
+sessions kept on the server (ended by deleting their rows, and at the latest 7 days after the
+login); it also carries its account's session version, raised by a new password or a
+deactivation, which ends every session opened before. A personal token works until it expires
+or is revoked; an administrator who must enrol a second factor and has not cannot use one.
 """
 
 from __future__ import annotations
@@ -23,18 +26,20 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask import session as flask_session
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 from werkzeug.wrappers import Response
 
 from shared.database import db, utcnow
 from shared.errors import Forbidden, NotFound, Unauthenticated
-from shared.models import ApiToken, Event, Group, Organiser, event_organisers
+from shared.models import ApiToken, Event, Group, Organiser, OrganiserSession, event_organisers
 from shared.tokens import digest
 
 SESSION_KEY = "organiser_id"
 SESSION_VERSION_KEY = "organiser_session_version"
-SESSION_NONCE_KEY = "organiser_login"
+# The random id of the login session, whose digest names its row (OrganiserSession).
+SESSION_ID_KEY = "organiser_login"
 # The route argument naming the event a view addresses: the guard checks access to it.
 EVENT_ARGUMENT = "event_slug"
 AREA_ATTRIBUTE = "organiser_area"
@@ -44,6 +49,10 @@ BEFORE_TWO_FACTOR_ATTRIBUTE = "organiser_before_two_factor"
 # A token's last use is written at most this often: once a minute tells a token in use from a
 # forgotten one without a write on every request.
 TOKEN_USE_PRECISION = timedelta(minutes=1)
+ENROL_FIRST = _l(
+    "Activez d'abord la validation en deux étapes dans votre compte : l'API reste fermée "
+    "aux administrateurs sans elle."
+)
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -118,6 +127,9 @@ def _guard(kind: AreaKind, login_endpoint: str, enrolment_endpoint: str) -> Resp
         organiser = organiser_from_bearer(db.session)
         if organiser is None:
             raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer realm="atelier"'})
+        if must_enrol_second_factor(organiser):
+            # The pages would send them to enrol: the API must not be the way around it.
+            raise Forbidden(ENROL_FIRST)
     else:
         organiser = organiser_from_session(db.session)
         if organiser is None:
@@ -150,6 +162,7 @@ def organiser_from_bearer(session: Session) -> Organiser | None:
         .where(
             ApiToken.token_digest == digest(token.strip()),
             ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
             Organiser.deactivated_at.is_(None),
         )
     )
@@ -164,11 +177,21 @@ def organiser_from_bearer(session: Session) -> Organiser | None:
 
 
 def organiser_from_session(session: Session) -> Organiser | None:
-    """The active organiser logged in through the session cookie, if the session was opened
-    since the account's last password change."""
-    return account_of_session(
-        session, flask_session.get(SESSION_KEY), flask_session.get(SESSION_VERSION_KEY)
+    """The active organiser logged in through the session cookie, if the session's row is
+    still kept and was opened since the account's last password change."""
+    session_id = flask_session.get(SESSION_ID_KEY)
+    if not isinstance(session_id, str):
+        return None
+    kept = session.scalar(
+        select(OrganiserSession.organiser_id).where(
+            OrganiserSession.id_digest == digest(session_id),
+            OrganiserSession.expires_at > utcnow(),
+        )
     )
+    organiser_id = flask_session.get(SESSION_KEY)
+    if kept is None or kept != organiser_id:
+        return None
+    return account_of_session(session, organiser_id, flask_session.get(SESSION_VERSION_KEY))
 
 
 def account_of_session(session: Session, organiser_id: object, version: object) -> Organiser | None:

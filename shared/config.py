@@ -50,18 +50,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATE_LIMITS_ENABLED": _flag("RATE_LIMITS_ENABLED", True),
         "RATE_LIMIT_REGISTRATION": env("RATE_LIMIT_REGISTRATION", "20/minute;200/day"),
         "RATE_LIMIT_TOKEN_LOOKUP": env("RATE_LIMIT_TOKEN_LOOKUP", "120/minute"),
-        "RATE_LIMIT_LOGIN_PER_ADDRESS": env("RATE_LIMIT_LOGIN_PER_ADDRESS", "20 per 10 minutes"),
-        "RATE_LIMIT_LOGIN_PER_ACCOUNT": env("RATE_LIMIT_LOGIN_PER_ACCOUNT", "5 per 10 minutes"),
-        # Reset requests (always answered alike), per client address and per address typed.
-        "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS": env(
-            "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", "10 per hour"
+        # Authentication attempts (passwords, second factors, current-password checks) per
+        # account and client address, then per client address alone, before each further
+        # attempt waits a growing delay (services.registration.accounts.throttle).
+        "AUTH_ATTEMPTS_BEFORE_DELAY": _int("AUTH_ATTEMPTS_BEFORE_DELAY", 5),
+        "AUTH_ATTEMPTS_PER_ADDRESS_BEFORE_DELAY": _int(
+            "AUTH_ATTEMPTS_PER_ADDRESS_BEFORE_DELAY", 20
         ),
-        "RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT": env(
-            "RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT", "3 per hour"
-        ),
-        # Wrong second factors (TOTP or recovery code) at login, per account.
-        "RATE_LIMIT_TWO_FACTOR_PER_ACCOUNT": env(
-            "RATE_LIMIT_TWO_FACTOR_PER_ACCOUNT", "5 per 10 minutes"
+        # Reset requests (always answered alike), per address typed and client address, then
+        # per client address alone.
+        "RESET_REQUESTS_BEFORE_DELAY": _int("RESET_REQUESTS_BEFORE_DELAY", 3),
+        "RESET_REQUESTS_PER_ADDRESS_BEFORE_DELAY": _int(
+            "RESET_REQUESTS_PER_ADDRESS_BEFORE_DELAY", 10
         ),
         # Administrators must sign in with a TOTP code; on by default in production only.
         "ORGANISER_2FA_REQUIRED_FOR_ADMINS": _flag("ORGANISER_2FA_REQUIRED_FOR_ADMINS", production),

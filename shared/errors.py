@@ -142,3 +142,21 @@ class LastOrganiser(DomainError):
     default_message = _l(
         "C'est la dernière personne qui organise cet événement : ajoutez-en une autre d'abord."
     )
+
+
+class TooManyAttempts(DomainError):
+    """Too many attempts at a password or code from this address: wait, then try again."""
+
+    status = 429
+    code = "too_many_attempts"
+    default_message = _l("Trop de tentatives. Réessayez dans quelques minutes.")
+
+
+class AttemptsUncounted(DomainError):
+    """The attempts at a password or code cannot be counted: none is checked meanwhile."""
+
+    status = 503
+    code = "attempts_uncounted"
+    default_message = _l(
+        "La connexion est momentanément indisponible. Réessayez dans quelques minutes."
+    )

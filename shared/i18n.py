@@ -28,7 +28,10 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def select_language() -> str:
-    """The request's language: an explicit ?lang=, then the cookie, then Accept-Language."""
+    """The request's language: an explicit ?lang=, then the cookie, then Accept-Language;
+    French outside a request (a command's messages)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen

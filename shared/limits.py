@@ -1,7 +1,9 @@
 """Rate limits, counted in Redis so every process of a service shares them.
 
 When Redis is unreachable the limits are skipped rather than the requests refused: a
-registration must not fail because a counter could not be read.
+registration must not fail because a counter could not be read. Attempts at passwords and
+codes are counted apart, and refused when they cannot be counted
+(services.registration.accounts.throttle).
 """
 
 from __future__ import annotations

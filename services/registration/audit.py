@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from shared.database import db
 from shared.i18n import format_day, format_hours
 from shared.models import AuditEntry, Event, Group, Organiser, Registration
 
@@ -43,6 +44,9 @@ ACTION_LABELS: dict[str, LazyString] = {
     "team.removed": _l("Membre retiré de l'équipe"),
     "invitation.withdrawn": _l("Invitation retirée"),
     "invitation.accepted": _l("Invitation acceptée"),
+    "login.succeeded": _l("Connexion"),
+    "login.failed": _l("Connexion refusée : mot de passe incorrect"),
+    "two_factor.failed": _l("Connexion refusée : code de validation incorrect"),
     "account.deactivated": _l("Compte désactivé"),
     "account.reactivated": _l("Compte réactivé"),
     "account.made_admin": _l("Compte nommé administrateur"),
@@ -115,6 +119,15 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def record_apart(action: str, *, account: Organiser | None = None, **details: Any) -> None:
+    """Write a refused attempt (a wrong password or code) to the audit log, though the
+    request answers with an error, whose changes are rolled back: the request's own changes
+    are dropped first, so that the entry alone is committed."""
+    db.session.rollback()
+    record(db.session, None, action, account=account, **details)
+    db.session.commit()
 
 
 def action_label(action: str) -> str:

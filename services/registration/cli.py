@@ -8,10 +8,12 @@ import sys
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from services.registration import demo
 from services.registration.accounts import auth
+from services.registration.accounts.schemas import NewPasswordSchema
 from shared.database import db, utcnow
 from shared.errors import DomainError
 from shared.models import Event, Organiser
@@ -50,15 +52,19 @@ def read_password() -> str:
 @click.option("--admin", is_flag=True, help="May see and change every event.")
 @click.option("--event", "event_slugs", multiple=True, help="Slug of an event they run.")
 def create_organiser(email: str, name: str, admin: bool, event_slugs: tuple[str, ...]) -> None:
-    """Create an organiser account; the last line printed is their personal API token."""
+    """Create an organiser account; the last line printed is their personal API token, valid
+    for the default number of days. The password follows the pages' rules."""
     events = [db.session.scalar(select(Event).where(Event.slug == slug)) for slug in event_slugs]
     unknown = [slug for slug, event in zip(event_slugs, events, strict=True) if event is None]
     if unknown:
         raise click.UsageError(f"unknown event: {', '.join(unknown)}")
     try:
-        organiser = auth.create_organiser(
-            db.session, email, read_password(), name=name, is_admin=admin
-        )
+        password = NewPasswordSchema().load({"password": read_password()})["password"]
+    except ValidationError as refusal:
+        messages = [str(m) for field in refusal.messages.values() for m in field]
+        raise click.UsageError("; ".join(messages)) from refusal
+    try:
+        organiser = auth.create_organiser(db.session, email, password, name=name, is_admin=admin)
     except DomainError as refusal:
         messages = [str(m) for field in refusal.errors.values() for m in field]
         raise click.UsageError("; ".join(messages) or str(refusal.message)) from refusal

@@ -26,3 +26,11 @@ def link_token(purpose: str, nonce: str) -> str:
 def link_digest(purpose: str, nonce: str) -> str:
     """The digest under which the link's row is found again from its token."""
     return digest(link_token(purpose, nonce))
+
+
+# A personal API token lasts this long unless its owner chose otherwise at its creation.
+TOKEN_LIFETIME_DAYS = 90
+TOKEN_LONGEST_LIFETIME_DAYS = 365
+# A login session ends this long after the login, however active: a copied cookie does not
+# last for ever.
+SESSION_LIFETIME = timedelta(days=7)

@@ -14,7 +14,13 @@ from shared.models.evaluations import (
 )
 from shared.models.events import AttendanceRule, Event, EventKind, Group, SessionDate
 from shared.models.messaging import DeliveryStatus, EmailKind, EmailMessage, OutboxMessage
-from shared.models.organisers import ApiToken, AuditEntry, Organiser, event_organisers
+from shared.models.organisers import (
+    ApiToken,
+    AuditEntry,
+    Organiser,
+    OrganiserSession,
+    event_organisers,
+)
 from shared.models.registrations import (
     Attendance,
     Certificate,
@@ -41,6 +47,7 @@ __all__ = [
     "Group",
     "Organiser",
     "OrganiserInvitation",
+    "OrganiserSession",
     "OutboxMessage",
     "PasswordReset",
     "QuestionKind",

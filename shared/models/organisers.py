@@ -1,5 +1,5 @@
-"""Organiser accounts, their API tokens, which events they run, and the audit log (invitations,
-password resets and recovery codes: shared.models.accounts).
+"""Organiser accounts, their API tokens and login sessions, which events they run, and the
+audit log (invitations, password resets and recovery codes: shared.models.accounts).
 
 Owner: the registration service.
 """
@@ -79,8 +79,27 @@ class ApiToken(Base):
     # To the minute (see shared.access): enough to tell a token in use from a forgotten one.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Chosen at creation (shared.domain.accounts): a forgotten token stops by itself.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     organiser: Mapped[Organiser] = relationship(back_populates="tokens")
+
+
+class OrganiserSession(Base):
+    """A login session, kept on the server so that it can be ended: the cookie carries a
+    random id, the row only its digest. Logging out, a new password, a reset, a second-factor
+    reset and a deactivation delete rows; a session also ends at ``expires_at``, however
+    active."""
+
+    __tablename__ = "organiser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(
+        ForeignKey("organisers.id", ondelete="CASCADE"), index=True
+    )
+    id_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

@@ -138,6 +138,21 @@ def audit_actions(session: Session) -> list[tuple[str, int | None, int | None]]:
     return [tuple(row) for row in rows]
 
 
+# What the audit log records of signing in, beside the changes made.
+SIGN_IN_ACTIONS = ("login.succeeded", "login.failed", "two_factor.failed")
+
+
+def changes_recorded(session: Session) -> list[str]:
+    """Every audit entry's action but those of signing in, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.action.not_in(SIGN_IN_ACTIONS))
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
 def held_days_ago(*days: int) -> list[tuple[datetime, datetime]]:
     """Dates held ``days`` calendar days before today in Brussels, 09:30 to 16:00: presence may
     be recorded on them (0 is today; a negative number, a day still to come)."""

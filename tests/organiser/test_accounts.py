@@ -14,7 +14,7 @@ from shared.access import SESSION_KEY, SESSION_VERSION_KEY
 from shared.database import utcnow
 from shared.domain.accounts import INVITATION_PURPOSE, INVITATION_VALIDITY, link_token
 from shared.models import AuditEntry, EmailKind, Organiser, OrganiserInvitation, OutboxMessage
-from tests.organiser.conftest import PASSWORD, csrf_token, log_in, post_form
+from tests.organiser.conftest import PASSWORD, changes_recorded, csrf_token, log_in, post_form
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -299,8 +299,7 @@ def test_an_admin_deactivates_an_account_and_its_sessions_and_tokens_stop_at_onc
     assert client.get(dashboard, headers=target.bearer).status_code == 200
     # The session opened before the deactivation stays closed: it must log in again.
     assert their_browser.get("/organiser/").status_code == 302
-    actions = [a.action for a in db_session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
-    assert actions[-2:] == ["account.deactivated", "account.reactivated"]
+    assert changes_recorded(db_session)[-2:] == ["account.deactivated", "account.reactivated"]
 
 
 def test_an_admin_makes_an_administrator_and_sees_every_account(client, db_session, make, accounts):
@@ -368,3 +367,72 @@ def test_a_link_to_an_address_that_has_an_account_meanwhile_never_signs_it_in(
     assert browser.get("/organiser/").status_code == 302  # the link signed nobody in
     db_session.expire_all()
     assert {e.id for e in existing.organiser.events} == {first.id, second.id}
+
+
+def accept(app: Flask, link: str):
+    """Open an account through the invitation's link, as the invited person would."""
+    newcomer = app.test_client()
+    form = newcomer.get(link)
+    data = {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD}
+    return form, newcomer.post(link, data={**data, "csrf_token": csrf_token(newcomer)})
+
+
+def test_an_invitation_opens_nothing_once_its_sender_lost_the_rights_it_gave(
+    app, client, db_session, make, accounts
+):
+    kept, lost = make.event(), make.event()
+    gone, moved_on = accounts(kept), accounts(lost)
+    for sender, event, email in ((gone, kept, "a@example.org"), (moved_on, lost, "b@example.org")):
+        response = client.post(
+            "/api/v1/organiser/invitations",
+            json={"email": email, "events": [event.slug]},
+            headers=sender.bearer,
+        )
+        assert response.status_code == 201
+    # Their rights go by a way that withdraws nothing: acceptance itself must check them.
+    gone.organiser.deactivated_at = utcnow()
+    moved_on.organiser.events.remove(lost)
+    db_session.commit()
+
+    for email in ("a@example.org", "b@example.org"):
+        form, accepted = accept(app, invitation_link(app, only_invitation(db_session, email)))
+        assert form.status_code == 410 and "n'organise plus ces événements" in form.text
+        assert accepted.status_code == 410
+    emails = set(db_session.scalars(select(Organiser.email)))
+    assert not {"a@example.org", "b@example.org"} & emails
+
+
+def test_deactivation_and_removal_from_a_team_withdraw_the_invitations_sent(
+    app, client, db_session, make, accounts
+):
+    first, second = make.event(), make.event()
+    sender = accounts(first, second)
+    colleague = accounts(first)
+    admin = accounts(admin=True)
+    deactivated = accounts(second)
+    for who, email, events in (
+        (sender, "first@example.org", [first.slug]),
+        (sender, "second@example.org", [second.slug]),
+        (deactivated, "third@example.org", [second.slug]),
+    ):
+        client.post(
+            "/api/v1/organiser/invitations",
+            json={"email": email, "events": events},
+            headers=who.bearer,
+        )
+
+    removed = client.delete(
+        f"/api/v1/events/{first.slug}/organisers/{sender.organiser.id}", headers=colleague.bearer
+    )
+    changed = client.patch(
+        f"/api/v1/organisers/{deactivated.organiser.id}",
+        json={"active": False},
+        headers=admin.bearer,
+    )
+
+    assert removed.status_code == 204 and changed.status_code == 200
+    pending = client.get("/api/v1/organiser/invitations", headers=admin.bearer).json
+    assert [i["email"] for i in pending] == ["second@example.org"]
+    assert len(audit_of(db_session, "invitation.withdrawn")) == 2
+    link = invitation_link(app, only_invitation(db_session, "first@example.org"))
+    assert app.test_client().get(link).status_code == 410

@@ -1,23 +1,28 @@
-"""Organiser accounts: argon2 passwords, personal API tokens and the login session."""
+"""Organiser accounts: argon2 passwords, personal API tokens and the login session.
+
+A login session is a row on the server (shared.models.OrganiserSession) as well as the signed
+cookie: the cookie carries the session's random id, the row its digest, so that logging out
+and every account change that must end sessions delete rows, and a copied cookie then opens
+nothing. It lasts 12 hours from the last request, and 7 days at most from the login."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from shared.access import SESSION_KEY, SESSION_NONCE_KEY, SESSION_VERSION_KEY
+from shared.access import SESSION_ID_KEY, SESSION_KEY, SESSION_VERSION_KEY
 from shared.app import CookieOnlySessions
 from shared.database import utcnow
+from shared.domain.accounts import SESSION_LIFETIME, TOKEN_LIFETIME_DAYS
 from shared.domain.registrations import normalise_email
 from shared.errors import InvalidRequest, NotFound
-from shared.models import ApiToken, Organiser
+from shared.models import ApiToken, Organiser, OrganiserSession
 from shared.tokens import digest, new_token
 
 password_hasher = PasswordHasher()
@@ -77,15 +82,32 @@ def find_organiser(session: Session, email: str) -> Organiser | None:
     return session.scalar(select(Organiser).where(Organiser.email == normalise_email(email)))
 
 
-def log_in(organiser: Organiser) -> None:
+def log_in(database: Session, organiser: Organiser) -> None:
     """Start a fresh login session for the organiser: nothing of the session before it is
-    kept (no fixation), and it lasts while the account's session version stays the same."""
-    session.clear()
+    kept (no fixation), and it lasts while its row stays and the account's session version
+    stays the same."""
+    end_this_session(database)
+    now = utcnow()
+    # The account's sessions past their last moment go at its next login.
+    database.execute(
+        delete(OrganiserSession).where(
+            OrganiserSession.organiser_id == organiser.id, OrganiserSession.expires_at <= now
+        )
+    )
+    session_id = new_token()
+    database.add(
+        OrganiserSession(
+            organiser_id=organiser.id,
+            id_digest=digest(session_id),
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    database.flush()
     session.permanent = True
     session[SESSION_KEY] = organiser.id
     session[SESSION_VERSION_KEY] = organiser.session_version
-    # A new value in every login's cookie, even for the same account and version.
-    session[SESSION_NONCE_KEY] = secrets.token_urlsafe(16)
+    session[SESSION_ID_KEY] = session_id
 
 
 def renew_session(organiser: Organiser) -> None:
@@ -94,9 +116,37 @@ def renew_session(organiser: Organiser) -> None:
     session[SESSION_VERSION_KEY] = organiser.session_version
 
 
-def log_out() -> None:
-    """End the login session."""
+def current_session_digest() -> str | None:
+    """The digest of this request's login session id, if it has one."""
+    session_id = session.get(SESSION_ID_KEY)
+    return digest(session_id) if isinstance(session_id, str) else None
+
+
+def end_this_session(database: Session) -> None:
+    """End the request's login session: its row goes, and the cookie is emptied."""
+    this = current_session_digest()
+    if this is not None:
+        database.execute(delete(OrganiserSession).where(OrganiserSession.id_digest == this))
     session.clear()
+
+
+def end_sessions(database: Session, organiser: Organiser, *, keep: str | None = None) -> None:
+    """End every login session of the account, but the one whose id has the digest ``keep``."""
+    ending = delete(OrganiserSession).where(OrganiserSession.organiser_id == organiser.id)
+    if keep is not None:
+        ending = ending.where(OrganiserSession.id_digest != keep)
+    database.execute(ending.execution_options(synchronize_session=False))
+    organiser.session_version += 1
+
+
+def end_tokens(database: Session, organiser: Organiser) -> None:
+    """Revoke every personal API token of the account."""
+    database.execute(
+        update(ApiToken)
+        .where(ApiToken.organiser_id == organiser.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def create_organiser(
@@ -118,10 +168,20 @@ def create_organiser(
     return organiser
 
 
-def issue_token(session: Session, organiser: Organiser, *, name: str = "") -> tuple[ApiToken, str]:
-    """A new personal API token for the organiser and its value; only its digest is kept."""
+def issue_token(
+    session: Session, organiser: Organiser, *, name: str = "", days: int = TOKEN_LIFETIME_DAYS
+) -> tuple[ApiToken, str]:
+    """A new personal API token for the organiser, valid ``days`` days, and its value; only
+    its digest is kept."""
     token = new_token()
-    api_token = ApiToken(organiser=organiser, token_digest=digest(token), name=name)
+    now = utcnow()
+    api_token = ApiToken(
+        organiser=organiser,
+        token_digest=digest(token),
+        name=name,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
     session.add(api_token)
     session.flush()
     return api_token, token
@@ -136,8 +196,3 @@ def revoke_token(session: Session, token: str) -> ApiToken:
         api_token.revoked_at = utcnow()
         session.flush()
     return api_token
-
-
-def login_account_key() -> str:
-    """The rate-limit key of the account a login attempt names."""
-    return "account:" + normalise_email(request.form.get("email", ""))

@@ -18,11 +18,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from services.registration.accounts.auth import (
     create_organiser,
+    end_sessions,
+    end_tokens,
     find_organiser,
     hash_password,
     issue_token,
     verify_password,
 )
+from services.registration.accounts.two_factor import verify_second_factor
 from services.registration.audit import record
 from shared.access import runs_event
 from shared.database import utcnow
@@ -57,6 +60,11 @@ from shared.outbox import queue_email
 from shared.tokens import digest, new_token
 
 # --- Invitations and teams -------------------------------------------------------------------
+
+NO_LONGER_BACKED = _l(
+    "Cette invitation n'est plus valable : la personne qui l'a envoyée n'organise plus ces "
+    "événements. Demandez-en une nouvelle."
+)
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,34 @@ def invitation_by_token(
         raise LinkUsed()
     if (now or utcnow()) >= invitation.expires_at:
         raise LinkExpired()
+    if not is_backed(session, invitation):
+        raise LinkExpired(NO_LONGER_BACKED)
     return invitation
+
+
+def is_backed(session: Session, invitation: OrganiserInvitation) -> bool:
+    """Whether the invitation's sender may still invite to it: active, and organising each of
+    its events. An invitation stands only while its sender's rights do."""
+    inviter = invitation.invited_by
+    return (
+        inviter is not None
+        and inviter.is_active
+        and all(runs_event(session, inviter, event) for event in invitation.events)
+    )
+
+
+def withdraw_unbacked_invitations(session: Session, actor: Organiser, inviter: Organiser) -> None:
+    """Withdraw the pending invitations ``inviter`` sent that their rights no longer back
+    (deactivated, or off one of the events' teams)."""
+    session.flush()
+    sent = select(OrganiserInvitation).where(
+        OrganiserInvitation.invited_by_id == inviter.id,
+        OrganiserInvitation.pending(utcnow()),
+    )
+    for invitation in session.scalars(sent):
+        if not is_backed(session, invitation):
+            invitation.withdrawn_at = utcnow()
+            record(session, actor, "invitation.withdrawn", email=invitation.email, id=invitation.id)
 
 
 @dataclass(frozen=True)
@@ -231,6 +266,7 @@ def remove_from_team(session: Session, actor: Organiser, event: Event, organiser
         raise LastOrganiser()
     event.organisers.remove(member)
     record(session, actor, "team.removed", event=event, account=member)
+    withdraw_unbacked_invitations(session, actor, member)
     return event
 
 
@@ -265,7 +301,7 @@ def change_account(
     active = changes.get("active")
     if active is False and account.is_active:
         account.deactivated_at = utcnow()
-        account.session_version += 1
+        end_sessions(session, account)
         record(session, admin, "account.deactivated", account=account)
     elif active is True and not account.is_active:
         account.deactivated_at = None
@@ -275,25 +311,38 @@ def change_account(
         account.is_admin = is_admin
         action = "account.made_admin" if is_admin else "account.admin_removed"
         record(session, admin, action, account=account)
+    withdraw_unbacked_invitations(session, admin, account)
     return account
 
 
 # --- Passwords -----------------------------------------------------------------------------
 
 
-def change_password(session: Session, organiser: Organiser, current: str, new: str) -> Organiser:
-    """Replace the password after checking the current one; every other session ends."""
+def change_password(
+    session: Session, organiser: Organiser, current: str, new: str, *, keep: str | None
+) -> Organiser:
+    """Replace the password after checking the current one; every other session (all but
+    the one whose id has the digest ``keep``) ends, and every reset link sent before."""
     if not verify_password(organiser, current):
         raise InvalidRequest(errors={"current_password": [_l("Mot de passe incorrect.")]})
-    set_password(organiser, new)
+    set_password(session, organiser, new, keep=keep)
     record(session, organiser, "password.changed", account=organiser)
     return organiser
 
 
-def set_password(organiser: Organiser, password: str) -> None:
-    """Give the account a new password; every session opened before ends."""
+def set_password(
+    session: Session, organiser: Organiser, password: str, *, keep: str | None = None
+) -> None:
+    """Give the account a new password; every session opened before ends (but ``keep``'s),
+    and no reset link sent before works any more."""
     organiser.password_hash = hash_password(password)
-    organiser.session_version += 1
+    end_sessions(session, organiser, keep=keep)
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.organiser_id == organiser.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def request_reset(session: Session, email: str, language: str) -> PasswordReset | None:
@@ -334,17 +383,12 @@ def reset_by_token(session: Session, token: str, *, now: datetime | None = None)
 
 def complete_reset(session: Session, reset: PasswordReset, password: str) -> Organiser:
     """Set the new password through the reset ``reset_by_token`` found; the link and any
-    other of the account's stop working, and every session of the account ends."""
+    other of the account's stop working, every session of the account ends, and so do its
+    personal API tokens (whoever reset the password may not be the one who made them)."""
     account = reset.organiser
-    set_password(account, password)
-    now = utcnow()
-    session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.organiser_id == account.id, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    reset.used_at = now
+    set_password(session, account, password)
+    end_tokens(session, account)
+    reset.used_at = utcnow()
     record(session, account, "password.reset", account=account, id=reset.id)
     return account
 
@@ -365,16 +409,38 @@ def tokens_of(session: Session, organiser: Organiser) -> list[ApiToken]:
     return list(
         session.scalars(
             select(ApiToken)
-            .where(ApiToken.organiser_id == organiser.id, ApiToken.revoked_at.is_(None))
+            .where(
+                ApiToken.organiser_id == organiser.id,
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > utcnow(),
+            )
             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
         )
     )
 
 
-def create_token(session: Session, organiser: Organiser, name: str) -> tuple[ApiToken, str]:
-    """A new named token for the organiser, and its value, shown this once."""
-    api_token, value = issue_token(session, organiser, name=name)
-    record(session, organiser, "token.created", account=organiser, token_id=api_token.id, name=name)
+def create_token(
+    session: Session, organiser: Organiser, data: dict[str, Any]
+) -> tuple[ApiToken, str]:
+    """A new named token for the organiser, valid the days chosen, and its value, shown this
+    once; only after their password, and their second factor's code when they have one."""
+    if not verify_password(organiser, data["password"]):
+        raise InvalidRequest(errors={"password": [_l("Mot de passe incorrect.")]})
+    if organiser.has_two_factor and not verify_second_factor(
+        session, organiser, data.get("code") or ""
+    ):
+        raise InvalidRequest(errors={"code": [_l("Ce code n'est pas valide.")]})
+    name, days = data["name"], data["days"]
+    api_token, value = issue_token(session, organiser, name=name, days=days)
+    record(
+        session,
+        organiser,
+        "token.created",
+        account=organiser,
+        token_id=api_token.id,
+        name=name,
+        days=days,
+    )
     return api_token, value
 
 

@@ -23,6 +23,7 @@ from services.registration.fields import (
     bounded_text,
 )
 from services.registration.participant.schemas import email_address
+from shared.domain.accounts import TOKEN_LIFETIME_DAYS, TOKEN_LONGEST_LIFETIME_DAYS
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
@@ -105,12 +106,35 @@ class AccountChangeSchema(AccountFormSchema):
 
 
 class TokenInputSchema(AccountFormSchema):
+    """A new token: its name and lifetime, with the password (and the second factor's code
+    when the account has one) that prove its owner asks for it."""
+
     name = fields.String(
         required=True,
         validate=[
             validate.Length(min=1, max=100),
             NoControlCharacters(),
         ],
+    )
+    days = fields.Integer(
+        load_default=TOKEN_LIFETIME_DAYS,
+        strict=False,
+        validate=validate.Range(
+            min=1,
+            max=TOKEN_LONGEST_LIFETIME_DAYS,
+            error=_l(
+                "Choisissez une durée de %(min)s à %(max)s jours.",
+                min=1,
+                max=TOKEN_LONGEST_LIFETIME_DAYS,
+            ),
+        ),
+        metadata={"description": "Days the token works, 90 unless chosen"},
+    )
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX_LENGTH))
+    code = fields.String(
+        load_default="",
+        validate=validate.Length(max=20),
+        metadata={"description": "The second factor's code, when the account has one"},
     )
 
 
@@ -156,6 +180,7 @@ class TokenSchema(Schema):
     name = fields.String()
     created_at = fields.DateTime()
     last_used_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime()
 
 
 class NewTokenSchema(TokenSchema):

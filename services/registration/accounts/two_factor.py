@@ -9,10 +9,10 @@ import secrets
 
 import pyotp
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.registration.accounts.auth import verify_password
+from services.registration.accounts.auth import end_sessions, end_tokens, verify_password
 from services.registration.audit import record
 from shared.access import second_factor_required
 from shared.database import utcnow
@@ -54,7 +54,7 @@ def confirm_enrolment(session: Session, organiser: Organiser, code: str) -> list
     """Turn two-factor sign-in on once the app's first code is right; the recovery codes,
     shown this once."""
     secret = enrolment_secret(session, organiser)
-    if not _accept_totp(organiser, secret, code):
+    if not _accept_totp(session, organiser, secret, code):
         raise InvalidRequest(errors={"code": [WRONG_CODE]})
     organiser.totp_confirmed_at = utcnow()
     codes = _new_recovery_codes(session, organiser)
@@ -76,9 +76,11 @@ def disable(session: Session, organiser: Organiser, password: str) -> Organiser:
 
 def reset_for(session: Session, admin: Organiser, organiser: Organiser) -> Organiser:
     """An administrator turns off the second factor of an account that lost its phone and
-    its recovery codes; the account enrols again at its next login if it must."""
+    its recovery codes; its sessions and personal API tokens end, and it enrols again at its
+    next login if it must."""
     _clear(session, organiser)
-    organiser.session_version += 1
+    end_sessions(session, organiser)
+    end_tokens(session, organiser)
     record(session, admin, "two_factor.reset", account=organiser)
     return organiser
 
@@ -102,12 +104,14 @@ def remaining_recovery_codes(session: Session, organiser: Organiser) -> int:
 
 def verify_second_factor(session: Session, organiser: Organiser, code: str) -> bool:
     """Whether ``code`` is the organiser's current TOTP code (not used before) or one of their
-    unused recovery codes, which is then spent."""
+    unused recovery codes, which is then spent. Each is accepted once, even by two requests
+    at the same moment: the row is marked by a conditional update, which only one of them
+    can make."""
     code = "".join(code.split())
     if not organiser.has_two_factor or not organiser.totp_secret or not code:
         return False
     if code.isdigit():
-        return _accept_totp(organiser, organiser.totp_secret, code)
+        return _accept_totp(session, organiser, organiser.totp_secret, code)
     wanted = _recovery_digest(organiser, code)
     for candidate in session.scalars(
         select(RecoveryCode).where(
@@ -115,13 +119,21 @@ def verify_second_factor(session: Session, organiser: Organiser, code: str) -> b
         )
     ):
         if hmac.compare_digest(candidate.code_digest, wanted):
-            candidate.used_at = utcnow()
+            spent = session.execute(
+                update(RecoveryCode)
+                .where(RecoveryCode.id == candidate.id, RecoveryCode.used_at.is_(None))
+                .values(used_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            if spent.rowcount != 1:
+                return False  # another request spent it first
+            session.refresh(candidate)
             record(session, organiser, "two_factor.recovery_code_used", account=organiser)
             return True
     return False
 
 
-def _accept_totp(organiser: Organiser, secret: str, code: str) -> bool:
+def _accept_totp(session: Session, organiser: Organiser, secret: str, code: str) -> bool:
     # A code is accepted once: its time step must come after the last one accepted, so a code
     # seen over someone's shoulder cannot be replayed within its minute.
     totp = pyotp.TOTP(secret)
@@ -130,9 +142,24 @@ def _accept_totp(organiser: Organiser, secret: str, code: str) -> bool:
         if organiser.totp_last_step is not None and step <= organiser.totp_last_step:
             continue
         if hmac.compare_digest(totp.generate_otp(step), code):
-            organiser.totp_last_step = step
-            return True
+            return _spend_step(session, organiser, step)
     return False
+
+
+def _spend_step(session: Session, organiser: Organiser, step: int) -> bool:
+    # Marked only if no request marked this step (or a later one) meanwhile: on PostgreSQL a
+    # second update waits for the first to commit, then finds its condition false.
+    spent = session.execute(
+        update(Organiser)
+        .where(
+            Organiser.id == organiser.id,
+            or_(Organiser.totp_last_step.is_(None), Organiser.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(organiser, ["totp_last_step"])
+    return spent.rowcount == 1
 
 
 def _new_recovery_codes(session: Session, organiser: Organiser) -> list[str]:

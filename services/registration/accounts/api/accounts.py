@@ -1,5 +1,6 @@
 """Accounts API: each event's team, invitations, one's personal tokens and, for
-administrators, every account. Passwords and the second factor are set in the browser only."""
+administrators, every account. Passwords and the second factor are set in the browser only; a
+new token asks for the password (and the code), as in the browser."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from services.registration.accounts.schemas import (
     TokenInputSchema,
     TokenSchema,
 )
+from services.registration.accounts.throttle import checked_password
 from services.registration.area import api_blueprint
 from shared.access import admin_only, current_event, current_organiser
 from shared.database import db
@@ -95,10 +97,16 @@ def tokens() -> list[ApiToken]:
 @bp.route("/organiser/tokens", methods=["POST"])
 @bp.arguments(TokenInputSchema)
 @bp.response(201, NewTokenSchema)
+@bp.alt_response(429, description="Too many wrong passwords or codes: wait (Retry-After)")
+@bp.alt_response(503, description="The attempts cannot be counted: none is checked")
 def create_token(data: dict[str, Any]) -> dict[str, Any]:
-    """A new named token for the caller; its value is in this answer only."""
-    api_token, value = accounts.create_token(db.session, current_organiser(), data["name"])
-    fields = ("id", "name", "created_at", "last_used_at")
+    """A new named token for the caller, valid ``days`` days (90 unless chosen), after their
+    password (and their second factor's ``code`` when they have one); its value is in this
+    answer only."""
+    organiser = current_organiser()
+    with checked_password(organiser.id):
+        api_token, value = accounts.create_token(db.session, organiser, data)
+    fields = ("id", "name", "created_at", "last_used_at", "expires_at")
     return {**{field: getattr(api_token, field) for field in fields}, "token": value}
 
 

@@ -1,6 +1,7 @@
 """The signed-in organiser's own account: their password, two-factor sign-in (enrolment with
 a QR code, recovery codes shown once, turning it off) and their personal API tokens (created
-with a name and shown once, listed with their last use, revoked)."""
+with a name and a lifetime after the password and code, shown once, listed with their last
+use and expiry, revoked). Every check of the current password is counted (accounts.throttle)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from werkzeug.wrappers import Response
 
 from services.registration.accounts import operations as accounts
 from services.registration.accounts import two_factor
-from services.registration.accounts.auth import renew_session
+from services.registration.accounts.auth import current_session_digest, renew_session
 from services.registration.accounts.schemas import (
     PasswordChangeSchema,
     PasswordCheckSchema,
     SecondFactorSchema,
     TokenInputSchema,
 )
+from services.registration.accounts.throttle import checked_password
 from services.registration.area import Page, apply, load_form, pages_blueprint
 from shared.access import current_organiser, open_before_two_factor, second_factor_required
 from shared.database import db
@@ -60,9 +62,14 @@ def change_password() -> Response | Page:
 
     def change() -> Any:
         data = load_form(PasswordChangeSchema())
-        organiser = accounts.change_password(
-            db.session, current_organiser(), data["current_password"], data["password"]
-        )
+        with checked_password(current_organiser().id):
+            organiser = accounts.change_password(
+                db.session,
+                current_organiser(),
+                data["current_password"],
+                data["password"],
+                keep=current_session_digest(),
+            )
         renew_session(organiser)
         return organiser
 
@@ -117,10 +124,14 @@ def confirm_two_factor() -> Page | ShownOnce:
 @bp.post("/account/two-factor/disable")
 def disable_two_factor() -> Response | Page:
     """Turn two-factor sign-in off, after the password."""
+
+    def disable() -> Any:
+        password = load_form(PasswordCheckSchema())["password"]
+        with checked_password(current_organiser().id):
+            return two_factor.disable(db.session, current_organiser(), password)
+
     return apply(
-        lambda: two_factor.disable(
-            db.session, current_organiser(), load_form(PasswordCheckSchema())["password"]
-        ),
+        disable,
         done=_("Validation en deux étapes désactivée."),
         then=_here(),
         on_refusal=lambda refusal: account_page(refusal, "two_factor"),
@@ -140,10 +151,13 @@ def renew_recovery_codes() -> Page | ShownOnce:
 
 @bp.post("/account/tokens")
 def create_token() -> Page | ShownOnce:
-    """Create a named personal API token and show it, this once."""
+    """Create a named personal API token, after the password (and the code), and show it,
+    this once."""
+    organiser = current_organiser()
     try:
-        name = load_form(TokenInputSchema())["name"]
-        api_token, value = accounts.create_token(db.session, current_organiser(), name)
+        data = load_form(TokenInputSchema())
+        with checked_password(organiser.id):
+            api_token, value = accounts.create_token(db.session, organiser, data)
     except DomainError as refusal:
         db.session.rollback()
         return account_page(refusal, "token")

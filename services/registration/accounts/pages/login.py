@@ -1,6 +1,8 @@
-"""The organiser login page, its second step and logout. Login attempts are limited per address
-and per account, second steps per address and per account; only failed attempts count, so an
-organiser who types their password (and code) right is never slowed.
+"""The organiser login page, its second step and logout. Attempts are counted per account and
+client address, and per client address, with growing delays (accounts.throttle): a right
+password (and code) gives its attempt back, so an organiser who types it right is never
+slowed, and nobody elsewhere can lock them out. Each login, each failed one and each wrong
+second factor is written to the audit log.
 
 An account with two-factor sign-in gets, after the right password, a session that names it as
 pending only: the organiser area stays closed until the code (or a recovery code) is right,
@@ -10,19 +12,24 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_limiter import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
-from services.registration.accounts.auth import authenticate, log_in, log_out, login_account_key
+from services.registration.accounts.auth import (
+    authenticate,
+    end_this_session,
+    find_organiser,
+    log_in,
+)
+from services.registration.accounts.throttle import count_attempt, login_subject
 from services.registration.accounts.two_factor import verify_second_factor
 from services.registration.area import pages_blueprint
+from services.registration.audit import record, record_apart
 from services.registration.web import safe_next
 from shared.access import account_of_session, public
 from shared.database import db
-from shared.limits import limiter
+from shared.errors import AttemptsUncounted, TooManyAttempts
 from shared.models import Organiser
 
 bp = pages_blueprint("login_pages", __name__)
@@ -31,40 +38,11 @@ PENDING_KEY = "organiser_pending"
 PENDING_LIFETIME_S = 300
 
 
-def _failed(response: Response) -> bool:
-    return response.status_code != 303
-
-
-def _address_limit() -> str:
-    return current_app.config["RATE_LIMIT_LOGIN_PER_ADDRESS"]
-
-
-def _account_limit() -> str:
-    return current_app.config["RATE_LIMIT_LOGIN_PER_ACCOUNT"]
-
-
-def _second_step_limit() -> str:
-    return current_app.config["RATE_LIMIT_TWO_FACTOR_PER_ACCOUNT"]
-
-
-def _pending_account_key() -> str:
-    pending = session.get(PENDING_KEY) or {}
-    return f"second-step:{pending.get('id', '-')}"
-
-
 def _home() -> str:
     return url_for("roster_pages.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    _account_limit,
-    key_func=login_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="login-account",
-)
 @public
 def login() -> Response | tuple[str, int]:
     """Show the login form; on the right address and password, open the organiser area, or
@@ -73,20 +51,26 @@ def login() -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("accounts/login.html", next=next_page), 200
     email = request.form.get("email", "").strip()
+    attempt = count_attempt(login_subject(email))
     organiser = authenticate(db.session, email, request.form.get("password", ""))
     if organiser is None:
+        # The address is written only when it names an account: a password typed into the
+        # address field must not land in the journal.
+        record_apart("login.failed", account=find_organiser(db.session, email))
         error = _("Adresse e-mail ou mot de passe incorrect.")
         return render_template("accounts/login.html", next=next_page, email=email, error=error), 401
+    attempt.succeeded()
     if organiser.has_two_factor:
         # Nothing of the session before is kept, and it opens nothing yet.
-        session.clear()
+        end_this_session(db.session)
         session[PENDING_KEY] = {
             "id": organiser.id,
             "version": organiser.session_version,
             "since": int(time.time()),
         }
         return redirect(url_for("login_pages.second_step", next=next_page or None), code=303)
-    log_in(organiser)
+    log_in(db.session, organiser)
+    record(db.session, organiser, "login.succeeded", account=organiser)
     return redirect(safe_next(next_page, within=_home(), default=_home()), code=303)
 
 
@@ -100,14 +84,6 @@ def pending_organiser() -> Organiser | None:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    _second_step_limit,
-    key_func=_pending_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="login-second-step",
-)
 @public
 def second_step() -> Response | tuple[str, int]:
     """Ask for the code of the authenticator app (or a recovery code); on the right one, open
@@ -118,23 +94,41 @@ def second_step() -> Response | tuple[str, int]:
         return redirect(url_for("login_pages.login", next=next_page or None), code=302)
     if request.method == "GET":
         return render_template("accounts/login_code.html", next=next_page), 200
+    attempt = count_attempt(f"account:{organiser.id}")
     if not verify_second_factor(db.session, organiser, request.form.get("code", "")):
+        record_apart("two_factor.failed", account=organiser)
         error = _("Ce code n'est pas valide. Réessayez avec le code affiché maintenant.")
         return render_template("accounts/login_code.html", next=next_page, error=error), 401
-    log_in(organiser)
+    attempt.succeeded()
+    log_in(db.session, organiser)
+    record(db.session, organiser, "login.succeeded", account=organiser)
     return redirect(safe_next(next_page, within=_home(), default=_home()), code=303)
 
 
 @bp.route("/logout", methods=["POST"])
 @public
 def logout() -> Response:
-    """Close the login session."""
-    log_out()
-    return redirect(url_for("login_pages.login"), code=303)
+    """Close the login session: its cookie opens nothing any more, wherever it was copied."""
+    end_this_session(db.session)
+    response = redirect(url_for("login_pages.login"), code=303)
+    # What a check-in page kept on this device for offline use (codes' digests, first names,
+    # unsent marks) goes with the session.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
-@bp.errorhandler(RateLimitExceeded)
-def too_many_attempts(_error: RateLimitExceeded) -> tuple[str, int]:
-    """The login page again, saying to wait; the limiter adds Retry-After."""
-    error = _("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
-    return render_template("accounts/login.html", next="", error=error), 429
+@bp.errorhandler(TooManyAttempts)
+@bp.errorhandler(AttemptsUncounted)
+def attempt_refused(
+    refusal: TooManyAttempts | AttemptsUncounted,
+) -> tuple[str, int, dict[str, str]]:
+    """The login page again, saying to wait (with Retry-After), or that attempts cannot be
+    counted now."""
+    db.session.rollback()
+    template = (
+        "accounts/login_code.html"
+        if request.endpoint == "login_pages.second_step"
+        else ("accounts/login.html")
+    )
+    error = str(refusal.message)
+    return render_template(template, next="", error=error), refusal.status, refusal.headers

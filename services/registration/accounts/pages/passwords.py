@@ -1,50 +1,42 @@
 """Recovering an organiser account by email: "forgot your password?" sends a single-use link,
 valid one hour, whose page sets a new password. The request is answered alike whether the
-address has an account or not, and limited per client address and per address typed."""
+address has an account or not, and counted per address typed and client address, and per
+client address, with growing delays (accounts.throttle): nobody can keep an owner from
+resetting their password from their own connection."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
 from services.registration.accounts import operations as accounts
 from services.registration.accounts.schemas import NewPasswordSchema, PasswordForgottenSchema
+from services.registration.accounts.throttle import count_attempt
 from services.registration.area import Page, apply, load_form, pages_blueprint
 from shared.access import public
 from shared.database import db
 from shared.domain.registrations import normalise_email
-from shared.errors import DomainError
+from shared.errors import AttemptsUncounted, DomainError, TooManyAttempts
 from shared.i18n import current_language
-from shared.limits import limiter
 
 bp = pages_blueprint("password_pages", __name__)
 
 
-def _address_limit() -> str:
-    return current_app.config["RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS"]
-
-
-def _account_limit() -> str:
-    return current_app.config["RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT"]
-
-
-def _typed_address() -> str:
-    return "reset:" + normalise_email(request.form.get("email", ""))
-
-
 @bp.route("/password/forgotten", methods=["GET", "POST"])
-@limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"])
-@limiter.limit(_account_limit, key_func=_typed_address, methods=["POST"], scope="reset-account")
 @public
-def forgotten() -> Page:
+def forgotten() -> Page | tuple[str, int, dict[str, str]]:
     """Ask for a reset link; the same answer whether the address has an account or not."""
     if request.method == "GET":
         return render_template("accounts/password_forgotten.html", values={}, errors={}), 200
     try:
+        count_attempt("reset:" + normalise_email(request.form.get("email", "")), reset=True)
         data = load_form(PasswordForgottenSchema())
+    except (TooManyAttempts, AttemptsUncounted) as refusal:
+        page = render_template(
+            "accounts/password_forgotten.html", values=request.form, errors={}, refusal=refusal
+        )
+        return page, refusal.status, refusal.headers
     except DomainError as refusal:
         return render_template(
             "accounts/password_forgotten.html",
@@ -86,12 +78,3 @@ def reset(token: str) -> Response | Page:
             refusal.status,
         ),
     )
-
-
-@bp.errorhandler(RateLimitExceeded)
-def too_many_requests(_error: RateLimitExceeded) -> Page:
-    """The form again, saying to wait; the limiter adds Retry-After."""
-    refusal = DomainError(_("Trop de demandes. Réessayez plus tard."))
-    return render_template(
-        "accounts/password_forgotten.html", values={}, errors={}, refusal=refusal
-    ), 429

@@ -114,7 +114,7 @@ def accept(token: str) -> Response | Page:
         data = {} if existing else load_form(InvitationAcceptSchema())
         accepted = accounts.accept_invitation(db.session, invitation, data)
         if accepted.created:
-            log_in(accepted.account)
+            log_in(db.session, accepted.account)
         return accepted
 
     return apply(
