@@ -27,6 +27,10 @@ PRODID = "-//Atelier//Trainings and workshops//FR"
 CONFIRMED = "CONFIRMED"
 TENTATIVE = "TENTATIVE"
 CANCELLED = "CANCELLED"
+# What an open-ended public feed (every session, a town's) keeps besides the coming dates:
+# the recent past a calendar app shows, not the years before it. Cancellations stay as long,
+# so a subscribed calendar sees them. A personal feed keeps all of its person's dates.
+PUBLIC_FEED_PAST = timedelta(days=90)
 
 # Belgium follows the EU rule since 1996: summer time from the last Sunday of March at 02:00
 # to the last Sunday of October at 03:00 local time. Two recurring observances describe every

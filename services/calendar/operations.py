@@ -26,6 +26,7 @@ from shared.i18n import BRUSSELS, current_language
 from shared.ical import (
     CANCELLED,
     CONFIRMED,
+    PUBLIC_FEED_PAST,
     TENTATIVE,
     EventWriter,
     Standing,
@@ -35,9 +36,6 @@ from shared.ical import (
 from shared.links import event_page
 from shared.models import Event, Group, Registration, SessionDate
 
-# Past and cancelled dates stay this long in the open-ended feeds, so that subscribed
-# calendars see a cancellation (at least 30 days) and keep last month's sessions.
-RECENT = timedelta(days=35)
 REFRESH = timedelta(hours=1)
 
 
@@ -133,7 +131,7 @@ class PublicFeed:
             )
             .order_by(SessionDate.starts_at, SessionDate.id)
         )
-        cutoff = context.now - RECENT
+        cutoff = context.now - PUBLIC_FEED_PAST
         if self.windowed:
             query = query.where(
                 or_(
@@ -279,7 +277,7 @@ class FeedLink:
 
 def feed_links(session: Session, now: datetime) -> tuple[list[FeedLink], list[FeedLink]]:
     """The towns and the events that have upcoming or recent sessions, for the index page."""
-    cutoff = now - RECENT
+    cutoff = now - PUBLIC_FEED_PAST
     shown = (
         select(Group.town_slug, Group.town, Event.slug, Event.title)
         .join(Group.event)

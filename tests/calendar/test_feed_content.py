@@ -205,6 +205,21 @@ def test_open_feeds_keep_upcoming_and_recent_sessions_only(client, make):
     assert date_uid(long_ago.dates[0]) in event_uids
 
 
+def test_open_feeds_keep_ninety_days_of_past_not_all_history(client, make):
+    def days_ago(days: int) -> list[tuple[datetime, datetime]]:
+        start = local((datetime.now(BRUSSELS) - timedelta(days=days)).strftime("%Y-%m-%dT09:30"))
+        return [(start, start + timedelta(hours=6))]
+
+    event = make.event()
+    kept = make.group(event, town_slug="namur", dates=days_ago(80))
+    dropped = make.group(event, town_slug="namur", dates=days_ago(100))
+
+    for path in ("/feeds/all.ics", "/feeds/towns/namur.ics"):
+        uids = set(events(client.get(path).data))
+        assert date_uid(kept.dates[0]) in uids, path
+        assert date_uid(dropped.dates[0]) not in uids, path
+
+
 def test_unknown_town_event_and_group_are_404(client, make):
     make.group()
 

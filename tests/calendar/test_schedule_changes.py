@@ -131,14 +131,14 @@ def test_cancelled_date_stays_in_the_feeds_as_cancelled(client, make, db_session
     assert cancel_date(db_session, cancelled) is False
 
 
-def test_cancelled_group_stays_in_open_feeds_for_thirty_days_after_cancellation(
+def test_cancelled_group_stays_in_open_feeds_for_ninety_days_after_cancellation(
     client, make, db_session
 ):
-    forty_days_ago = (utcnow() - timedelta(days=40)).astimezone(BRUSSELS).replace(microsecond=0)
-    held = make.group(dates=[(forty_days_ago, forty_days_ago + timedelta(hours=6))])
-    called_off = make.group(dates=[(forty_days_ago, forty_days_ago + timedelta(hours=6))])
+    long_ago = (utcnow() - timedelta(days=100)).astimezone(BRUSSELS).replace(microsecond=0)
+    held = make.group(dates=[(long_ago, long_ago + timedelta(hours=6))])
+    called_off = make.group(dates=[(long_ago, long_ago + timedelta(hours=6))])
 
-    cancel_group(db_session, called_off, now=utcnow() - timedelta(days=30))
+    cancel_group(db_session, called_off, now=utcnow() - timedelta(days=80))
     db_session.commit()
     found = events(client.get("/feeds/all.ics").data)
 
