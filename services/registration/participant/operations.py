@@ -2,37 +2,57 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registration.lookups import WITH_GROUPS, find_group, get_event
-from shared.domain import certificates
+from shared.database import utcnow
+from shared.domain import certificates, listing
 from shared.domain import registrations as rules
 from shared.domain.confirmation import Receipt
 from shared.i18n import current_language
-from shared.models import (
-    Certificate,
-    EmailKind,
-    Event,
-    EventKind,
-    Group,
-    Registration,
-)
+from shared.models import Certificate, EmailKind, Event, Registration
 from shared.outbox import queue_email
+from shared.paging import MAX_LIMIT, Page, page_of
+
+# How long after its dates an event is still offered on the manage link form.
+RECENT_PAST = timedelta(days=365)
 
 
-def list_events(
-    session: Session, *, town: str | None = None, kind: EventKind | None = None
-) -> list[Event]:
-    """Events with their groups and dates, optionally only those in a town or of a kind."""
-    query = select(Event).options(WITH_GROUPS).order_by(Event.id)
-    if kind is not None:
-        query = query.where(Event.kind == kind)
-    if town is not None:
-        query = query.where(Event.groups.any(Group.town_slug == town))
-    return list(session.scalars(query))
+def events_page(
+    session: Session,
+    filters: listing.Filters,
+    *,
+    upcoming: bool = True,
+    limit: int,
+    cursor: tuple | None = None,
+    now: datetime | None = None,
+) -> Page[Event]:
+    """A page of events with their groups and dates: coming ones soonest first, or every
+    one by its first date."""
+    if upcoming:
+        query, keyset = listing.coming_events(filters, now or utcnow())
+    else:
+        query, keyset = listing.all_events(filters)
+    return page_of(session, query.options(WITH_GROUPS), keyset, limit=limit, cursor=cursor)
+
+
+def recent_events(session: Session, now: datetime | None = None) -> list[Event]:
+    """The events with a date since a year ago, by first date: those whose participants may
+    still want their manage link (a certificate is asked for after the training)."""
+    since = (now or utcnow()) - RECENT_PAST
+    page = events_page(session, listing.Filters(starts_from=since), upcoming=False, limit=MAX_LIMIT)
+    return page.items
+
+
+def archive_page(
+    session: Session, year: int, *, limit: int, cursor: tuple | None, now: datetime | None = None
+) -> Page[Event]:
+    """A page of the events over in ``year``, latest first, with their groups and dates."""
+    query, keyset = listing.past_events(year, now or utcnow())
+    return page_of(session, query.options(WITH_GROUPS), keyset, limit=limit, cursor=cursor)
 
 
 def register_participant(

@@ -4,10 +4,11 @@ dates in words, map and calendar links."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote_plus
 
 from babel.lists import format_list
+from dateutil.rrule import rrulestr
 from flask_babel import format_date, get_locale, gettext, ngettext
 
 from shared import links
@@ -18,8 +19,11 @@ from shared.domain.capacity import Place, awaits_confirmation, place_of
 from shared.domain.certificates import offers_certificate
 from shared.domain.registrations import participant_may_cancel
 from shared.errors import CancellationClosed
-from shared.i18n import format_day, format_hours, format_moment
+from shared.i18n import BRUSSELS, format_day, format_hours, format_moment
 from shared.models import AttendanceRule, Event, Group, Registration, SessionDate
+
+# Closed days in a row a drop-in series may have before its next date is no longer looked for.
+MAX_CLOSURES_SKIPPED = 60
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,33 @@ def is_upcoming(event: Event, now: datetime | None = None) -> bool:
     """Whether the event still has a date to come (recurring office hours always do)."""
     now = now or utcnow()
     return any(d.recurrence_rule or d.ends_at > now for g in event.groups for d in held_dates(g))
+
+
+def next_occurrence(session_date: SessionDate, now: datetime | None = None) -> str | None:
+    """When recurring office hours next take place, in words; None once they no longer do."""
+    start = session_date.starts_at.astimezone(BRUSSELS)
+    rule = rrulestr(session_date.recurrence_rule or "", dtstart=start)
+    closed = set(session_date.excluded)
+    # Ends are compared, not starts: hours under way are still the next ones to go to.
+    moment = (now or utcnow()) - (session_date.ends_at - session_date.starts_at)
+    for _ in range(MAX_CLOSURES_SKIPPED):
+        coming = rule.after(moment)
+        if coming is None:
+            return None
+        if coming.date() not in closed:
+            return format_day(coming)
+        moment = coming
+    return None
+
+
+def coming_months(now: datetime, count: int) -> list[tuple[str, str]]:
+    """The ``count`` months from the current one, as (YYYY-MM, name in the current language)."""
+    month = now.astimezone(BRUSSELS).date().replace(day=1)
+    months = []
+    for _ in range(count):
+        months.append((month.strftime("%Y-%m"), format_date(month, "LLLL yyyy")))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
 
 
 def is_office_hours(event: Event) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
@@ -35,8 +36,10 @@ from shared.domain.capacity import awaits_confirmation, places_left
 from shared.domain.certificates import attended_dates, total_hours
 from shared.domain.confirmation import Receipt
 from shared.domain.evaluations import RATING_SCALE, TEXT_MAX_LENGTH
+from shared.domain.listing import Filters, local_midnight
 from shared.i18n import current_language
 from shared.models import AttendanceRule, EvaluationQuestion, EventKind, QuestionKind, Role
+from shared.paging import Cursor, PageArgsSchema
 
 PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
 
@@ -145,9 +148,63 @@ class EventSchema(Schema):
     groups = fields.List(fields.Nested(GroupSchema), dump_only=True)
 
 
-class EventQueryArgsSchema(Schema):
+class EventFiltersSchema(Schema):
     town = fields.String(validate=validate.Length(max=120))
     kind = fields.Enum(EventKind, by_value=True)
+
+
+class EventQueryArgsSchema(EventFiltersSchema, PageArgsSchema):
+    cursor = Cursor(datetime, int, description="The previous page's `next`: the page after it")
+    starts_from = fields.Date(
+        data_key="from", metadata={"description": "Dates starting on this day or later"}
+    )
+    starts_until = fields.Date(
+        data_key="to", metadata={"description": "Dates starting on this day or earlier"}
+    )
+    upcoming = fields.Boolean(
+        load_default=True,
+        metadata={"description": "Only events with a date to come or under way (default)"},
+    )
+
+    @validates_schema
+    def _from_before_to(self, data: dict[str, Any], **kwargs: Any) -> None:
+        begins, ends = data.get("starts_from"), data.get("starts_until")
+        if begins is not None and ends is not None and ends < begins:
+            raise ValidationError(gettext("Ce jour précède celui de « from »."), "to")
+
+    @post_load
+    def _as_filters(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        begins, ends = data.pop("starts_from", None), data.pop("starts_until", None)
+        data["filters"] = Filters(
+            town=data.pop("town", None),
+            kind=data.pop("kind", None),
+            starts_from=None if begins is None else local_midnight(begins),
+            starts_before=None if ends is None else local_midnight(ends + timedelta(days=1)),
+        )
+        return data
+
+
+MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
+
+
+class SessionsPageArgsSchema(EventFiltersSchema):
+    month = fields.String(validate=validate.Regexp(MONTH))
+    cursor = Cursor(datetime, int, description="The page after the one this came from")
+
+    @validates("month")
+    def _real_month(self, value: str, **kwargs: Any) -> None:
+        if not 1 <= int(value[5:]) <= 12 or int(value[:4]) < 1:
+            raise ValidationError(gettext("Mois invalide."))
+
+    @post_load
+    def _month_as_day(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "month" in data:
+            data["month"] = date(int(data["month"][:4]), int(data["month"][5:]), 1)
+        return data
+
+
+class ArchiveArgsSchema(Schema):
+    cursor = Cursor(datetime, int, description="The page after the one this came from")
 
 
 class RegistrationCreateSchema(Schema):

@@ -11,6 +11,7 @@ from services.registration.participant.schemas import EventQueryArgsSchema, Even
 from shared.app import ApiBlueprint
 from shared.database import db
 from shared.models import Event
+from shared.paging import PAGE_HEADERS, paged
 
 bp = ApiBlueprint("events", __name__, url_prefix="/api/v1/events", description="Events and groups")
 
@@ -18,10 +19,13 @@ bp = ApiBlueprint("events", __name__, url_prefix="/api/v1/events", description="
 @bp.route("")
 class Events(MethodView):
     @bp.arguments(EventQueryArgsSchema, location="query")
-    @bp.response(200, EventSchema(many=True))
-    def get(self, args: dict[str, Any]) -> list[Event]:
-        """List events with their groups, dates and places left."""
-        return operations.list_events(db.session, **args)
+    @bp.response(200, EventSchema(many=True), headers=PAGE_HEADERS)
+    def get(self, args: dict[str, Any]) -> tuple[list[Event], int, dict[str, str]]:
+        """Events with their groups, dates and places left, a page at a time: by default
+        those with a date to come or under way, soonest first (``upcoming=false``: every
+        event, by its first date). The next page is the ``Link`` header's rel="next", also
+        reached by passing ``X-Pagination``'s ``next`` as ``cursor``."""
+        return paged(operations.events_page(db.session, **args))
 
 
 @bp.route("/<event_slug>")

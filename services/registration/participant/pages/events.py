@@ -1,18 +1,26 @@
-"""The participant pages: upcoming events, an event with its registration form, the
-confirmation after registering and, where the event asks for it, confirming from the email."""
+"""The participant pages: coming events and the archive of past ones, an event with its
+registration form, the confirmation after registering and, where the event asks for it,
+confirming from the email."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import MAXYEAR, MINYEAR
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from services.registration.participant import operations, presenters
-from services.registration.participant.schemas import EventQueryArgsSchema, RegistrationFormSchema
+from services.registration.participant.schemas import (
+    ArchiveArgsSchema,
+    RegistrationFormSchema,
+    SessionsPageArgsSchema,
+)
 from shared.database import db, utcnow
+from shared.domain import listing
 from shared.domain.confirmation import (
     Receipt,
     confirm_from_email,
@@ -22,10 +30,17 @@ from shared.domain.confirmation import (
 from shared.domain.registrations import check_commitment, registration_by_token
 from shared.errors import AlreadyRegistered, InvalidRequest, NotFound, RegistrationClosed
 from shared.errors_http import flatten_field_errors
+from shared.labels import KIND_LABELS
 from shared.limits import limiter, registration_limit, token_lookup_limit
 from shared.models import Event, EventKind, Group, Registration
+from shared.paging import next_url
 
 bp = Blueprint("event_pages", __name__)
+
+# Events on a screen of the sessions page or the archive, before a link to the next screen.
+FIRST_SCREEN = 20
+# The months the sessions page offers to filter by, from the current one.
+MONTHS_OFFERED = 6
 
 # Refusals the form explains beside its fields; anything else is an error page.
 FORM_REFUSALS = (InvalidRequest, AlreadyRegistered, RegistrationClosed, NotFound)
@@ -33,26 +48,72 @@ FORM_REFUSALS = (InvalidRequest, AlreadyRegistered, RegistrationClosed, NotFound
 
 @bp.get("/")
 def home() -> str:
-    """Upcoming events, filterable by town and kind, with each group's availability."""
-    try:
-        filters = EventQueryArgsSchema().load({k: v for k, v in request.args.items() if v})
-    except ValidationError:
-        filters = {}
-    every_event = [e for e in operations.list_events(db.session) if presenters.is_upcoming(e)]
-    shown = [e for e in operations.list_events(db.session, **filters) if e in every_event]
-    towns = sorted({(g.town_slug, g.town) for e in every_event for g in e.groups}, key=_by_name)
+    """Coming and ongoing events, soonest first, a screen at a time, filtered by town, kind
+    and month through plain links; the archive is a link away."""
+    args = _valid_args(SessionsPageArgsSchema())
+    month = args.get("month")
+    starts_from, starts_before = listing.month_bounds(month) if month else (None, None)
+    filters = listing.Filters(args.get("town"), args.get("kind"), starts_from, starts_before)
+    now = utcnow()
+    page = operations.events_page(
+        db.session, filters, limit=FIRST_SCREEN, cursor=args.get("cursor"), now=now
+    )
+    chosen = {name: request.args.get(name) for name in ("town", "kind", "month") if name in args}
     return render_template(
         "participant/home.html",
-        events=shown,
-        towns=towns,
-        kinds=list(EventKind),
-        chosen_town=filters.get("town"),
-        chosen_kind=filters.get("kind"),
+        events=page.items,
+        more=next_url(page),
+        again=url_for(".home", **chosen) if "cursor" in args else None,
+        towns=listing.coming_towns(db.session, now),
+        kinds=[(kind.value, KIND_LABELS[kind]) for kind in EventKind],
+        months=presenters.coming_months(now, MONTHS_OFFERED),
+        chosen=chosen,
+        filter_url=_filter_url(chosen),
     )
 
 
-def _by_name(town: tuple[str, str]) -> str:
-    return town[1]
+@bp.get("/archive", defaults={"year": None})
+@bp.get("/archive/<int:year>")
+def archive(year: int | None) -> str:
+    """Past events by the year they ended, latest first, a screen at a time."""
+    args = _valid_args(ArchiveArgsSchema())
+    now = utcnow()
+    if year is not None and not MINYEAR < year < MAXYEAR:
+        raise NotFound()
+    years = listing.archive_years(db.session, now)
+    shown = year if year is not None else next(iter(years), now.year)
+    page = operations.archive_page(
+        db.session, shown, limit=FIRST_SCREEN, cursor=args.get("cursor"), now=now
+    )
+    return render_template(
+        "participant/archive.html",
+        events=page.items,
+        more=next_url(page, year=shown),
+        years=years,
+        year=shown,
+    )
+
+
+def _valid_args(schema: Schema) -> dict[str, Any]:
+    """The query's valid arguments: a link edited by hand loses what it broke, not the page."""
+    given = {name: value for name, value in request.args.items() if value}
+    try:
+        return schema.load(given)
+    except ValidationError as invalid:
+        kept = {name: value for name, value in given.items() if name not in invalid.messages}
+    try:
+        return schema.load(kept)
+    except ValidationError:
+        return {}
+
+
+def _filter_url(chosen: dict[str, str]) -> Callable[..., str]:
+    def link(**change: str | None) -> str:
+        """The first screen with one filter changed (None drops it), the others kept."""
+        arguments = {name: value for name, value in {**chosen, **change}.items() if value}
+        return url_for(".home", **arguments)
+
+    return link
 
 
 @bp.get("/events/<event_slug>")

@@ -94,6 +94,6 @@ def send_manage_link() -> tuple[str, int] | str:
 def _events() -> list[Event]:
     return [
         e
-        for e in operations.list_events(db.session)
+        for e in operations.recent_events(db.session)
         if e.attendance_rule is not AttendanceRule.NO_REGISTRATION
     ]

@@ -1,0 +1,135 @@
+"""Which events the sessions page, its archive and the public API list, and in what order,
+as SQL that reads one page whatever the number of events held over the years.
+
+An event is coming while one of its held dates is still to come or under way (recurring
+office hours always are), listed by the start of the soonest such date; it is past once none
+is, listed in the archive by the end of its last held date, latest first, under that year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from shared.domain.attendance import held_clause
+from shared.i18n import BRUSSELS
+from shared.models import Event, EventKind, Group, SessionDate
+from shared.paging import Keyset
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a listing is narrowed to: a town, a kind, dates starting within [from, before)."""
+
+    town: str | None = None
+    kind: EventKind | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+
+
+def local_midnight(day: date) -> datetime:
+    """The moment a day begins in Brussels."""
+    return datetime.combine(day, time(), BRUSSELS)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """When a month begins and ends in Brussels."""
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return local_midnight(first), local_midnight(following)
+
+
+def coming_clause(now: datetime) -> ColumnElement[bool]:
+    """A held date still to come or under way at ``now``, for a query joining its group."""
+    return held_clause() & or_(SessionDate.recurrence_rule.is_not(None), SessionDate.ends_at > now)
+
+
+def _date_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions = []
+    if filters.town is not None:
+        conditions.append(Group.town_slug == filters.town)
+    if filters.starts_from is not None:
+        # Office hours recur past any start: only their beginning is compared, with the end.
+        recurring = SessionDate.recurrence_rule.is_not(None)
+        conditions.append(or_(recurring, SessionDate.starts_at >= filters.starts_from))
+    if filters.starts_before is not None:
+        conditions.append(SessionDate.starts_at < filters.starts_before)
+    return conditions
+
+
+def _of_kind(query: Select[tuple[Event]], kind: EventKind | None) -> Select[tuple[Event]]:
+    return query if kind is None else query.where(Event.kind == kind)
+
+
+def coming_events(filters: Filters, now: datetime) -> tuple[Select[tuple[Event]], Keyset]:
+    """Events with a coming date matching ``filters``, soonest first."""
+    soonest = (
+        select(Group.event_id, func.min(SessionDate.starts_at).label("key"))
+        .join(SessionDate.group)
+        .where(coming_clause(now), *_date_conditions(filters))
+        .group_by(Group.event_id)
+        .subquery()
+    )
+    query = select(Event).join(soonest, soonest.c.event_id == Event.id)
+    return _of_kind(query, filters.kind), Keyset((soonest.c.key, Event.id))
+
+
+def all_events(filters: Filters) -> tuple[Select[tuple[Event]], Keyset]:
+    """Events with a date matching ``filters``, past or coming, held or not, by first start."""
+    first = (
+        select(Group.event_id, func.min(SessionDate.starts_at).label("key"))
+        .join(SessionDate.group)
+        .where(*_date_conditions(filters))
+        .group_by(Group.event_id)
+        .subquery()
+    )
+    query = select(Event).join(first, first.c.event_id == Event.id)
+    return _of_kind(query, filters.kind), Keyset((first.c.key, Event.id))
+
+
+def _past_ends(now: datetime) -> Select[tuple[int, datetime]]:
+    """Each past event's id and the end of its last held date."""
+    coming = case((or_(SessionDate.recurrence_rule.is_not(None), SessionDate.ends_at > now), 1))
+    return (
+        select(Group.event_id, func.max(SessionDate.ends_at).label("key"))
+        .join(SessionDate.group)
+        .where(held_clause())
+        .group_by(Group.event_id)
+        .having(func.count(coming) == 0)
+    )
+
+
+def past_events(year: int, now: datetime) -> tuple[Select[tuple[Event]], Keyset]:
+    """Events whose last held date ended in ``year`` (Brussels time), latest first."""
+    begins, ends = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
+    ended = _past_ends(now).subquery()
+    query = (
+        select(Event)
+        .join(ended, ended.c.event_id == Event.id)
+        .where(ended.c.key >= begins, ended.c.key < ends)
+    )
+    return query, Keyset((ended.c.key, Event.id), descending=True)
+
+
+def archive_years(session: Session, now: datetime) -> list[int]:
+    """The years of the archive, latest first: from the last past event's to the first's."""
+    ended = _past_ends(now).subquery()
+    first, last = session.execute(select(func.min(ended.c.key), func.max(ended.c.key))).one()
+    if first is None:
+        return []
+    return list(range(last.astimezone(BRUSSELS).year, first.astimezone(BRUSSELS).year - 1, -1))
+
+
+def coming_towns(session: Session, now: datetime) -> list[tuple[str, str]]:
+    """The towns with a coming date, by name, as (slug, name)."""
+    query = (
+        select(Group.town_slug, Group.town)
+        .join(Group.dates)
+        .where(coming_clause(now))
+        .distinct()
+        .order_by(Group.town, Group.town_slug)
+    )
+    return [(slug, name) for slug, name in session.execute(query)]
