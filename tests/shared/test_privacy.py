@@ -17,10 +17,12 @@ from shared.domain.privacy import (
 from shared.models import (
     Attendance,
     DeliveryStatus,
+    EmailKind,
     EmailMessage,
     OutboxMessage,
     RegistrationStatus,
 )
+from shared.outbox import queue_email
 from tests.support.factories import local
 from tests.support.links import manage_token
 
@@ -113,3 +115,32 @@ def test_sent_messages_leave_the_delivery_log_after_their_retention(
 
     assert purge_sent_messages(db_session, days=90) == 1
     assert sorted(db_session.scalars(select(EmailMessage.status))) == ["failed", "sent"]
+
+
+def test_the_retention_purge_redacts_the_emails_of_those_it_anonymises(
+    registration_app, db_session, make
+):
+    past = make.group(make.event(registration_opens_at=None), dates=two_dates("2030-01-08"))
+    old = make.registration(past, email="old@example.org")
+    message = make.email_message(old, status=DeliveryStatus.SENT, subject="Bonjour Old")
+    outbox = queue_email(db_session, EmailKind.MOVED, registration=old, payload={"from": "Old"})
+    db_session.commit()
+
+    assert anonymise_expired(db_session, months=6, now=local("2030-07-20T12:00")) == [old.id]
+
+    db_session.expire_all()
+    message = db_session.get(EmailMessage, message.id)
+    assert (message.recipient, message.subject, message.last_error) == (old.email, None, None)
+    assert "old@example.org" not in old.email
+    assert db_session.get(OutboxMessage, outbox).payload == {}
+
+
+def test_failed_messages_leave_the_delivery_log_after_their_retention(
+    registration_app, db_session, make
+):
+    registration = make.registration()
+    make.email_message(registration, updated_at=utcnow() - timedelta(days=100))
+    kept = make.email_message(registration, updated_at=utcnow() - timedelta(days=10))
+
+    assert purge_sent_messages(db_session, days=90) == 1
+    assert list(db_session.scalars(select(EmailMessage.id))) == [kept.id]
