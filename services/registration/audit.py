@@ -44,7 +44,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "team.removed": _l("Membre retiré de l'équipe"),
     "invitation.withdrawn": _l("Invitation retirée"),
     "invitation.accepted": _l("Invitation acceptée"),
-    "login.succeeded": _l("Connexion"),
+    "login.succeeded": _l("Connexion réussie"),
     "login.failed": _l("Connexion refusée : mot de passe incorrect"),
     "two_factor.failed": _l("Connexion refusée : code de validation incorrect"),
     "account.deactivated": _l("Compte désactivé"),

@@ -236,3 +236,23 @@ def test_the_administrators_journal_page_names_each_entrys_event(client, make, a
     assert "Nombre de places modifié" in html
     assert f'href="/organiser/events/{group.event.slug}/log"' in html
     assert group.event.localized("title", "fr") in html
+
+
+def test_sign_ins_and_refused_ones_are_in_the_administrators_journal(app, client, make, accounts):
+    admin = accounts(admin=True)
+    member = accounts(make.event())
+    log_in(app.test_client(), member, password="not it")
+    log_in(app.test_client(), member)
+    log_in(app.test_client(), accounts(make.event()), password="not it either")
+
+    answer = client.get("/api/v1/organisers/log", headers={**admin.bearer, "Accept-Language": "en"})
+
+    latest = answer.json["entries"][:3]
+    assert [(e["action"], e["label"]) for e in latest] == [
+        ("login.failed", "Sign-in refused: wrong password"),
+        ("login.succeeded", "Signed in"),
+        ("login.failed", "Sign-in refused: wrong password"),
+    ]
+    assert latest[1]["by"]["email"] == member.organiser.email
+    assert latest[2]["details"]["email"] == member.organiser.email
+    assert "not it" not in str(answer.json)

@@ -162,3 +162,23 @@ def test_changing_ones_password_ends_the_other_sessions_but_not_this_one(
     assert elsewhere.get("/organiser/").status_code == 302
     assert log_in(app.test_client(), account, password=NEW_PASSWORD).status_code == 303
     assert changes_recorded(db_session) == ["password.changed"]
+
+
+def test_a_reset_link_dies_when_the_password_changes_another_way(
+    app, client, db_session, make, accounts
+):
+    account = accounts(make.event())
+    ask_for_reset(app.test_client(), account.organiser.email)
+    link = reset_link(app, resets(db_session)[0])
+    log_in(client, account)
+
+    post_form(
+        client,
+        "/organiser/account/password",
+        current_password=PASSWORD,
+        password=NEW_PASSWORD,
+        password_confirmation=NEW_PASSWORD,
+    )
+
+    assert app.test_client().get(link).status_code == 410
+    assert choose(app.test_client(), link, "a stolen link's pick").status_code == 410
