@@ -122,6 +122,15 @@ class QuestionnaireFrozen(DomainError):
     )
 
 
+class QuestionsKept(DomainError):
+    """An edit of an event's registration questions would lose what answers mean."""
+
+    code = "questions_kept"
+    default_message = _l(
+        "Des inscriptions ont déjà répondu : ce que disent leurs réponses est gardé."
+    )
+
+
 class LinkUnknown(NotFound):
     code = "link_unknown"
     default_message = _l("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")

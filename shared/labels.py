@@ -1,12 +1,12 @@
 """The words people read for the values the database stores: roles, kinds of event,
-attendance rules and kinds of question, in the current language."""
+attendance rules and kinds of question and of answer, in the current language."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 from shared.domain.evaluations import RATING_SCALE
-from shared.models import AttendanceRule, EventKind, QuestionKind, Role
+from shared.models import AnswerKind, AttendanceRule, EventKind, QuestionKind, Role
 
 ROLE_LABELS = {
     Role.FIELD_WORKER: _l("Acteur ou actrice de terrain"),
@@ -31,6 +31,16 @@ QUESTION_KIND_LABELS = {
     ),
     QuestionKind.YES_NO: _l("Oui ou non"),
     QuestionKind.TEXT: _l("Réponse libre"),
+}
+ANSWER_KIND_LABELS = {
+    AnswerKind.TEXT: _l("Texte court"),
+    AnswerKind.LONG_TEXT: _l("Texte long"),
+    AnswerKind.ONE_CHOICE: _l("Un choix"),
+    AnswerKind.SEVERAL_CHOICES: _l("Plusieurs choix"),
+    AnswerKind.YES_NO: _l("Oui ou non"),
+    AnswerKind.DATE: _l("Date"),
+    AnswerKind.NUMBER: _l("Nombre"),
+    AnswerKind.COUNTRY: _l("Pays"),
 }
 
 

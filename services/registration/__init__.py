@@ -26,6 +26,7 @@ API_BLUEPRINTS = (
     organiser_api.rosters.bp,
     organiser_api.events.bp,
     organiser_api.evaluations.bp,
+    organiser_api.registration_questions.bp,
     accounts_api.accounts.bp,
 )
 # Pages: forms protected against cross-site requests, security headers, HTML errors.

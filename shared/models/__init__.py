@@ -21,6 +21,11 @@ from shared.models.organisers import (
     OrganiserSession,
     event_organisers,
 )
+from shared.models.registration_questions import (
+    AnswerKind,
+    RegistrationAnswer,
+    RegistrationQuestion,
+)
 from shared.models.registrations import (
     Attendance,
     Certificate,
@@ -31,6 +36,7 @@ from shared.models.registrations import (
 )
 
 __all__ = [
+    "AnswerKind",
     "ApiToken",
     "Attendance",
     "AttendanceRule",
@@ -53,6 +59,8 @@ __all__ = [
     "QuestionKind",
     "RecoveryCode",
     "Registration",
+    "RegistrationAnswer",
+    "RegistrationQuestion",
     "RegistrationStatus",
     "RevokedToken",
     "Role",

@@ -19,6 +19,7 @@ from shared.i18n import DEFAULT_LANGUAGE
 if TYPE_CHECKING:
     from shared.models.evaluations import EvaluationQuestion
     from shared.models.organisers import Organiser
+    from shared.models.registration_questions import RegistrationQuestion
     from shared.models.registrations import Registration
 
 
@@ -78,6 +79,11 @@ class Event(Base):
     questions: Mapped[list[EvaluationQuestion]] = relationship(
         back_populates="event",
         order_by="EvaluationQuestion.position",
+        cascade="all, delete-orphan",
+    )
+    registration_questions: Mapped[list[RegistrationQuestion]] = relationship(
+        back_populates="event",
+        order_by="RegistrationQuestion.position",
         cascade="all, delete-orphan",
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +25,9 @@ from sqlalchemy.orm import ColumnProperty, Mapped, column_property, mapped_colum
 from shared.database import Base, UTCDateTime, str_enum, utcnow
 from shared.models.events import Event, Group, SessionDate
 from shared.tokens import registration_token, secret_key
+
+if TYPE_CHECKING:
+    from shared.models.registration_questions import RegistrationAnswer
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -112,6 +116,9 @@ class Registration(Base):
     group: Mapped[Group] = relationship(back_populates="registrations")
     session_date: Mapped[SessionDate | None] = relationship()
     attendances: Mapped[list[Attendance]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
+    answers: Mapped[list[RegistrationAnswer]] = relationship(
         back_populates="registration", cascade="all, delete-orphan"
     )
 

@@ -19,7 +19,7 @@ from services.registration.lookups import find_date, find_registration, group_of
 from services.registration.organiser.roster_lines import attendance_of
 from shared.access import current_event, current_organiser
 from shared.database import db, utcnow
-from shared.domain import certificates, evaluations, roster, schedule
+from shared.domain import certificates, evaluations, registration_questions, roster, schedule
 from shared.domain import closing as closing_rules
 from shared.domain.attendance import check_presence_allowed
 from shared.domain.capacity import bump_revision
@@ -35,6 +35,7 @@ from shared.models import (
     Group,
     Organiser,
     Registration,
+    RegistrationQuestion,
     RegistrationStatus,
     SessionDate,
 )
@@ -229,6 +230,15 @@ def replace_questions(by: Organising, data: dict[str, Any]) -> list[EvaluationQu
     """Give the event's evaluation these questions, until its first invitations go out."""
     questions = evaluations.replace_questions(by.session, by.event, data["questions"])
     by.record("evaluation.questions_changed", count=len(questions))
+    return questions
+
+
+def replace_registration_questions(
+    by: Organising, data: dict[str, Any]
+) -> list[RegistrationQuestion]:
+    """Give the event's registration form these questions, keeping what answers mean."""
+    questions = registration_questions.replace_questions(by.session, by.event, data["questions"])
+    by.record("registration.questions_changed", count=len(questions))
     return questions
 
 

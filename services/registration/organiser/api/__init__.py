@@ -1,5 +1,10 @@
 """The organiser JSON API, behind a personal Bearer token."""
 
-from services.registration.organiser.api import evaluations, events, rosters
+from services.registration.organiser.api import (
+    evaluations,
+    events,
+    registration_questions,
+    rosters,
+)
 
-__all__ = ["evaluations", "events", "rosters"]
+__all__ = ["evaluations", "events", "registration_questions", "rosters"]

@@ -1,0 +1,195 @@
+"""The questions of an event's registration form as organisers write them: kinds, wording,
+help and choices per language, required or not, shown only after a given earlier answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from services.registration.fields import slug
+from services.registration.organiser.schemas.base import texts
+from shared.domain.registration_questions import MAX_QUESTIONS
+from shared.i18n import DEFAULT_LANGUAGE
+from shared.models import AnswerKind
+from shared.models.registration_questions import CHOICE_KINDS
+from shared.slugs import slugify
+
+CHOICE_KEY_LENGTH = 60
+MAX_CHOICES = 40
+NUMBER_BOUND = 10**9
+
+
+def _french_required(value: dict[str, str]) -> None:
+    """French is the default language: every text of the form is written in French."""
+    if not value.get(DEFAULT_LANGUAGE, "").strip():
+        raise ValidationError(gettext("Le texte en français est obligatoire."))
+
+
+class RegistrationChoiceInputSchema(Schema):
+    key = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=CHOICE_KEY_LENGTH),
+            *slug(_l("Lettres minuscules, chiffres et tirets seulement.")),
+        ],
+        metadata={"description": "What answers hold; made from the French label if left out"},
+    )
+    label = texts(200, required=True)
+    hidden = fields.Boolean(load_default=False)
+
+    @validates("label")
+    def french_label(self, value: dict[str, str], **_kwargs: Any) -> None:
+        """Every choice reads in French."""
+        _french_required(value)
+
+    @pre_load
+    def key_from_label(self, data: Any, **_kwargs: Any) -> Any:
+        """A choice written without a key is keyed by its French label."""
+        if isinstance(data, dict) and not data.get("key") and isinstance(data.get("label"), dict):
+            french = data["label"].get(DEFAULT_LANGUAGE)
+            if isinstance(french, str) and slugify(french):
+                return {**data, "key": slugify(french)[:CHOICE_KEY_LENGTH].strip("-")}
+        return data
+
+
+class RegistrationConditionSchema(Schema):
+    question = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Position, in this list, of an earlier one-choice question"},
+    )
+    choice = fields.String(required=True, validate=validate.Length(max=CHOICE_KEY_LENGTH))
+
+
+class RegistrationQuestionInputSchema(Schema):
+    id = fields.Integer(allow_none=True, metadata={"description": "Left out for a new question"})
+    kind = fields.Enum(AnswerKind, by_value=True, required=True)
+    wording = texts(300, required=True)
+    help = texts(1000, lines=True)
+    required = fields.Boolean(load_default=False)
+    hidden = fields.Boolean(load_default=False)
+    choices = fields.List(
+        fields.Nested(RegistrationChoiceInputSchema), validate=validate.Length(max=MAX_CHOICES)
+    )
+    minimum = fields.Decimal(
+        allow_none=True, places=2, validate=validate.Range(-NUMBER_BOUND, NUMBER_BOUND)
+    )
+    maximum = fields.Decimal(
+        allow_none=True, places=2, validate=validate.Range(-NUMBER_BOUND, NUMBER_BOUND)
+    )
+    condition = fields.Nested(RegistrationConditionSchema, allow_none=True)
+
+    @validates("wording")
+    def french_wording(self, value: dict[str, str], **_kwargs: Any) -> None:
+        """Every question is asked in French."""
+        _french_required(value)
+
+    @validates("choices")
+    def distinct_keys(self, value: list[dict[str, Any]], **_kwargs: Any) -> None:
+        """Answers hold a choice's key: two choices never share one."""
+        keys = [choice["key"] for choice in value]
+        if len(set(keys)) != len(keys):
+            raise ValidationError(gettext("Deux choix ne peuvent pas porter le même nom."))
+
+    @validates_schema
+    def fits_its_kind(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """Choices belong to choice questions, bounds to numbers."""
+        choices = data.get("choices") or []
+        if data["kind"] in CHOICE_KINDS and len([c for c in choices if not c["hidden"]]) < 2:
+            raise ValidationError(gettext("Proposez au moins deux choix."), "choices")
+        if data["kind"] not in CHOICE_KINDS and choices:
+            raise ValidationError(gettext("Seules les questions à choix ont des choix."), "choices")
+        bounds = [data.get("minimum"), data.get("maximum")]
+        if data["kind"] != AnswerKind.NUMBER and any(b is not None for b in bounds):
+            raise ValidationError(gettext("Seul un nombre a un minimum et un maximum."), "minimum")
+        if None not in bounds and bounds[0] > bounds[1]:
+            raise ValidationError(gettext("Le minimum dépasse le maximum."), "maximum")
+
+
+class RegistrationQuestionsInputSchema(Schema):
+    """An event's registration questions, in order, replacing the ones it had."""
+
+    questions = fields.List(
+        fields.Nested(RegistrationQuestionInputSchema),
+        required=True,
+        validate=validate.Length(
+            max=MAX_QUESTIONS,
+            error=_l("Au plus %(max)s questions.", max=MAX_QUESTIONS),
+        ),
+    )
+
+    @validates_schema
+    def conditions_look_back(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """A condition names an earlier one-choice question, itself shown to everyone, and
+        one of its choices; each question is listed once."""
+        questions = data["questions"]
+        errors: dict[int, dict[str, list[str]]] = {}
+        ids = [q["id"] for q in questions if q.get("id") is not None]
+        for index, question in enumerate(questions):
+            if question.get("id") is not None and ids.count(question["id"]) > 1:
+                errors[index] = {"id": [gettext("Cette question est déjà dans la liste.")]}
+            condition = question.get("condition")
+            if not condition:
+                continue
+            earlier = questions[condition["question"]] if condition["question"] < index else None
+            if (
+                earlier is None
+                or earlier["kind"] != AnswerKind.ONE_CHOICE
+                or earlier.get("condition")
+            ):
+                message = gettext(
+                    "La condition porte sur une question à un choix posée plus haut, "
+                    "elle-même sans condition."
+                )
+                errors[index] = {"condition": [message]}
+            elif condition["choice"] not in {c["key"] for c in earlier.get("choices") or []}:
+                errors[index] = {"condition": [gettext("Ce choix n'existe pas.")]}
+        if errors:
+            raise ValidationError({"questions": errors})
+
+
+class RegistrationChoiceSchema(Schema):
+    key = fields.String()
+    label = fields.Dict(keys=fields.String(), values=fields.String())
+    hidden = fields.Boolean()
+
+
+class RegistrationQuestionSchema(Schema):
+    id = fields.Integer()
+    kind = fields.Enum(AnswerKind, by_value=True)
+    wording = fields.Dict(keys=fields.String(), values=fields.String())
+    help = fields.Dict(keys=fields.String(), values=fields.String())
+    required = fields.Boolean()
+    hidden = fields.Boolean()
+    choices = fields.List(fields.Nested(RegistrationChoiceSchema))
+    minimum = fields.Decimal(as_string=True, allow_none=True)
+    maximum = fields.Decimal(as_string=True, allow_none=True)
+    condition = fields.Method("condition_of", allow_none=True)
+
+    def condition_of(self, question: Any) -> dict[str, Any] | None:
+        """The earlier question's position and the choice that shows this one."""
+        if question.condition_question is None:
+            return None
+        return {
+            "question": question.condition_question.position,
+            "choice": question.condition_choice,
+        }
+
+
+class RegistrationQuestionsSchema(Schema):
+    questions = fields.List(fields.Nested(RegistrationQuestionSchema))
+    answered = fields.List(
+        fields.Integer(),
+        metadata={"description": "Questions with answers: their kind and choices are kept"},
+    )

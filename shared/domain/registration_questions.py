@@ -1,0 +1,147 @@
+"""The questions an event adds to its registration form.
+
+Organisers replace the whole list at once. Once a question has answers, what the answers
+mean is kept: its kind no longer changes, it is not deleted (only hidden from new
+registrations) and none of its answered choices is removed (only hidden). An edit that would
+lose that meaning is refused, naming what is kept (see docs/funders.md).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.errors import InvalidRequest, QuestionsKept
+from shared.i18n import DEFAULT_LANGUAGE
+from shared.labels import ANSWER_KIND_LABELS
+from shared.models import AnswerKind, Event, RegistrationAnswer, RegistrationQuestion
+from shared.models.registration_questions import CHOICE_KINDS
+
+MAX_QUESTIONS = 30
+# Territories Babel names that are no country one lives in or comes from.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+
+KIND_KEPT = _l("« %(question)s » a déjà des réponses : elle reste du type « %(kind)s ».")
+QUESTION_KEPT = _l(
+    "« %(question)s » a déjà des réponses : elle est gardée ; masquez-la plutôt que de la retirer."
+)
+CHOICE_KEPT = _l(
+    "Le choix « %(choice)s » de « %(question)s » a déjà été choisi : il est gardé ; "
+    "masquez-le plutôt que de le retirer."
+)
+UNKNOWN_QUESTION = _l("Cette question n'existe pas dans ce formulaire.")
+
+
+@cache
+def country_codes() -> tuple[str, ...]:
+    """The ISO 3166 two-letter codes a country answer may hold, in order."""
+    territories = Locale.parse(DEFAULT_LANGUAGE).territories
+    return tuple(
+        sorted(
+            code
+            for code in territories
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        )
+    )
+
+
+def country_name(code: str, language: str) -> str:
+    """A country's name in ``language``."""
+    return Locale.parse(language).territories.get(code, code)
+
+
+def answered_question_ids(session: Session, event: Event) -> set[int]:
+    """The event's questions that at least one registration answered."""
+    return set(
+        session.scalars(
+            select(RegistrationAnswer.question_id)
+            .join(RegistrationQuestion)
+            .where(RegistrationQuestion.event_id == event.id)
+            .distinct()
+        )
+    )
+
+
+def replace_questions(
+    session: Session, event: Event, questions: list[dict[str, Any]]
+) -> list[RegistrationQuestion]:
+    """Give the event's form these questions, in this order (those with an ``id`` are
+    edited, the others added, the missing ones removed); refused if answers would lose
+    their meaning."""
+    existing = {q.id: q for q in event.registration_questions}
+    unknown = {
+        f"questions.{index}.id": [UNKNOWN_QUESTION]
+        for index, data in enumerate(questions)
+        if data.get("id") is not None and data["id"] not in existing
+    }
+    if unknown:
+        raise InvalidRequest(errors=unknown)
+    _check_answers_kept(session, existing, questions, answered_question_ids(session, event))
+    kept = []
+    for position, data in enumerate(questions):
+        question = existing.get(data.get("id")) or RegistrationQuestion()
+        question.position = position
+        question.kind = data["kind"]
+        question.wording = data["wording"]
+        question.help = data.get("help") or {}
+        question.required = data.get("required", False)
+        question.hidden = data.get("hidden", False)
+        question.choices = data.get("choices") or []
+        question.minimum = data.get("minimum")
+        question.maximum = data.get("maximum")
+        kept.append(question)
+    for question, data in zip(kept, questions, strict=True):
+        condition = data.get("condition")
+        question.condition_question = kept[condition["question"]] if condition else None
+        question.condition_choice = condition["choice"] if condition else None
+    event.registration_questions = kept
+    session.flush()
+    return kept
+
+
+def _check_answers_kept(
+    session: Session,
+    existing: dict[int, RegistrationQuestion],
+    questions: list[dict[str, Any]],
+    answered: set[int],
+) -> None:
+    """Refuse, naming each, the changes that would lose what answers mean."""
+    rows = {data["id"]: (index, data) for index, data in enumerate(questions) if data.get("id")}
+    errors: dict[str, list[Any]] = {}
+    for question_id in sorted(answered):
+        question = existing[question_id]
+        wording = question.text(DEFAULT_LANGUAGE)
+        if question_id not in rows:
+            errors[f"question.{question_id}"] = [QUESTION_KEPT % {"question": wording}]
+            continue
+        index, data = rows[question_id]
+        if data["kind"] != question.kind:
+            kind = ANSWER_KIND_LABELS[question.kind]
+            errors[f"questions.{index}.kind"] = [KIND_KEPT % {"question": wording, "kind": kind}]
+            continue
+        if question.kind not in CHOICE_KINDS:
+            continue
+        offered = {choice["key"] for choice in data.get("choices") or []}
+        for choice in question.choices:
+            if choice["key"] not in offered and _chosen(session, question, choice["key"]):
+                label = question.choice_label(choice["key"], DEFAULT_LANGUAGE)
+                errors.setdefault(f"questions.{index}.choices", []).append(
+                    CHOICE_KEPT % {"choice": label, "question": wording}
+                )
+    if errors:
+        raise QuestionsKept(errors=errors)
+
+
+def _chosen(session: Session, question: RegistrationQuestion, key: str) -> bool:
+    """Whether some registration picked this choice of the question."""
+    values = session.scalars(
+        select(RegistrationAnswer.value).where(RegistrationAnswer.question_id == question.id)
+    )
+    if question.kind == AnswerKind.ONE_CHOICE:
+        return any(value == key for value in values)
+    return any(key in (value or []) for value in values)
