@@ -12,10 +12,22 @@ def cores_available() -> int:
     return len(os.sched_getaffinity(0)) or 1
 
 
+# Requests a service serves at once per core: by default two processes of four threads each,
+# since requests mostly wait on the database. Fewer processes (WEB_CONCURRENCY) share them out
+# as more threads each, the small profile's one process all of them (docs/production.md).
+THREADS_PER_CORE = 8
+MIN_THREADS = 4
+
+
 def worker_count() -> int:
     """WEB_CONCURRENCY when set, else two workers per core: requests mostly wait on the database."""
     configured = os.environ.get("WEB_CONCURRENCY", "").strip()
     return int(configured) if configured else 2 * cores_available()
+
+
+def thread_count(workers: int) -> int:
+    """Threads per worker: the service's share per core spread over its workers, four at least."""
+    return max(MIN_THREADS, -(-THREADS_PER_CORE * cores_available() // workers))
 
 
 bind = ["0.0.0.0:8000"]
@@ -23,7 +35,7 @@ workers = worker_count()
 # gunicorn's threaded worker, answering the requests gunicorn refuses by itself (beyond the
 # limits below, or unreadable) in the services' JSON error shape rather than in HTML.
 worker_class = "shared.gunicorn_worker.JsonErrorWorker"
-threads = 4
+threads = thread_count(workers)
 # Above the services' own limits (shared.app.MAX_TARGET_LENGTH, MAX_HEADER_LENGTH), so that a
 # request merely too long is answered by the service itself, which reads its language, and
 # only an absurd one by gunicorn. 8190 is the most it accepts.

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import socket
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
 from gunicorn.http import errors
 from gunicorn.util import write_nonblock
 from gunicorn.workers.gthread import ThreadWorker
 
-from shared.errors_http import API_PREFIX, error_response
+if TYPE_CHECKING:
+    from flask import Flask
 
 # Refusals of a request gunicorn could not read, by the limit it went beyond; any other request
 # it cannot parse is a 400.
@@ -52,6 +52,11 @@ def refusal_status(error: BaseException) -> int:
 def refusal(app: Flask, status: int) -> bytes:
     """The whole HTTP answer of a refusal: the service's error body for ``status``, in its
     default language (the request's headers may not have been read), closing the connection."""
+    # Imported here, in a worker whose app has loaded it already: gunicorn's master process
+    # imports this module to find the worker class, and would otherwise hold Flask and
+    # SQLAlchemy in memory for nothing (about 30 MiB per service).
+    from shared.errors_http import API_PREFIX, error_response
+
     with app.test_request_context(API_PREFIX):
         body = error_response(status).get_data()
     head = (

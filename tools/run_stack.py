@@ -1,7 +1,10 @@
 """``make run``: the whole stack in the foreground on embedded defaults; Ctrl-C stops it all.
 
 SQLite under ./run, the Redis at REDIS_URL (one is started when none answers), outgoing mail
-to a local sink writing .eml files under ./run/mail unless MAIL_SERVER is set.
+to a local sink writing .eml files under ./run/mail unless MAIL_SERVER is set. The processes
+follow the small profile (docs/production.md): one gunicorn worker per web service, its
+threads serving as many requests at once as the production profile's workers, and one Celery
+worker that also runs beat; WEB_CONCURRENCY and CELERY_CONCURRENCY change the counts.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ SERVICES = {
     "calendar": int(os.environ.get("CALENDAR_PORT", "5003")),
 }
 MAIL_SINK_PORT = 8025
+# The small profile's process counts, unless the environment sets them.
+SMALL_PROFILE = {
+    "WEB_CONCURRENCY": "1",
+    "CELERY_CONCURRENCY": "1",
+    # glibc gives each thread that allocates an arena of its own, which keeps what it freed:
+    # two are enough for processes whose threads mostly wait on the database.
+    "MALLOC_ARENA_MAX": "2",
+}
 
 
 def answers(host: str, port: int) -> bool:
@@ -86,36 +97,35 @@ def commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
                     "gunicorn",
                     "--bind",
                     f"127.0.0.1:{port}",
-                    "--workers",
-                    "2",
                     f"services.{service}:create_app()",
                 ],
             )
         )
-    run.extend(notification_workers(python))
+    run.append(("worker", notification_worker(python)))
     return run
 
 
-def notification_workers(python: str) -> list[tuple[str, list[str]]]:
-    """The Celery worker that sends mail and does the housekeeping, and beat that schedules
-    the sweep and the reminders (its schedule file under the run folder)."""
-    celery = [python, "-m", "celery", "-A", "services.notifications.worker"]
+def notification_worker(python: str) -> list[str]:
+    """The Celery worker that sends mail and does the housekeeping, running beat as well (-B),
+    which schedules the sweep and the reminders (its schedule file under the run folder).
+
+    Beat inside the worker is safe here because this is the installation's only worker: two
+    of them would each schedule every periodic job.
+    """
     return [
-        (
-            "worker",
-            [*celery, "worker", "--queues", "mail,housekeeping", "--loglevel", "INFO"],
-        ),
-        (
-            "beat",
-            [
-                *celery,
-                "beat",
-                "--schedule",
-                str(RUN_DIR / "celerybeat-schedule"),
-                "--loglevel",
-                "INFO",
-            ],
-        ),
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "services.notifications.worker",
+        "worker",
+        "--beat",
+        "--schedule",
+        str(RUN_DIR / "celerybeat-schedule"),
+        "--queues",
+        "mail,housekeeping",
+        "--loglevel",
+        "INFO",
     ]
 
 
@@ -147,7 +157,7 @@ def mail_destination(env: dict[str, str]) -> str:
 def main() -> None:
     """Start everything, wait for Ctrl-C, stop everything."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {**SMALL_PROFILE, **os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.setdefault("MAIL_PORT", str(MAIL_SINK_PORT))
     prepare(env)

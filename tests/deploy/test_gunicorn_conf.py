@@ -47,3 +47,15 @@ def test_workers_share_a_metrics_folder_named_before_they_start(
         folder = os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
         if folder:
             os.rmdir(folder)
+
+
+def test_fewer_workers_serve_as_many_requests_at_once_with_more_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    default = gunicorn_settings()
+    monkeypatch.setenv("WEB_CONCURRENCY", "1")
+    small = gunicorn_settings()
+
+    assert small["workers"] == 1
+    assert small["threads"] == default["workers"] * default["threads"]
