@@ -11,7 +11,7 @@ exports, emails, reminders, feeds and schedule changes — asks this module.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, or_, select
@@ -191,6 +191,13 @@ def check_presence_window(session_date: SessionDate, *, now: datetime, by_admin:
                 days=PRESENCE_WINDOW_DAYS,
             )
         )
+
+
+def presence_window_closes(session_date: SessionDate) -> datetime:
+    """When organisers stop recording presence on the date: the end, in Brussels, of the
+    last day :func:`check_presence_window` lets them."""
+    day = session_date.starts_at.astimezone(BRUSSELS).date()
+    return datetime.combine(day + timedelta(days=PRESENCE_WINDOW_DAYS + 1), time(), BRUSSELS)
 
 
 def choose_date(group: Group, date_id: int | None) -> SessionDate:

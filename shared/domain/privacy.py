@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, object_session
 
 from shared.database import utcnow
 from shared.domain.attendance import groups_over_at
+from shared.domain.checkin import checkin_code, shows_code
 from shared.models import (
     DeliveryStatus,
     EmailMessage,
@@ -101,6 +102,8 @@ def personal_data(registration: Registration) -> dict[str, Any]:
             "cancelled_at": registration.cancelled_at and registration.cancelled_at.isoformat(),
         },
         "person": {
+            # What the QR code shown at the door holds, while the registration holds a place.
+            "checkin_code": checkin_code(registration) if shows_code(registration) else None,
             "first_name": registration.first_name,
             "last_name": registration.last_name,
             "email": registration.email,

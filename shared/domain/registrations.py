@@ -388,6 +388,7 @@ def _new_registration(
         consented_at=consented_at,
         manage_token_version=0,
         calendar_token_version=0,
+        checkin_code_version=0,
         legacy_manage_digest=None,
         legacy_calendar_digest=None,
         created_at=written_at,

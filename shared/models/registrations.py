@@ -95,6 +95,9 @@ class Registration(Base):
     manage_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     calendar_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The SHA-256 digests of the random tokens of links sent before tokens were derived,
+    # The check-in code shown at the door is derived the same way under its own purpose
+    # (shared.domain.checkin): it proves presence and opens nothing else.
+    checkin_code_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # which keep opening the registration.
     legacy_manage_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     legacy_calendar_digest: Mapped[str | None] = mapped_column(String(64), unique=True)

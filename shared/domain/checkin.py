@@ -1,0 +1,131 @@
+"""The personal check-in code shown at the door, and what a scan of it answers.
+
+A confirmed registration's code is derived from its id, a version and the secret key, under a
+purpose of its own (``checkin``): no table holds it, it opens neither the manage page nor the
+calendar feed, and renewing it (a new version) makes the previous one answer that it was
+replaced. A scanning phone keeps, for offline use, only the SHA-256 digests of a date's codes
+and first names; whether a mark may be recorded is the roster's rule
+(:func:`shared.domain.attendance.check_presence_allowed`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from shared.domain.attendance import concerns
+from shared.i18n import BRUSSELS
+from shared.models import Registration, RegistrationStatus, SessionDate
+from shared.tokens import (
+    digest,
+    registration_id_of,
+    registration_token,
+    secret_key,
+    token_matches,
+)
+
+PURPOSE = "checkin"
+# Marks one request may carry: a door's offline queue for a day fits many times over.
+MAX_MARKS = 500
+# A phone's clock may run a little ahead of the server's.
+CLOCK_ALLOWANCE = timedelta(minutes=5)
+# Longer text is no code: refused by the schema before any lookup.
+MAX_CODE_LENGTH = 80
+
+
+class Outcome(enum.StrEnum):
+    """What a scan or a mark answers."""
+
+    PRESENT = "present"  # recorded now
+    ALREADY_RECORDED = "already_recorded"
+    WAITLISTED = "waitlisted"
+    ELSEWHERE = "elsewhere"  # another group or date of the event
+    CANCELLED = "cancelled"
+    REPLACED = "replaced"  # a code renewed since
+    UNKNOWN = "unknown"  # forged, truncated, erased, or of another event
+    REFUSED_TIME = "refused_time"  # marked in the future or before the date's day
+    INVALID = "invalid"  # a mark not of the expected form
+
+
+# Why a code recorded nothing, as the organiser reads it on the field of the mark.
+REFUSALS: dict[Outcome, LazyString] = {
+    Outcome.WAITLISTED: _l("Cette personne est sur la liste d'attente."),
+    Outcome.ELSEWHERE: _l("Cette personne est inscrite dans un autre groupe ou à une autre date."),
+    Outcome.CANCELLED: _l("Cette inscription est annulée."),
+    Outcome.REPLACED: _l(
+        "Ce code a été remplacé par un nouveau : demandez le code reçu en dernier."
+    ),
+    Outcome.UNKNOWN: _l("Code inconnu pour cet événement."),
+}
+FUTURE_TIME = _l("Ce moment est dans le futur.")
+BEFORE_DATE = _l("Ce moment précède le jour de la séance.")
+
+
+def checkin_code(registration: Registration) -> str:
+    """The registration's current check-in code, derived under the secret key."""
+    return registration_token(
+        secret_key(), PURPOSE, registration.id, registration.checkin_code_version
+    )
+
+
+def shows_code(registration: Registration) -> bool:
+    """Whether the participant is given their code to show: confirmed, not erased."""
+    return (
+        registration.status is RegistrationStatus.CONFIRMED and registration.anonymised_at is None
+    )
+
+
+def code_digest(code: str) -> str:
+    """The SHA-256 hex digest by which a phone recognises a code offline."""
+    return digest(code)
+
+
+def holder_id(code: str) -> int | None:
+    """The registration id a code names, or None for text of no code's form."""
+    return registration_id_of(code)
+
+
+def code_standing(registration: Registration | None, code: str) -> Outcome | None:
+    """None when ``code`` is the registration's current code; REPLACED for an earlier one;
+    UNKNOWN for anything else, an erased registration's code included."""
+    if registration is None or registration.anonymised_at is not None:
+        return Outcome.UNKNOWN
+    secret, current = secret_key(), registration.checkin_code_version
+    if token_matches(secret, code, PURPOSE, registration.id, current):
+        return None
+    if any(token_matches(secret, code, PURPOSE, registration.id, v) for v in range(current)):
+        return Outcome.REPLACED
+    return Outcome.UNKNOWN
+
+
+def renew_code(registration: Registration) -> None:
+    """Give the registration a new check-in code; the previous one answers REPLACED."""
+    registration.checkin_code_version += 1
+
+
+def standing_on(registration: Registration, session_date: SessionDate) -> Outcome | None:
+    """Why the holder's presence cannot be recorded on this date (waiting list, cancelled,
+    another group or date), or None when the date is one of their confirmed ones."""
+    if registration.status is RegistrationStatus.CANCELLED:
+        return Outcome.CANCELLED
+    if registration.status is RegistrationStatus.WAITLISTED:
+        return Outcome.WAITLISTED
+    if not concerns(registration, session_date):
+        return Outcome.ELSEWHERE
+    return None
+
+
+def time_refusal(
+    session_date: SessionDate, marked_at: datetime, now: datetime
+) -> LazyString | None:
+    """Why a mark's local time cannot be the moment of presence: later than now (give or
+    take a phone's clock), or before the date's own day in Brussels."""
+    if marked_at > now + CLOCK_ALLOWANCE:
+        return FUTURE_TIME
+    day = session_date.starts_at.astimezone(BRUSSELS).date()
+    if marked_at.astimezone(BRUSSELS).date() < day:
+        return BEFORE_DATE
+    return None
