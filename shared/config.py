@@ -50,6 +50,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATE_LIMITS_ENABLED": _flag("RATE_LIMITS_ENABLED", True),
         "RATE_LIMIT_REGISTRATION": env("RATE_LIMIT_REGISTRATION", "20/minute;200/day"),
         "RATE_LIMIT_TOKEN_LOOKUP": env("RATE_LIMIT_TOKEN_LOOKUP", "120/minute"),
+        "RATE_LIMIT_ORGANISER_MESSAGES": env("RATE_LIMIT_ORGANISER_MESSAGES", "20/hour"),
         # Authentication attempts (passwords, second factors, current-password checks) per
         # account and client address, then per client address alone, before each further
         # attempt waits a growing delay (services.registration.accounts.throttle).

@@ -15,8 +15,13 @@ from celery import shared_task
 from flask import current_app
 
 from shared.database import db, utcnow
-from shared.domain import confirmation, privacy
-from shared.queue import ANONYMISE_TASK, PURGE_OUTBOX_TASK, RELEASE_UNCONFIRMED_TASK
+from shared.domain import confirmation, organiser_messages, privacy
+from shared.queue import (
+    ANONYMISE_TASK,
+    PURGE_OUTBOX_TASK,
+    RELEASE_MESSAGES_TASK,
+    RELEASE_UNCONFIRMED_TASK,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,4 +55,15 @@ def release_unconfirmed() -> int:
     db.session.commit()
     if released:
         log.info("unconfirmed registrations released", extra={"released": len(released)})
+    return len(released)
+
+
+@shared_task(name=RELEASE_MESSAGES_TASK)
+def release_due_messages() -> int:
+    """Send the organiser messages whose moment has come; return how many left. Their emails
+    are handed to the worker once this commits."""
+    released = organiser_messages.release_due(db.session, now=utcnow())
+    db.session.commit()
+    if released:
+        log.info("organiser messages released", extra={"messages": released})
     return len(released)

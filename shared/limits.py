@@ -8,10 +8,13 @@ codes are counted apart, and refused when they cannot be counted
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, Response, current_app
 from flask.globals import request_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, swallow_errors=True)
 
@@ -58,3 +61,24 @@ def token_lookup_limit() -> str:
     """Look-ups of manage and calendar tokens per client address: guessing one is hopeless,
     and this keeps trying expensive."""
     return current_app.config["RATE_LIMIT_TOKEN_LOOKUP"]
+
+
+def organiser_message_limit() -> str:
+    """Messages to participants an organiser may send or schedule."""
+    return current_app.config["RATE_LIMIT_ORGANISER_MESSAGES"]
+
+
+def spend(limit: str, key: str) -> int | None:
+    """Count one use of ``limit`` for ``key``; None if allowed, else the seconds until it
+    is again. Uncounted (allowed) when Redis cannot be reached or limits are off."""
+    if not current_app.config["RATE_LIMITS_ENABLED"]:
+        return None
+    item = parse(limit)
+    key = f"{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}/{key}"
+    try:
+        if limiter.limiter.hit(item, key):
+            return None
+        reset_at, _remaining = limiter.limiter.get_window_stats(item, key)
+    except Exception:  # a counter that cannot be read never refuses
+        return None
+    return max(1, int(reset_at - time.time()) + 1)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import insert
+from sqlalchemy import JSON, Select, insert, literal
 from sqlalchemy.orm import Session
 
-from shared.database import transaction_list
+from shared.database import transaction_list, utcnow
 from shared.models import Event, Group, OutboxMessage, Registration
 from shared.queue import DELIVER_OUTBOX_TASK, MAIL_QUEUE, send_tasks
 
@@ -75,6 +75,23 @@ def queue_emails(session: Session, emails: list[Email]) -> list[int]:
     session.flush()  # the rows the emails name exist, with their current group
     rows = [email.row() for email in emails]
     outbox_ids: list[int] = session.connection().execute(_INSERT, rows).scalars().all()
+    transaction_list(session, _PENDING, committed=_publish_committed).extend(outbox_ids)
+    return outbox_ids
+
+
+def queue_selected(
+    session: Session, kind: str, registrations: Select[Any], payload: dict[str, Any]
+) -> list[int]:
+    """Record one email of ``kind`` per registration ``registrations`` selects (its id,
+    group id and event id), to send once the transaction commits, in one INSERT … SELECT:
+    however many they are, none is loaded. Returns the rows' ids."""
+    session.flush()
+    rows = registrations.add_columns(
+        literal(kind), literal(payload, JSON), literal(utcnow(), OutboxMessage.created_at.type)
+    )
+    columns = ["registration_id", "group_id", "event_id", "kind", "payload", "created_at"]
+    statement = insert(OutboxMessage).from_select(columns, rows).returning(OutboxMessage.id)
+    outbox_ids: list[int] = list(session.execute(statement).scalars())
     transaction_list(session, _PENDING, committed=_publish_committed).extend(outbox_ids)
     return outbox_ids
 

@@ -31,6 +31,10 @@ DELIVER_OUTBOX_TASK = "notifications.deliver_outbox"
 ANONYMISE_TASK = "registration.anonymise_expired"
 PURGE_OUTBOX_TASK = "registration.purge_delivered_outbox"
 RELEASE_UNCONFIRMED_TASK = "registration.release_unconfirmed"
+# Organiser messages whose moment has come leave (shared.domain.organiser_messages).
+RELEASE_MESSAGES_TASK = "registration.release_due_messages"
+# Sent by the registration service's organiser pages: the worker owns the delivery log.
+RETRY_FAILED_TASK = "notifications.retry_failed"
 # Longer than any retry delay or send, so Redis never hands a task still in progress to a
 # second worker; a task lost with its worker comes back after this.
 VISIBILITY_TIMEOUT_S = 3600

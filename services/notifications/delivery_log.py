@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from shared.database import utcnow
+from services.notifications import operations
 from shared.errors import DomainError, NotFound
 from shared.models import DeliveryStatus, EmailMessage, Event, Organiser, event_organisers
 
@@ -60,13 +60,7 @@ def visible_message(session: Session, organiser: Organiser, message_id: int) -> 
 
 def requeue_failed(session: Session, message: EmailMessage) -> EmailMessage:
     """Queue a failed message again for a fresh round of attempts; 409 unless it failed."""
-    result = session.execute(
-        update(EmailMessage)
-        .where(EmailMessage.id == message.id, EmailMessage.status == DeliveryStatus.FAILED)
-        .values(status=DeliveryStatus.QUEUED, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not operations.requeue_failed(session, [message.id]):
         raise NotFailed()
     session.refresh(message)
     return message

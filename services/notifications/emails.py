@@ -27,6 +27,7 @@ from shared.domain.capacity import awaits_confirmation
 from shared.domain.certificates import certificate_of, is_valid
 from shared.domain.confirmation import confirmation_token
 from shared.domain.evaluations import closes_at, invitation_of, link_token
+from shared.domain.organiser_messages import written_for
 from shared.domain.registrations import participant_may_cancel
 from shared.i18n import format_day, format_hours, format_moment, format_validity
 from shared.ical import group_invitation
@@ -44,6 +45,7 @@ from shared.models import (
     EmailMessage,
     Group,
     OrganiserInvitation,
+    OrganiserMessage,
     PasswordReset,
     Registration,
     SessionDate,
@@ -171,11 +173,15 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
             context = _account_context(session, message, kind)
         else:
             context = _context(session, message, kind, shared)
+        if kind is EmailKind.ORGANISER_MESSAGE:
+            context.update(_organiser_message(session, message, context["registration"]))
         template = current_app.jinja_env.get_template(f"email/{kind.value}.txt")
         module = template.make_module(vars=context)
         paragraphs = [part.strip() for part in str(module).split("\n\n") if part.strip()]
         layout = {**context, "subject": str(module.subject).strip(), "paragraphs": paragraphs}
         layout_name = "email/account_layout" if account else "email/layout"
+        if kind is EmailKind.ORGANISER_MESSAGE:
+            layout_name = "email/message_layout"
         text = render_template(f"{layout_name}.txt", **layout)
         html = render_template(f"{layout_name}.html", **layout)
     attachments: tuple[Attachment, ...] = ()
@@ -297,6 +303,18 @@ def _context(
     if kind in CONFIRMATION_KINDS and registration is not None:
         context.update(_confirmation_link(registration, language))
     return context
+
+
+def _organiser_message(
+    session: Session, message: EmailMessage, registration: Registration
+) -> dict[str, Any]:
+    """What an organiser wrote, filled in for this reader, in the delivery log row's language
+    (the one the message was written in for them)."""
+    written = session.get(OrganiserMessage, message.organiser_message_id or 0)
+    if written is None or written.anonymised_at is not None:
+        raise Undeliverable("the organiser message no longer exists")
+    subject, body = written_for(written, registration, message.language, utcnow())
+    return {"message_subject": subject, "message_body": body, "language": message.language}
 
 
 def _confirmation_link(registration: Registration, language: str) -> dict[str, Any]:

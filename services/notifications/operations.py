@@ -27,12 +27,14 @@ from services.notifications.smtp import kept_connection
 from shared.database import utcnow
 from shared.domain.attendance import concerns_clause, held_clause
 from shared.domain.evaluations import forget_link
+from shared.domain.organiser_messages import text_language
 from shared.models import (
     DeliveryStatus,
     EmailKind,
     EmailMessage,
     Event,
     Group,
+    OrganiserMessage,
     OutboxMessage,
     Registration,
     RegistrationStatus,
@@ -112,6 +114,7 @@ def new_message(outbox: OutboxMessage, recipient: Recipient) -> dict[str, Any]:
         "kind": outbox.kind,
         "event_id": outbox.event_id,
         "registration_id": recipient.registration_id,
+        "organiser_message_id": (outbox.payload or {}).get("organiser_message_id"),
         "recipient": recipient.address,
         "language": recipient.language,
         "status": DeliveryStatus.QUEUED,
@@ -149,7 +152,12 @@ def recipients(session: Session, outbox: OutboxMessage) -> list[Recipient]:
     registration = session.get(Registration, outbox.registration_id)
     if registration is None or registration.anonymised_at is not None:
         return []
-    return [Recipient(registration.email, registration.language, registration.id)]
+    language = registration.language
+    if kind is EmailKind.ORGANISER_MESSAGE:
+        # Written in the language the organisers wrote the message in for this reader.
+        message = session.get(OrganiserMessage, (outbox.payload or {}).get("organiser_message_id"))
+        language = text_language(message.texts if message else {}, language)
+    return [Recipient(registration.email, language, registration.id)]
 
 
 def organiser_recipients(session: Session, event_id: int | None) -> list[Recipient]:
@@ -258,6 +266,20 @@ def record_failure(
         )
         .execution_options(synchronize_session=False)
     )
+
+
+def requeue_failed(
+    session: Session, message_ids: Sequence[int], now: datetime | None = None
+) -> list[int]:
+    """Queue failed messages again for a fresh round of attempts; the ids queued."""
+    queued = session.scalars(
+        update(EmailMessage)
+        .where(EmailMessage.id.in_(message_ids), EmailMessage.status == DeliveryStatus.FAILED)
+        .values(status=DeliveryStatus.QUEUED, updated_at=now or utcnow())
+        .returning(EmailMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(queued)
 
 
 def is_permanent(error: Exception) -> bool:

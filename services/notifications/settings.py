@@ -32,6 +32,8 @@ def notification_settings() -> dict[str, Any]:
         # How often places not confirmed from their email in time are released (registration
         # counts release a group's own lapsed places at once; this frees the others).
         "REGISTRATION_RELEASE_INTERVAL_S": _number("REGISTRATION_RELEASE_INTERVAL_S", 300),
+        # How often organiser messages whose moment has come are sent: at most this late.
+        "NOTIFICATIONS_MESSAGES_INTERVAL_S": _number("NOTIFICATIONS_MESSAGES_INTERVAL_S", 30),
         # What this service writes is bookkeeping that the outbox and the sweep can rebuild:
         # a database crash that forgets its last commits costs at worst an email sent twice
         # (with the same Message-ID), never one lost. Not waiting on the disk for each of

@@ -27,7 +27,9 @@ from shared.queue import (
     HOUSEKEEPING_QUEUE,
     MAIL_QUEUE,
     PURGE_OUTBOX_TASK,
+    RELEASE_MESSAGES_TASK,
     RELEASE_UNCONFIRMED_TASK,
+    RETRY_FAILED_TASK,
     in_batches,
 )
 
@@ -57,6 +59,8 @@ def configure(app: Flask) -> Celery:
             SWEEP_TASK: {"queue": HOUSEKEEPING_QUEUE},
             REMINDERS_TASK: {"queue": HOUSEKEEPING_QUEUE},
             RELEASE_UNCONFIRMED_TASK: {"queue": HOUSEKEEPING_QUEUE},
+            RELEASE_MESSAGES_TASK: {"queue": HOUSEKEEPING_QUEUE},
+            RETRY_FAILED_TASK: {"queue": MAIL_QUEUE},
             **{task: {"queue": HOUSEKEEPING_QUEUE} for task in HOUSEKEEPING_TASKS},
         },
         include=["shared.housekeeping"],
@@ -70,6 +74,10 @@ def configure(app: Flask) -> Celery:
             "reminders": {
                 "task": REMINDERS_TASK,
                 "schedule": config["NOTIFICATIONS_REMINDER_INTERVAL_S"],
+            },
+            "organiser messages": {
+                "task": RELEASE_MESSAGES_TASK,
+                "schedule": config["NOTIFICATIONS_MESSAGES_INTERVAL_S"],
             },
             "release unconfirmed": {
                 "task": RELEASE_UNCONFIRMED_TASK,
@@ -205,6 +213,17 @@ def send_messages(self: Task, message_ids: list[int]) -> int:
     if delivery.retry_ids:
         raise self.retry(args=[delivery.retry_ids], countdown=delivery.retry_in, max_retries=None)
     return delivery.sent
+
+
+@shared_task(name=RETRY_FAILED_TASK)
+def retry_failed(message_ids: list[int]) -> int:
+    """Queue failed messages again, as an organiser asked from a page, and send them; those
+    not failed (any more) are left alone. Returns how many were queued."""
+    queued = operations.requeue_failed(db.session, message_ids)
+    db.session.commit()
+    for batch in in_batches(queued):
+        send_messages.delay(batch)
+    return len(queued)
 
 
 @shared_task(name=SWEEP_TASK)

@@ -26,6 +26,7 @@ API_BLUEPRINTS = (
     organiser_api.rosters.bp,
     organiser_api.events.bp,
     organiser_api.evaluations.bp,
+    organiser_api.messages.bp,
     organiser_api.registration_questions.bp,
     accounts_api.accounts.bp,
 )
@@ -44,6 +45,7 @@ PAGE_BLUEPRINTS = (
     organiser_pages.editing.bp,
     organiser_pages.evaluations.bp,
     organiser_pages.journal.bp,
+    organiser_pages.messages.bp,
 )
 
 

@@ -38,6 +38,11 @@ ACTION_LABELS: dict[str, LazyString] = {
     "registration.moved": _l("Inscription déplacée dans un autre groupe"),
     "attendance.marked": _l("Présence notée"),
     "certificate.revoked": _l("Attestation révoquée"),
+    "message.sent": _l("Message envoyé aux participants"),
+    "message.scheduled": _l("Message aux participants programmé"),
+    "message.edited": _l("Message aux participants modifié"),
+    "message.withdrawn": _l("Message aux participants retiré"),
+    "email.retried": _l("E-mails en échec renvoyés"),
     "evaluation.questions_changed": _l("Questionnaire d'évaluation modifié"),
     "invitation.sent": _l("Invitation envoyée"),
     "team.added": _l("Membre ajouté à l'équipe"),
@@ -88,6 +93,8 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "name": _l("Nom"),
     "token_id": _l("Jeton n°"),
     "id": _l("N°"),
+    "audience": _l("Public"),
+    "recipients": _l("Destinataires"),
 }
 # Details that list registrations: the journal counts them.
 PEOPLE = {"promoted", "certified", "invited"}

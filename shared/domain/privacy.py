@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, object_session
 
 from shared.database import utcnow
 from shared.domain.attendance import groups_over_at
+from shared.domain.organiser_messages import forget_spent_texts
 from shared.domain.checkin import checkin_code, shows_code
 from shared.models import (
     DeliveryStatus,
@@ -62,6 +63,7 @@ def anonymise_expired(session: Session, *, months: int, now: datetime | None = N
     for registration in expired:
         anonymise(registration, now=now)
     session.flush()
+    forget_spent_texts(session, now)
     return [registration.id for registration in expired]
 
 

@@ -14,6 +14,12 @@ from shared.models.evaluations import (
 )
 from shared.models.events import AttendanceRule, Event, EventKind, Group, SessionDate
 from shared.models.messaging import DeliveryStatus, EmailKind, EmailMessage, OutboxMessage
+from shared.models.organiser_messages import (
+    MessageRecipient,
+    MessageState,
+    OrganiserMessage,
+    SendMode,
+)
 from shared.models.organisers import (
     ApiToken,
     AuditEntry,
@@ -51,7 +57,10 @@ __all__ = [
     "Event",
     "EventKind",
     "Group",
+    "MessageRecipient",
+    "MessageState",
     "Organiser",
+    "OrganiserMessage",
     "OrganiserInvitation",
     "OrganiserSession",
     "OutboxMessage",
@@ -64,6 +73,7 @@ __all__ = [
     "RegistrationStatus",
     "RevokedToken",
     "Role",
+    "SendMode",
     "SessionDate",
     "event_organisers",
     "invitation_events",

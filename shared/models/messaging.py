@@ -64,6 +64,10 @@ class EmailMessage(Base):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="SET NULL")
     )
+    # The organiser message this email is a copy of, for its follow-up.
+    organiser_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organiser_messages.id", ondelete="SET NULL"), index=True
+    )
     recipient: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
     status: Mapped[DeliveryStatus] = mapped_column(
@@ -101,3 +105,4 @@ class EmailKind(enum.StrEnum):
     PASSWORD_RESET = "password_reset"
     CONFIRM_REGISTRATION = "confirm_registration"
     ALREADY_REGISTERED = "already_registered"
+    ORGANISER_MESSAGE = "organiser_message"

@@ -3,8 +3,9 @@
 from services.registration.organiser.api import (
     evaluations,
     events,
+    messages,
     registration_questions,
     rosters,
 )
 
-__all__ = ["evaluations", "events", "registration_questions", "rosters"]
+__all__ = ["evaluations", "events", "messages", "registration_questions", "rosters"]

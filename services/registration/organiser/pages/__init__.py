@@ -1,5 +1,11 @@
 """The organiser area's pages, behind the login session."""
 
-from services.registration.organiser.pages import editing, evaluations, journal, rosters
+from services.registration.organiser.pages import (
+    editing,
+    evaluations,
+    journal,
+    messages,
+    rosters,
+)
 
-__all__ = ["editing", "evaluations", "journal", "rosters"]
+__all__ = ["editing", "evaluations", "journal", "messages", "rosters"]

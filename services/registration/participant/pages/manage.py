@@ -11,7 +11,9 @@ from services.registration.attachments import certificate_download
 from services.registration.participant import operations
 from services.registration.participant.schemas import ManageLinkRequestSchema
 from shared.database import db
+from shared.domain.organiser_messages import sent_to
 from shared.domain.privacy import personal_data
+from shared.i18n import format_day
 from shared.domain.registrations import registration_by_token
 from shared.errors_http import flatten_field_errors
 from shared.limits import limiter, registration_limit, token_lookup_limit
@@ -23,8 +25,16 @@ bp = Blueprint("manage", __name__)
 @bp.get("/manage/<manage_token>")
 @limiter.limit(token_lookup_limit)
 def manage(manage_token: str) -> str:
-    """The registration's group, dates, status and calendar feed; never changes anything."""
-    return _registration_page("participant/manage.html", manage_token)
+    """The registration's group, dates, status and calendar feed, and the messages its
+    organisers sent; never changes anything."""
+    registration = registration_by_token(db.session, manage_token)
+    return render_template(
+        "participant/manage.html",
+        registration=registration,
+        organiser_messages=[
+            (subject, format_day(sent_at)) for subject, sent_at in sent_to(db.session, registration)
+        ],
+    )
 
 
 @bp.get("/manage/<manage_token>/data.json")
