@@ -45,6 +45,7 @@ PAGE_BLUEPRINTS = (
     organiser_pages.editing.bp,
     organiser_pages.evaluations.bp,
     organiser_pages.journal.bp,
+    organiser_pages.registration_questions.bp,
     organiser_pages.messages.bp,
 )
 

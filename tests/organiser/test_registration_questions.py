@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from shared.models import RegistrationAnswer, RegistrationQuestion
-from tests.organiser.conftest import audit_actions
+from tests.organiser.conftest import audit_actions, log_in, post_form
+from tests.support.pages import text_of
 
 STATUS = {
     "kind": "one_choice",
@@ -240,3 +241,64 @@ def test_only_the_events_organisers_see_and_change_its_questions(client, make, a
         404,
     )
     assert client.get(url_of(event)).status_code == 401
+
+
+def test_the_page_writes_questions_choices_and_conditions_without_javascript(
+    client, make, accounts, db_session
+):
+    event = make.event()
+    make.registration(make.group(event))
+    account = accounts(event)
+    log_in(client, account)
+    page = f"/organiser/events/{event.slug}/registration/questions"
+
+    blank = client.get(page)
+    saved = post_form(
+        client,
+        page,
+        **{
+            "questions-0-kind": "one_choice",
+            "questions-0-fr": "Situation professionnelle",
+            "questions-0-en": "Employment status",
+            "questions-0-required": "y",
+            "questions-0-choices": "emploi = En emploi | Employed\nDemandeur d'emploi\n#Autre",
+            "questions-1-kind": "text",
+            "questions-1-fr": "",
+            "questions-2-kind": "number",
+            "questions-2-fr": "Années d'expérience",
+            "questions-2-minimum": "0",
+            "questions-2-maximum": "60",
+            "questions-2-condition": "0:emploi",
+        },
+    )
+    status, experience = stored(db_session, event)
+    shown = text_of(client.get(page))
+    editor = client.get(page).get_data(as_text=True)
+    answered(db_session, status, "emploi")
+    refused = post_form(
+        client,
+        page,
+        **{
+            "questions-0-id": str(status.id),
+            "questions-0-kind": "text",
+            "questions-0-fr": "Situation professionnelle",
+        },
+    )
+
+    assert blank.status_code == 200
+    assert saved.status_code == 303
+    assert status.required is True
+    assert status.choices == [
+        {"key": "emploi", "label": {"fr": "En emploi", "en": "Employed"}, "hidden": False},
+        {"key": "demandeur-d-emploi", "label": {"fr": "Demandeur d'emploi"}, "hidden": False},
+        {"key": "autre", "label": {"fr": "Autre"}, "hidden": True},
+    ]
+    assert (experience.condition_question_id, experience.condition_choice) == (status.id, "emploi")
+    assert (experience.minimum, experience.maximum) == (0, 60)
+    assert "Questions d'inscription enregistrées." in shown
+    assert "emploi = En emploi | Employed" in editor
+    assert "#autre = Autre" in editor
+    assert 'value="0:emploi" selected' in editor
+    assert refused.status_code == 409
+    assert "elle reste du type « Un choix »" in text_of(refused)
+    assert [q.kind.value for q in stored(db_session, event)] == ["one_choice", "number"]

@@ -5,7 +5,8 @@ from services.registration.organiser.pages import (
     evaluations,
     journal,
     messages,
+    registration_questions,
     rosters,
 )
 
-__all__ = ["editing", "evaluations", "journal", "messages", "rosters"]
+__all__ = ["editing", "evaluations", "journal", "messages", "registration_questions", "rosters"]

@@ -96,11 +96,11 @@ def _editor(event: Event, values: Mapping[str, str], refusal: DomainError | None
         languages=LANGUAGES,
         kind_labels=QUESTION_KIND_LABELS,
         refusal=refusal,
-        problems=_problems(refusal.errors) if refusal else [],
+        problems=question_problems(refusal.errors) if refusal else [],
     ), refusal.status if refusal else 200
 
 
-def _problems(errors: Mapping[str, Any]) -> list[str]:
+def question_problems(errors: Mapping[str, Any]) -> list[str]:
     """The refusal's messages in words: "Question 2: …" for one question's field."""
     found = []
     for messages in errors.values():

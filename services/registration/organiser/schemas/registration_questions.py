@@ -20,11 +20,15 @@ from marshmallow import (
 from services.registration.fields import slug
 from services.registration.organiser.schemas.base import texts
 from shared.domain.registration_questions import MAX_QUESTIONS
-from shared.i18n import DEFAULT_LANGUAGE
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from shared.models import AnswerKind
 from shared.models.registration_questions import CHOICE_KINDS
 from shared.slugs import slugify
 
+QUESTION_FORM_PREFIX = "questions-"
+# On the page, a choice is a line "key = French | English | Ukrainian | Arabic"; "key ="
+# may be left out, and a line starting with "#" is hidden from new registrations.
+HIDDEN_MARK = "#"
 CHOICE_KEY_LENGTH = 60
 MAX_CHOICES = 40
 NUMBER_BOUND = 10**9
@@ -129,6 +133,25 @@ class RegistrationQuestionsInputSchema(Schema):
         ),
     )
 
+    @pre_load
+    def from_form(self, data: Any, **_kwargs: Any) -> Any:
+        """The editor's rows ``questions-<n>-<field>`` become the list; a row without French
+        wording, or marked for removal, is no question."""
+        if not hasattr(data, "items") or "questions" in data:
+            return data
+        rows: dict[int, dict[str, str]] = {}
+        for key, value in data.items():
+            number, _, name = key.removeprefix(QUESTION_FORM_PREFIX).partition("-")
+            if key.startswith(QUESTION_FORM_PREFIX) and number.isdigit():
+                rows.setdefault(int(number), {})[name] = value.strip()
+        kept = [
+            (number, row)
+            for number, row in sorted(rows.items())
+            if row.get(DEFAULT_LANGUAGE) and not row.get("remove")
+        ]
+        index_of = {number: index for index, (number, _row) in enumerate(kept)}
+        return {"questions": [_question_from_row(row, index_of) for _number, row in kept]}
+
     @validates_schema
     def conditions_look_back(self, data: dict[str, Any], **_kwargs: Any) -> None:
         """A condition names an earlier one-choice question, itself shown to everyone, and
@@ -157,6 +180,59 @@ class RegistrationQuestionsInputSchema(Schema):
                 errors[index] = {"condition": [gettext("Ce choix n'existe pas.")]}
         if errors:
             raise ValidationError({"questions": errors})
+
+
+def _question_from_row(row: dict[str, str], index_of: dict[int, int]) -> dict[str, Any]:
+    """One editor row as the API writes a question."""
+    question: dict[str, Any] = {
+        "kind": row.get("kind", ""),
+        "wording": {lang: row[lang] for lang in LANGUAGES if row.get(lang)},
+        "help": {lang: row[f"help_{lang}"] for lang in LANGUAGES if row.get(f"help_{lang}")},
+        "required": bool(row.get("required")),
+        "hidden": bool(row.get("hidden")),
+        "choices": [_choice_from_line(line) for line in row.get("choices", "").splitlines()],
+    }
+    question["choices"] = [choice for choice in question["choices"] if choice]
+    if row.get("id"):
+        question["id"] = row["id"]
+    for bound in ("minimum", "maximum"):
+        if row.get(bound):
+            question[bound] = row[bound]
+    number, _, choice = row.get("condition", "").partition(":")
+    if number.isdigit():
+        # A condition on a row left out points past the list, and is refused as such.
+        question["condition"] = {"question": index_of.get(int(number), 10**6), "choice": choice}
+    return question
+
+
+def _choice_from_line(line: str) -> dict[str, Any]:
+    """A line of the choices' box as a choice; an empty line is none."""
+    line = line.strip()
+    hidden = line.startswith(HIDDEN_MARK)
+    line = line.removeprefix(HIDDEN_MARK).strip()
+    if not line:
+        return {}
+    key, equals, labels = line.partition("=")
+    if not equals:
+        key, labels = "", line
+    texts = [text.strip() for text in labels.split("|")]
+    choice: dict[str, Any] = {
+        "label": {lang: text for lang, text in zip(LANGUAGES, texts, strict=False) if text},
+        "hidden": hidden,
+    }
+    if key.strip():
+        choice["key"] = key.strip()
+    return choice
+
+
+def choice_lines(choices: list[dict[str, Any]]) -> str:
+    """The choices as the editor's box shows them, one line each."""
+    return "\n".join(
+        (HIDDEN_MARK if choice.get("hidden") else "")
+        + f"{choice['key']} = "
+        + " | ".join(choice["label"].get(lang, "") for lang in LANGUAGES).rstrip(" |")
+        for choice in choices
+    )
 
 
 class RegistrationChoiceSchema(Schema):
