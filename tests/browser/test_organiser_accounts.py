@@ -165,6 +165,7 @@ def test_invitation_password_two_factor_logout_and_login_with_a_code(stack: Stac
     partner.get_by_role("button", name="Activer").tap()
     expect(partner.get_by_role("heading", name="Codes de secours")).to_be_visible()
     assert partner.locator("ul.codes li").count() == 10
+    recovery_code = partner.locator("ul.codes li").first.inner_text()
     checked(partner, "organiser-recovery-codes")
     partner.get_by_role("button", name="Se déconnecter").tap()
     expect(partner).to_have_url(f"{stack.url}/organiser/login")
@@ -182,6 +183,20 @@ def test_invitation_password_two_factor_logout_and_login_with_a_code(stack: Stac
     partner.get_by_role("button", name="Valider").tap()
     expect(partner).to_have_url(f"{stack.url}/organiser/")
     expect(partner.get_by_role("link", name=TITLE)).to_be_visible()
+
+    # A token asks for the password and, with two-factor sign-in on, a code (here a recovery
+    # code: this minute's TOTP steps are spent); its chosen lifetime is listed.
+    partner.get_by_role("link", name="Mon compte").tap()
+    partner.get_by_label("Nom du nouveau jeton").fill("Tableur")
+    partner.get_by_label("Durée de validité").select_option("30")
+    partner.get_by_label("Votre mot de passe", exact=True).fill(PARTNER_PASSWORD)
+    partner.get_by_label("Code de votre application d'authentification").fill(recovery_code)
+    partner.get_by_role("button", name="Créer un jeton").tap()
+    expect(partner.get_by_text("Jeton « Tableur » créé.")).to_be_visible()
+    assert len(partner.locator("code.secret").inner_text()) >= 32
+    partner.get_by_role("link", name="Retour à mon compte").tap()
+    expect(partner.get_by_role("columnheader", name="Expire le")).to_be_visible()
+    checked(partner, "organiser-account-tokens")
 
     # The administrator sees the partner in the event's team and among the accounts.
     admin.goto(f"{stack.url}/organiser/events/atelier-partenaires/")
