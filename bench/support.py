@@ -127,11 +127,14 @@ def _shown(value: float) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
 
 
-def figure(name: str, value: float, unit: str, *, floor: float | None = None) -> None:
-    """Print one figure; with the floor's, that too and the ratio to it."""
+def figure(
+    name: str, value: float, unit: str, *, floor: float | None = None, versus: str = "floor"
+) -> None:
+    """Print one figure; with the floor's (or that of what ``versus`` names), that too and the
+    ratio to it."""
     line = f"{name}: {_shown(value)} {unit}"
     if floor:
-        line += f"; floor {_shown(floor)} {unit}; {value / floor:.2f}× floor"
+        line += f"; {versus} {_shown(floor)} {unit}; {value / floor:.2f}× {versus}"
     print(line, flush=True)
 
 
@@ -143,9 +146,10 @@ def against_floor(
     *,
     at_least: float | None = None,
     at_most: float | None = None,
+    versus: str = "floor",
 ) -> None:
-    """Print a figure beside the floor's, their ratio and its target (a ratio ``at_least`` or
-    ``at_most``), and record whether it met the target."""
+    """Print a figure beside the floor's (or that of what ``versus`` names), their ratio and its
+    target (a ratio ``at_least`` or ``at_most``), and record whether it met the target."""
     if (at_least is None) == (at_most is None):
         raise ValueError("a target is either at_least or at_most a ratio")
     ratio = value / floor
@@ -154,7 +158,8 @@ def against_floor(
     else:
         met, target = ratio <= at_most, f"≤ {at_most:.2f}×"
     outcome = (
-        f"{_shown(value)} {unit}; floor {_shown(floor)} {unit}; {ratio:.2f}× floor, target {target}"
+        f"{_shown(value)} {unit}; {versus} {_shown(floor)} {unit}; {ratio:.2f}× {versus}, "
+        f"target {target}"
     )
     print(f"{name}: {outcome}: " + ("met" if met else "MISSED"), flush=True)
     VERDICTS.append(Verdict(name, outcome, met))
@@ -165,5 +170,13 @@ def requirement(name: str, count: int, unit: str) -> None:
     it is zero."""
     met = count == 0
     outcome = f"{count:,} {unit}, required 0"
+    print(f"{name}: {outcome}: " + ("met" if met else "MISSED"), flush=True)
+    VERDICTS.append(Verdict(name, outcome, met))
+
+
+def target(name: str, value: float, unit: str, *, at_most: float) -> None:
+    """Print a figure with its absolute target (``at_most``), and record whether it met it."""
+    met = value <= at_most
+    outcome = f"{_shown(value)} {unit}, target ≤ {_shown(at_most)} {unit}"
     print(f"{name}: {outcome}: " + ("met" if met else "MISSED"), flush=True)
     VERDICTS.append(Verdict(name, outcome, met))
