@@ -1,7 +1,7 @@
 """The audit log: who did what, to which event, registration or account, and when. Every
-organiser action and account change is written here, by this one function; each event's
-organisers read its part, newest first, as the event's journal, and administrators read it
-all."""
+organiser action, account change and participant's replacement of their links is written
+here, by this one function; each event's organisers read its part, newest first, as the
+event's journal, and administrators read it all."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ ACTION_LABELS: dict[str, LazyString] = {
     "registration.added_by_hand": _l("Inscription ajoutée sur formulaire papier"),
     "registration.cancelled": _l("Inscription annulée"),
     "registration.erased": _l("Données d'une inscription effacées"),
+    "registration.links_replaced": _l(
+        "Liens personnels remplacés à la demande de la personne inscrite"
+    ),
     "registration.promoted": _l("Inscription confirmée depuis la liste d'attente"),
     "registration.moved": _l("Inscription déplacée dans un autre groupe"),
     "attendance.marked": _l("Présence notée"),

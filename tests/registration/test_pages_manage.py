@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from shared.domain.registrations import reissue_token
 from shared.models import EmailKind, OutboxMessage, RegistrationStatus
+from tests.organiser.conftest import audit_actions
 from tests.support.links import calendar_token, manage_token
 from tests.support.pages import submit, text_of
 
@@ -168,3 +169,25 @@ def test_participant_downloads_their_own_data_as_json(client, make):
     assert download.json["person"]["email"] == "mykola@example.org"
     assert download.json["registration"]["id"] == registration.id
     assert client.get("/manage/not-a-token/data.json").status_code == 404
+
+
+def test_a_participant_replaces_links_someone_else_saw_and_gets_the_new_one_by_email(
+    client, make, db_session
+):
+    registration = make.registration()
+    old_manage, old_calendar = manage_token(registration), calendar_token(registration)
+    page = f"/manage/{old_manage}"
+
+    response = submit(client, page, f"{page}/replace-links", {})
+    told = text_of(client.get(response.headers["Location"]))
+
+    db_session.expire_all()
+    new_manage = manage_token(registration)
+    assert response.status_code == 303
+    assert "Le nouveau lien pour gérer votre inscription vient de vous être envoyé" in told
+    assert new_manage not in told, "the new link goes only to the participant's mailbox"
+    assert client.get(page).status_code == 410
+    assert client.get(f"/manage/{new_manage}").status_code == 200
+    assert calendar_token(registration) != old_calendar
+    assert [m.registration_id for m in manage_link_emails(db_session)] == [registration.id]
+    assert ("registration.links_replaced", None, registration.id) in audit_actions(db_session)

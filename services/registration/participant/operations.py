@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services.registration.audit import record
 from services.registration.lookups import WITH_GROUPS, find_group, get_event
 from shared.database import utcnow
 from shared.domain import certificates, listing
@@ -84,6 +85,23 @@ def cancel_by_token(session: Session, manage_token: str) -> Registration:
     """Cancel the registration the manage token opens (again is a no-op)."""
     registration = rules.registration_by_token(session, manage_token)
     rules.cancel(session, registration, by_participant=True)
+    return registration
+
+
+def replace_links(session: Session, manage_token: str) -> Registration:
+    """Replace the participant's manage and calendar links at their request, for a link seen
+    by someone else: the old ones answer 410 from now, the new manage link goes by email."""
+    registration = rules.registration_by_token(session, manage_token)
+    rules.reissue_token(session, registration, kind="manage")
+    rules.reissue_token(session, registration, kind="calendar")
+    record(
+        session,
+        None,
+        "registration.links_replaced",
+        event=registration.event,
+        registration=registration,
+    )
+    queue_email(session, EmailKind.MANAGE_LINK, registration=registration)
     return registration
 
 

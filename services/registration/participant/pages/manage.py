@@ -1,5 +1,5 @@
 """A participant's own registration, opened by the link in every email: see it, cancel it,
-or ask for that link again."""
+ask for that link again, or replace it."""
 
 from __future__ import annotations
 
@@ -74,6 +74,21 @@ def cancel(manage_token: str) -> Response:
     """Cancel the registration (again changes nothing), then show it."""
     operations.cancel_by_token(db.session, manage_token)
     return redirect(url_for(".manage", manage_token=manage_token), 303)
+
+
+@bp.post("/manage/<manage_token>/replace-links")
+@limiter.limit(token_lookup_limit)
+def replace_links(manage_token: str) -> Response:
+    """Replace the participant's links, one of which someone else may have seen; the new
+    manage link is emailed, never shown, since whoever holds the old one could be reading."""
+    operations.replace_links(db.session, manage_token)
+    return redirect(url_for(".links_replaced"), 303)
+
+
+@bp.get("/links-replaced")
+def links_replaced() -> str:
+    """Tell the participant that their new link is on its way by email."""
+    return render_template("participant/links_replaced.html")
 
 
 @bp.get("/manage-link")
