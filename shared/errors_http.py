@@ -150,6 +150,17 @@ def error_response(
         response = html_page(status, text, flatten_field_errors(errors or {}), headers or {})
         response.status_code = status
         return response
+    return json_error_response(status, message, errors, headers, code)
+
+
+def json_error_response(
+    status: int,
+    message: Any = None,
+    errors: dict[str, list[Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    code: str | None = None,
+) -> Response:
+    """The one error payload as JSON, also for a page's script that asked for JSON."""
     payload: dict[str, Any] = {
         "code": code or HTTPStatus(status).name.lower(),
         "status": status,

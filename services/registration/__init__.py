@@ -28,6 +28,7 @@ API_BLUEPRINTS = (
     organiser_api.evaluations.bp,
     organiser_api.messages.bp,
     organiser_api.registration_questions.bp,
+    organiser_api.checkins.bp,
     accounts_api.accounts.bp,
 )
 # Pages: forms protected against cross-site requests, security headers, HTML errors.
@@ -49,6 +50,7 @@ PAGE_BLUEPRINTS = (
     organiser_pages.messages.bp,
 )
 
+    organiser_pages.checkins.bp,
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the registration service."""

@@ -51,6 +51,8 @@ ACTION_LABELS: dict[str, LazyString] = {
     "team.added": _l("Membre ajouté à l'équipe"),
     "team.removed": _l("Membre retiré de l'équipe"),
     "invitation.withdrawn": _l("Invitation retirée"),
+    "attendance.checked_in": _l("Présence notée à l'accueil"),
+    "registration.checkin_code_renewed": _l("Code de présence renouvelé"),
     "invitation.accepted": _l("Invitation acceptée"),
     "login.succeeded": _l("Connexion réussie"),
     "login.failed": _l("Connexion refusée : mot de passe incorrect"),
@@ -101,8 +103,9 @@ DETAIL_LABELS: dict[str, LazyString] = {
 }
 # Details that list registrations: the journal counts them.
 PEOPLE = {"promoted", "certified", "invited"}
+    "at": _l("Moment"),
 # Details that are moments, written in ISO 8601.
-MOMENTS = {"start", "old_start"}
+MOMENTS = {"start", "old_start", "at"}
 JOURNAL_PAGE = 50
 
 
@@ -116,7 +119,8 @@ def record(
     account: Organiser | None = None,
     **details: Any,
 ) -> AuditEntry:
-    """Write who did what to which event, registration or account, and when."""
+    """Write who did what to which event, registration or account, and when; ``flush``
+    false leaves the entry to be written with the next flush (many entries in one)."""
     if account is not None:
         details = {"account_id": account.id, "email": account.email, **details}
     entry = AuditEntry(
@@ -125,9 +129,11 @@ def record(
         event_id=event.id if event else None,
         registration_id=registration.id if registration else None,
         details=details,
+    flush: bool = True,
     )
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 

@@ -3,7 +3,10 @@ Debian's headless Chromium through Playwright, checked with axe-core."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,8 +17,9 @@ from sqlalchemy.orm import Session
 from services.registration import demo
 from shared.database import create_db_engine, utcnow
 from tests.conftest import tests_output_dir
+from tests.organiser.conftest import held_days_ago, registered_before
 from tests.support.factories import Factory
-from tests.support.servers import RedisServer, serving
+from tests.support.servers import RedisServer, service_environment, serving
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -144,3 +148,92 @@ def check_page(page: Page, screenshot: str | None = None) -> None:
         if screenshot:
             page.screenshot(path=screenshot_path(f"{screenshot}-{name}.png"), full_page=True)
     page.set_viewport_size(PHONE)
+
+
+# The organiser area's site: one workshop group, an organiser created with the CLI.
+EMAIL = "coordination@example.org"
+PASSWORD = "un mot de passe solide"
+TITLE = "Pratiquer l’action et l’évaluation expérimentalistes"
+
+
+@dataclass
+class Site:
+    """The running registration service and what it holds."""
+
+    url: str
+    event_slug: str
+    group_slug: str
+    date_id: int
+    participants: dict[str, int]
+    engine_url: str
+
+
+@pytest.fixture
+def site(committed_database: str, redis_server: RedisServer, tmp_path: Path) -> Iterator[Site]:
+    """A workshop group of four, an organiser created with the CLI, gunicorn serving them."""
+    engine = create_db_engine(committed_database)
+    with Session(engine, expire_on_commit=False) as session:
+        make = Factory(session)
+        event = make.event(
+            slug="atelier-experimentaliste",
+            title={"fr": TITLE, "en": "Experimentalist workshop", "uk": "Семінар"},
+            organiser_contact="Réseau Egalité — reseau@example.org — 081/77 51 91",
+            registration_opens_at=None,
+        )
+        # Held yesterday and a week before: presence is recorded on the day or after it.
+        group = make.group(
+            event,
+            slug="namur-luxembourg",
+            name="Namur et Luxembourg",
+            venue_name="DICS",
+            town="Jambes",
+            capacity=20,
+            dates=held_days_ago(8, 1),
+        )
+        people = {
+            last: registered_before(
+                make, group, first_name=first, last_name=last, organisation=organisation
+            ).id
+            for first, last, organisation in (
+                ("Amina", "Benali", "CPAS de Namur"),
+                ("Jan", "Claes", "Lire et Écrire"),
+                ("Olena", "Kovalenko", "ASBL Nova"),
+                ("Marc", "Dupont", "=1+1"),
+            )
+        }
+        date_id = group.dates[0].id
+    engine.dispose()
+    env = {
+        "DATABASE_URL": committed_database,
+        "REDIS_URL": redis_server.url,
+        "SECRET_KEY": "browser-test-secret",
+    }
+    created = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "services.registration",
+            "create-organiser",
+            EMAIL,
+            "--event",
+            "atelier-experimentaliste",
+        ],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=service_environment(**env),
+        check=True,
+        timeout=60,
+    )
+    assert len(created.stdout.strip().splitlines()[-1]) >= 32  # the personal API token
+    with serving("services.registration", env, tmp_path / "gunicorn.log") as base_url:
+        yield Site(
+            base_url,
+            "atelier-experimentaliste",
+            "namur-luxembourg",
+            date_id,
+            people,
+            committed_database,
+        )

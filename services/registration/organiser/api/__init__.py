@@ -1,6 +1,7 @@
 """The organiser JSON API, behind a personal Bearer token."""
 
 from services.registration.organiser.api import (
+    checkins,
     evaluations,
     events,
     messages,
@@ -8,4 +9,4 @@ from services.registration.organiser.api import (
     rosters,
 )
 
-__all__ = ["evaluations", "events", "messages", "registration_questions", "rosters"]
+__all__ = ["checkins", "evaluations", "events", "messages", "registration_questions", "rosters"]

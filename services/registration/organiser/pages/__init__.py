@@ -1,12 +1,12 @@
 """The organiser area's pages, behind the login session."""
 
 from services.registration.organiser.pages import (
+    checkins,
     editing,
     evaluations,
     journal,
     messages,
-    registration_questions,
     rosters,
 )
 
-__all__ = ["editing", "evaluations", "journal", "messages", "registration_questions", "rosters"]
+__all__ = ["checkins", "editing", "evaluations", "journal", "messages", "rosters"]

@@ -1,0 +1,293 @@
+"""Check-in at the door: marks of presence sent by a scanning phone, one or a day's offline
+queue at once, and the compact list of a date's codes the phone keeps to work offline.
+
+A mark names the holder by their check-in code (a scan) or by registration id (a search by
+name). Marking is idempotent: a person already marked present on the date stays marked once,
+at the first recorded moment, whoever sends the mark again and from whichever door. Each mark
+that records presence is written to the audit log as the roster's marks are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import LazyString
+from sqlalchemy import exc, select
+
+from services.registration import audit
+from services.registration.lookups import find_date
+from services.registration.organiser.actions import Organising
+from services.registration.organiser.schemas.checkins import REFUSED
+from shared.database import add_once, utcnow
+from shared.domain import closing as closing_rules
+from shared.domain.attendance import (
+    check_presence_allowed,
+    check_presence_window,
+    concerns,
+    is_held,
+    presence_window_closes,
+)
+from shared.domain.checkin import (
+    REFUSALS,
+    Outcome,
+    checkin_code,
+    code_digest,
+    code_standing,
+    holder_id,
+    standing_on,
+    time_refusal,
+)
+from shared.errors import DateCalledOff
+from shared.models import Attendance, Registration, RegistrationStatus, SessionDate
+
+
+@dataclass
+class Answer:
+    """What one mark answered: the holder's first name, and where they are expected when
+    it is another group or date of the event."""
+
+    outcome: Outcome
+    first_name: str | None = None
+    registration_id: int | None = None
+    group: str | None = None
+    dates: list[datetime] = field(default_factory=list)
+    recorded_at: datetime | None = None
+
+
+@dataclass
+class CheckinReport:
+    """The answers to a batch of marks, in its order, and the refused ones' messages by
+    field (``marks.<index>.<field>``)."""
+
+    answers: list[Answer] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DateCodes:
+    """What a phone keeps to check people in on a date without network."""
+
+    session_date: SessionDate
+    keep_until: datetime
+    people: list[dict[str, Any]]
+
+
+def open_date(by: Organising, date_id: int) -> SessionDate:
+    """The event's date, if presence may be recorded on it now: held (409 otherwise) and
+    within its window for this organiser (422 before its day, 403 after the window)."""
+    session_date = find_date(by.event, date_id)
+    if not is_held(session_date):
+        raise DateCalledOff()
+    check_presence_window(session_date, now=utcnow(), by_admin=by.organiser.is_admin)
+    return session_date
+
+
+def date_codes(by: Organising, date_id: int) -> DateCodes:
+    """The digests of the codes of everyone expected on the date, with their first names and
+    when they were marked present: nothing else leaves the server."""
+    session_date = find_date(by.event, date_id)
+    registrations = by.session.scalars(
+        select(Registration).where(
+            Registration.group_id == session_date.group_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.anonymised_at.is_(None),
+        )
+    ).all()
+    recorded = _present_at(by, session_date, [r.id for r in registrations])
+    people = [
+        {
+            "id": registration.id,
+            "digest": code_digest(checkin_code(registration)),
+            "first_name": registration.first_name,
+            "recorded_at": recorded.get(registration.id),
+        }
+        for registration in registrations
+        if concerns(registration, session_date)
+    ]
+    return DateCodes(session_date, presence_window_closes(session_date), people)
+
+
+def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> CheckinReport:
+    """Record the presence each mark proves on the date; refuse, on its field, each mark
+    whose code or moment proves nothing, and keep the others."""
+    session_date = open_date(by, date_id)
+    now = utcnow()
+    holders = _holders(by, marks)
+    recorded = _present_at(by, session_date, list(holders))
+    report = CheckinReport()
+    new_marks: dict[int, datetime] = {}
+    for index, mark in enumerate(marks):
+        if REFUSED in mark:
+            report.answers.append(Answer(Outcome.INVALID))
+            for name, messages in mark[REFUSED].items():
+                report.errors[f"marks.{index}.{name}"] = messages
+            continue
+        answer, refused_field, refusal = _answer(
+            session_date, mark, holders, now, by.organiser.is_admin
+        )
+        if answer.outcome is Outcome.PRESENT:
+            assert answer.registration_id is not None
+            earlier = recorded.get(answer.registration_id) or new_marks.get(answer.registration_id)
+            if earlier is not None:
+                answer.outcome, answer.recorded_at = Outcome.ALREADY_RECORDED, earlier
+            else:
+                new_marks[answer.registration_id] = answer.recorded_at = mark["marked_at"]
+        if refused_field is not None:
+            message = refusal or REFUSALS[answer.outcome]
+            report.errors[f"marks.{index}.{refused_field}"] = [str(message)]
+        report.answers.append(answer)
+    winners = _record(by, session_date, {i: holders[i] for i in new_marks}, new_marks)
+    for answer in report.answers:
+        won = winners.get(answer.registration_id or 0)
+        if answer.outcome is Outcome.PRESENT and won is not None and won != answer.recorded_at:
+            # Another door's mark for the same person was committed first.
+            answer.outcome, answer.recorded_at = Outcome.ALREADY_RECORDED, won
+    return report
+
+
+def _holders(by: Organising, marks: Sequence[dict[str, Any]]) -> dict[int, Registration]:
+    ids = {
+        holder_id(mark["code"]) if "code" in mark else mark.get("registration") for mark in marks
+    }
+    ids.discard(None)
+    if not ids:
+        return {}
+    found = by.session.scalars(
+        select(Registration).where(Registration.id.in_(ids), Registration.event_id == by.event.id)
+    )
+    return {registration.id: registration for registration in found}
+
+
+def _present_at(
+    by: Organising, session_date: SessionDate, registration_ids: list[int]
+) -> dict[int, datetime]:
+    if not registration_ids:
+        return {}
+    rows = by.session.execute(
+        select(Attendance.registration_id, Attendance.marked_at).where(
+            Attendance.session_date_id == session_date.id,
+            Attendance.registration_id.in_(registration_ids),
+            Attendance.present.is_(True),
+        )
+    )
+    return {registration_id: marked_at for registration_id, marked_at in rows}
+
+
+def _answer(
+    session_date: SessionDate,
+    mark: dict[str, Any],
+    holders: dict[int, Registration],
+    now: datetime,
+    by_admin: bool,
+) -> tuple[Answer, str | None, LazyString | None]:
+    """The mark's answer, the field it is refused on (None when it records presence), and
+    why when its outcome does not say."""
+    if "code" in mark:
+        identifier = holder_id(mark["code"])
+        registration = holders.get(identifier) if identifier is not None else None
+        code_outcome = code_standing(registration, mark["code"])
+        if code_outcome is not None:
+            return Answer(code_outcome), "code", None
+    else:
+        registration = holders.get(mark["registration"])
+        if registration is None or registration.anonymised_at is not None:
+            return Answer(Outcome.UNKNOWN), "registration", None
+    assert registration is not None
+    answer = Answer(
+        Outcome.PRESENT, first_name=registration.first_name, registration_id=registration.id
+    )
+    standing = standing_on(registration, session_date)
+    if standing is not None:
+        answer.outcome = standing
+        if standing is Outcome.ELSEWHERE:
+            answer.group = registration.group.name
+            answer.dates = [d.starts_at for d in _dates_of(registration)]
+        return answer, "code" if "code" in mark else "registration", None
+    refusal = time_refusal(session_date, mark["marked_at"], now)
+    if refusal is not None:
+        refused = Answer(Outcome.REFUSED_TIME, first_name=registration.first_name)
+        return refused, "marked_at", refusal
+    # The roster's own rule, asked of every mark that would record presence.
+    check_presence_allowed(registration, session_date, now=now, by_admin=by_admin)
+    return answer, None, None
+
+
+def _dates_of(registration: Registration) -> list[SessionDate]:
+    if registration.session_date is not None:
+        return [registration.session_date]
+    return list(registration.group.dates)
+
+
+def _record(
+    by: Organising,
+    session_date: SessionDate,
+    holders: dict[int, Registration],
+    marked_at: dict[int, datetime],
+) -> dict[int, datetime]:
+    """Write the new marks of presence; the moments recorded, by registration, which are
+    another door's where its mark was committed first."""
+    if not holders:
+        return {}
+    rows = by.session.scalars(
+        select(Attendance).where(
+            Attendance.session_date_id == session_date.id,
+            Attendance.registration_id.in_(list(holders)),
+        )
+    ).all()
+    # A person marked absent earlier who is at the door now is present.
+    existing = {row.registration_id: row for row in rows}
+    new_rows = []
+    for registration_id in holders:
+        row = existing.get(registration_id)
+        if row is None:
+            row = Attendance(registration_id=registration_id, session_date_id=session_date.id)
+            new_rows.append(row)
+        row.present, row.marked_at = True, marked_at[registration_id]
+        row.marked_by_id = by.organiser.id
+    recorded = {registration_id: marked_at[registration_id] for registration_id in holders}
+    try:
+        with by.session.begin_nested():
+            by.session.add_all(new_rows)
+    except exc.IntegrityError:
+        # Another door inserted some of the same rows meanwhile: each is inserted once.
+        for row in new_rows:
+            won = add_once(by.session, _fresh(row), lambda row=row: _row_of(by, row))
+            recorded[won.registration_id] = won.marked_at
+    for registration_id, registration in holders.items():
+        if recorded[registration_id] != marked_at[registration_id]:
+            continue
+        audit.record(
+            by.session,
+            by.organiser,
+            "attendance.checked_in",
+            event=by.event,
+            registration=registration,
+            flush=False,
+            date_id=session_date.id,
+            at=marked_at[registration_id].isoformat(),
+        )
+        closing_rules.follow_late_presence(by.session, registration)
+    by.session.flush()
+    return recorded
+
+
+def _fresh(row: Attendance) -> Attendance:
+    return Attendance(
+        registration_id=row.registration_id,
+        session_date_id=row.session_date_id,
+        present=True,
+        marked_at=row.marked_at,
+        marked_by_id=row.marked_by_id,
+    )
+
+
+def _row_of(by: Organising, row: Attendance) -> Attendance | None:
+    return by.session.scalar(
+        select(Attendance).where(
+            Attendance.registration_id == row.registration_id,
+            Attendance.session_date_id == row.session_date_id,
+        )
+    )
