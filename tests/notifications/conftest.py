@@ -5,6 +5,7 @@ organisers with API tokens."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.database import create_db_engine, utcnow
+from shared.domain.accounts import TOKEN_LIFETIME_DAYS
 from shared.models import ApiToken, EmailMessage, Event, Group, Organiser
 from shared.tokens import digest, new_token
 from tests.conftest import closing
@@ -59,7 +61,13 @@ def create_organiser(
         password_hash="not-used-here",
         is_admin=admin,
         events=list(events),
-        tokens=[ApiToken(token_digest=digest(token), revoked_at=utcnow() if revoked else None)],
+        tokens=[
+            ApiToken(
+                token_digest=digest(token),
+                revoked_at=utcnow() if revoked else None,
+                expires_at=utcnow() + timedelta(days=TOKEN_LIFETIME_DAYS),
+            )
+        ],
     )
     session.add(organiser)
     session.commit()
