@@ -33,6 +33,7 @@ def load_demo(original_dates: bool, if_empty: bool) -> None:
     events = demo.load_events(db.session, today=today)
     if today is not None:
         events.append(demo.add_held_edition(db.session, events[0], today))
+    demo.add_places(db.session)
     db.session.commit()
     for event in events:
         click.echo(f"{event.slug}: {len(event.groups)} group(s)")

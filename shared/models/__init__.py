@@ -40,6 +40,7 @@ from shared.models.registrations import (
     RevokedToken,
     Role,
 )
+from shared.models.venues import Room, Trainer, TrainerUnavailability, Venue, group_trainers
 
 __all__ = [
     "AnswerKind",
@@ -73,8 +74,13 @@ __all__ = [
     "RegistrationStatus",
     "RevokedToken",
     "Role",
+    "Room",
     "SendMode",
     "SessionDate",
+    "Trainer",
+    "TrainerUnavailability",
+    "Venue",
+    "group_trainers",
     "event_organisers",
     "invitation_events",
 ]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from shared.models.organisers import Organiser
     from shared.models.registration_questions import RegistrationQuestion
     from shared.models.registrations import Registration
+    from shared.models.venues import Room, Trainer, Venue
 
 
 class EventKind(enum.StrEnum):
@@ -118,6 +119,9 @@ class Group(Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     capacity: Mapped[int | None] = mapped_column(Integer)
+    # The venue record the address above was taken from (shared.domain.venues), and the room.
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when an organiser closes the group after its last date: certificates go out once.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,6 +136,11 @@ class Group(Base):
         back_populates="group", order_by="SessionDate.starts_at", cascade="all, delete-orphan"
     )
     registrations: Mapped[list[Registration]] = relationship(back_populates="group")
+    venue: Mapped[Venue | None] = relationship()
+    room: Mapped[Room | None] = relationship()
+    trainers: Mapped[list[Trainer]] = relationship(
+        secondary="group_trainers", order_by="Trainer.name"
+    )
 
     @property
     def address(self) -> str:

@@ -12,7 +12,7 @@ from shared.database import create_db_engine, utcnow
 from shared.domain import certificates
 from shared.domain.closing import close_group
 from shared.i18n import BRUSSELS
-from shared.models import AttendanceRule, Event, EventKind
+from shared.models import AttendanceRule, Event, EventKind, Trainer
 from tests.support.links import manage_token
 
 WORKSHOP = "pratiquer-action-evaluation-experimentalistes"
@@ -138,3 +138,25 @@ def test_seed_keeps_its_2023_schedule_and_other_events(committed_database):
 def test_shift_is_whole_weeks():
     assert weeks_to_shift(seed_events(), date(2023, 8, 15)) == 1  # 26 Sep is 6 weeks on
     assert weeks_to_shift(seed_events(), date(2020, 1, 1)) == 0
+
+
+def test_load_demo_gives_the_four_towns_venues_rooms_and_trainers(
+    registration_app, committed_database
+):
+    registration_app.test_cli_runner().invoke(args=["load-demo"])
+    engine = create_db_engine(committed_database)
+    with Session(engine) as session:
+        workshop = session.scalar(select(Event).where(Event.slug == WORKSHOP))
+        placed = [
+            (g.venue.town, g.room.capacity, [t.name for t in g.trainers]) for g in workshop.groups
+        ]
+        trainer_addresses = session.scalars(select(Trainer.email)).all()
+    engine.dispose()
+
+    assert placed == [
+        ("Charleroi", 24, ["PhiloCité Recherches"]),
+        ("Jambes", 24, ["PhiloCité Recherches"]),
+        ("Court-Saint-Étienne", 24, ["PhiloCité Recherches"]),
+        ("Liège", 24, ["PhiloCité Recherches"]),
+    ]
+    assert trainer_addresses and all(a.endswith("@example.org") for a in trainer_addresses)

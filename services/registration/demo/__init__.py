@@ -13,8 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.domain.registrations import Participant, add_by_hand
+from shared.domain.schedule import VENUE_FIELDS
+from shared.domain.venues import venue_for_address
 from shared.i18n import BRUSSELS
-from shared.models import Attendance, AttendanceRule, Event, EventKind, Group, Role, SessionDate
+from shared.models import (
+    Attendance,
+    AttendanceRule,
+    Event,
+    EventKind,
+    Group,
+    Role,
+    Room,
+    SessionDate,
+    Trainer,
+)
 
 SEED = Path(__file__).with_name("seed-2023.json")
 LEAD_TIME = timedelta(weeks=6)
@@ -118,6 +130,36 @@ def add_held_edition(session: Session, workshop: Event, today: date) -> Event:
             session.add(Attendance(registration=registration, session_date=day, present=present))
     session.flush()
     return edition
+
+
+# The room each venue gives the trainings, seating the workshop's twenty and their trainers.
+DEMO_ROOM = ("Salle de formation", 24)
+# Who runs the sessions: the workshop's organisers and the office hours' team (example.org).
+DEMO_TRAINERS = {
+    EventKind.WORKSHOP: ("PhiloCité Recherches", "philocite@example.org", ["fr"]),
+    EventKind.INFORMATION_SESSION: ("Réseau Egalité", "reseau-egalite@example.org", ["fr"]),
+    EventKind.DROP_IN: ("Permanence ISP du CAI", "permanence-isp@example.org", ["fr", "en"]),
+}
+
+
+def add_places(session: Session) -> None:
+    """Give every group its venue record, each venue a training room, and each group the
+    trainers of its kind of event. Flushes."""
+    trainers = {
+        kind: Trainer(name=name, email=email, languages=languages)
+        for kind, (name, email, languages) in DEMO_TRAINERS.items()
+    }
+    session.add_all(trainers.values())
+    unplaced = select(Group).where(Group.venue_id.is_(None)).order_by(Group.id)
+    for group in list(session.scalars(unplaced)):
+        venue = venue_for_address(session, {f: getattr(group, f) for f in VENUE_FIELDS})
+        if not venue.rooms:
+            session.add(Room(venue=venue, name=DEMO_ROOM[0], capacity=DEMO_ROOM[1]))
+            session.flush()
+        group.venue = venue
+        group.room = venue.rooms[0]
+        group.trainers = [trainers[group.event.kind]]
+    session.flush()
 
 
 def database_is_empty(session: Session) -> bool:

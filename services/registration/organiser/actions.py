@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.registration import audit
 from services.registration.lookups import find_date, find_registration, group_of
+from services.registration.organiser import places
 from services.registration.organiser.roster_lines import attendance_of
 from shared.access import current_event, current_organiser
 from shared.database import db, utcnow
@@ -25,6 +26,7 @@ from shared.domain.attendance import check_presence_allowed
 from shared.domain.capacity import bump_revision
 from shared.domain.privacy import anonymise
 from shared.domain.registrations import Participant, add_by_hand, cancel
+from shared.domain.venues import group_address, use_venue, venue_for_address
 from shared.errors import InvalidRequest, NotFound
 from shared.models import (
     Attendance,
@@ -291,18 +293,21 @@ def create_group(by: Organising, data: dict[str, Any]) -> Group:
     slug = data.get("slug") or slugify(data["name"])
     if any(g.slug == slug for g in event.groups):
         raise InvalidRequest(errors={"slug": [_l("Cet identifiant est déjà pris.")]})
+    venue = (
+        places.find_venue(by.session, data["venue"])
+        if "venue" in data
+        else venue_for_address(by.session, data)
+    )
+    room = places.find_room(venue, data["room"]) if data.get("room") else None
     group = Group(
         event=event,
         slug=slug,
         name=data["name"],
         position=data.get("position", len(event.groups)),
-        venue_name=data["venue_name"],
-        street_address=data["street_address"],
-        postcode=data["postcode"],
-        town=data["town"],
-        town_slug=data.get("town_slug") or slugify(data["town"]),
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
+        **group_address(venue),
+        venue=venue,
+        room=room,
+        trainers=[places.find_trainer(by.session, i) for i in data.get("trainers", [])],
         capacity=data.get("capacity"),
         dates=[SessionDate(starts_at=d["start"], ends_at=d["end"]) for d in data.get("dates", [])],
     )
@@ -318,14 +323,38 @@ def update_group(by: Organising, group: Group, data: dict[str, Any]) -> Group:
     renamed = {k: data[k] for k in ("name", "position") if k in data}
     for key, value in renamed.items():
         setattr(group, key, value)
-    venue = {k: data[k] for k in schedule.VENUE_FIELDS if k in data}
-    if "town" in venue:
-        group.town_slug = slugify(venue["town"])
-    moved = schedule.change_venue(by.session, group, **venue)
+    moved = _move_group(by, group, data)
+    if "trainers" in data:
+        group.trainers = [places.find_trainer(by.session, i) for i in data["trainers"]]
+        renamed["trainers"] = data["trainers"]
     if renamed and not moved:
         bump_revision(by.session, group)
     by.record("group.updated", group=group.slug, fields=sorted(renamed), venue_changed=moved)
     return group
+
+
+# What says where a group meets; its town's slug follows from its town.
+_ADDRESS_FIELDS = ("venue_name", "street_address", "postcode", "town", "latitude", "longitude")
+
+
+def _move_group(by: Organising, group: Group, data: dict[str, Any]) -> bool:
+    """Have a group meet at the venue (and room) ``data`` names, or at the venue of the
+    address it gives; returns whether its address changed."""
+    address = {k: data[k] for k in schedule.VENUE_FIELDS if k in data}
+    if "venue" in data:
+        venue = places.find_venue(by.session, data["venue"])
+    elif address:
+        venue = venue_for_address(
+            by.session, {k: getattr(group, k) for k in _ADDRESS_FIELDS} | address
+        )
+    elif "room" in data and group.venue is not None:
+        venue = group.venue
+    else:
+        return False
+    room = places.find_room(venue, data["room"]) if data.get("room") else None
+    if "room" not in data and venue is group.venue:
+        room = group.room
+    return use_venue(by.session, group, venue, room)
 
 
 def cancel_group(by: Organising, group: Group) -> Group:

@@ -5,8 +5,17 @@ from services.registration.organiser.api import (
     evaluations,
     events,
     messages,
+    places,
     registration_questions,
     rosters,
 )
 
-__all__ = ["checkins", "evaluations", "events", "messages", "registration_questions", "rosters"]
+__all__ = [
+    "checkins",
+    "evaluations",
+    "events",
+    "messages",
+    "places",
+    "registration_questions",
+    "rosters",
+]

@@ -6,7 +6,8 @@ from services.registration.organiser.pages import (
     evaluations,
     journal,
     messages,
+    places,
     rosters,
 )
 
-__all__ = ["checkins", "editing", "evaluations", "journal", "messages", "rosters"]
+__all__ = ["checkins", "editing", "evaluations", "journal", "messages", "places", "rosters"]

@@ -12,6 +12,7 @@ from marshmallow import (
     fields,
     validate,
     validates,
+    validates_schema,
 )
 
 from services.registration.fields import (
@@ -22,6 +23,7 @@ from services.registration.fields import (
     NoControlCharacters,
     bounded_text,
     localized,
+    row_id,
 )
 from services.registration.organiser.schemas.base import BrusselsDateTime, FormSchema, texts
 from shared.database import MAX_ROW_ID
@@ -92,7 +94,21 @@ class DateInputSchema(FormSchema):
     end = BrusselsDateTime(required=True)
 
 
-class GroupInputSchema(VenueSchema):
+class PlaceSchema(VenueSchema):
+    """Where a group meets and who runs it: a venue record (and one of its rooms), or an
+    address given in full, whose venue record is found or made."""
+
+    venue = row_id()
+    room = row_id(allow_none=True)
+    trainers = fields.List(row_id())
+
+
+class GroupInputSchema(PlaceSchema):
+    # Required unless the group names a venue record: see a_place.
+    venue_name = bounded_text(200)
+    street_address = bounded_text(200)
+    postcode = bounded_text(20)
+    town = bounded_text(120)
     slug = fields.String(validate=SLUG)
     name = fields.String(
         required=True, validate=[validate.Length(min=1, max=200), NoControlCharacters()]
@@ -101,8 +117,17 @@ class GroupInputSchema(VenueSchema):
     capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=MAX_CAPACITY))
     dates = fields.List(fields.Nested(DateInputSchema))
 
+    @validates_schema
+    def a_place(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """A new group meets at a venue record, or at an address given in full."""
+        if "venue" in data:
+            return
+        missing = [f for f in ("venue_name", "street_address", "postcode", "town") if f not in data]
+        if missing:
+            raise ValidationError({f: [gettext("Ce champ est obligatoire.")] for f in missing})
 
-class GroupUpdateSchema(VenueSchema):
+
+class GroupUpdateSchema(PlaceSchema):
     name = fields.String(validate=[validate.Length(min=1, max=200), NoControlCharacters()])
     position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
 
@@ -127,6 +152,9 @@ class OrganiserGroupSummarySchema(Schema):
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     capacity = fields.Integer(allow_none=True)
+    venue = fields.Integer(attribute="venue_id", allow_none=True)
+    room = fields.Integer(attribute="room_id", allow_none=True)
+    trainers = fields.Function(lambda group: [trainer.id for trainer in group.trainers])
     revision = fields.Integer()
     cancelled = fields.Boolean(attribute="is_cancelled")
     closed_at = LocalDateTime(allow_none=True)

@@ -1,0 +1,90 @@
+"""Venues with their rooms, trainers with their unavailabilities: what organisers send to
+create and change them, and what the API answers."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.registration.fields import LANGUAGE, LocalDateTime, bounded_text
+from services.registration.organiser.schemas.base import BrusselsDateTime, FormSchema, texts
+from services.registration.participant.schemas import EmailAddress
+
+MAX_ROOM_CAPACITY = 10_000
+
+
+class VenueInputSchema(FormSchema):
+    name = bounded_text(200, required=True)
+    street_address = bounded_text(200, required=True)
+    postcode = bounded_text(20, required=True)
+    town = bounded_text(120, required=True)
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    access_notes = texts(2000, lines=True)
+
+
+class RoomInputSchema(FormSchema):
+    name = bounded_text(200, required=True)
+    capacity = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1, max=MAX_ROOM_CAPACITY)
+    )
+
+
+class TrainerInputSchema(FormSchema):
+    name = bounded_text(200, required=True)
+    email = EmailAddress(required=True)
+    phone = bounded_text(40)
+    languages = fields.List(fields.String(validate=LANGUAGE))
+
+
+class UnavailabilityInputSchema(FormSchema):
+    start = BrusselsDateTime(required=True)
+    end = BrusselsDateTime(required=True)
+    note = bounded_text(500)
+
+
+# Changes name only what they change: read with partial=True.
+class VenueUpdateSchema(VenueInputSchema):
+    pass
+
+
+class RoomUpdateSchema(RoomInputSchema):
+    pass
+
+
+class TrainerUpdateSchema(TrainerInputSchema):
+    pass
+
+
+class OrganiserRoomSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    capacity = fields.Integer(allow_none=True)
+
+
+class OrganiserVenueSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    street_address = fields.String()
+    postcode = fields.String()
+    town = fields.String()
+    town_slug = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    access_notes = fields.Dict()
+    rooms = fields.List(fields.Nested(OrganiserRoomSchema))
+
+
+class OrganiserUnavailabilitySchema(Schema):
+    id = fields.Integer()
+    start = LocalDateTime(attribute="starts_at")
+    end = LocalDateTime(attribute="ends_at")
+    note = fields.String()
+
+
+class OrganiserTrainerSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+    phone = fields.String()
+    languages = fields.List(fields.String())
+    unavailabilities = fields.List(fields.Nested(OrganiserUnavailabilitySchema))
