@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from shared import qr
 from shared.database import utcnow
 from shared.documents import PDF, certificate_filename, certificate_pdf
 from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE, RESET_VALIDITY
@@ -25,6 +26,7 @@ from shared.domain.accounts import link_token as account_link_token
 from shared.domain.attendance import is_held, scheduled_dates
 from shared.domain.capacity import awaits_confirmation
 from shared.domain.certificates import certificate_of, is_valid
+from shared.domain.checkin import checkin_code, shows_code
 from shared.domain.confirmation import confirmation_token
 from shared.domain.evaluations import closes_at, invitation_of, link_token
 from shared.domain.organiser_messages import written_for
@@ -59,6 +61,9 @@ INVITATION_KINDS = {
     EmailKind.DATE_CHANGED,
 }
 ORGANISER_KINDS = {EmailKind.GROUP_FULL}
+# Emails that carry the participant's check-in code, as a QR code to show at the door.
+CHECKIN_KINDS = {EmailKind.CONFIRMED, EmailKind.PROMOTED, EmailKind.REMINDER}
+CHECKIN_FILENAME = "code-presence.png"
 # Emails that carry the link confirming a registration while it awaits confirmation.
 CONFIRMATION_KINDS = {EmailKind.CONFIRM_REGISTRATION, EmailKind.ALREADY_REGISTERED}
 # Emails about an organiser's account, not about a registration or a group: they have a
@@ -195,6 +200,8 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
         attachments = (Attachment("invitation.ics", INVITATION_TYPE, shared.invitations[key]),)
     if kind is EmailKind.CERTIFICATE:
         attachments = (_certificate_attachment(session, context["registration"]),)
+    if context.get("checkin_code"):
+        attachments += (Attachment(CHECKIN_FILENAME, "image/png", qr.png(context["checkin_code"])),)
     return RenderedEmail(layout["subject"], text, html, attachments)
 
 
@@ -302,6 +309,9 @@ def _context(
         context.update(_evaluation_link(session, registration, language))
     if kind in CONFIRMATION_KINDS and registration is not None:
         context.update(_confirmation_link(registration, language))
+    if kind in CHECKIN_KINDS and registration is not None and shows_code(registration):
+        context["checkin_code"] = checkin_code(registration)
+        context["checkin_filename"] = CHECKIN_FILENAME
     return context
 
 

@@ -64,8 +64,9 @@ def test_confirmation_email_speaks_the_participants_language_and_carries_the_inv
         assert "reseau@example.org" in part
         assert manage_link in part
         assert expected["manage"] in part
-    [attachment] = list(email.iter_attachments())
-    assert attachment.get_content_type() == "text/calendar"
+    attachments = {part.get_content_type(): part for part in email.iter_attachments()}
+    assert sorted(attachments) == ["image/png", "text/calendar"]  # the check-in code, the dates
+    attachment = attachments["text/calendar"]
     assert attachment.get_param("method") == "PUBLISH"
     calendar = Calendar.from_ical(attachment.get_content())
     assert calendar["METHOD"] == "PUBLISH"

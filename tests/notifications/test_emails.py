@@ -11,8 +11,10 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from services.notifications import emails, operations
+from shared import qr
 from shared.database import utcnow
 from shared.domain.certificates import certificate_of, revoke
+from shared.domain.checkin import checkin_code
 from shared.domain.closing import close_group
 from shared.domain.evaluations import invitation_of, link_token
 from shared.domain.registrations import cancel
@@ -44,8 +46,15 @@ def outbox_of(session, kind):
 
 
 def ics_of(message):
-    [attachment] = message.attachments
+    [attachment] = [a for a in message.attachments if a.content_type.startswith("text/calendar")]
     return Calendar.from_ical(attachment.data)
+
+
+def checkin_qr_of(message):
+    """The PNG of the check-in code an email carries, or None."""
+    images = [a.data for a in message.attachments if a.content_type == "image/png"]
+    assert len(images) <= 1
+    return images[0] if images else None
 
 
 @pytest.fixture
@@ -348,3 +357,30 @@ def test_once_the_training_began_the_emails_no_longer_offer_to_cancel(db_session
     assert "Here is the link to view your registration" in manage.body
     for email in (promoted, manage):
         assert "cancel" not in email.body.lower() and "cancel" not in email.html.lower()
+
+
+def test_a_place_comes_with_the_check_in_code_a_waiting_one_without(db_session, make, group):
+    first = make.registration(group, language="en")
+    waiting = make.registration(group, email="waiting@example.org")
+    [confirmed] = delivered(db_session, outbox_of(db_session, EmailKind.CONFIRMED))
+    [waitlisted] = delivered(db_session, outbox_of(db_session, EmailKind.WAITLISTED))
+    cancel(db_session, first)
+    [promoted] = delivered(db_session, outbox_of(db_session, EmailKind.PROMOTED))
+    [reminder] = delivered(
+        db_session,
+        queue_email(
+            db_session,
+            EmailKind.REMINDER,
+            registration=waiting,
+            group=group,
+            payload={"session_date_id": group.dates[0].id},
+        ),
+    )
+
+    assert checkin_qr_of(confirmed) == qr.png(checkin_code(first))
+    assert checkin_qr_of(promoted) == checkin_qr_of(reminder) == qr.png(checkin_code(waiting))
+    assert checkin_qr_of(waitlisted) is None
+    assert "Your check-in code is attached to this message (code-presence.png)" in confirmed.body
+    assert "code-presence.png" in confirmed.html and "code-presence.png" not in waitlisted.body
+    # The code itself is never written in the message: it travels as an image only.
+    assert checkin_code(first) not in confirmed.body + confirmed.html

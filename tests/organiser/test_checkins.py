@@ -326,3 +326,25 @@ def test_the_check_in_page_sends_marks_with_the_login_session_and_its_csrf_token
     assert (too_many.status_code, too_many.json["code"]) == (422, "invalid")
     assert list(too_many.json["errors"]) == ["marks"]
     assert [r for r, _at in present_marks(db_session, today)] == [person.id]
+
+
+def test_the_sheet_the_manage_page_and_the_data_download_give_a_confirmed_person_their_code(
+    client, make, accounts, db_session
+):
+    group = held_group(make, days_ago=(0,), capacity=1)
+    person = registered_before(make, group, first_name="Oksana")
+    waiting = registered_before(make, group)
+    log_in(client, accounts(group.event))
+
+    sheet = client.get(
+        f"/organiser/events/{group.event.slug}/dates/{group.dates[0].id}/sheet"
+    ).get_data(as_text=True)
+    confirmed_page = client.get(f"/manage/{manage_token(person)}").get_data(as_text=True)
+    waiting_page = client.get(f"/manage/{manage_token(waiting)}").get_data(as_text=True)
+    downloads = [client.get(f"/manage/{manage_token(r)}/data.json").json for r in (person, waiting)]
+
+    assert 'alt="Code QR de présence de Oksana"' in sheet
+    assert 'alt="Code QR de présence de Oksana"' in confirmed_page
+    assert "Mon code de présence" not in waiting_page
+    assert code_of(person) not in sheet + confirmed_page  # drawn, never written
+    assert [d["registration"]["checkin_code"] for d in downloads] == [code_of(person), None]

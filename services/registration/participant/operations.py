@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from services.registration.audit import record
 from services.registration.lookups import WITH_GROUPS, find_group, get_event
 from shared.database import utcnow
-from shared.domain import certificates, listing
+from shared.domain import certificates, checkin, listing
 from shared.domain import registrations as rules
 from shared.domain.confirmation import Receipt
 from shared.i18n import current_language
+from shared.errors import InvalidRequest
 from shared.models import Certificate, EmailKind, Event, Registration
 from shared.outbox import queue_email
 from shared.paging import MAX_LIMIT, Page, page_of
@@ -107,6 +109,23 @@ def replace_links(session: Session, manage_token: str) -> Registration:
 
 def send_manage_link(session: Session, event_slug: str, email: str) -> None:
     """Email the manage link of the address's active registration for the event, if any.
+
+def renew_checkin_code(session: Session, manage_token: str) -> Registration:
+    """Give the participant a new check-in code, for one someone else may have copied: the
+    previous one answers at the door that it was replaced."""
+    registration = rules.registration_by_token(session, manage_token)
+    if not checkin.shows_code(registration):
+        raise InvalidRequest(_l("Seule une inscription confirmée a un code de présence."))
+    checkin.renew_code(registration)
+    record(
+        session,
+        None,
+        "registration.checkin_code_renewed",
+        event=registration.event,
+        registration=registration,
+    )
+    return registration
+
 
     The caller answers the same way either way, so nobody learns whether an address is
     registered.

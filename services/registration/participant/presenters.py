@@ -11,8 +11,9 @@ from babel.lists import format_list
 from dateutil.rrule import rrulestr
 from flask_babel import format_date, get_locale, gettext, ngettext
 
-from shared import links
+from shared import links, qr
 from shared.database import db, utcnow
+from shared.domain import checkin
 from shared.domain.attendance import held_dates
 from shared.domain.availability import Availability, GroupAvailability, group_availability
 from shared.domain.capacity import Place, awaits_confirmation, place_of
@@ -176,3 +177,11 @@ def confirm_by(registration: Registration) -> str | None:
 def cancellation_closed() -> str:
     """What the participant is told when they may no longer cancel by themselves."""
     return str(CancellationClosed.default_message)
+
+
+def checkin_qr(registration: Registration) -> str | None:
+    """The QR code of the participant's check-in code, to show at the door, or None while
+    they hold no place."""
+    if not checkin.shows_code(registration):
+        return None
+    return qr.svg_data_uri(checkin.checkin_code(registration))

@@ -33,10 +33,12 @@ from services.registration.organiser.schemas.rosters import (
     PresenceMarkSchema,
     WalkInFormSchema,
 )
+from shared import qr
 from shared.access import current_event, current_organiser, visible_events
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window
 from shared.domain.certificates import certifiable, valid_certificates
+from shared.domain.checkin import checkin_code
 from shared.domain.closing import Closing, can_close
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES
@@ -305,4 +307,6 @@ def sheet(event_slug: str, date_id: int) -> str:
             session_date=session_date,
             lines=roster.expected_on(session_date),
             language=event.language,
+            # Each person's code, for those who came without theirs (walk-ins among them).
+            checkin_qr=lambda registration: qr.svg_data_uri(checkin_code(registration), scale=2),
         )

@@ -85,6 +85,15 @@ def replace_links(manage_token: str) -> Response:
     return redirect(url_for(".links_replaced"), 303)
 
 
+@bp.post("/manage/<manage_token>/checkin-code")
+@limiter.limit(token_lookup_limit)
+def renew_checkin_code(manage_token: str) -> Response:
+    """Replace the participant's check-in code, then show the new one; the old one answers
+    at the door that it was replaced."""
+    operations.renew_checkin_code(db.session, manage_token)
+    return redirect(url_for(".manage", manage_token=manage_token, _anchor="checkin-title"), 303)
+
+
 @bp.get("/links-replaced")
 def links_replaced() -> str:
     """Tell the participant that their new link is on its way by email."""
