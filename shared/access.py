@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask import session as flask_session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 from werkzeug.wrappers import Response
 
@@ -247,7 +247,13 @@ def event_for(session: Session, organiser: Organiser, slug: str) -> Event:
 
 def visible_events(session: Session, organiser: Organiser) -> list[Event]:
     """The events an organiser runs; every event for an admin."""
-    query = select(Event).order_by(Event.id)
+    query = events_run_by(organiser).order_by(Event.id)
+    return list(session.scalars(query.options(selectinload(Event.groups))))
+
+
+def events_run_by(organiser: Organiser) -> Select[tuple[Event]]:
+    """The query of the events an organiser runs; every event for an admin."""
+    query = select(Event)
     if not organiser.is_admin:
         query = query.join(event_organisers).where(event_organisers.c.organiser_id == organiser.id)
-    return list(session.scalars(query.options(selectinload(Event.groups))))
+    return query

@@ -20,6 +20,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import Session
 
+from shared.database import MAX_ROW_ID
+
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
@@ -35,7 +37,7 @@ class Cursor(fields.Field):
 
     def __init__(self, *types: type, description: str = "", **kwargs: Any) -> None:
         about = {"type": "string", "maxLength": CURSOR_MAX_LENGTH, "description": description}
-        super().__init__(metadata=about, **kwargs)
+        super().__init__(metadata=about, load_default=None, **kwargs)
         self.types = types
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple:
@@ -55,7 +57,7 @@ def _typed(kind: type, value: Any) -> Any:
         if moment.tzinfo is None:
             raise ValueError(value)
         return moment
-    if kind is int and type(value) is int:
+    if kind is int and type(value) is int and abs(value) <= MAX_ROW_ID:
         return value
     if kind is str and isinstance(value, str):
         return value

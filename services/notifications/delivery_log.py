@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -9,6 +11,9 @@ from sqlalchemy.orm import Session
 from services.notifications import operations
 from shared.errors import DomainError, NotFound
 from shared.models import DeliveryStatus, EmailMessage, Event, Organiser, event_organisers
+from shared.paging import Keyset, Page, page_of
+
+NEWEST_FIRST = Keyset((EmailMessage.id,), descending=True)
 
 
 class NotFailed(DomainError):
@@ -23,8 +28,8 @@ def visible_messages(
     event: str | None = None,
     recipient: str | None = None,
 ) -> Select[tuple[EmailMessage]]:
-    """The query of the messages this organiser may see, newest first, filtered."""
-    query = select(EmailMessage).order_by(EmailMessage.id.desc())
+    """The query of the messages this organiser may see, filtered."""
+    query = select(EmailMessage)
     if not organiser.is_admin:
         organised = select(event_organisers.c.event_id).where(
             event_organisers.c.organiser_id == organiser.id
@@ -39,15 +44,12 @@ def visible_messages(
     return query
 
 
-def page_of(
-    session: Session, query: Select[tuple[EmailMessage]], *, page: int, page_size: int
-) -> tuple[list[EmailMessage], int]:
-    """One page of a query's messages, and how many there are in all."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    if (page - 1) * page_size >= (total or 0):  # past the last page, however far
-        return [], total or 0
-    rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size))
-    return list(rows), total or 0
+def messages_page(
+    session: Session, organiser: Organiser, *, limit: int, cursor: tuple | None, **filters: Any
+) -> Page[EmailMessage]:
+    """A page of the messages this organiser may see, newest first, filtered."""
+    query = visible_messages(organiser, **filters)
+    return page_of(session, query, NEWEST_FIRST, limit=limit, cursor=cursor)
 
 
 def visible_message(session: Session, organiser: Organiser, message_id: int) -> EmailMessage:

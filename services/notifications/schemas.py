@@ -5,9 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.models import DeliveryStatus
+from shared.paging import Cursor, PageArgsSchema
 
 
-class MessageQueryArgsSchema(Schema):
+class MessageQueryArgsSchema(PageArgsSchema):
+    cursor = Cursor(int, description="The previous page's `next`: the page after it")
     status = fields.Enum(DeliveryStatus, by_value=True)
     event = fields.String(validate=validate.Length(min=1, max=80))
     recipient = fields.String(validate=validate.Length(min=1, max=254))

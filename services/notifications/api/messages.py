@@ -12,6 +12,7 @@ from shared.access import AreaKind, current_organiser, organiser_area
 from shared.app import ApiBlueprint
 from shared.database import db
 from shared.models import EmailMessage
+from shared.paging import PAGE_HEADERS, paged
 from shared.queue import MAIL_QUEUE, send_after_commit
 
 bp = organiser_area(
@@ -23,18 +24,11 @@ bp = organiser_area(
 @bp.route("/messages")
 class Messages(MethodView):
     @bp.arguments(MessageQueryArgsSchema, location="query")
-    @bp.response(200, EmailMessageSchema(many=True))
-    @bp.paginate()
-    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[EmailMessage]:
-        """Emails of the organiser's events, newest first: filter by status, event, recipient."""
-        messages, total = delivery_log.page_of(
-            db.session,
-            delivery_log.visible_messages(current_organiser(), **args),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = total
-        return messages
+    @bp.response(200, EmailMessageSchema(many=True), headers=PAGE_HEADERS)
+    def get(self, args: dict[str, Any]) -> tuple[list[EmailMessage], int, dict[str, str]]:
+        """Emails of the organiser's events, newest first, a page at a time: filter by status,
+        event, recipient; the next page is the ``Link`` header's rel="next"."""
+        return paged(delivery_log.messages_page(db.session, current_organiser(), **args))
 
 
 @bp.route("/messages/<int:message_id>/retry")

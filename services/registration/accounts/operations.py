@@ -57,7 +57,10 @@ from shared.models import (
     invitation_events,
 )
 from shared.outbox import queue_email
+from shared.paging import Keyset, Page, page_of
 from shared.tokens import digest, new_token
+
+ACCOUNTS_BY_ADDRESS = Keyset((Organiser.email, Organiser.id))
 
 # --- Invitations and teams -------------------------------------------------------------------
 
@@ -271,6 +274,12 @@ def remove_from_team(session: Session, actor: Organiser, event: Event, organiser
 
 
 # --- Accounts, for administrators --------------------------------------------------------------
+
+
+def accounts_page(session: Session, *, limit: int, cursor: tuple | None) -> Page[Organiser]:
+    """A page of the organiser accounts with their events, by address."""
+    query = select(Organiser).options(selectinload(Organiser.events))
+    return page_of(session, query, ACCOUNTS_BY_ADDRESS, limit=limit, cursor=cursor)
 
 
 def all_accounts(session: Session) -> list[Organiser]:

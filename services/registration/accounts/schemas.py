@@ -24,6 +24,7 @@ from services.registration.fields import (
 )
 from services.registration.participant.schemas import email_address
 from shared.domain.accounts import TOKEN_LIFETIME_DAYS, TOKEN_LONGEST_LIFETIME_DAYS
+from shared.paging import Cursor, PageArgsSchema
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
@@ -150,6 +151,10 @@ class TeamMemberSchema(Schema):
     name = fields.String()
     is_admin = fields.Boolean()
     active = fields.Boolean(attribute="is_active")
+
+
+class AccountsArgsSchema(PageArgsSchema):
+    cursor = Cursor(str, int, description="The previous page's `next`: the page after it")
 
 
 class OrganiserAccountSchema(TeamMemberSchema):

@@ -12,13 +12,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from services.registration import audit
 from services.registration.lookups import find_date, find_registration, group_of
 from services.registration.organiser import places
 from services.registration.organiser.roster_lines import attendance_of
-from shared.access import current_event, current_organiser
+from shared.access import current_event, current_organiser, events_run_by
 from shared.database import db, utcnow
 from shared.domain import certificates, evaluations, registration_questions, roster, schedule
 from shared.domain import closing as closing_rules
@@ -41,6 +41,7 @@ from shared.models import (
     RegistrationStatus,
     SessionDate,
 )
+from shared.paging import Keyset, Page, page_of
 from shared.slugs import slugify
 
 EVENT_FIELDS = (
@@ -59,6 +60,8 @@ EVENT_FIELDS = (
     "signatory_name",
     "signatory_role",
 )
+# The organiser's events, a page at a time: the latest created first.
+NEWEST_EVENTS_FIRST = Keyset((Event.id,), descending=True)
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,14 @@ def revoke_certificate(by: Organising, registration_id: int) -> Certificate:
 
 
 # --- Events, groups, dates and venues ------------------------------------------------------
+
+
+def my_events(
+    session: Session, organiser: Organiser, *, limit: int, cursor: tuple | None
+) -> Page[Event]:
+    """A page of the events the organiser runs (every event for an admin), newest first."""
+    query = events_run_by(organiser).options(selectinload(Event.groups))
+    return page_of(session, query, NEWEST_EVENTS_FIRST, limit=limit, cursor=cursor)
 
 
 def create_event(session: Session, organiser: Organiser, data: dict[str, Any]) -> Event:

@@ -9,6 +9,7 @@ from typing import Any
 from services.registration.accounts import operations as accounts
 from services.registration.accounts.schemas import (
     AccountChangeSchema,
+    AccountsArgsSchema,
     InvitationInputSchema,
     InvitationSchema,
     InvitedSchema,
@@ -25,6 +26,7 @@ from shared.access import admin_only, current_event, current_organiser
 from shared.database import db
 from shared.i18n import current_language
 from shared.models import ApiToken, Organiser, OrganiserInvitation
+from shared.paging import PAGE_HEADERS, paged
 
 bp = api_blueprint("organiser_accounts", __name__, "Organisers: teams, invitations, tokens")
 
@@ -118,11 +120,13 @@ def revoke_token(token_id: int) -> None:
 
 
 @bp.route("/organisers", methods=["GET"])
-@bp.response(200, OrganiserAccountSchema(many=True))
+@bp.arguments(AccountsArgsSchema, location="query")
+@bp.response(200, OrganiserAccountSchema(many=True), headers=PAGE_HEADERS)
 @admin_only
-def all_accounts() -> list[Organiser]:
-    """Every organiser account (administrators only)."""
-    return accounts.all_accounts(db.session)
+def all_accounts(args: dict[str, Any]) -> tuple[list[Organiser], int, dict[str, str]]:
+    """Every organiser account by address, a page at a time (administrators only): the next
+    page is the ``Link`` header's rel="next"."""
+    return paged(accounts.accounts_page(db.session, **args))
 
 
 @bp.route("/organisers/<int:organiser_id>", methods=["PATCH"])

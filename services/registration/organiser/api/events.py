@@ -18,19 +18,16 @@ from services.registration.organiser.schemas.events import (
     GroupInputSchema,
     GroupUpdateSchema,
     OrganiserDateSchema,
+    OrganiserEventsArgsSchema,
     OrganiserEventSchema,
     OrganiserEventSummarySchema,
     OrganiserGroupSchema,
 )
 from services.registration.organiser.schemas.journal import JournalQuerySchema, JournalSchema
-from shared.access import (
-    admin_only,
-    current_event,
-    current_organiser,
-    visible_events,
-)
+from shared.access import admin_only, current_event, current_organiser
 from shared.database import db
 from shared.models import Event, Group, SessionDate
+from shared.paging import PAGE_HEADERS, paged
 
 bp = api_blueprint(
     "organiser_events", __name__, "Organisers: events, groups, venues, dates and journal"
@@ -38,10 +35,12 @@ bp = api_blueprint(
 
 
 @bp.route("/organiser/events", methods=["GET"])
-@bp.response(200, OrganiserEventSummarySchema(many=True))
-def my_events() -> list[Event]:
-    """The events this organiser runs (every event for an admin)."""
-    return visible_events(db.session, current_organiser())
+@bp.arguments(OrganiserEventsArgsSchema, location="query")
+@bp.response(200, OrganiserEventSummarySchema(many=True), headers=PAGE_HEADERS)
+def my_events(args: dict[str, Any]) -> tuple[list[Event], int, dict[str, str]]:
+    """The events this organiser runs (every event for an admin), newest first, a page at a
+    time: the next page is the ``Link`` header's rel="next"."""
+    return paged(actions.my_events(db.session, current_organiser(), **args))
 
 
 @bp.route("/events", methods=["POST"])

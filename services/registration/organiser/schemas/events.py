@@ -31,6 +31,7 @@ from shared.domain.attendance import is_held
 from shared.domain.confirmation import LONGEST_HOURS, SHORTEST_HOURS
 from shared.i18n import DEFAULT_LANGUAGE
 from shared.models import AttendanceRule, EventKind
+from shared.paging import Cursor, PageArgsSchema
 
 MAX_CAPACITY = 10_000
 # What the event form sends for "no confirmation by email" (a blank would mean "unchanged").
@@ -181,6 +182,10 @@ class OrganiserEventSchema(Schema):
     signatory_name = fields.String()
     signatory_role = fields.Dict()
     groups = fields.List(fields.Nested(OrganiserGroupSchema))
+
+
+class OrganiserEventsArgsSchema(PageArgsSchema):
+    cursor = Cursor(int, description="The previous page's `next`: the page after it")
 
 
 class OrganiserEventSummarySchema(Schema):
