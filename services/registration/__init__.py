@@ -50,9 +50,9 @@ PAGE_BLUEPRINTS = (
     organiser_pages.journal.bp,
     organiser_pages.registration_questions.bp,
     organiser_pages.messages.bp,
+    organiser_pages.checkins.bp,
 )
 
-    organiser_pages.checkins.bp,
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the registration service."""

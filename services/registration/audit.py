@@ -51,6 +51,8 @@ ACTION_LABELS: dict[str, LazyString] = {
     "registration.promoted": _l("Inscription confirmée depuis la liste d'attente"),
     "registration.moved": _l("Inscription déplacée dans un autre groupe"),
     "attendance.marked": _l("Présence notée"),
+    "attendance.checked_in": _l("Présence notée à l'accueil"),
+    "registration.checkin_code_renewed": _l("Code de présence renouvelé"),
     "certificate.revoked": _l("Attestation révoquée"),
     "message.sent": _l("Message envoyé aux participants"),
     "message.scheduled": _l("Message aux participants programmé"),
@@ -62,8 +64,6 @@ ACTION_LABELS: dict[str, LazyString] = {
     "team.added": _l("Membre ajouté à l'équipe"),
     "team.removed": _l("Membre retiré de l'équipe"),
     "invitation.withdrawn": _l("Invitation retirée"),
-    "attendance.checked_in": _l("Présence notée à l'accueil"),
-    "registration.checkin_code_renewed": _l("Code de présence renouvelé"),
     "invitation.accepted": _l("Invitation acceptée"),
     "login.succeeded": _l("Connexion réussie"),
     "login.failed": _l("Connexion refusée : mot de passe incorrect"),
@@ -103,6 +103,7 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "fields": _l("Champs modifiés"),
     "venue_changed": _l("Lieu modifié"),
     "start": _l("Début"),
+    "at": _l("Moment"),
     "old_start": _l("Début précédent"),
     "slug": _l("Adresse de l'événement"),
     "email": _l("Adresse e-mail"),
@@ -114,7 +115,6 @@ DETAIL_LABELS: dict[str, LazyString] = {
 }
 # Details that list registrations: the journal counts them.
 PEOPLE = {"promoted", "certified", "invited"}
-    "at": _l("Moment"),
 # Details that are moments, written in ISO 8601.
 MOMENTS = {"start", "old_start", "at"}
 JOURNAL_PAGE = 50
@@ -128,6 +128,7 @@ def record(
     event: Event | None = None,
     registration: Registration | None = None,
     account: Organiser | None = None,
+    flush: bool = True,
     **details: Any,
 ) -> AuditEntry:
     """Write who did what to which event, registration or account, and when; ``flush``
@@ -140,7 +141,6 @@ def record(
         event_id=event.id if event else None,
         registration_id=registration.id if registration else None,
         details=details,
-    flush: bool = True,
     )
     session.add(entry)
     if flush:

@@ -14,8 +14,8 @@ from shared.database import utcnow
 from shared.domain import certificates, checkin, listing
 from shared.domain import registrations as rules
 from shared.domain.confirmation import Receipt
-from shared.i18n import current_language
 from shared.errors import InvalidRequest
+from shared.i18n import current_language
 from shared.models import Certificate, EmailKind, Event, Registration
 from shared.outbox import queue_email
 from shared.paging import MAX_LIMIT, Page, page_of
@@ -107,9 +107,6 @@ def replace_links(session: Session, manage_token: str) -> Registration:
     return registration
 
 
-def send_manage_link(session: Session, event_slug: str, email: str) -> None:
-    """Email the manage link of the address's active registration for the event, if any.
-
 def renew_checkin_code(session: Session, manage_token: str) -> Registration:
     """Give the participant a new check-in code, for one someone else may have copied: the
     previous one answers at the door that it was replaced."""
@@ -126,6 +123,9 @@ def renew_checkin_code(session: Session, manage_token: str) -> Registration:
     )
     return registration
 
+
+def send_manage_link(session: Session, event_slug: str, email: str) -> None:
+    """Email the manage link of the address's active registration for the event, if any.
 
     The caller answers the same way either way, so nobody learns whether an address is
     registered.
