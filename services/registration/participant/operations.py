@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from services.registration.audit import record
 from services.registration.lookups import WITH_GROUPS, find_group, get_event
@@ -39,7 +39,9 @@ def events_page(
         query, keyset = listing.coming_events(filters, now or utcnow())
     else:
         query, keyset = listing.all_events(filters)
-    return page_of(session, query.options(WITH_GROUPS), keyset, limit=limit, cursor=cursor)
+    # The API shows each event's registration questions: read with the page, not per event.
+    query = query.options(WITH_GROUPS, selectinload(Event.registration_questions))
+    return page_of(session, query, keyset, limit=limit, cursor=cursor)
 
 
 def recent_events(session: Session, now: datetime | None = None) -> list[Event]:
