@@ -1,8 +1,12 @@
 # syntax=docker/dockerfile:1
 # One image for every Atelier process; docker-compose.yml picks the command per service.
 
+# Both stages start from this image; a build argument lets a machine with no registry access
+# name a local one (`--build-arg PYTHON_IMAGE=...`): it must have python 3.11 with venv and apt.
+ARG PYTHON_IMAGE=python:3.11-slim
+
 # Builder: compilers for any dependency without a wheel, the virtualenv, compiled catalogues.
-FROM python:3.11-slim AS builder
+FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -24,7 +28,7 @@ RUN pybabel compile --use-fuzzy -d shared/translations \
     && python -m compileall -q shared services gunicorn.conf.py
 
 # Runtime: the interpreter, the virtualenv and the code; no compilers.
-FROM python:3.11-slim AS runtime
+FROM ${PYTHON_IMAGE} AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \

@@ -190,11 +190,17 @@ def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
 def dockerfile_stages(text: str | None = None) -> list[Stage]:
     """The Dockerfile's stages, in order."""
     stages: list[Stage] = []
+    # ARGs before the first FROM may name the bases; a build without --build-arg uses these.
+    defaults: dict[str, str] = {}
     for keyword, rest in dockerfile_instructions(text or DOCKERFILE.read_text()):
-        if keyword == "FROM":
+        if keyword == "ARG" and not stages:
+            name, _, default = rest.partition("=")
+            defaults[name.strip()] = default.strip()
+        elif keyword == "FROM":
             words = [word for word in rest.split() if not word.startswith("--")]
             name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
-            stages.append(Stage(base=words[0], name=name))
+            base = re.sub(r"\$\{(\w+)\}", lambda match: defaults[match.group(1)], words[0])
+            stages.append(Stage(base=base, name=name))
         elif stages:
             stages[-1].instructions.append((keyword, rest))
     return stages
