@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -223,6 +224,22 @@ def add_once(session: Session, row: Row, winner: Callable[[], Row | None]) -> Ro
         assert found is not None  # the row that made the insert fail
         return found
     return row
+
+
+def insert_missing(
+    session: Session, model: type[Base], rows: list[dict[str, Any]], key: tuple[str, ...]
+) -> set[tuple[Any, ...]]:
+    """Insert, in one statement, those of ``rows`` whose unique ``key`` no row holds, also
+    when another transaction is inserting the same at the same moment; the keys inserted."""
+    if not rows:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(model)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(*(getattr(model, column) for column in key))
+    )
+    return {tuple(row) for row in session.execute(statement, rows)}
 
 
 @event.listens_for(Session, "after_commit")

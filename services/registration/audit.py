@@ -11,10 +11,10 @@ from typing import Any
 
 from flask_babel import LazyString, format_datetime, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from shared.database import db
+from shared.database import db, utcnow
 from shared.i18n import format_day, format_hours
 from shared.models import AuditEntry, Event, Group, Organiser, Registration
 
@@ -128,11 +128,9 @@ def record(
     event: Event | None = None,
     registration: Registration | None = None,
     account: Organiser | None = None,
-    flush: bool = True,
     **details: Any,
 ) -> AuditEntry:
-    """Write who did what to which event, registration or account, and when; ``flush``
-    false leaves the entry to be written with the next flush (many entries in one)."""
+    """Write who did what to which event, registration or account, and when."""
     if account is not None:
         details = {"account_id": account.id, "email": account.email, **details}
     entry = AuditEntry(
@@ -143,9 +141,37 @@ def record(
         details=details,
     )
     session.add(entry)
-    if flush:
-        session.flush()
+    session.flush()
     return entry
+
+
+def record_each(
+    session: Session,
+    actor: Organiser | None,
+    action: str,
+    *,
+    event: Event,
+    changes: list[tuple[Registration, dict[str, Any]]],
+) -> None:
+    """Write the same action done to each of many registrations of an event, with each
+    one's details, in one statement."""
+    if not changes:
+        return
+    now = utcnow()
+    session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "organiser_id": actor.id if actor else None,
+                "action": action,
+                "event_id": event.id,
+                "registration_id": registration.id,
+                "details": details,
+                "created_at": now,
+            }
+            for registration, details in changes
+        ],
+    )
 
 
 def record_apart(action: str, *, account: Organiser | None = None, **details: Any) -> None:

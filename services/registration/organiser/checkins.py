@@ -15,13 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import LazyString
-from sqlalchemy import exc, select
+from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from services.registration import audit
 from services.registration.lookups import find_date
 from services.registration.organiser.actions import Organising
 from services.registration.organiser.schemas.checkins import REFUSED
-from shared.database import add_once, utcnow
+from shared.database import insert_missing, utcnow
 from shared.domain import closing as closing_rules
 from shared.domain.attendance import (
     check_presence_allowed,
@@ -42,6 +43,22 @@ from shared.domain.checkin import (
 )
 from shared.errors import DateCalledOff
 from shared.models import Attendance, Registration, RegistrationStatus, SessionDate
+
+# What a mark reads of its holder: a queue names hundreds of them.
+HOLDER_COLUMNS = (
+    Registration.id,
+    Registration.event_id,
+    Registration.group_id,
+    Registration.session_date_id,
+    Registration.status,
+    Registration.first_name,
+    Registration.anonymised_at,
+    Registration.checkin_code_version,
+)
+
+
+# An attendance row's unique key: one mark per person and date.
+KEY = ("registration_id", "session_date_id")
 
 
 @dataclass
@@ -96,7 +113,7 @@ def date_codes(by: Organising, date_id: int) -> DateCodes:
             Registration.anonymised_at.is_(None),
         )
     ).all()
-    recorded = _present_at(by, session_date, [r.id for r in registrations])
+    recorded = _present_at(_marks_of(by, session_date, [r.id for r in registrations]))
     people = [
         {
             "id": registration.id,
@@ -116,7 +133,8 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
     session_date = open_date(by, date_id)
     now = utcnow()
     holders = _holders(by, marks)
-    recorded = _present_at(by, session_date, list(holders))
+    marks_before = _marks_of(by, session_date, list(holders))
+    recorded = _present_at(marks_before)
     report = CheckinReport()
     new_marks: dict[int, datetime] = {}
     for index, mark in enumerate(marks):
@@ -139,7 +157,7 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
             message = refusal or REFUSALS[answer.outcome]
             report.errors[f"marks.{index}.{refused_field}"] = [str(message)]
         report.answers.append(answer)
-    winners = _record(by, session_date, {i: holders[i] for i in new_marks}, new_marks)
+    winners = _record(by, session_date, {i: holders[i] for i in new_marks}, new_marks, marks_before)
     for answer in report.answers:
         won = winners.get(answer.registration_id or 0)
         if answer.outcome is Outcome.PRESENT and won is not None and won != answer.recorded_at:
@@ -156,24 +174,30 @@ def _holders(by: Organising, marks: Sequence[dict[str, Any]]) -> dict[int, Regis
     if not ids:
         return {}
     found = by.session.scalars(
-        select(Registration).where(Registration.id.in_(ids), Registration.event_id == by.event.id)
+        select(Registration)
+        .where(Registration.id.in_(ids), Registration.event_id == by.event.id)
+        .options(load_only(*HOLDER_COLUMNS))
     )
     return {registration.id: registration for registration in found}
 
 
-def _present_at(
+def _marks_of(
     by: Organising, session_date: SessionDate, registration_ids: list[int]
-) -> dict[int, datetime]:
+) -> dict[int, Attendance]:
+    """The date's recorded marks, present or absent, of these registrations."""
     if not registration_ids:
         return {}
-    rows = by.session.execute(
-        select(Attendance.registration_id, Attendance.marked_at).where(
+    rows = by.session.scalars(
+        select(Attendance).where(
             Attendance.session_date_id == session_date.id,
             Attendance.registration_id.in_(registration_ids),
-            Attendance.present.is_(True),
         )
     )
-    return {registration_id: marked_at for registration_id, marked_at in rows}
+    return {row.registration_id: row for row in rows}
+
+
+def _present_at(marks: dict[int, Attendance]) -> dict[int, datetime]:
+    return {i: row.marked_at for i, row in marks.items() if row.present}
 
 
 def _answer(
@@ -226,68 +250,46 @@ def _record(
     session_date: SessionDate,
     holders: dict[int, Registration],
     marked_at: dict[int, datetime],
+    existing: dict[int, Attendance],
 ) -> dict[int, datetime]:
-    """Write the new marks of presence; the moments recorded, by registration, which are
-    another door's where its mark was committed first."""
+    """Write the new marks of presence, in one statement; the moments recorded, by
+    registration, which are another door's where its mark was committed first."""
     if not holders:
         return {}
-    rows = by.session.scalars(
-        select(Attendance).where(
-            Attendance.session_date_id == session_date.id,
-            Attendance.registration_id.in_(list(holders)),
-        )
-    ).all()
-    # A person marked absent earlier who is at the door now is present.
-    existing = {row.registration_id: row for row in rows}
     new_rows = []
     for registration_id in holders:
+        values = {
+            "registration_id": registration_id,
+            "session_date_id": session_date.id,
+            "present": True,
+            "marked_at": marked_at[registration_id],
+            "marked_by_id": by.organiser.id,
+        }
         row = existing.get(registration_id)
         if row is None:
-            row = Attendance(registration_id=registration_id, session_date_id=session_date.id)
-            new_rows.append(row)
-        row.present, row.marked_at = True, marked_at[registration_id]
-        row.marked_by_id = by.organiser.id
+            new_rows.append(values)
+        else:  # marked absent earlier, at the door now
+            for column, value in values.items():
+                setattr(row, column, value)
     recorded = {registration_id: marked_at[registration_id] for registration_id in holders}
-    try:
-        with by.session.begin_nested():
-            by.session.add_all(new_rows)
-    except exc.IntegrityError:
-        # Another door inserted some of the same rows meanwhile: each is inserted once.
-        for row in new_rows:
-            won = add_once(by.session, _fresh(row), lambda row=row: _row_of(by, row))
-            recorded[won.registration_id] = won.marked_at
-    for registration_id, registration in holders.items():
-        if recorded[registration_id] != marked_at[registration_id]:
-            continue
-        audit.record(
-            by.session,
-            by.organiser,
-            "attendance.checked_in",
-            event=by.event,
-            registration=registration,
-            flush=False,
-            date_id=session_date.id,
-            at=marked_at[registration_id].isoformat(),
-        )
+    inserted = {i for i, _date in insert_missing(by.session, Attendance, new_rows, KEY)}
+    beaten = [row["registration_id"] for row in new_rows if row["registration_id"] not in inserted]
+    if beaten:
+        # Another door's marks of the same people were committed first: theirs stand.
+        winners = _marks_of(by, session_date, beaten)
+        recorded.update({i: row.marked_at for i, row in winners.items()})
+    written = [holders[i] for i in holders if i in inserted or i in existing]
+    audit.record_each(
+        by.session,
+        by.organiser,
+        "attendance.checked_in",
+        event=by.event,
+        changes=[
+            (r, {"date_id": session_date.id, "at": marked_at[r.id].isoformat()}) for r in written
+        ],
+    )
+    for registration in written:
+        # Written past the session's objects: a closed group's rules read them afresh.
+        by.session.expire(registration, ["attendances"])
         closing_rules.follow_late_presence(by.session, registration)
-    by.session.flush()
     return recorded
-
-
-def _fresh(row: Attendance) -> Attendance:
-    return Attendance(
-        registration_id=row.registration_id,
-        session_date_id=row.session_date_id,
-        present=True,
-        marked_at=row.marked_at,
-        marked_by_id=row.marked_by_id,
-    )
-
-
-def _row_of(by: Organising, row: Attendance) -> Attendance | None:
-    return by.session.scalar(
-        select(Attendance).where(
-            Attendance.registration_id == row.registration_id,
-            Attendance.session_date_id == row.session_date_id,
-        )
-    )

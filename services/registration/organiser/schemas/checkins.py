@@ -38,6 +38,9 @@ class MarkSchema(Schema):
             )
 
 
+MARK = MarkSchema()  # built once: a queue holds hundreds of marks
+
+
 class CheckinBatchSchema(Schema):
     """One mark or a queue of them; each malformed mark is refused alone, on its fields."""
 
@@ -55,7 +58,7 @@ class CheckinBatchSchema(Schema):
         marks = []
         for item in data["marks"]:
             try:
-                marks.append(MarkSchema().load(item))
+                marks.append(MARK.load(item))
             except ValidationError as invalid:
                 marks.append({REFUSED: flatten_field_errors(invalid.messages)})
         return {"marks": marks}

@@ -1,0 +1,124 @@
+"""A door's offline queue sent when the network returns: 200 marks of presence applied in one
+request, beside the floor, the same writes in plain SQL through psycopg (one transaction: the
+attendance rows and their audit entries, each an ``executemany``).
+
+In process, on PostgreSQL: the figure is the request's own work (the token, the event, the
+codes checked, who is already marked, the rows written and committed), not a server's. Each
+figure is the best of several rounds, the date emptied of its marks between rounds.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import psycopg
+from sqlalchemy import delete
+
+from bench.support import POSTGRES, against_floor
+from services.registration import create_app
+from services.registration.accounts.auth import issue_token
+from shared.database import db, utcnow
+from shared.domain.checkin import checkin_code
+from shared.i18n import BRUSSELS
+from shared.models import Attendance, AuditEntry, Organiser
+from tests.organiser.conftest import held_days_ago
+from tests.support.databases import sqlalchemy_postgres_url, throwaway_postgres
+from tests.support.factories import Factory
+
+MARKS = 200
+ROUNDS = 7
+AT_MOST = 2.0  # times the plain SQL's duration
+
+
+def main() -> None:
+    """Print the time to apply 200 offline marks in one request against plain SQL's."""
+    with throwaway_postgres(POSTGRES) as database_url:
+        app = create_app(
+            {"DATABASE_URL": database_url, "RATE_LIMITS_ENABLED": False, "SECRET_KEY": "bench"}
+        )
+        with app.test_request_context():
+            url, token, marks, ids, organiser_id, event_id, date_id = prepared()
+        client = app.test_client()
+        body = json.dumps({"marks": marks})
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        dsn = (
+            sqlalchemy_postgres_url(database_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
+
+        def send() -> None:
+            response = client.post(url, data=body, headers=headers)
+            assert response.status_code == 200, response.json
+            assert all(a["outcome"] == "present" for a in response.json["answers"])
+
+        with psycopg.connect(dsn) as connection:
+
+            def plain_sql() -> None:
+                write_plainly(connection, ids, organiser_id, event_id, date_id)
+
+            ours = best_time(app, send)
+            floor = best_time(app, plain_sql)
+    against_floor(
+        f"{MARKS} offline marks in one request (floor: the same writes in plain SQL)",
+        ours * 1000,
+        floor * 1000,
+        "ms",
+        at_most=AT_MOST,
+    )
+
+
+def prepared() -> tuple[str, str, list[dict[str, str]], list[int], int, int, int]:
+    """A date held today with 200 confirmed participants, an organiser's token, and the
+    marks a phone queued for each of them."""
+    make = Factory(db.session)
+    event = make.event(registration_opens_at=None)
+    group = make.group(event, capacity=MARKS, dates=held_days_ago(0))
+    session_date = group.dates[0]
+    people = [make.registration(group) for _ in range(MARKS)]
+    organiser = Organiser(email="door@example.org", password_hash="-", events=[event])
+    db.session.add(organiser)
+    db.session.flush()
+    _row, token = issue_token(db.session, organiser)
+    db.session.commit()
+    now = utcnow().astimezone(BRUSSELS).isoformat()
+    marks = [{"code": checkin_code(person), "marked_at": now} for person in people]
+    url = f"/api/v1/events/{event.slug}/dates/{session_date.id}/checkins"
+    ids = [person.id for person in people]
+    return url, token, marks, ids, organiser.id, event.id, session_date.id
+
+
+def write_plainly(
+    connection: psycopg.Connection, ids: list[int], organiser_id: int, event_id: int, date_id: int
+) -> None:
+    """The floor: the attendance rows and audit entries of the 200 marks, in plain SQL, in
+    one transaction on an open connection (as the app's pool holds one)."""
+    now = utcnow()
+    with connection.transaction(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO attendances (registration_id, session_date_id, present, marked_by_id, "
+            "marked_at) VALUES (%s, %s, true, %s, %s)",
+            [(i, date_id, organiser_id, now) for i in ids],
+        )
+        details = json.dumps({"date_id": date_id, "at": now.isoformat()})
+        cursor.executemany(
+            "INSERT INTO audit_log (organiser_id, action, event_id, registration_id, "
+            "details, created_at) VALUES (%s, 'attendance.checked_in', %s, %s, %s, %s)",
+            [(organiser_id, event_id, i, details, now) for i in ids],
+        )
+
+
+def best_time(app, work: Callable[[], None]) -> float:
+    """The shortest of several runs of ``work``, the date's marks removed before each."""
+    times = []
+    for _ in range(ROUNDS):
+        with app.app_context():
+            db.session.execute(delete(Attendance))
+            db.session.execute(delete(AuditEntry).where(AuditEntry.action != "event.created"))
+            db.session.commit()
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
