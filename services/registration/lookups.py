@@ -44,6 +44,10 @@ GROUP_BY_SLUGS = (
             Event.registration_opens_at,
             Event.registration_closes_at,
             Event.confirmation_hours,
+            # Whether the event asks questions, and which version of them.
+            Event.asked_questions,
+            Event.revision,
+            Event.created_at,
         ),
         joinedload(Group.dates).load_only(
             SessionDate.group_id,

@@ -8,18 +8,25 @@ lose that meaning is refused, naming what is kept (see docs/funders.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from shared.errors import InvalidRequest, QuestionsKept
 from shared.i18n import DEFAULT_LANGUAGE
 from shared.labels import ANSWER_KIND_LABELS
-from shared.models import AnswerKind, Event, RegistrationAnswer, RegistrationQuestion
+from shared.models import (
+    AnswerKind,
+    Event,
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+)
 from shared.models.registration_questions import CHOICE_KINDS
 
 MAX_QUESTIONS = 30
@@ -67,6 +74,27 @@ def answered_question_ids(session: Session, event: Event) -> set[int]:
     )
 
 
+def offered_questions(event: Event) -> list[RegistrationQuestion]:
+    """The questions a new registration is asked, in order (read only if it asks some)."""
+    if not event.asked_questions:
+        return []
+    return [question for question in event.registration_questions if not question.hidden]
+
+
+def record_answers(
+    session: Session, registration: Registration, answers: Mapping[int, Any]
+) -> None:
+    """Store a new registration's answers (validated, by question id), in one statement."""
+    if answers:
+        session.execute(
+            insert(RegistrationAnswer),
+            [
+                {"registration_id": registration.id, "question_id": question_id, "value": value}
+                for question_id, value in answers.items()
+            ],
+        )
+
+
 def replace_questions(
     session: Session, event: Event, questions: list[dict[str, Any]]
 ) -> list[RegistrationQuestion]:
@@ -100,6 +128,9 @@ def replace_questions(
         question.condition_question = kept[condition["question"]] if condition else None
         question.condition_choice = condition["choice"] if condition else None
     event.registration_questions = kept
+    event.asked_questions = sum(not question.hidden for question in kept)
+    # What the event shows changed: caches keyed on its revision are renewed.
+    event.revision += 1
     session.flush()
     return kept
 

@@ -5,7 +5,8 @@ adds by hand from a signed paper form."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -30,6 +31,7 @@ from shared.domain.capacity import (
     promote_waitlisted,
 )
 from shared.domain.confirmation import Receipt, ask_confirmation
+from shared.domain.registration_questions import record_answers
 from shared.errors import (
     AlreadyRegistered,
     Busy,
@@ -82,6 +84,8 @@ class Participant:
     language: str
     phone: str | None = None
     organisation: str | None = None
+    # Answers to the event's registration questions, by question id, already validated.
+    answers: Mapping[int, Any] = field(default_factory=dict)
 
 
 def normalise_email(email: str) -> str:
@@ -187,6 +191,7 @@ def register(
     batch = (session.get_bind(), group.id)
     if batches.join(batch, arrival):
         _admit_batch(session, event, group, batch, now)
+        record_answers(session, registration, participant.answers)
         return registration
     outcome = batches.wait(batch, arrival)
     if outcome is None:
@@ -195,6 +200,7 @@ def register(
         _attach(session, event, group, registration)
     else:
         _admit_alone(session, event, group, registration, now)
+    record_answers(session, registration, participant.answers)
     return registration
 
 
@@ -358,6 +364,7 @@ def add_by_hand(
     confirm(registration)
     _write(session, [registration])
     _attach(session, event, group, registration)
+    record_answers(session, registration, participant.answers)
     queue_emails(session, _announcements(group, registration, free, tell_participant=notify))
     return Addition(registration, beyond_capacity=free == 0)
 

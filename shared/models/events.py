@@ -67,6 +67,9 @@ class Event(Base):
     # Hours a new registration has to be confirmed from its email before its place is
     # released; None: a registration counts at once (shared.domain.confirmation).
     confirmation_hours: Mapped[int | None] = mapped_column(Integer)
+    # How many registration questions new registrations are asked (kept by
+    # shared.domain.registration_questions): registering reads them only if there are some.
+    asked_questions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

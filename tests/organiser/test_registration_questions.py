@@ -104,6 +104,7 @@ def test_organisers_write_questions_of_every_kind_in_each_language(
     assert questions[0]["condition"] is None
     assert (questions[6]["minimum"], questions[6]["maximum"]) == ("0.00", "60.00")
     assert stored(db_session, event)[1].condition_question_id == questions[0]["id"]
+    assert event.asked_questions == 8
     assert ("registration.questions_changed", account.organiser.id, None) in audit_actions(
         db_session
     )

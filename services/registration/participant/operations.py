@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from services.registration.audit import record
 from services.registration.lookups import WITH_GROUPS, find_group, get_event
+from services.registration.participant.schemas import load_answers
 from shared.database import utcnow
 from shared.domain import certificates, checkin, listing
 from shared.domain import registrations as rules
@@ -66,6 +67,7 @@ def register_participant(
     """Register from validated API or form data; a receipt where the event asks for
     confirmation by email (see ``shared.domain.confirmation``)."""
     group = find_group(session, event_slug, data["group"])
+    answers = load_answers(group.event, data.get("answers") or {})
     participant = rules.Participant(
         first_name=data["first_name"],
         last_name=data["last_name"],
@@ -74,6 +76,7 @@ def register_participant(
         language=data.get("language") or current_language(),
         phone=data.get("phone"),
         organisation=data.get("organisation"),
+        answers=answers,
     )
     return rules.register_or_acknowledge(
         session,

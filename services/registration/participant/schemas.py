@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -37,11 +38,27 @@ from shared.domain.certificates import attended_dates, total_hours
 from shared.domain.confirmation import Receipt
 from shared.domain.evaluations import RATING_SCALE, TEXT_MAX_LENGTH
 from shared.domain.listing import Filters, local_midnight
+from shared.domain.registration_questions import country_codes, offered_questions
+from shared.errors import InvalidRequest
+from shared.errors_http import flatten_field_errors
 from shared.i18n import current_language
-from shared.models import AttendanceRule, EvaluationQuestion, EventKind, QuestionKind, Role
+from shared.models import (
+    AnswerKind,
+    AttendanceRule,
+    EvaluationQuestion,
+    Event,
+    EventKind,
+    QuestionKind,
+    RegistrationQuestion,
+    Role,
+)
+from shared.models.registration_questions import in_language
 from shared.paging import Cursor, PageArgsSchema
 
 PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
+ANSWER_INPUT_PREFIX = "answer-"
+ANSWER_TEXT_LENGTH = 300
+ANSWER_LONG_TEXT_LENGTH = 4000
 
 
 def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,6 +151,37 @@ class RegisteredGroupSchema(GroupSchema):
         exclude = ("capacity", "seats_left", "waitlist_length")
 
 
+class PublicChoiceSchema(Schema):
+    key = fields.String(dump_only=True)
+    label = fields.Method("label_of", dump_only=True)
+
+    def label_of(self, choice: dict[str, Any]) -> str:
+        """The choice in the reader's language, else French."""
+        return in_language(choice["label"], current_language())
+
+
+class PublicQuestionSchema(Schema):
+    """A question of the registration form as participants read it."""
+
+    id = fields.Integer(dump_only=True)
+    kind = fields.Enum(AnswerKind, by_value=True, dump_only=True)
+    text = fields.Function(lambda q: q.text(current_language()), dump_only=True)
+    help = fields.Function(lambda q: q.help_text(current_language()), dump_only=True)
+    required = fields.Boolean(dump_only=True)
+    choices = fields.List(
+        fields.Nested(PublicChoiceSchema), attribute="offered_choices", dump_only=True
+    )
+    minimum = fields.Float(dump_only=True, allow_none=True)
+    maximum = fields.Float(dump_only=True, allow_none=True)
+    condition = fields.Method("condition_of", dump_only=True, allow_none=True)
+
+    def condition_of(self, question: RegistrationQuestion) -> dict[str, Any] | None:
+        """Asked only when this earlier question was answered with this choice."""
+        if question.condition_question_id is None:
+            return None
+        return {"question": question.condition_question_id, "choice": question.condition_choice}
+
+
 class EventSchema(Schema):
     slug = fields.String(dump_only=True)
     title = localized("title")
@@ -146,6 +194,16 @@ class EventSchema(Schema):
     organiser_contact = fields.String(dump_only=True)
     price = Money(dump_only=True)
     groups = fields.List(fields.Nested(GroupSchema), dump_only=True)
+
+
+class EventDetailSchema(EventSchema):
+    """One event, with the questions its registration form asks."""
+
+    questions = fields.Function(
+        lambda event: PublicQuestionSchema(many=True).dump(offered_questions(event)),
+        dump_only=True,
+        metadata={"description": "The registration form's own questions, to answer in `answers`"},
+    )
 
 
 class EventFiltersSchema(Schema):
@@ -234,6 +292,16 @@ class RegistrationCreateSchema(Schema):
     consent = fields.Boolean(required=True)
     commit_all_dates = fields.Boolean(load_default=False)
     date = row_id(load_default=None, allow_none=True, strict=True)
+    answers = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=12)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        metadata={
+            "description": "Answers to the event's questions (its `questions`), by question "
+            "id: a text, a choice's key, a list of keys, true or false, a date YYYY-MM-DD, "
+            "a number or a two-letter country code. Checked against the event's questions."
+        },
+    )
 
     @pre_load
     def strip_strings(self, data: Any, **_kwargs: Any) -> Any:
@@ -290,10 +358,21 @@ class RegistrationFormSchema(RegistrationCreateSchema):
 
     @pre_load
     def from_form(self, data: Any, **_kwargs: Any) -> Any:
-        """An unticked checkbox is simply absent; an unchosen option or date is empty."""
-        return form_values(
+        """An unticked checkbox is simply absent; an unchosen option or date is empty; the
+        inputs ``answer-<id>`` are the answers (several ticked boxes, a list)."""
+        values = form_values(
             data, checkboxes=("consent", "commit_all_dates"), choices=("role", "date")
         )
+        if not hasattr(data, "getlist"):
+            return values
+        answers = {}
+        for key in data:
+            question_id = key.removeprefix(ANSWER_INPUT_PREFIX)
+            if key.startswith(ANSWER_INPUT_PREFIX) and question_id.isdigit():
+                given = data.getlist(key)
+                answers[question_id] = given if len(given) > 1 else given[0]
+        values = {k: v for k, v in values.items() if not k.startswith(ANSWER_INPUT_PREFIX)}
+        return {**values, "answers": answers}
 
 
 class ManageLinkRequestSchema(Schema):
@@ -395,3 +474,173 @@ def _answer_field(kind: QuestionKind) -> fields.Field:
             truthy={"yes"}, falsy={"no"}, error_messages={"invalid": _l("Répondez oui ou non.")}
         )
     return bounded_text(TEXT_MAX_LENGTH, lines=True)
+
+
+class AnswersSchema(Schema):
+    """Answers to an event's registration questions, keyed by question id: a question not
+    offered is an unknown field; a required one, if asked, must be answered; one asked only
+    after a given answer is dropped when that answer was not given.
+    :func:`answers_schema` declares a field per question."""
+
+    # Each question's id: whether it is required, and the earlier answer it waits for.
+    rules: ClassVar[dict[str, AnswerRule]] = {}
+
+    @pre_load
+    def skip_unanswered(self, data: Any, **_kwargs: Any) -> Any:
+        """An empty text, an unchosen option or null is a question left unanswered."""
+        if not isinstance(data, Mapping):
+            return data
+        cleaned = stripped(data)
+        return {k: v for k, v in cleaned.items() if v not in ("", None, [])}
+
+    @validates_schema
+    def required_when_asked(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """A required question shown only after a given answer must then be answered."""
+        missing = {
+            key: [gettext("Ce champ est obligatoire.")]
+            for key, rule in self.rules.items()
+            if rule.required and key not in data and rule.is_asked(data)
+        }
+        if missing:
+            raise ValidationError(missing)
+
+    @post_load
+    def by_question(self, data: dict[str, Any], **_kwargs: Any) -> dict[int, Any]:
+        """The answers as stored, by question id; those to questions not asked dropped."""
+        return {
+            int(key): _stored(value)
+            for key, value in data.items()
+            if self.rules[key].is_asked(data)
+        }
+
+
+@dataclass(frozen=True)
+class AnswerRule:
+    """Whether a question must be answered, and the earlier answer it is asked after."""
+
+    required: bool
+    after_question: str | None
+    after_choice: str | None
+
+    def is_asked(self, answers: dict[str, Any]) -> bool:
+        """Whether the question is asked, given the answers to the earlier ones."""
+        return self.after_question is None or answers.get(self.after_question) == self.after_choice
+
+
+def _stored(value: Any) -> Any:
+    """A valid answer as JSON holds it."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Built once per version of an event's questions, so that registering need not read them.
+_ANSWER_SCHEMAS: dict[tuple[Any, ...], AnswersSchema] = {}
+ANSWER_SCHEMAS_KEPT = 512
+
+
+def load_answers(event: Event, given: dict[str, Any]) -> dict[int, Any]:
+    """The answers to the event's questions, validated; 422 on each question's field
+    (``answers.<id>``) otherwise."""
+    # Changing the questions bumps the event's revision; the creation time tells apart two
+    # events that had the same id (one deleted, or rolled back, before the other).
+    version = (event.id, event.created_at, event.revision)
+    schema = _ANSWER_SCHEMAS.get(version)
+    if schema is None:
+        if len(_ANSWER_SCHEMAS) >= ANSWER_SCHEMAS_KEPT:
+            _ANSWER_SCHEMAS.pop(next(iter(_ANSWER_SCHEMAS)), None)
+        schema = _ANSWER_SCHEMAS[version] = answers_schema(offered_questions(event))
+    try:
+        return schema.load(given)
+    except ValidationError as invalid:
+        errors = flatten_field_errors(invalid.messages)
+        raise InvalidRequest(errors={f"answers.{k}": v for k, v in errors.items()}) from invalid
+
+
+def answers_schema(questions: list[RegistrationQuestion]) -> AnswersSchema:
+    """The schema of the answers to these questions (those offered to new registrations)."""
+    declared: dict[str, Any] = {str(q.id): _registration_answer_field(q) for q in questions}
+    declared["rules"] = {
+        str(q.id): AnswerRule(
+            required=q.required,
+            after_question=None
+            if q.condition_question_id is None
+            else str(q.condition_question_id),
+            after_choice=q.condition_choice,
+        )
+        for q in questions
+    }
+    return type("RegistrationAnswersSchema", (AnswersSchema,), declared)()
+
+
+def _registration_answer_field(question: RegistrationQuestion) -> fields.Field:
+    required = question.required and question.condition_question_id is None
+    kind = question.kind
+    if kind is AnswerKind.ONE_CHOICE or kind is AnswerKind.COUNTRY:
+        offered = (
+            country_codes()
+            if kind is AnswerKind.COUNTRY
+            else [c["key"] for c in question.offered_choices]
+        )
+        error = _l("Choisissez une des réponses proposées.")
+        return fields.String(required=required, validate=validate.OneOf(offered, error=error))
+    if kind is AnswerKind.SEVERAL_CHOICES:
+        offered = [c["key"] for c in question.offered_choices]
+        error = _l("Choisissez parmi les réponses proposées.")
+        return fields.List(
+            fields.String(),
+            required=required,
+            validate=validate.ContainsOnly(offered, error=error),
+            error_messages={"invalid": error},
+        )
+    if kind is AnswerKind.YES_NO:
+        return fields.Boolean(
+            required=required,
+            truthy={True, "yes"},
+            falsy={False, "no"},
+            error_messages={"invalid": _l("Répondez oui ou non.")},
+        )
+    if kind is AnswerKind.DATE:
+        return fields.Date(
+            required=required,
+            error_messages={"invalid": _l("Une date AAAA-MM-JJ est attendue.")},
+        )
+    if kind is AnswerKind.NUMBER:
+        return fields.Float(
+            required=required,
+            allow_nan=False,
+            validate=_within_bounds(question),
+            error_messages={"invalid": _l("Un nombre est attendu.")},
+        )
+    if kind is AnswerKind.LONG_TEXT:
+        return bounded_text(ANSWER_LONG_TEXT_LENGTH, lines=True, required=required)
+    return bounded_text(ANSWER_TEXT_LENGTH, required=required)
+
+
+def _within_bounds(question: RegistrationQuestion) -> list[validate.Validator]:
+    """A number question's range, its message naming the bounds as the organiser wrote them."""
+    low, high = question.minimum, question.maximum
+    if low is None and high is None:
+        return []
+    # Lazy: the schema is kept between requests, read in each one's language.
+    shown = {"min": _plain_number(low), "max": _plain_number(high)}
+    if low is not None and high is not None:
+        error = _l("Un nombre entre %(min)s et %(max)s est attendu.", **shown)
+    elif low is not None:
+        error = _l("Un nombre d'au moins %(min)s est attendu.", **shown)
+    else:
+        error = _l("Un nombre d'au plus %(max)s est attendu.", **shown)
+    return [
+        validate.Range(
+            min=None if low is None else float(low),
+            max=None if high is None else float(high),
+            error=error,
+        )
+    ]
+
+
+def _plain_number(value: Any) -> str:
+    """A bound without trailing zeros: 60, 2.5."""
+    return "" if value is None else f"{value.normalize():f}"

@@ -1,5 +1,8 @@
 """registration questions per event, and each registration's answers to them
 
+Events count the questions they ask, so that registering for one that asks none reads no
+question.
+
 Revision ID: 0013
 Revises: 0012
 """
@@ -25,6 +28,11 @@ ANSWER_KINDS = (
 
 
 def upgrade() -> None:
+    # Added in place: copying ``events`` on SQLite would cascade-delete what refers to it.
+    op.add_column(
+        "events",
+        sa.Column("asked_questions", sa.Integer(), nullable=False, server_default="0"),
+    )
     op.create_table(
         "registration_questions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -94,3 +102,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("registration_answers")
     op.drop_table("registration_questions")
+    op.drop_column("events", "asked_questions")

@@ -7,7 +7,11 @@ from typing import Any
 from flask.views import MethodView
 
 from services.registration.participant import operations
-from services.registration.participant.schemas import EventQueryArgsSchema, EventSchema
+from services.registration.participant.schemas import (
+    EventDetailSchema,
+    EventQueryArgsSchema,
+    EventSchema,
+)
 from shared.app import ApiBlueprint
 from shared.database import db
 from shared.models import Event
@@ -30,8 +34,9 @@ class Events(MethodView):
 
 @bp.route("/<event_slug>")
 class EventDetail(MethodView):
-    @bp.response(200, EventSchema)
+    @bp.response(200, EventDetailSchema)
     @bp.alt_response(404, description="No such event")
     def get(self, event_slug: str) -> Event:
-        """One event with its groups, dates and places left."""
+        """One event with its groups, dates and places left, and the questions its
+        registration form asks (answered in a registration's ``answers``)."""
         return operations.get_event(db.session, event_slug)
