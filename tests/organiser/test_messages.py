@@ -17,6 +17,7 @@ from shared.domain import organiser_messages
 from shared.domain.privacy import anonymise, anonymise_expired
 from shared.domain.registrations import cancel
 from shared.domain.schedule import cancel_group, change_date_time
+from shared.i18n import BRUSSELS
 from shared.models import (
     Attendance,
     AuditEntry,
@@ -306,7 +307,7 @@ def test_a_scheduled_message_leaves_once_at_its_moment(client, accounts, db_sess
     assert outbox_of(db_session, message["id"]) == sorted([awa.id, sam.id, lina.id])
 
 
-def test_a_message_at_an_offset_follows_its_groups_dates(client, accounts, db_session, people):
+def test_a_message_at_an_offset_follows_its_groups_dates(app, client, accounts, db_session, people):
     group, _other, awa, olena, sam, _lina = people
     account = accounts(group.event)
     message = scheduled(
@@ -323,21 +324,28 @@ def test_a_message_at_an_offset_follows_its_groups_dates(client, accounts, db_se
     planned = organiser_messages.send_time(
         db_session, db_session.get(OrganiserMessage, message["id"])
     )
-    assert planned.astimezone(first.starts_at.tzinfo).hour is not None
-    assert planned == organiser_messages.offset_moment(group, "first", -2, "18:00")
-
-    # The first date moves a week later: the message with it.
-    change_date_time(
-        db_session, first, first.starts_at + timedelta(weeks=1), first.ends_at + timedelta(weeks=1)
+    local = planned.astimezone(BRUSSELS)
+    assert (local.date(), local.strftime("%H:%M")) == (
+        first.starts_at.astimezone(BRUSSELS).date() - timedelta(days=2),
+        "18:00",
     )
-    db_session.flush()
+
+    # The first date moves three days later: the message with it.
+    with app.app_context():
+        change_date_time(
+            db_session,
+            first,
+            first.starts_at + timedelta(days=3),
+            first.ends_at + timedelta(days=3),
+        )
+        db_session.flush()
     assert organiser_messages.release_due(db_session, planned) == []
-    moved = planned + timedelta(weeks=1)
+    moved = planned + timedelta(days=3)
     assert organiser_messages.release_due(db_session, moved) == [message["id"]]
     assert outbox_of(db_session, message["id"]) == sorted([awa.id, olena.id, sam.id])
 
 
-def test_a_called_off_group_sends_nothing(client, accounts, db_session, people):
+def test_a_called_off_group_sends_nothing(app, client, accounts, db_session, people):
     group = people[0]
     account = accounts(group.event)
     at_offset = scheduled(
@@ -359,8 +367,9 @@ def test_a_called_off_group_sends_nothing(client, accounts, db_session, people):
         send_at=(utcnow() + timedelta(hours=2)).isoformat(),
     )
 
-    cancel_group(db_session, group)
-    db_session.flush()
+    with app.app_context():
+        cancel_group(db_session, group)
+        db_session.flush()
     organiser_messages.release_due(db_session, utcnow() + timedelta(days=365))
 
     for message_id in (at_offset["id"], at_time["id"]):

@@ -19,7 +19,7 @@ from marshmallow import (
 from werkzeug.datastructures import MultiDict
 
 from services.registration.fields import LANGUAGE, LocalDateTime, bounded_text, row_id
-from services.registration.organiser.schemas.base import BrusselsDateTime, FormSchema
+from services.registration.organiser.schemas.base import BrusselsDateTime
 from shared.domain.organiser_messages import (
     BODY_MAX,
     PLACEHOLDERS,
@@ -32,6 +32,8 @@ from shared.models import DeliveryStatus, SendMode
 
 LIST_FIELDS = ("groups", "statuses")
 TEXT_FIELDS = ("subject", "body")
+# What the page's form sends beside the message: its CSRF token and the button pressed.
+FORM_ONLY = ("csrf_token", "action")
 OFFSET_DAYS = 365
 # "HH:MM", a time of day: fixed width, nothing to backtrack over.
 TIME_OF_DAY = validate.Regexp(
@@ -39,7 +41,7 @@ TIME_OF_DAY = validate.Regexp(
 )
 
 
-class MessageInputSchema(FormSchema):
+class MessageInputSchema(Schema):
     groups = fields.List(
         fields.String(validate=validate.Length(min=1, max=80)),
         load_default=list,
@@ -77,11 +79,12 @@ class MessageInputSchema(FormSchema):
 
     @pre_load
     def from_form_fields(self, data: Any, **_kwargs: Any) -> Any:
-        """Form inputs ``subject_fr``, ``body_en``… become the texts by language; the checked
-        groups and statuses become lists; blank choices are absent."""
+        """Read the page's form like a JSON body: inputs ``subject_fr``, ``body_en``… become
+        the texts by language, the checked groups and statuses lists; blank choices are
+        absent."""
         if not isinstance(data, Mapping):
             return data
-        values = dict(data)
+        values = {key: value for key, value in data.items() if key not in FORM_ONLY}
         if isinstance(data, MultiDict):
             values.update({name: data.getlist(name) for name in LIST_FIELDS if name in data})
         for name in TEXT_FIELDS:
