@@ -20,6 +20,7 @@ from shared.models import (
     EmailMessage,
     OutboxMessage,
     Registration,
+    RegistrationAnswer,
 )
 
 ANONYMOUS = "—"
@@ -30,7 +31,8 @@ ERASED = "not sent: the registration was anonymised"
 def anonymise(registration: Registration, *, now: datetime | None = None) -> None:
     """Replace everything that identifies the person; keep role, status and presence.
 
-    Its manage and calendar links open nothing any more; its emails are redacted.
+    Its manage and calendar links open nothing any more; its emails are redacted; its
+    answers to the event's questions are deleted.
     """
     registration.first_name = ANONYMOUS
     registration.last_name = ANONYMOUS
@@ -45,6 +47,14 @@ def anonymise(registration: Registration, *, now: datetime | None = None) -> Non
     session = object_session(registration)
     assert session is not None, "only a stored registration is anonymised"
     redact_emails(session, registration)
+    # Answers to the event's own questions may say who the person is (or their health or
+    # origin): none is kept.
+    session.execute(
+        delete(RegistrationAnswer)
+        .where(RegistrationAnswer.registration_id == registration.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(registration, ["answers"])
 
 
 def anonymise_expired(session: Session, *, months: int, now: datetime | None = None) -> list[int]:
@@ -131,6 +141,10 @@ def personal_data(registration: Registration) -> dict[str, Any]:
         "attendance": [
             {"date": a.session_date.starts_at.isoformat(), "present": a.present}
             for a in registration.attendances
+        ],
+        "answers": [
+            {"question": answer.question.wording, "answer": answer.value}
+            for answer in sorted(registration.answers, key=lambda a: a.question.position)
         ],
     }
 
