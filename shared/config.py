@@ -37,6 +37,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DATABASE_URL": env("DATABASE_URL", f"sqlite:///{RUN_DIR / 'atelier.sqlite3'}"),
         "REDIS_URL": env("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "DATABASE_LOCK_TIMEOUT_MS": _int("DATABASE_LOCK_TIMEOUT_MS", 5000),
+        # Minutes a trainer needs between two sessions in different towns.
+        "SCHEDULE_TRAVEL_MIN": _int("SCHEDULE_TRAVEL_MIN", 60),
         "REGISTRATION_BASE_URL": env("REGISTRATION_BASE_URL", "http://127.0.0.1:5001"),
         "CALENDAR_BASE_URL": env("CALENDAR_BASE_URL", "http://127.0.0.1:5003"),
         "MAIL_SERVER": env("MAIL_SERVER", "127.0.0.1"),

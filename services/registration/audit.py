@@ -102,6 +102,7 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "count": _l("Questions"),
     "fields": _l("Champs modifiés"),
     "venue_changed": _l("Lieu modifié"),
+    "forced": _l("Conflits passés outre"),
     "start": _l("Début"),
     "at": _l("Moment"),
     "old_start": _l("Début précédent"),

@@ -9,19 +9,32 @@ changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app, has_app_context
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, selectinload
 
-from shared.database import utcnow
+from shared.database import RETRY_AFTER_S, is_lock_timeout, utcnow
 from shared.domain.attendance import concerns_clause, is_held
 from shared.domain.capacity import lock_group, promote_waitlisted
-from shared.errors import GroupClosed, InvalidRequest
-from shared.models import EmailKind, Group, Registration, SessionDate
+from shared.errors import Busy, DomainError, GroupClosed, InvalidRequest
+from shared.models import (
+    EmailKind,
+    Group,
+    Registration,
+    Room,
+    SessionDate,
+    Trainer,
+    TrainerUnavailability,
+    group_trainers,
+)
 from shared.models.registrations import ACTIVE_STATUSES
 from shared.outbox import queue_email
 
@@ -48,6 +61,205 @@ def check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise InvalidRequest(errors=errors)
 
 
+class ScheduleConflict(DomainError):
+    """A date clashes with another held date of its room, trainers or group, or with a
+    trainer's unavailability; ``errors.clashes`` lists each."""
+
+    code = "schedule_conflict"
+    default_message = _l("Ce créneau est en conflit avec d'autres dates.")
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One reason a proposed slot cannot be booked: what it meets, when, and where."""
+
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    other_date_id: int | None = None
+    group: str = ""
+    where: str = ""
+    trainer: str = ""
+
+    def described(self) -> str:
+        """What, when and where, in the organiser's language."""
+        return CLASH_MESSAGES[self.kind] % {
+            "start": format_datetime(self.starts_at, "short"),
+            "end": format_datetime(self.ends_at, "short"),
+            "group": self.group,
+            "where": self.where,
+            "trainer": self.trainer,
+        }
+
+
+CLASH_MESSAGES = {
+    "group": _l("Le groupe %(group)s a déjà une date du %(start)s au %(end)s."),
+    "room": _l("La salle %(where)s est prise par le groupe %(group)s du %(start)s au %(end)s."),
+    "trainer": _l("%(trainer)s anime le groupe %(group)s du %(start)s au %(end)s."),
+    "travel": _l(
+        "%(trainer)s anime le groupe %(group)s à %(where)s du %(start)s au %(end)s : "
+        "trop peu de temps pour s'y rendre."
+    ),
+    "unavailable": _l("%(trainer)s est indisponible du %(start)s au %(end)s."),
+}
+
+
+# Minutes a trainer needs between sessions in different towns, unless SCHEDULE_TRAVEL_MIN
+# says otherwise.
+DEFAULT_TRAVEL_MIN = 60
+
+
+def travel_time() -> timedelta:
+    """How long a trainer needs between sessions in different towns."""
+    minutes = (
+        current_app.config.get("SCHEDULE_TRAVEL_MIN", DEFAULT_TRAVEL_MIN)
+        if has_app_context()
+        else DEFAULT_TRAVEL_MIN
+    )
+    return timedelta(minutes=minutes)
+
+
+def lock_room_and_trainers(session: Session, group: Group) -> None:
+    """Take the row locks of the group's room and trainers, in id order, for the rest of
+    the transaction: two bookings of one room or trainer then check and write one after the
+    other. SQLite needs none: its writers already run one at a time."""
+    try:
+        if group.room_id is not None:
+            session.execute(select(Room.id).where(Room.id == group.room_id).with_for_update())
+        trainer_ids = sorted(t.id for t in group.trainers)
+        if trainer_ids:
+            session.execute(
+                select(Trainer.id)
+                .where(Trainer.id.in_(trainer_ids))
+                .order_by(Trainer.id)
+                .with_for_update()
+            )
+    except DBAPIError as error:
+        if is_lock_timeout(error):
+            raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
+        raise
+
+
+def clashes(
+    session: Session,
+    group: Group,
+    slots: Sequence[tuple[datetime, datetime]],
+    *,
+    ignore: Iterable[int] = (),
+) -> list[Clash]:
+    """Every clash of ``slots`` for ``group``: held dates of the same group, room or trainers
+    overlapping them, a trainer's dates in another town less than the travel time apart,
+    and the trainers' unavailabilities. Called-off dates never clash; the dates in
+    ``ignore`` (those being moved) neither. Two queries, whatever the number of slots."""
+    if not slots:
+        return []
+    travel = travel_time()
+    trainers = {t.id: t for t in group.trainers}
+    earliest = min(start for start, _end in slots) - travel
+    latest = max(end for _start, end in slots) + travel
+    shares = [Group.id == group.id]
+    if group.room_id is not None:
+        shares.append(Group.room_id == group.room_id)
+    if trainers:
+        shares.append(
+            Group.id.in_(
+                select(group_trainers.c.group_id).where(group_trainers.c.trainer_id.in_(trainers))
+            )
+        )
+    others = session.scalars(
+        select(SessionDate)
+        .join(SessionDate.group)
+        .where(
+            or_(*shares),
+            SessionDate.cancelled_at.is_(None),
+            Group.cancelled_at.is_(None),
+            SessionDate.id.not_in(list(ignore)),
+            SessionDate.starts_at < latest,
+            SessionDate.ends_at > earliest,
+        )
+        .options(selectinload(SessionDate.group).selectinload(Group.trainers))
+        .order_by(SessionDate.starts_at)
+    ).all()
+    unavailable = session.scalars(
+        select(TrainerUnavailability)
+        .where(
+            TrainerUnavailability.trainer_id.in_(trainers),
+            TrainerUnavailability.starts_at < latest,
+            TrainerUnavailability.ends_at > earliest,
+        )
+        .order_by(TrainerUnavailability.starts_at)
+    ).all()
+    found: list[Clash] = []
+    for start, end in slots:
+        for other in others:
+            found.extend(_date_clashes(group, trainers, start, end, other, travel))
+        for gap in unavailable:
+            if gap.starts_at < end and start < gap.ends_at:
+                found.append(
+                    Clash(
+                        "unavailable",
+                        gap.starts_at,
+                        gap.ends_at,
+                        trainer=trainers[gap.trainer_id].name,
+                    )
+                )
+    return found
+
+
+def _date_clashes(
+    group: Group,
+    trainers: dict[int, Trainer],
+    start: datetime,
+    end: datetime,
+    other: SessionDate,
+    travel: timedelta,
+) -> list[Clash]:
+    met = other.group
+
+    def clash(kind: str, **names: str) -> Clash:
+        return Clash(
+            kind,
+            other.starts_at,
+            other.ends_at,
+            other.id,
+            group=met.name,
+            **names,
+        )
+
+    overlaps = other.starts_at < end and start < other.ends_at
+    if overlaps and met.id == group.id:
+        return [clash("group")]
+    found = []
+    if overlaps and group.room_id is not None and met.room_id == group.room_id:
+        found.append(clash("room", where=f"{met.room.venue.name} · {met.room.name}"))
+    near = other.starts_at < end + travel and start - travel < other.ends_at
+    for trainer in met.trainers:
+        if trainer.id not in trainers:
+            continue
+        if overlaps:
+            found.append(clash("trainer", trainer=trainer.name))
+        elif near and met.town_slug != group.town_slug:
+            found.append(clash("travel", trainer=trainer.name, where=met.town))
+    return found
+
+
+def refuse_clashes(
+    session: Session,
+    group: Group,
+    slots: Sequence[tuple[datetime, datetime]],
+    *,
+    force: bool = False,
+    ignore: Iterable[int] = (),
+) -> list[Clash]:
+    """Take the room's and trainers' locks, then refuse (409 schedule_conflict) slots that
+    clash; with ``force``, book anyway. Returns the clashes."""
+    lock_room_and_trainers(session, group)
+    found = clashes(session, group, slots, ignore=ignore)
+    if found and not force:
+        raise ScheduleConflict(errors={"clashes": [c.described() for c in found]})
+    return found
+
+
 def lock_open_group(session: Session, group: Group) -> None:
     """Take the group's lock, then refuse (409) to change its schedule or venue if it is
     closed: its certificates were issued for them. Asked under the lock, which closing
@@ -59,9 +271,14 @@ def lock_open_group(session: Session, group: Group) -> None:
 
 
 def change_date_time(
-    session: Session, session_date: SessionDate, starts_at: datetime, ends_at: datetime
+    session: Session,
+    session_date: SessionDate,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    force: bool = False,
 ) -> bool:
-    """Move a date; tell its participants."""
+    """Move a date, refused if it clashes unless ``force``; tell its participants."""
     check_times(starts_at, ends_at)
     if not is_held(session_date):
         raise InvalidRequest(_l("Cette date a été annulée."))
@@ -69,6 +286,7 @@ def change_date_time(
         return False
     group = session_date.group
     lock_open_group(session, group)
+    refuse_clashes(session, group, [(starts_at, ends_at)], force=force, ignore=[session_date.id])
     payload = {
         "session_date_id": session_date.id,
         "previous_starts_at": session_date.starts_at.isoformat(),
@@ -106,10 +324,19 @@ def change_venue(session: Session, group: Group, **fields: Any) -> bool:
     return True
 
 
-def add_date(session: Session, group: Group, starts_at: datetime, ends_at: datetime) -> SessionDate:
-    """Add a date to a group; its participants are told, since they commit to every date."""
+def add_date(
+    session: Session,
+    group: Group,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    force: bool = False,
+) -> SessionDate:
+    """Add a date to a group, refused if it clashes unless ``force``; its participants are
+    told, since they commit to every date."""
     check_times(starts_at, ends_at)
     lock_open_group(session, group)
+    refuse_clashes(session, group, [(starts_at, ends_at)], force=force)
     session_date = SessionDate(group=group, starts_at=starts_at, ends_at=ends_at)
     session.add(session_date)
     session.flush()

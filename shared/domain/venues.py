@@ -70,16 +70,21 @@ def venue_for_address(session: Session, address: dict[str, Any]) -> Venue:
     return venue
 
 
-def check_room(venue: Venue, room: Room | None) -> None:
-    """Refuse (422) a room of another venue."""
-    if room is not None and room.venue_id != venue.id:
+def check_room(venue: Venue, room: Room | None, capacity: int | None = None) -> None:
+    """Refuse (422) a room of another venue, or more places than the room seats."""
+    if room is None:
+        return
+    if room.venue_id != venue.id:
         raise InvalidRequest(errors={"room": [_l("Cette salle n'est pas dans ce lieu.")]})
+    if None not in (capacity, room.capacity) and capacity > room.capacity:
+        message = _l("Plus de places que la salle n'en compte (%(seats)s).", seats=room.capacity)
+        raise InvalidRequest(errors={"capacity": [message]})
 
 
 def use_venue(session: Session, group: Group, venue: Venue, room: Room | None = None) -> bool:
     """Have a group meet at ``venue`` (in ``room``); a new address is sent to its
     participants. Returns whether the address changed."""
-    check_room(venue, room)
+    check_room(venue, room, group.capacity)
     group.venue = venue
     group.room = room
     return schedule.change_venue(session, group, **group_address(venue))

@@ -26,7 +26,7 @@ from shared.domain.attendance import check_presence_allowed
 from shared.domain.capacity import bump_revision
 from shared.domain.privacy import anonymise
 from shared.domain.registrations import Participant, add_by_hand, cancel
-from shared.domain.venues import group_address, use_venue, venue_for_address
+from shared.domain.venues import check_room, group_address, use_venue, venue_for_address
 from shared.errors import InvalidRequest, NotFound
 from shared.models import (
     Attendance,
@@ -204,6 +204,8 @@ def move_registration(by: Organising, registration_id: int, data: dict[str, Any]
 def set_capacity(by: Organising, group_slug: str, capacity: int | None) -> Group:
     """Change a group's number of places."""
     group = group_of(by.event, group_slug)
+    if group.venue is not None:
+        check_room(group.venue, group.room, capacity)
     previous = group.capacity
     promoted = roster.change_capacity(by.session, group, capacity)
     by.record(
@@ -310,6 +312,7 @@ def create_group(by: Organising, data: dict[str, Any]) -> Group:
         else venue_for_address(by.session, data)
     )
     room = places.find_room(venue, data["room"]) if data.get("room") else None
+    check_room(venue, room, data.get("capacity"))
     group = Group(
         event=event,
         slug=slug,
@@ -325,6 +328,13 @@ def create_group(by: Organising, data: dict[str, Any]) -> Group:
     for session_date in group.dates:
         schedule.check_times(session_date.starts_at, session_date.ends_at)
     by.session.add(group)
+    by.session.flush()
+    schedule.refuse_clashes(
+        by.session,
+        group,
+        [(d.starts_at, d.ends_at) for d in group.dates],
+        ignore=[d.id for d in group.dates],
+    )
     by.record("group.created", group=group.slug)
     return group
 
@@ -375,24 +385,49 @@ def cancel_group(by: Organising, group: Group) -> Group:
     return group
 
 
-def add_date(by: Organising, group: Group, starts_at: datetime, ends_at: datetime) -> SessionDate:
-    """Add a date to a group."""
-    session_date = schedule.add_date(by.session, group, starts_at, ends_at)
-    by.record("date.added", group=group.slug, date_id=session_date.id, start=starts_at.isoformat())
+def add_date(
+    by: Organising, group: Group, starts_at: datetime, ends_at: datetime, *, force: bool = False
+) -> SessionDate:
+    """Add a date to a group; one that clashes only with ``force``, journaled."""
+    session_date = schedule.add_date(by.session, group, starts_at, ends_at, force=force)
+    by.record(
+        "date.added",
+        group=group.slug,
+        date_id=session_date.id,
+        start=starts_at.isoformat(),
+        **_overridden(by, session_date, force),
+    )
     return session_date
 
 
 def reschedule_date(
-    by: Organising, date_id: int, starts_at: datetime, ends_at: datetime
+    by: Organising, date_id: int, starts_at: datetime, ends_at: datetime, *, force: bool = False
 ) -> SessionDate:
-    """Change a date's times; participants are told."""
+    """Change a date's times; participants are told. A clash only with ``force``, journaled."""
     session_date = find_date(by.event, date_id)
     old_start = session_date.starts_at.isoformat()
-    if schedule.change_date_time(by.session, session_date, starts_at, ends_at):
+    if schedule.change_date_time(by.session, session_date, starts_at, ends_at, force=force):
         by.record(
-            "date.rescheduled", date_id=date_id, old_start=old_start, start=starts_at.isoformat()
+            "date.rescheduled",
+            date_id=date_id,
+            old_start=old_start,
+            start=starts_at.isoformat(),
+            **_overridden(by, session_date, force),
         )
     return session_date
+
+
+def _overridden(by: Organising, session_date: SessionDate, force: bool) -> dict[str, Any]:
+    """What a forced booking clashes with, for the journal: each clash's kind and date."""
+    if not force:
+        return {}
+    found = schedule.clashes(
+        by.session,
+        session_date.group,
+        [(session_date.starts_at, session_date.ends_at)],
+        ignore=[session_date.id],
+    )
+    return {"forced": [f"{c.kind} {c.other_date_id or ''}".strip() for c in found]}
 
 
 def cancel_date(by: Organising, date_id: int) -> SessionDate:

@@ -12,7 +12,7 @@ from services.registration.lookups import group_of
 from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
 from services.registration.organiser.schemas.events import (
-    DateInputSchema,
+    DateChangeSchema,
     EventInputSchema,
     EventUpdateSchema,
     GroupInputSchema,
@@ -85,20 +85,23 @@ def cancel_group(event_slug: str, group_slug: str) -> Group:
 
 
 @bp.route("/events/<event_slug>/groups/<group_slug>/dates", methods=["POST"])
-@bp.arguments(DateInputSchema)
+@bp.arguments(DateChangeSchema)
 @bp.response(201, OrganiserDateSchema)
 def add_date(data: dict[str, Any], event_slug: str, group_slug: str) -> SessionDate:
-    """Add a date to a group."""
-    event = current_event()
-    return actions.add_date(organising(), group_of(event, group_slug), data["start"], data["end"])
+    """Add a date to a group; 409 schedule_conflict listing every clash, unless forced."""
+    group = group_of(current_event(), group_slug)
+    return actions.add_date(organising(), group, data["start"], data["end"], force=data["force"])
 
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["PATCH"])
-@bp.arguments(DateInputSchema)
+@bp.arguments(DateChangeSchema)
 @bp.response(200, OrganiserDateSchema)
 def reschedule_date(data: dict[str, Any], event_slug: str, date_id: int) -> SessionDate:
-    """Change a date's times; participants and calendars follow."""
-    return actions.reschedule_date(organising(), date_id, data["start"], data["end"])
+    """Change a date's times; participants and calendars follow. 409 schedule_conflict
+    listing every clash, unless forced."""
+    return actions.reschedule_date(
+        organising(), date_id, data["start"], data["end"], force=data["force"]
+    )
 
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>/cancel", methods=["POST"])

@@ -25,7 +25,7 @@ from services.registration.organiser.actions import organising
 from services.registration.organiser.schemas.base import TEXT_LANGUAGE_FIELDS
 from services.registration.organiser.schemas.events import (
     NO_CONFIRMATION,
-    DateInputSchema,
+    DateChangeSchema,
     EventInputSchema,
     EventUpdateSchema,
     GroupInputSchema,
@@ -204,8 +204,10 @@ def add_date(event_slug: str, group_slug: str) -> Response | Page:
     event = current_event()
     group = group_of(event, group_slug)
     return submit(
-        DateInputSchema(),
-        lambda data: actions.add_date(organising(), group, data["start"], data["end"]),
+        DateChangeSchema(),
+        lambda data: actions.add_date(
+            organising(), group, data["start"], data["end"], force=data["force"]
+        ),
         done=_("Date ajoutée ; les participants sont prévenus."),
         then=lambda _date: _group_page(group),
         template="organiser/group_form.html",
@@ -230,8 +232,10 @@ def edit_date(event_slug: str, date_id: int) -> Response | Page:
     if request.method == "GET":
         return form_page(template, date_values(session_date), event=event, date=session_date)
     return submit(
-        DateInputSchema(),
-        lambda data: actions.reschedule_date(organising(), date_id, data["start"], data["end"]),
+        DateChangeSchema(),
+        lambda data: actions.reschedule_date(
+            organising(), date_id, data["start"], data["end"], force=data["force"]
+        ),
         done=_("Date modifiée ; les participants sont prévenus."),
         then=lambda changed: _group_page(changed.group),
         template=template,

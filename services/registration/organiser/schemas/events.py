@@ -95,6 +95,13 @@ class DateInputSchema(FormSchema):
     end = BrusselsDateTime(required=True)
 
 
+class DateChangeSchema(DateInputSchema):
+    force = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Book even if the date clashes; the override is journaled"},
+    )
+
+
 class PlaceSchema(VenueSchema):
     """Where a group meets and who runs it: a venue record (and one of its rooms), or an
     address given in full, whose venue record is found or made."""

@@ -1,0 +1,190 @@
+"""A date is refused (409 schedule_conflict, every clash listed in the organiser's language)
+when it meets another held date of its room, its trainers or its group, a trainer's
+unavailability, or a trainer's date in another town too close to travel; ``force`` books
+anyway and the journal keeps the override. Called-off dates never clash."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from shared.models import (
+    AuditEntry,
+    OutboxMessage,
+    Room,
+    SessionDate,
+    Trainer,
+    TrainerUnavailability,
+    Venue,
+)
+from tests.support.factories import local
+
+ENGLISH = {"Accept-Language": "en"}
+
+
+def placed(make, db_session, *, town="Charleroi", room=None, trainers=(), dates=()):
+    """A group of its own event meeting in ``room`` (made in ``town`` if not given), run by
+    ``trainers``, with ``dates`` (Brussels wall-clock pairs)."""
+    if room is None:
+        venue = Venue(
+            name="AVIQ",
+            street_address="bd Mayence 14",
+            postcode="6000",
+            town=town,
+            town_slug=town.lower(),
+        )
+        room = Room(venue=venue, name="Salle 2", capacity=24)
+        db_session.add(room)
+    group = make.group(
+        make.event(),
+        town=town,
+        town_slug=town.lower(),
+        dates=[(local(start), local(end)) for start, end in dates],
+    )
+    group.venue, group.room, group.trainers = room.venue, room, list(trainers)
+    db_session.commit()
+    return group
+
+
+def add_date(client, account, group, start, end, **extra):
+    return client.post(
+        f"/api/v1/events/{group.event.slug}/groups/{group.slug}/dates",
+        json={"start": start, "end": end, **extra},
+        headers={**account.bearer, **ENGLISH},
+    )
+
+
+def trainer(db_session, name="Nadia Haddad"):
+    person = Trainer(name=name, email="nadia@example.org", languages=["fr"])
+    db_session.add(person)
+    db_session.commit()
+    return person
+
+
+def test_a_date_in_a_room_taken_at_that_time_is_refused_with_the_clash(
+    client, accounts, make, db_session
+):
+    first = placed(make, db_session, dates=[("2030-03-05T09:30", "2030-03-05T16:00")])
+    second = placed(make, db_session, room=first.room)
+    account = accounts(second.event)
+    emails_before = db_session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()))
+
+    refused = add_date(client, account, second, "2030-03-05T13:00", "2030-03-05T17:00")
+
+    assert refused.status_code == 409
+    assert refused.json["code"] == "schedule_conflict"
+    assert refused.json["message"] == "This slot clashes with other dates."
+    assert refused.json["errors"]["clashes"] == [
+        f"Room AVIQ · Salle 2 is taken by group {first.name} from 3/5/30, 9:30\u202fAM to "
+        "3/5/30, 4:00\u202fPM."
+    ]
+    db_session.expire_all()
+    assert [d.id for d in second.dates] == []
+    assert (
+        db_session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()))
+        == emails_before
+    )
+
+
+def test_a_trainer_is_not_booked_twice_nor_while_unavailable_nor_without_time_to_travel(
+    client, accounts, make, db_session
+):
+    nadia = trainer(db_session)
+    placed(
+        make,
+        db_session,
+        town="Charleroi",
+        trainers=[nadia],
+        dates=[("2030-03-05T09:30", "2030-03-05T12:00")],
+    )
+    liege = placed(make, db_session, town="Liège", trainers=[nadia])
+    db_session.add(
+        TrainerUnavailability(
+            trainer=nadia, starts_at=local("2030-03-06T00:00"), ends_at=local("2030-03-07T00:00")
+        )
+    )
+    db_session.commit()
+    account = accounts(liege.event)
+
+    same_time = add_date(client, account, liege, "2030-03-05T11:00", "2030-03-05T13:00")
+    no_travel = add_date(client, account, liege, "2030-03-05T12:30", "2030-03-05T15:00")
+    unavailable = add_date(client, account, liege, "2030-03-06T09:30", "2030-03-06T12:00")
+    with_travel = add_date(client, account, liege, "2030-03-05T13:00", "2030-03-05T15:00")
+
+    [clash_in_time] = same_time.json["errors"]["clashes"]
+    [clash_in_travel] = no_travel.json["errors"]["clashes"]
+    [clash_in_absence] = unavailable.json["errors"]["clashes"]
+    assert clash_in_time.startswith("Nadia Haddad runs group ")
+    assert clash_in_travel.endswith(": too little time to travel.")
+    assert " in Charleroi " in clash_in_travel
+    assert clash_in_absence == (
+        "Nadia Haddad is unavailable from 3/6/30, 12:00\u202fAM to 3/7/30, 12:00\u202fAM."
+    )
+    assert with_travel.status_code == 201
+
+
+def test_called_off_dates_never_clash(client, accounts, make, db_session):
+    first = placed(make, db_session, dates=[("2030-03-05T09:30", "2030-03-05T16:00")])
+    second = placed(make, db_session, room=first.room)
+    organiser_of_first = accounts(first.event)
+    client.post(
+        f"/api/v1/events/{first.event.slug}/dates/{first.dates[0].id}/cancel",
+        headers=organiser_of_first.bearer,
+    )
+
+    added = add_date(client, accounts(second.event), second, "2030-03-05T09:30", "2030-03-05T16:00")
+
+    assert added.status_code == 201
+
+
+def test_force_books_over_a_clash_and_the_journal_keeps_the_override(
+    client, accounts, make, db_session
+):
+    first = placed(make, db_session, dates=[("2030-03-05T09:30", "2030-03-05T16:00")])
+    second = placed(make, db_session, room=first.room)
+
+    forced = add_date(
+        client,
+        accounts(second.event),
+        second,
+        "2030-03-05T09:30",
+        "2030-03-05T16:00",
+        force=True,
+    )
+
+    assert forced.status_code == 201
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "date.added"))
+    assert entry.details["forced"] == [f"room {first.dates[0].id}"]
+
+
+def test_moving_a_date_onto_another_of_its_group_is_refused(client, accounts, make, db_session):
+    group = placed(
+        make,
+        db_session,
+        dates=[("2030-03-05T09:30", "2030-03-05T16:00"), ("2030-03-12T09:30", "2030-03-12T16:00")],
+    )
+    account = accounts(group.event)
+
+    moved = client.patch(
+        f"/api/v1/events/{group.event.slug}/dates/{group.dates[1].id}",
+        json={"start": "2030-03-05T15:00", "end": "2030-03-05T18:00"},
+        headers={**account.bearer, **ENGLISH},
+    )
+
+    assert moved.status_code == 409
+    assert moved.json["errors"]["clashes"][0].startswith(f"Group {group.name} already has")
+    db_session.expire_all()
+    assert db_session.get(SessionDate, group.dates[1].id).starts_at == local("2030-03-12T09:30")
+
+
+def test_more_places_than_the_room_seats_are_refused(client, accounts, make, db_session):
+    group = placed(make, db_session)
+    account = accounts(group.event)
+
+    refused = client.post(
+        f"/api/v1/events/{group.event.slug}/groups",
+        json={"name": "Grand", "venue": group.venue_id, "room": group.room_id, "capacity": 30},
+        headers={**account.bearer, **ENGLISH},
+    )
+
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {"capacity": ["More places than the room seats (24)."]}
