@@ -111,7 +111,11 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "name": _l("Nom"),
     "token_id": _l("Jeton n°"),
     "id": _l("N°"),
-    "audience": _l("Public"),
+    "groups": _l("Groupes"),
+    "statuses": _l("Statut"),
+    "present_on": _l("Présents le"),
+    "absent_from": _l("Absents le"),
+    "source": _l("Inscription"),
     "recipients": _l("Destinataires"),
 }
 # Details that list registrations: the journal counts them.

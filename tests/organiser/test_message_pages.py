@@ -45,6 +45,9 @@ def test_the_form_previews_then_sends_and_shows_the_follow_up(client, make, acco
     assert sent.status_code == 303
     follow_up = client.get(sent.headers["Location"]).get_data(as_text=True)
     assert "envoi : 0 sur 2" in follow_up
+    journal = client.get(f"/organiser/events/{group.event.slug}/log").get_data(as_text=True)
+    assert "Message envoyé aux participants" in journal
+    assert "Statut : confirmed, waitlisted" in journal
 
 
 def test_bad_input_comes_back_on_its_field(client, make, accounts, db_session):

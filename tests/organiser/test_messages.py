@@ -129,7 +129,8 @@ def test_a_message_sent_now_queues_one_email_per_recipient_and_one_journal_entry
     ).all()
     assert len(entries) == 1
     assert entries[0].details["recipients"] == 3
-    assert entries[0].details["audience"]["statuses"] == ["confirmed"]
+    assert entries[0].details["statuses"] == ["confirmed"]
+    assert entries[0].details["groups"] == []
     assert sam.id not in outbox_of(db_session, message_id)
 
 
@@ -146,6 +147,14 @@ def test_a_message_sent_now_queues_one_email_per_recipient_and_one_journal_entry
         ({"send": "offset", "offset_anchor": "first", "offset_days": 1}, "offset_time"),
         ({"groups": ["elsewhere"]}, "groups"),
         ({"statuses": ["cancelled"]}, "statuses"),
+        ({"subject": "Salut"}, "subject"),
+        ({"subject": {"fr": ["Salut"]}}, "subject"),
+        ({"groups": "tous"}, "groups"),
+        ({"present_on": 0}, "present_on"),
+        ({"absent_from": 999_999}, "absent_from"),
+        ({"send": "at", "send_at": "demain"}, "send_at"),
+        ({"send": "offset", "offset_days": 10**12}, "offset_days"),
+        ({"send": "offset", "offset_time": "25:00"}, "offset_time"),
     ],
 )
 def test_bad_input_is_refused_on_its_field_and_nothing_is_written(

@@ -99,7 +99,7 @@ def compose(by: Organising, data: dict[str, Any]) -> OrganiserMessage:
     by.record(
         "message.sent" if message.send_mode is SendMode.NOW else "message.scheduled",
         id=message.id,
-        audience=describe_audience(by.event, message.audience),
+        **journalled(by.event, message.audience),
         recipients=count,
     )
     # Counted once the message is accepted: a refused one costs nothing.
@@ -121,7 +121,7 @@ def edit(by: Organising, message_id: int, data: dict[str, Any]) -> OrganiserMess
     by.record(
         "message.edited",
         id=message.id,
-        audience=describe_audience(by.event, message.audience),
+        **journalled(by.event, message.audience),
         recipients=count,
     )
     return message
@@ -173,6 +173,13 @@ def describe_audience(event: Event, audience: dict[str, Any]) -> dict[str, Any]:
     """The stored audience with its groups named by slug, as the journal and API show it."""
     slugs = {group.id: group.slug for group in event.groups}
     return {**audience, "groups": [slugs.get(i, str(i)) for i in audience.get("groups") or []]}
+
+
+def journalled(event: Event, audience: dict[str, Any]) -> dict[str, Any]:
+    """The audience as the journal lists it: groups by slug (none: the whole event), the
+    statuses, and the other filters only where set."""
+    described = describe_audience(event, audience)
+    return {key: value for key, value in described.items() if value not in (None, "any")}
 
 
 def follow_up(session: Session, event: Event, message: OrganiserMessage) -> FollowUp:
