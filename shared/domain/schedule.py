@@ -260,6 +260,60 @@ def refuse_clashes(
     return found
 
 
+def standing_clashes(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[SessionDate, Clash]]:
+    """Every clash standing now between held dates (as after a forced booking), and with
+    the trainers' unavailabilities, for dates starting from ``since`` until before
+    ``until``: each date with what it clashes with, each pair once. Two queries."""
+    travel = travel_time()
+    dates = session.scalars(
+        select(SessionDate)
+        .join(SessionDate.group)
+        .where(
+            SessionDate.cancelled_at.is_(None),
+            Group.cancelled_at.is_(None),
+            SessionDate.starts_at < until + travel,
+            SessionDate.ends_at > since - travel,
+        )
+        .options(
+            selectinload(SessionDate.group).options(
+                selectinload(Group.trainers), selectinload(Group.room).selectinload(Room.venue)
+            )
+        )
+        .order_by(SessionDate.starts_at, SessionDate.id)
+    ).all()
+    unavailable = session.scalars(
+        select(TrainerUnavailability).where(
+            TrainerUnavailability.starts_at < until, TrainerUnavailability.ends_at > since
+        )
+    ).all()
+    found: list[tuple[SessionDate, Clash]] = []
+    for index, one in enumerate(dates):
+        trainers = {t.id: t for t in one.group.trainers}
+        for other in dates[index + 1 :]:
+            if other.starts_at >= one.ends_at + travel:
+                break
+            if since <= one.starts_at < until or since <= other.starts_at < until:
+                found.extend(
+                    (one, clash)
+                    for clash in _date_clashes(
+                        one.group, trainers, one.starts_at, one.ends_at, other, travel
+                    )
+                )
+        if not since <= one.starts_at < until:
+            continue
+        for gap in unavailable:
+            if (
+                gap.trainer_id in trainers
+                and gap.starts_at < one.ends_at
+                and one.starts_at < gap.ends_at
+            ):
+                name = trainers[gap.trainer_id].name
+                found.append((one, Clash("unavailable", gap.starts_at, gap.ends_at, trainer=name)))
+    return found
+
+
 def lock_open_group(session: Session, group: Group) -> None:
     """Take the group's lock, then refuse (409) to change its schedule or venue if it is
     closed: its certificates were issued for them. Asked under the lock, which closing

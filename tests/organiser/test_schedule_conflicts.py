@@ -188,3 +188,41 @@ def test_more_places_than_the_room_seats_are_refused(client, accounts, make, db_
 
     assert refused.status_code == 422
     assert refused.json["errors"] == {"capacity": ["More places than the room seats (24)."]}
+
+
+def test_the_conflicts_standing_in_a_range_are_listed_after_a_forced_booking(
+    client, accounts, make, db_session
+):
+    first = placed(make, db_session, dates=[("2030-03-05T09:30", "2030-03-05T16:00")])
+    second = placed(make, db_session, room=first.room)
+    account = accounts(second.event)
+    forced = add_date(client, account, second, "2030-03-05T10:00", "2030-03-05T12:00", force=True)
+
+    listed = client.get(
+        "/api/v1/conflicts?from=2030-03-05&to=2030-03-05", headers={**account.bearer, **ENGLISH}
+    )
+    later = client.get("/api/v1/conflicts?from=2030-03-06&to=2030-03-31", headers=account.bearer)
+
+    assert listed.status_code == 200
+    assert [(c["date_id"], c["kind"], c["other_date_id"]) for c in listed.json] == [
+        (first.dates[0].id, "room", forced.json["id"])
+    ]
+    assert listed.json[0]["message"].startswith("Room AVIQ · Salle 2 is taken by group")
+    assert later.json == []
+
+
+def test_a_conflicts_range_ending_before_it_starts_is_refused(client, accounts):
+    account = accounts()
+
+    refused = client.get(
+        "/api/v1/conflicts?from=2030-03-05&to=2030-03-01", headers={**account.bearer, **ENGLISH}
+    )
+    unbounded = client.get(
+        "/api/v1/conflicts?from=2030-01-01&to=2032-01-01", headers={**account.bearer, **ENGLISH}
+    )
+
+    assert (refused.status_code, refused.json["errors"]) == (
+        422,
+        {"to": ["The end must come after the start."]},
+    )
+    assert (unbounded.status_code, unbounded.json["errors"]) == (422, {"to": ["At most 400 days."]})

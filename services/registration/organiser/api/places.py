@@ -3,11 +3,14 @@ still in use is refused (409) with the groups that use it."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from services.registration.area import api_blueprint
 from services.registration.organiser import places
 from services.registration.organiser.schemas.places import (
+    ConflictQuerySchema,
+    ConflictSchema,
     OrganiserRoomSchema,
     OrganiserTrainerSchema,
     OrganiserUnavailabilitySchema,
@@ -22,9 +25,15 @@ from services.registration.organiser.schemas.places import (
 )
 from shared.access import current_organiser
 from shared.database import db
+from shared.domain.schedule import standing_clashes
+from shared.i18n import BRUSSELS
 from shared.models import Room, Trainer, TrainerUnavailability, Venue
 
-bp = api_blueprint("organiser_places", __name__, "Organisers: venues, rooms and trainers")
+bp = api_blueprint(
+    "organiser_places",
+    __name__,
+    "Organisers: venues, rooms, trainers and the clashes between dates",
+)
 
 
 @bp.route("/venues", methods=["GET"])
@@ -146,3 +155,17 @@ def remove_unavailability(trainer_id: int, unavailability_id: int) -> None:
     """Remove one of the trainer's unavailabilities."""
     trainer = places.find_trainer(db.session, trainer_id)
     places.remove_unavailability(db.session, current_organiser(), trainer, unavailability_id)
+
+
+@bp.route("/conflicts", methods=["GET"])
+@bp.arguments(ConflictQuerySchema, location="query")
+@bp.response(200, ConflictSchema(many=True))
+def conflicts(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every clash standing now between held dates from ``from`` to ``to`` (Brussels days,
+    both included), for instance after a forced booking: each date with what it meets."""
+    found = standing_clashes(db.session, _day_start(args["since"]), _day_start(args["until"], 1))
+    return [{"date": held, "clash": clash} for held, clash in found]
+
+
+def _day_start(day: date, later: int = 0) -> datetime:
+    return datetime.combine(day + timedelta(days=later), time(0), tzinfo=BRUSSELS)

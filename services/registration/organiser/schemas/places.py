@@ -3,7 +3,10 @@ create and change them, and what the API answers."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from flask_babel import gettext
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.registration.fields import LANGUAGE, LocalDateTime, bounded_text
 from services.registration.organiser.schemas.base import BrusselsDateTime, FormSchema, texts
@@ -88,3 +91,36 @@ class OrganiserTrainerSchema(Schema):
     phone = fields.String()
     languages = fields.List(fields.String())
     unavailabilities = fields.List(fields.Nested(OrganiserUnavailabilitySchema))
+
+
+# The longest span of dates one request of the conflicts lists.
+LONGEST_CONFLICT_SPAN_DAYS = 400
+
+
+class ConflictQuerySchema(Schema):
+    since = fields.Date(required=True, data_key="from")
+    until = fields.Date(required=True, data_key="to")
+
+    @validates_schema
+    def a_span(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """``to`` does not come before ``from``, and the span is bounded."""
+        if "since" not in data or "until" not in data:
+            return
+        if data["until"] < data["since"]:
+            raise ValidationError({"to": [gettext("La fin doit suivre le début.")]})
+        if (data["until"] - data["since"]).days > LONGEST_CONFLICT_SPAN_DAYS:
+            message = gettext("Au plus %(days)s jours.", days=LONGEST_CONFLICT_SPAN_DAYS)
+            raise ValidationError({"to": [message]})
+
+
+class ConflictSchema(Schema):
+    """A held date and one clash it stands in."""
+
+    date_id = fields.Integer(attribute="date.id")
+    event = fields.String(attribute="date.group.event.slug")
+    group = fields.String(attribute="date.group.slug")
+    start = LocalDateTime(attribute="date.starts_at")
+    end = LocalDateTime(attribute="date.ends_at")
+    kind = fields.String(attribute="clash.kind")
+    other_date_id = fields.Integer(attribute="clash.other_date_id", allow_none=True)
+    message = fields.Function(lambda row: row["clash"].described())
