@@ -214,13 +214,15 @@ def test_manage_link_email_carries_the_personal_link(db_session, make, group):
 
 
 # A reminder needs a date to come, a certificate a training completed, an evaluation a group
-# closed, an account email an invitation or a reset: each has its own test.
+# closed, an account email an invitation or a reset, an organiser's message its text: each
+# has its own test (test_organiser_message_copies.py for the last).
 OWN_TESTS = (
     EmailKind.REMINDER,
     EmailKind.CERTIFICATE,
     EmailKind.EVALUATION,
     EmailKind.ORGANISER_INVITATION,
     EmailKind.PASSWORD_RESET,
+    EmailKind.ORGANISER_MESSAGE,
 )
 
 
