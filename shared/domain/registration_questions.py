@@ -62,6 +62,13 @@ def country_name(code: str, language: str) -> str:
     return Locale.parse(language).territories.get(code, code)
 
 
+@cache
+def countries(language: str) -> tuple[tuple[str, str], ...]:
+    """Every country as (code, name in ``language``), in the order of their names."""
+    names = ((code, country_name(code, language)) for code in country_codes())
+    return tuple(sorted(names, key=lambda pair: pair[1]))
+
+
 def answered_question_ids(session: Session, event: Event) -> set[int]:
     """The event's questions that at least one registration answered."""
     return set(

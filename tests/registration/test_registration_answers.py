@@ -5,72 +5,12 @@ refused on its question's field, in the reader's language, with nothing written.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from sqlalchemy import func, select
 
 from shared.domain.registration_questions import replace_questions
-from shared.models import AnswerKind, Registration, RegistrationAnswer, RegistrationQuestion
+from shared.models import AnswerKind, Registration, RegistrationAnswer
 from tests.registration.helpers import register, registration_body
-
-
-def choice(key, fr, **others):
-    return {"key": key, "label": {"fr": fr, **others}, "hidden": False}
-
-
-@pytest.fixture
-def form(make, db_session):
-    """A group whose event asks seven questions, one of them hidden, one conditional."""
-    group = make.group()
-    status = RegistrationQuestion(
-        position=0,
-        kind=AnswerKind.ONE_CHOICE,
-        wording={"fr": "Situation professionnelle", "en": "Employment status"},
-        required=True,
-        choices=[
-            choice("emploi", "En emploi", en="Employed"),
-            choice("chomage", "Demandeur·se d'emploi"),
-            {**choice("etudes", "Aux études"), "hidden": True},
-        ],
-    )
-    questions = {
-        "status": status,
-        "since": RegistrationQuestion(
-            position=1,
-            kind=AnswerKind.DATE,
-            wording={"fr": "Depuis quand ?"},
-            required=True,
-            condition_question=status,
-            condition_choice="chomage",
-        ),
-        "languages": RegistrationQuestion(
-            position=2,
-            kind=AnswerKind.SEVERAL_CHOICES,
-            wording={"fr": "Langues parlées"},
-            choices=[choice("ar", "Arabe"), choice("uk", "Ukrainien"), choice("fr", "Français")],
-        ),
-        "vehicle": RegistrationQuestion(
-            position=3, kind=AnswerKind.YES_NO, wording={"fr": "Un véhicule ?"}
-        ),
-        "years": RegistrationQuestion(
-            position=4,
-            kind=AnswerKind.NUMBER,
-            wording={"fr": "Années d'expérience"},
-            minimum=Decimal(0),
-            maximum=Decimal(60),
-        ),
-        "country": RegistrationQuestion(
-            position=5, kind=AnswerKind.COUNTRY, wording={"fr": "Pays de naissance"}
-        ),
-        "old": RegistrationQuestion(
-            position=6, kind=AnswerKind.TEXT, wording={"fr": "Ancienne question"}, hidden=True
-        ),
-    }
-    group.event.registration_questions = list(questions.values())
-    group.event.asked_questions = 6
-    db_session.commit()
-    return group, {name: str(q.id) for name, q in questions.items()}
 
 
 def stored_answers(db_session):
@@ -82,8 +22,8 @@ def stored_answers(db_session):
     return {str(question_id): value for question_id, value in rows}
 
 
-def test_the_event_lists_the_questions_offered_in_the_readers_language(client, form):
-    group, ids = form
+def test_the_event_lists_the_questions_offered_in_the_readers_language(client, asking_group):
+    group, ids = asking_group
 
     listed = client.get(
         f"/api/v1/events/{group.event.slug}", headers={"Accept-Language": "en"}
@@ -101,8 +41,8 @@ def test_the_event_lists_the_questions_offered_in_the_readers_language(client, f
     assert (listed[4]["minimum"], listed[4]["maximum"]) == (0, 60)
 
 
-def test_valid_answers_are_stored_by_question(client, form, db_session):
-    group, ids = form
+def test_valid_answers_are_stored_by_question(client, asking_group, db_session):
+    group, ids = asking_group
 
     answered = register(
         client,
@@ -160,9 +100,9 @@ BAD_ANSWERS = {
 
 @pytest.mark.parametrize("case", BAD_ANSWERS, ids=list(BAD_ANSWERS))
 def test_a_bad_answer_is_refused_on_its_questions_field_and_nothing_is_written(
-    client, form, db_session, case
+    client, asking_group, db_session, case
 ):
-    group, ids = form
+    group, ids = asking_group
     changes, field, message = BAD_ANSWERS[case]
     answers = {ids["status"]: "chomage", ids["since"]: "2026-03-01"}
     for name, value in changes.items():
@@ -180,8 +120,8 @@ def test_a_bad_answer_is_refused_on_its_questions_field_and_nothing_is_written(
     assert stored_answers(db_session) == {}
 
 
-def test_changed_questions_are_asked_from_the_next_registration(client, form, db_session):
-    group, ids = form
+def test_changed_questions_are_asked_from_the_next_registration(client, asking_group, db_session):
+    group, ids = asking_group
     before = register(client, group, answers={ids["status"]: "emploi"})
     status = group.event.registration_questions[0]
     replace_questions(

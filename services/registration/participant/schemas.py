@@ -365,14 +365,20 @@ class RegistrationFormSchema(RegistrationCreateSchema):
         )
         if not hasattr(data, "getlist"):
             return values
-        answers = {}
-        for key in data:
-            question_id = key.removeprefix(ANSWER_INPUT_PREFIX)
-            if key.startswith(ANSWER_INPUT_PREFIX) and question_id.isdigit():
-                given = data.getlist(key)
-                answers[question_id] = given if len(given) > 1 else given[0]
         values = {k: v for k, v in values.items() if not k.startswith(ANSWER_INPUT_PREFIX)}
-        return {**values, "answers": answers}
+        return {**values, "answers": answers_in_form(data)}
+
+
+def answers_in_form(form: Any) -> dict[str, Any]:
+    """The inputs ``answer-<id>`` of a form as answers by question id; several ticked boxes
+    are a list."""
+    answers = {}
+    for key in form:
+        question_id = key.removeprefix(ANSWER_INPUT_PREFIX)
+        if key.startswith(ANSWER_INPUT_PREFIX) and question_id.isdigit():
+            given = form.getlist(key)
+            answers[question_id] = given if len(given) > 1 else given[0]
+    return answers
 
 
 class ManageLinkRequestSchema(Schema):
@@ -490,16 +496,25 @@ class AnswersSchema(Schema):
         """An empty text, an unchosen option or null is a question left unanswered."""
         if not isinstance(data, Mapping):
             return data
-        cleaned = stripped(data)
-        return {k: v for k, v in cleaned.items() if v not in ("", None, [])}
+        cleaned = {k: v for k, v in stripped(data).items() if v not in ("", None, [])}
+        # A form sends one ticked box of several as a single value.
+        return {
+            k: [v] if isinstance(self.fields.get(k), fields.List) and isinstance(v, str) else v
+            for k, v in cleaned.items()
+        }
 
-    @validates_schema
-    def required_when_asked(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        """A required question shown only after a given answer must then be answered."""
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def required_when_asked(self, data: dict[str, Any], original: Any, **_kwargs: Any) -> None:
+        """A required question asked only after a given answer must then be answered (an
+        answer given but refused already has its message)."""
+        given = original if isinstance(original, Mapping) else {}
         missing = {
             key: [gettext("Ce champ est obligatoire.")]
             for key, rule in self.rules.items()
-            if rule.required and key not in data and rule.is_asked(data)
+            if rule.required
+            and rule.after_question is not None
+            and given.get(key) in (None, "", [])
+            and rule.is_asked(data)
         }
         if missing:
             raise ValidationError(missing)

@@ -18,6 +18,8 @@ from services.registration.participant.schemas import (
     ArchiveArgsSchema,
     RegistrationFormSchema,
     SessionsPageArgsSchema,
+    answers_in_form,
+    load_answers,
 )
 from shared.database import db, utcnow
 from shared.domain import listing
@@ -136,7 +138,11 @@ def register(event_slug: str) -> Response | tuple[str, int]:
         data = RegistrationFormSchema().load(request.form)
     except ValidationError as invalid:
         errors = flatten_field_errors(invalid.messages)
-        errors = {**_commitment_errors(event, group, invalid.valid_data or {}), **errors}
+        errors = {
+            **_commitment_errors(event, group, invalid.valid_data or {}),
+            **_answer_errors(event),
+            **errors,
+        }
         return _form_again(event, group, errors, 422)
     try:
         registration = operations.register_participant(db.session, event_slug, data)
@@ -207,6 +213,15 @@ def _commitment_errors(event: Event, group: Group | None, valid: dict[str, Any])
         return {}
     try:
         check_commitment(event, group, bool(valid.get("commit_all_dates")), valid.get("date"))
+    except InvalidRequest as refused:
+        return flatten_field_errors(refused.errors)
+    return {}
+
+
+def _answer_errors(event: Event) -> dict[str, Any]:
+    """The answers' complaints, shown with the form's other errors at once."""
+    try:
+        load_answers(event, answers_in_form(request.form))
     except InvalidRequest as refused:
         return flatten_field_errors(refused.errors)
     return {}
