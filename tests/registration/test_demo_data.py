@@ -80,7 +80,7 @@ def test_load_demo_if_empty_keeps_existing_data(registration_app, committed_data
     again = runner.invoke(args=["load-demo", "--if-empty"])
 
     assert "already exist" in again.output
-    assert len(registration_app.test_client().get("/api/v1/events").json) == 4
+    assert len(registration_app.test_client().get("/api/v1/events?upcoming=false").json) == 4
 
 
 def test_demo_moves_the_schedule_to_coming_tuesdays_keeping_the_spacing(committed_database):
