@@ -42,6 +42,7 @@ CHOICE_KEPT = _l(
     "masquez-le plutôt que de le retirer."
 )
 UNKNOWN_QUESTION = _l("Cette question n'existe pas dans ce formulaire.")
+YES_NO_WORDS = {True: _l("Oui"), False: _l("Non")}
 
 
 @cache
@@ -67,6 +68,37 @@ def countries(language: str) -> tuple[tuple[str, str], ...]:
     """Every country as (code, name in ``language``), in the order of their names."""
     names = ((code, country_name(code, language)) for code in country_codes())
     return tuple(sorted(names, key=lambda pair: pair[1]))
+
+
+def answer_text(question: RegistrationQuestion, value: Any, language: str) -> str:
+    """An answer as people read it: choices by their label, yes or no, a country's name."""
+    if question.kind == AnswerKind.ONE_CHOICE:
+        return question.choice_label(value, language)
+    if question.kind == AnswerKind.SEVERAL_CHOICES:
+        return ", ".join(question.choice_label(key, language) for key in value)
+    if question.kind == AnswerKind.YES_NO:
+        return str(YES_NO_WORDS[bool(value)])
+    if question.kind == AnswerKind.COUNTRY:
+        return country_name(value, language)
+    return str(value)
+
+
+def answers_by_registration(
+    session: Session, registration_ids: list[int]
+) -> dict[int, dict[int, Any]]:
+    """The answers of these registrations, by registration and question id, in one query."""
+    answers: dict[int, dict[int, Any]] = {}
+    if registration_ids:
+        rows = session.execute(
+            select(
+                RegistrationAnswer.registration_id,
+                RegistrationAnswer.question_id,
+                RegistrationAnswer.value,
+            ).where(RegistrationAnswer.registration_id.in_(registration_ids))
+        )
+        for registration_id, question_id, value in rows:
+            answers.setdefault(registration_id, {})[question_id] = value
+    return answers
 
 
 def answered_question_ids(session: Session, event: Event) -> set[int]:

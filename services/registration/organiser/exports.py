@@ -20,6 +20,7 @@ from services.registration.organiser.evaluation_figures import (
 )
 from services.registration.organiser.roster_lines import Roster
 from shared.domain.evaluations import MIN_ANSWERS_SHOWN, RATING_SCALE
+from shared.domain.registration_questions import answer_text
 from shared.i18n import current_language, format_day
 from shared.labels import role_label
 
@@ -48,7 +49,9 @@ def yes_no(value: bool) -> str:
 
 
 def roster_table(roster: Roster) -> tuple[list[str], list[list[Cell]]]:
-    """The roster's header and rows: contact, role, presence on each date, completion."""
+    """The roster's header and rows: contact, role, presence on each date, completion, and
+    the answer to each of the event's own questions."""
+    language = current_language()
     header = [
         _("Nom"),
         _("Prénom"),
@@ -58,6 +61,7 @@ def roster_table(roster: Roster) -> tuple[list[str], list[list[Cell]]]:
         _("Fonction"),
         *[format_day(d.starts_at) for d in roster.dates],
         _("Formation complète"),
+        *[question.text(language) for question in roster.questions],
     ]
     rows: list[list[Cell]] = []
     for line in roster.confirmed:
@@ -72,6 +76,10 @@ def roster_table(roster: Roster) -> tuple[list[str], list[list[Cell]]]:
                 role_label(person.role),
                 *[presence_label(line.presence.get(d.id)) for d in roster.dates],
                 yes_no(line.completed),
+                *[
+                    answer_text(q, line.answers[q.id], language) if q.id in line.answers else ""
+                    for q in roster.questions
+                ],
             ]
         )
     return header, rows

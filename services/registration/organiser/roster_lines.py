@@ -4,13 +4,15 @@ and who completed the training."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.domain import attendance
 from shared.domain.capacity import awaits_confirmation, places_left, waiting_list
-from shared.models import Attendance, Event, Group, Registration, SessionDate
+from shared.domain.registration_questions import answer_text, answers_by_registration
+from shared.models import Attendance, Event, Group, Registration, RegistrationQuestion, SessionDate
 
 
 @dataclass
@@ -20,6 +22,8 @@ class RosterLine:
     registration: Registration
     # date id -> True (present), False (absent), None (not marked yet)
     presence: dict[int, bool | None]
+    # question id -> the answer to the event's own question, for those answered
+    answers: dict[int, Any] = field(default_factory=dict)
 
     @property
     def completed(self) -> bool:
@@ -40,6 +44,8 @@ class Roster:
     dates: list[SessionDate]
     confirmed: list[RosterLine] = field(default_factory=list)
     waiting: list[Registration] = field(default_factory=list)
+    # The event's own questions, hidden ones included: their answers are kept.
+    questions: list[RegistrationQuestion] = field(default_factory=list)
 
     @property
     def places_left(self) -> int | None:
@@ -52,6 +58,15 @@ class Roster:
         released if not confirmed in time."""
         held = [line.registration for line in self.confirmed] + self.waiting
         return {registration.id for registration in held if awaits_confirmation(registration)}
+
+    def answers_read(self, line: RosterLine, language: str) -> list[tuple[str, str]]:
+        """Each of the event's questions a participant answered, with the answer, as people
+        read them."""
+        return [
+            (question.text(language), answer_text(question, line.answers[question.id], language))
+            for question in self.questions
+            if question.id in line.answers
+        ]
 
     def expected_on(self, session_date: SessionDate) -> list[RosterLine]:
         """The confirmed participants expected on a date."""
@@ -72,12 +87,24 @@ def build_roster(session: Session, event: Event, group: Group) -> Roster:
             Registration.last_name, Registration.first_name, Registration.id
         )
     )
-    roster = Roster(event=event, group=group, dates=dates, waiting=waiting_list(session, group))
+    roster = Roster(
+        event=event,
+        group=group,
+        dates=dates,
+        waiting=waiting_list(session, group),
+        questions=list(event.registration_questions),
+    )
     for registration in confirmed:
         marks = attendance.presence_marks(registration)
         roster.confirmed.append(
             RosterLine(registration=registration, presence={d.id: marks.get(d.id) for d in dates})
         )
+    if roster.questions:
+        answers = answers_by_registration(
+            session, [line.registration.id for line in roster.confirmed]
+        )
+        for line in roster.confirmed:
+            line.answers = answers.get(line.registration.id, {})
     return roster
 
 

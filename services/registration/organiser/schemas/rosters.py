@@ -115,6 +115,17 @@ class RosterLineSchema(Schema):
         lambda line: [{"date": date_id, "present": mark} for date_id, mark in line.presence.items()]
     )
     completed = fields.Boolean()
+    answers = fields.Function(
+        lambda line: {str(question_id): value for question_id, value in line.answers.items()},
+        metadata={"description": "Answers to the event's own questions, by question id"},
+    )
+
+
+class RosterQuestionSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    wording = fields.Dict(keys=fields.String(), values=fields.String())
+    hidden = fields.Boolean()
 
 
 class RosterSchema(Schema):
@@ -125,6 +136,7 @@ class RosterSchema(Schema):
     confirmed_count = fields.Function(lambda roster: len(roster.confirmed))
     waitlist_length = fields.Function(lambda roster: len(roster.waiting))
     places_left = fields.Integer(allow_none=True)
+    questions = fields.List(fields.Nested(RosterQuestionSchema))
     confirmed = fields.List(fields.Nested(RosterLineSchema))
     waiting = fields.List(fields.Nested(ParticipantSchema))
 
