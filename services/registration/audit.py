@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "date.added": _l("Date ajoutée"),
     "date.rescheduled": _l("Date déplacée"),
     "date.cancelled": _l("Date annulée"),
+    "dates.series_added": _l("Dates récurrentes ajoutées"),
     "venue.created": _l("Lieu ajouté"),
     "venue.updated": _l("Lieu modifié"),
     "venue.deleted": _l("Lieu supprimé"),

@@ -388,19 +388,33 @@ def add_date(
 ) -> SessionDate:
     """Add a date to a group, refused if it clashes unless ``force``; its participants are
     told, since they commit to every date."""
-    check_times(starts_at, ends_at)
+    return add_dates(session, group, [(starts_at, ends_at)], force=force)[0]
+
+
+def add_dates(
+    session: Session,
+    group: Group,
+    slots: Sequence[tuple[datetime, datetime]],
+    *,
+    force: bool = False,
+) -> list[SessionDate]:
+    """Add dates to a group, every one checked before any is written and refused if one
+    clashes unless ``force``; each participant gets one email naming the first."""
+    for starts_at, ends_at in slots:
+        check_times(starts_at, ends_at)
     lock_open_group(session, group)
-    refuse_clashes(session, group, [(starts_at, ends_at)], force=force)
-    session_date = SessionDate(group=group, starts_at=starts_at, ends_at=ends_at)
-    session.add(session_date)
+    refuse_clashes(session, group, slots, force=force)
+    added = [SessionDate(group=group, starts_at=start, ends_at=end) for start, end in slots]
+    session.add_all(added)
     session.flush()
     payload = {
-        "session_date_id": session_date.id,
-        "starts_at": starts_at.isoformat(),
-        "ends_at": ends_at.isoformat(),
+        "session_date_id": added[0].id,
+        "starts_at": added[0].starts_at.isoformat(),
+        "ends_at": added[0].ends_at.isoformat(),
+        "session_date_ids": [d.id for d in added],
     }
     _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
-    return session_date
+    return added
 
 
 def cancel_date(

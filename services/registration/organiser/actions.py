@@ -20,7 +20,14 @@ from services.registration.organiser import places
 from services.registration.organiser.roster_lines import attendance_of
 from shared.access import current_event, current_organiser, events_run_by
 from shared.database import db, utcnow
-from shared.domain import certificates, evaluations, registration_questions, roster, schedule
+from shared.domain import (
+    certificates,
+    evaluations,
+    registration_questions,
+    roster,
+    schedule,
+    series,
+)
 from shared.domain import closing as closing_rules
 from shared.domain.attendance import check_presence_allowed
 from shared.domain.capacity import bump_revision
@@ -415,6 +422,44 @@ def reschedule_date(
             **_overridden(by, session_date, force),
         )
     return session_date
+
+
+def add_series(by: Organising, group: Group, data: dict[str, Any]) -> dict[str, Any]:
+    """Add a group's recurring dates from a weekly rule, Belgian public holidays skipped;
+    with ``preview``, only say which dates, holidays and clashes it would bring."""
+    rule = series.WeeklyRule(**{k: data[k] for k in SERIES_RULE_FIELDS if k in data})
+    expanded = series.expand(rule)
+    result: dict[str, Any] = {
+        "preview": data["preview"],
+        "dates": [{"start": start, "end": end} for start, end in expanded.slots],
+        "holidays": [{"day": day, "name": str(name)} for day, name in expanded.holidays],
+        "clashes": [c.described() for c in schedule.clashes(by.session, group, expanded.slots)],
+        "added": [],
+    }
+    if data["preview"]:
+        return result
+    result["added"] = schedule.add_dates(by.session, group, expanded.slots, force=data["force"])
+    by.record(
+        "dates.series_added",
+        group=group.slug,
+        count=len(result["added"]),
+        start=expanded.slots[0][0].isoformat(),
+        forced=result["clashes"] if data["force"] else [],
+    )
+    return result
+
+
+SERIES_RULE_FIELDS = (
+    "weekdays",
+    "first_day",
+    "start_time",
+    "end_time",
+    "every_weeks",
+    "until",
+    "count",
+    "exceptions",
+    "skip_holidays",
+)
 
 
 def _overridden(by: Organising, session_date: SessionDate, force: bool) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from services.registration.organiser.schemas.events import (
     OrganiserGroupSchema,
 )
 from services.registration.organiser.schemas.journal import JournalQuerySchema, JournalSchema
+from services.registration.organiser.schemas.series import SeriesInputSchema, SeriesResultSchema
 from shared.access import admin_only, current_event, current_organiser
 from shared.database import db
 from shared.models import Event, Group, SessionDate
@@ -91,6 +92,16 @@ def add_date(data: dict[str, Any], event_slug: str, group_slug: str) -> SessionD
     """Add a date to a group; 409 schedule_conflict listing every clash, unless forced."""
     group = group_of(current_event(), group_slug)
     return actions.add_date(organising(), group, data["start"], data["end"], force=data["force"])
+
+
+@bp.route("/events/<event_slug>/groups/<group_slug>/series", methods=["POST"])
+@bp.arguments(SeriesInputSchema)
+@bp.response(200, SeriesResultSchema)
+def add_series(data: dict[str, Any], event_slug: str, group_slug: str) -> dict[str, Any]:
+    """Add recurring dates from a weekly rule (at most 200), Belgian public holidays skipped
+    and listed; with ``preview``, the dates and their clashes before anything is written."""
+    group = group_of(current_event(), group_slug)
+    return actions.add_series(organising(), group, data)
 
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["PATCH"])
