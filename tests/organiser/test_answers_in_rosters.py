@@ -9,9 +9,10 @@ import io
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
-from shared.models import AnswerKind, RegistrationAnswer, RegistrationQuestion
-from tests.organiser.conftest import held_group, log_in, registered_before
+from shared.models import AnswerKind, Registration, RegistrationAnswer, RegistrationQuestion
+from tests.organiser.conftest import held_group, log_in, post_form, registered_before
 from tests.support.pages import text_of
 
 
@@ -99,3 +100,64 @@ def test_the_roster_page_shows_each_answer_under_the_participant(client, answere
 
     assert "Situation : <bdi>En emploi</bdi>" in page
     assert "Remarque : <bdi>=1+1</bdi>" in page
+
+
+def offered(db_session, group):
+    """The event asks its first question of new registrations too."""
+    group.event.asked_questions = 1
+    db_session.commit()
+
+
+def test_a_walk_in_answers_the_questions_through_the_api_and_the_page(
+    client, answered_group, db_session
+):
+    group, account, status, _note = answered_group
+    offered(db_session, group)
+    api = f"/api/v1/events/{group.event.slug}/groups/{group.slug}/participants"
+    body = {
+        "first_name": "Olena",
+        "last_name": "Kovalenko",
+        "email": "olena@example.org",
+        "role": "field_worker",
+        "consent_on_paper": True,
+    }
+
+    by_api = client.post(
+        api, json={**body, "answers": {str(status.id): "autre"}}, headers=account.bearer
+    )
+    refused = client.post(
+        api,
+        json={**body, "email": "x@example.org", "answers": {str(status.id): "chef"}},
+        headers={**account.bearer, "Accept-Language": "en"},
+    )
+    log_in(client, account)
+    roster_page = f"/organiser/events/{group.event.slug}/groups/{group.slug}/"
+    form = text_of(client.get(roster_page))
+    by_page = post_form(
+        client,
+        f"{roster_page}participants",
+        **{
+            **body,
+            "email": "iryna@example.org",
+            "last_name": "Shevchenko",
+            "consent_on_paper": "1",
+            "language": "fr",
+            f"answer-{status.id}": "emploi",
+        },
+    )
+
+    assert by_api.status_code == 201
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {
+        f"answers.{status.id}": ["Choose one of the answers offered."]
+    }
+    assert f'name="answer-{status.id}" value="autre"' in form
+    assert by_page.status_code == 303
+    answers = dict(
+        db_session.execute(
+            select(Registration.last_name, RegistrationAnswer.value)
+            .join(RegistrationAnswer)
+            .where(RegistrationAnswer.question_id == status.id)
+        ).all()
+    )
+    assert answers == {"Benali": "emploi", "Kovalenko": "autre", "Shevchenko": "emploi"}

@@ -18,6 +18,7 @@ from services.registration import audit
 from services.registration.lookups import find_date, find_registration, group_of
 from services.registration.organiser import places
 from services.registration.organiser.roster_lines import attendance_of
+from services.registration.participant.schemas import load_answers
 from shared.access import current_event, current_organiser, events_run_by
 from shared.database import db, utcnow
 from shared.domain import (
@@ -136,6 +137,7 @@ def add_participant_by_hand(by: Organising, group_slug: str, data: dict[str, Any
         language=data.get("language") or by.event.language,
         phone=data.get("phone"),
         organisation=data.get("organisation"),
+        answers=load_answers(by.event, data.get("answers") or {}),
     )
     addition = add_by_hand(
         by.session,

@@ -363,10 +363,15 @@ class RegistrationFormSchema(RegistrationCreateSchema):
         values = form_values(
             data, checkboxes=("consent", "commit_all_dates"), choices=("role", "date")
         )
-        if not hasattr(data, "getlist"):
-            return values
-        values = {k: v for k, v in values.items() if not k.startswith(ANSWER_INPUT_PREFIX)}
-        return {**values, "answers": answers_in_form(data)}
+        return with_form_answers(values, data)
+
+
+def with_form_answers(values: Any, form: Any) -> Any:
+    """A form's values with its inputs ``answer-<id>`` gathered as ``answers``."""
+    if not hasattr(form, "getlist"):
+        return values
+    kept = {k: v for k, v in values.items() if not k.startswith(ANSWER_INPUT_PREFIX)}
+    return {**kept, "answers": answers_in_form(form)}
 
 
 def answers_in_form(form: Any) -> dict[str, Any]:

@@ -27,7 +27,10 @@ from services.registration.organiser.schemas.events import (
     OrganiserDateSchema,
     OrganiserGroupSummarySchema,
 )
-from services.registration.participant.schemas import RegistrationCreateSchema
+from services.registration.participant.schemas import (
+    RegistrationCreateSchema,
+    with_form_answers,
+)
 from shared.models import Role
 
 
@@ -87,12 +90,14 @@ class WalkInFormSchema(WalkInInputSchema):
 
     @pre_load
     def from_form(self, data: Any, **_kwargs: Any) -> Any:
-        """An unticked checkbox is simply absent; an unchosen option is empty."""
-        return form_values(
+        """An unticked checkbox is simply absent; an unchosen option is empty; the inputs
+        ``answer-<id>`` are the answers."""
+        values = form_values(
             data,
             checkboxes=("consent_on_paper", "over_capacity", "notify"),
             choices=("role", "language", "date"),
         )
+        return with_form_answers(values, data)
 
 
 class ParticipantSchema(Schema):
