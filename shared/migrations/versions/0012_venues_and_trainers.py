@@ -140,9 +140,9 @@ def _venues_from_addresses() -> None:
 def downgrade() -> None:
     op.drop_index("ix_groups_room_id", table_name="groups")
     op.drop_index("ix_groups_venue_id", table_name="groups")
-    with op.batch_alter_table("groups") as batch:
-        batch.drop_column("room_id")
-        batch.drop_column("venue_id")
+    # In place, never by copying ``groups``: see the module's docstring.
+    for column in ("room_id", "venue_id"):
+        op.execute(f"ALTER TABLE groups DROP COLUMN {column}")
     op.drop_index("ix_group_trainers_trainer_id", table_name="group_trainers")
     op.drop_table("group_trainers")
     op.drop_index("ix_trainer_unavailabilities_trainer_id", table_name="trainer_unavailabilities")
