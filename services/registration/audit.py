@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "date.added": _l("Date ajoutée"),
     "date.rescheduled": _l("Date déplacée"),
     "date.cancelled": _l("Date annulée"),
+    "date.deleted": _l("Date saisie par erreur supprimée"),
     "dates.series_added": _l("Dates récurrentes ajoutées"),
     "venue.created": _l("Lieu ajouté"),
     "venue.updated": _l("Lieu modifié"),

@@ -27,7 +27,9 @@ from shared.domain.capacity import lock_group, promote_waitlisted
 from shared.errors import Busy, DomainError, GroupClosed, InvalidRequest
 from shared.models import (
     EmailKind,
+    EmailMessage,
     Group,
+    OutboxMessage,
     Registration,
     Room,
     SessionDate,
@@ -415,6 +417,42 @@ def add_dates(
     }
     _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
     return added
+
+
+class DateAnnounced(DomainError):
+    """A date someone may have been told of is called off, never deleted."""
+
+    code = "date_announced"
+    default_message = _l(
+        "Des participants ont pu voir cette date : annulez-la plutôt, ils en seront prévenus."
+    )
+
+
+def was_announced(session: Session, session_date: SessionDate) -> bool:
+    """Whether anyone may know of the date: someone registered in its group, or an email
+    went to one of its participants, since it was added."""
+    since = session_date.created_at
+    members = select(Registration.id).where(Registration.group_id == session_date.group_id)
+    registered = select(Registration.id).where(
+        Registration.group_id == session_date.group_id, Registration.created_at >= since
+    )
+    queued = select(OutboxMessage.id).where(
+        OutboxMessage.registration_id.in_(members), OutboxMessage.created_at >= since
+    )
+    logged = select(EmailMessage.id).where(
+        EmailMessage.registration_id.in_(members), EmailMessage.created_at >= since
+    )
+    return bool(session.scalar(select(or_(registered.exists(), queued.exists(), logged.exists()))))
+
+
+def delete_mistaken_date(session: Session, session_date: SessionDate) -> None:
+    """Delete a date typed by mistake, while nobody may have been told of it; otherwise
+    refused (409 date_announced): it must be called off."""
+    lock_open_group(session, session_date.group)
+    if was_announced(session, session_date):
+        raise DateAnnounced()
+    session.delete(session_date)
+    session.flush()
 
 
 def cancel_date(

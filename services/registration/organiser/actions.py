@@ -477,6 +477,16 @@ def _overridden(by: Organising, session_date: SessionDate, force: bool) -> dict[
     return {"forced": [f"{c.kind} {c.other_date_id or ''}".strip() for c in found]}
 
 
+def delete_mistaken_date(by: Organising, date_id: int) -> Group:
+    """Delete a date typed by mistake, while nobody may have been told of it."""
+    session_date = find_date(by.event, date_id)
+    group = session_date.group
+    start = session_date.starts_at.isoformat()
+    schedule.delete_mistaken_date(by.session, session_date)
+    by.record("date.deleted", group=group.slug, date_id=date_id, start=start)
+    return group
+
+
 def cancel_date(by: Organising, date_id: int) -> SessionDate:
     """Call off one date; participants are told."""
     session_date = find_date(by.event, date_id)

@@ -115,6 +115,14 @@ def reschedule_date(data: dict[str, Any], event_slug: str, date_id: int) -> Sess
     )
 
 
+@bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["DELETE"])
+@bp.response(204)
+def delete_date(event_slug: str, date_id: int) -> None:
+    """Delete a date typed by mistake, while nobody may have been told of it (no one
+    registered and no email since it was added); else 409 date_announced: call it off."""
+    actions.delete_mistaken_date(organising(), date_id)
+
+
 @bp.route("/events/<event_slug>/dates/<int:date_id>/cancel", methods=["POST"])
 @bp.response(200, OrganiserDateSchema)
 def cancel_date(event_slug: str, date_id: int) -> SessionDate:

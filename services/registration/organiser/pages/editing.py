@@ -244,6 +244,25 @@ def edit_date(event_slug: str, date_id: int) -> Response | Page:
     )
 
 
+@bp.post("/events/<event_slug>/dates/<int:date_id>/delete")
+def delete_date(event_slug: str, date_id: int) -> Response | Page:
+    """Delete a date typed by mistake, while nobody may have been told of it."""
+    event = current_event()
+    session_date = find_date(event, date_id)
+    return apply(
+        lambda: actions.delete_mistaken_date(organising(), date_id),
+        done=_("Date supprimée."),
+        then=_group_page,
+        on_refusal=lambda refusal: form_page(
+            "organiser/date_form.html",
+            date_values(session_date),
+            refusal,
+            event=event,
+            date=session_date,
+        ),
+    )
+
+
 @bp.post("/events/<event_slug>/dates/<int:date_id>/cancel")
 def cancel_date(event_slug: str, date_id: int) -> Response | Page:
     """Call off one date; participants are told."""
