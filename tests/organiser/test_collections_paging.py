@@ -4,8 +4,11 @@ the public events do: the events they run and, for administrators, every account
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+
+from tests.organiser.conftest import log_in
 
 
 def next_link(response) -> str | None:
@@ -49,3 +52,20 @@ def test_a_bad_limit_or_cursor_is_refused_on_its_field(client, accounts, path):
 
     assert response.status_code == 422
     assert set(response.json["errors"]) == {path.split("?")[1].split("=")[0]}
+
+
+def test_the_organisers_page_lists_their_events_newest_first_fifty_at_a_time(
+    client, make, accounts
+):
+    events = [make.event() for _ in range(51)]
+    account = accounts(*events)
+    log_in(client, account)
+
+    first = client.get("/organiser/").text
+    older = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    second = client.get(older).text
+
+    assert f"/organiser/events/{events[50].slug}" in first
+    assert f'/organiser/events/{events[1].slug}/"' in first
+    assert f'/organiser/events/{events[0].slug}/"' not in first
+    assert f'/organiser/events/{events[0].slug}/"' in second and 'rel="next"' not in second

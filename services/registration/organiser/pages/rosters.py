@@ -11,6 +11,7 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from services.registration.accounts import operations as accounts
@@ -26,7 +27,10 @@ from services.registration.organiser.downloads import (
     roster_download,
 )
 from services.registration.organiser.roster_lines import build_roster
-from services.registration.organiser.schemas.events import MAX_CAPACITY
+from services.registration.organiser.schemas.events import (
+    MAX_CAPACITY,
+    OrganiserEventsArgsSchema,
+)
 from services.registration.organiser.schemas.rosters import (
     CapacityInputSchema,
     MoveInputSchema,
@@ -34,7 +38,7 @@ from services.registration.organiser.schemas.rosters import (
     WalkInFormSchema,
 )
 from shared import qr
-from shared.access import current_event, current_organiser, visible_events
+from shared.access import current_event, current_organiser
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window
 from shared.domain.certificates import certifiable, valid_certificates
@@ -44,16 +48,21 @@ from shared.errors import DomainError
 from shared.i18n import LANGUAGES
 from shared.labels import ROLE_LABELS
 from shared.models import Event, Group, Registration
+from shared.paging import next_url
 
 bp = pages_blueprint("roster_pages", __name__)
 
 
 @bp.get("/")
 def index() -> str:
-    """The events this organiser runs."""
-    return render_template(
-        "organiser/index.html", events=visible_events(db.session, current_organiser())
-    )
+    """The events this organiser runs, newest first, a page at a time."""
+    schema = OrganiserEventsArgsSchema()
+    try:
+        args = schema.load(request.args)
+    except ValidationError:  # a link edited by hand: the first page
+        args = schema.load({})
+    page = actions.my_events(db.session, current_organiser(), **args)
+    return render_template("organiser/index.html", events=page.items, more=next_url(page))
 
 
 def event_page(event: Event, refusal: DomainError | None = None) -> Page:
