@@ -25,6 +25,7 @@ from shared.database import RETRY_AFTER_S, is_lock_timeout, utcnow
 from shared.domain.attendance import concerns_clause, is_held
 from shared.domain.capacity import lock_group, promote_waitlisted
 from shared.errors import Busy, DomainError, GroupClosed, InvalidRequest
+from shared.i18n import BRUSSELS
 from shared.models import (
     EmailKind,
     EmailMessage,
@@ -417,6 +418,30 @@ def add_dates(
     }
     _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
     return added
+
+
+def shift_group(session: Session, group: Group, days: int, *, force: bool = False) -> bool:
+    """Move every held date of a group by ``days`` (same wall-clock times), all checked for
+    clashes before any moves; each date's SEQUENCE rises once and each participant gets one
+    email for the whole shift. Returns whether any date moved."""
+    held = [d for d in group.dates if is_held(d)]
+    if not held:
+        return False
+    lock_open_group(session, group)
+    step = timedelta(days=days)
+    # Added to Brussels wall-clock time, so that a date moved across a DST change keeps its hour.
+    slots = [
+        (d.starts_at.astimezone(BRUSSELS) + step, d.ends_at.astimezone(BRUSSELS) + step)
+        for d in held
+    ]
+    refuse_clashes(session, group, slots, force=force, ignore=[d.id for d in group.dates])
+    for session_date, (starts_at, ends_at) in zip(held, slots, strict=True):
+        session_date.starts_at, session_date.ends_at = starts_at, ends_at
+    _mark_changed(session, group, held)
+    payload = {"shifted_days": days, "session_date_ids": [d.id for d in held]}
+    _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
+    promote_waitlisted(session, group)
+    return True
 
 
 class DateAnnounced(DomainError):

@@ -477,6 +477,13 @@ def _overridden(by: Organising, session_date: SessionDate, force: bool) -> dict[
     return {"forced": [f"{c.kind} {c.other_date_id or ''}".strip() for c in found]}
 
 
+def shift_group(by: Organising, group: Group, days: int, *, force: bool = False) -> Group:
+    """Move every held date of a group by whole days; participants get one email."""
+    if schedule.shift_group(by.session, group, days, force=force):
+        by.record("group.shifted", group=group.slug, days=days, forced=force)
+    return group
+
+
 def delete_mistaken_date(by: Organising, date_id: int) -> Group:
     """Delete a date typed by mistake, while nobody may have been told of it."""
     session_date = find_date(by.event, date_id)

@@ -22,6 +22,7 @@ from services.registration.organiser.schemas.events import (
     OrganiserEventSchema,
     OrganiserEventSummarySchema,
     OrganiserGroupSchema,
+    ShiftInputSchema,
 )
 from services.registration.organiser.schemas.journal import JournalQuerySchema, JournalSchema
 from services.registration.organiser.schemas.series import SeriesInputSchema, SeriesResultSchema
@@ -113,6 +114,16 @@ def reschedule_date(data: dict[str, Any], event_slug: str, date_id: int) -> Sess
     return actions.reschedule_date(
         organising(), date_id, data["start"], data["end"], force=data["force"]
     )
+
+
+@bp.route("/events/<event_slug>/groups/<group_slug>/shift", methods=["POST"])
+@bp.arguments(ShiftInputSchema)
+@bp.response(200, OrganiserGroupSchema)
+def shift_group(data: dict[str, Any], event_slug: str, group_slug: str) -> Group:
+    """Move every held date of a group by whole days, at the same hours; each participant
+    gets one email; 409 schedule_conflict if any moved date clashes, unless forced."""
+    group = group_of(current_event(), group_slug)
+    return actions.shift_group(organising(), group, data["days"], force=data["force"])
 
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["DELETE"])

@@ -140,6 +140,25 @@ class GroupUpdateSchema(PlaceSchema):
     position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
 
 
+# Two years, in days: the farthest a group's dates move at once.
+LONGEST_SHIFT_DAYS = 730
+
+
+class ShiftInputSchema(FormSchema):
+    days = fields.Integer(
+        required=True,
+        validate=validate.Range(min=-LONGEST_SHIFT_DAYS, max=LONGEST_SHIFT_DAYS),
+        metadata={"description": "Whole days to move every held date by (not 0)"},
+    )
+    force = fields.Boolean(load_default=False)
+
+    @validates("days")
+    def moves(self, value: int, **_kwargs: Any) -> None:
+        """A shift of no day changes nothing."""
+        if value == 0:
+            raise ValidationError(gettext("Un décalage de 0 jour ne change rien."))
+
+
 class OrganiserDateSchema(Schema):
     id = fields.Integer()
     start = LocalDateTime(attribute="starts_at")
