@@ -226,3 +226,23 @@ def test_a_conflicts_range_ending_before_it_starts_is_refused(client, accounts):
         {"to": ["The end must come after the start."]},
     )
     assert (unbounded.status_code, unbounded.json["errors"]) == (422, {"to": ["At most 400 days."]})
+
+
+def test_giving_a_group_a_trainer_already_booked_then_is_refused(
+    client, accounts, make, db_session
+):
+    nadia = trainer(db_session)
+    placed(make, db_session, trainers=[nadia], dates=[("2030-03-05T09:30", "2030-03-05T16:00")])
+    other = placed(make, db_session, dates=[("2030-03-05T10:00", "2030-03-05T12:00")])
+    account = accounts(other.event)
+
+    refused = client.patch(
+        f"/api/v1/events/{other.event.slug}/groups/{other.slug}",
+        json={"trainers": [nadia.id]},
+        headers={**account.bearer, **ENGLISH},
+    )
+
+    assert refused.status_code == 409
+    assert refused.json["errors"]["clashes"][0].startswith("Nadia Haddad runs group")
+    db_session.expire_all()
+    assert other.trainers == []

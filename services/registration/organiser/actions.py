@@ -30,7 +30,7 @@ from shared.domain import (
     series,
 )
 from shared.domain import closing as closing_rules
-from shared.domain.attendance import check_presence_allowed
+from shared.domain.attendance import check_presence_allowed, is_held
 from shared.domain.capacity import bump_revision
 from shared.domain.privacy import anonymise
 from shared.domain.registrations import Participant, add_by_hand, cancel
@@ -357,6 +357,15 @@ def update_group(by: Organising, group: Group, data: dict[str, Any]) -> Group:
     if "trainers" in data:
         group.trainers = [places.find_trainer(by.session, i) for i in data["trainers"]]
         renamed["trainers"] = data["trainers"]
+    if {"venue", "room", "trainers"} & set(data) or moved:
+        # Its dates now meet in another room, town or with other trainers: they must fit.
+        held = [d for d in group.dates if is_held(d)]
+        schedule.refuse_clashes(
+            by.session,
+            group,
+            [(d.starts_at, d.ends_at) for d in held],
+            ignore=[d.id for d in group.dates],
+        )
     if renamed and not moved:
         bump_revision(by.session, group)
     by.record("group.updated", group=group.slug, fields=sorted(renamed), venue_changed=moved)
