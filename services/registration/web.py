@@ -15,6 +15,7 @@ from services.registration.participant import presenters
 from shared.domain.accounts import INVITATION_VALIDITY, RESET_VALIDITY
 from shared.domain.attendance import held_dates, is_held, scheduled_dates
 from shared.domain.evaluations import RATING_SCALE
+from shared.domain.indicators import SENSITIVE_CONSENT, is_sensitive
 from shared.domain.registration_questions import countries, offered_questions
 from shared.errors_http import error_response, is_api_request, register_html_error_page
 from shared.i18n import (
@@ -165,6 +166,8 @@ def _template_globals() -> dict[str, Any]:
         "webcal_url": webcal_url,
         "held_dates": held_dates,
         "offered_questions": offered_questions,
+        "is_sensitive": is_sensitive,
+        "sensitive_consent": SENSITIVE_CONSENT,
         "countries": countries,
         "scheduled_dates": scheduled_dates,
         "is_held": is_held,

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from shared.domain.indicators import is_sensitive, with_prefer_not_to_say
 from shared.errors import InvalidRequest, QuestionsKept
 from shared.i18n import DEFAULT_LANGUAGE
 from shared.labels import ANSWER_KIND_LABELS
@@ -140,6 +141,12 @@ def replace_questions(
     """Give the event's form these questions, in this order (those with an ``id`` are
     edited, the others added, the missing ones removed); refused if answers would lose
     their meaning."""
+    questions = [
+        {**data, "choices": with_prefer_not_to_say(data.get("choices") or [])}
+        if is_sensitive(data.get("indicator"))
+        else data
+        for data in questions
+    ]
     existing = {q.id: q for q in event.registration_questions}
     unknown = {
         f"questions.{index}.id": [UNKNOWN_QUESTION]
@@ -161,6 +168,7 @@ def replace_questions(
         question.choices = data.get("choices") or []
         question.minimum = data.get("minimum")
         question.maximum = data.get("maximum")
+        question.indicator = data.get("indicator")
         kept.append(question)
     for question, data in zip(kept, questions, strict=True):
         condition = data.get("condition")

@@ -67,6 +67,9 @@ class RegistrationQuestion(Base):
         ForeignKey("registration_questions.id", ondelete="SET NULL")
     )
     condition_choice: Mapped[str | None] = mapped_column(String(60))
+    # The funders' indicator it counts by (shared.domain.indicators); each choice then names
+    # its ``category``.
+    indicator: Mapped[str | None] = mapped_column(String(40))
 
     event: Mapped[Event] = relationship(back_populates="registration_questions")
     condition_question: Mapped[RegistrationQuestion | None] = relationship(

@@ -303,3 +303,64 @@ def test_the_page_writes_questions_choices_and_conditions_without_javascript(
     assert refused.status_code == 409
     assert "elle reste du type « Un choix »" in text_of(refused)
     assert [q.kind.value for q in stored(db_session, event)] == ["one_choice", "number"]
+
+
+DISABILITY = {
+    "kind": "one_choice",
+    "wording": {"fr": "Avez-vous un handicap reconnu ?"},
+    "indicator": "disability",
+    "choices": [
+        {"key": "oui", "label": {"fr": "Oui"}, "category": "yes"},
+        {"key": "non", "label": {"fr": "Non"}, "category": "no"},
+    ],
+}
+
+
+def test_questions_tied_to_an_indicator_map_their_choices_and_sensitive_ones_stay_optional(
+    client, make, accounts
+):
+    event = make.event()
+    account = accounts(event)
+    english = {**account.bearer, "Accept-Language": "en"}
+
+    written = client.put(url_of(event), json={"questions": [DISABILITY]}, headers=english)
+    required = client.put(
+        url_of(event), json={"questions": [{**DISABILITY, "required": True}]}, headers=english
+    )
+    on_text = client.put(
+        url_of(event),
+        json={"questions": [{"kind": "text", "wording": {"fr": "?"}, "indicator": "gender"}]},
+        headers=english,
+    )
+    unmapped = client.put(
+        url_of(event),
+        json={
+            "questions": [
+                {**DISABILITY, "choices": [*DISABILITY["choices"], {"label": {"fr": "?"}}]}
+            ]
+        },
+        headers=english,
+    )
+    unknown = client.put(
+        url_of(event), json={"questions": [{**DISABILITY, "indicator": "zodiac"}]}, headers=english
+    )
+
+    assert written.status_code == 200
+    (question,) = written.json["questions"]
+    assert question["indicator"] == "disability"
+    assert [(c["key"], c["category"]) for c in question["choices"]] == [
+        ("oui", "yes"),
+        ("non", "no"),
+        ("prefer-not-to-say", "prefer_not_to_say"),
+    ]
+    assert question["choices"][2]["label"]["en"] == "I prefer not to answer"
+    assert question["choices"][2]["label"]["ar"]
+    assert required.json["errors"]["questions"] == [
+        {"0": [{"required": ["A question on health or origin stays optional."]}]}
+    ]
+    assert on_text.json["errors"]["questions"] == [
+        {"0": [{"indicator": ["A question tied to an indicator has one choice."]}]}
+    ]
+    assert unmapped.status_code == 422
+    assert "choices" in unmapped.json["errors"]["questions"][0]["0"][0]
+    assert unknown.status_code == 422

@@ -137,7 +137,7 @@ def add_participant_by_hand(by: Organising, group_slug: str, data: dict[str, Any
         language=data.get("language") or by.event.language,
         phone=data.get("phone"),
         organisation=data.get("organisation"),
-        answers=load_answers(by.event, data.get("answers") or {}),
+        answers=load_answers(by.event, data.get("answers") or {}, data["consented_answers"]),
     )
     addition = add_by_hand(
         by.session,

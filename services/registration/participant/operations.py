@@ -67,7 +67,7 @@ def register_participant(
     """Register from validated API or form data; a receipt where the event asks for
     confirmation by email (see ``shared.domain.confirmation``)."""
     group = find_group(session, event_slug, data["group"])
-    answers = load_answers(group.event, data.get("answers") or {})
+    answers = load_answers(group.event, data.get("answers") or {}, data["consented_answers"])
     participant = rules.Participant(
         first_name=data["first_name"],
         last_name=data["last_name"],

@@ -37,6 +37,7 @@ from shared.domain.capacity import awaits_confirmation, places_left
 from shared.domain.certificates import attended_dates, total_hours
 from shared.domain.confirmation import Receipt
 from shared.domain.evaluations import RATING_SCALE, TEXT_MAX_LENGTH
+from shared.domain.indicators import PREFER_NOT_TO_SAY_KEY, is_sensitive
 from shared.domain.listing import Filters, local_midnight
 from shared.domain.registration_questions import country_codes, offered_questions
 from shared.errors import InvalidRequest
@@ -57,6 +58,7 @@ from shared.paging import Cursor, PageArgsSchema
 
 PHONE = re.compile(r"^\+?[0-9 ./()-]{6,25}$")
 ANSWER_INPUT_PREFIX = "answer-"
+CONSENT_SUFFIX = "-consent"
 ANSWER_TEXT_LENGTH = 300
 ANSWER_LONG_TEXT_LENGTH = 4000
 
@@ -292,6 +294,15 @@ class RegistrationCreateSchema(Schema):
     consent = fields.Boolean(required=True)
     commit_all_dates = fields.Boolean(load_default=False)
     date = row_id(load_default=None, allow_none=True, strict=True)
+    consented_answers = fields.List(
+        fields.Integer(),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "Questions on health or origin whose answer the person agrees to "
+            "have recorded (each with its own consent sentence)"
+        },
+    )
     answers = fields.Dict(
         keys=fields.String(validate=validate.Length(max=12)),
         values=fields.Raw(allow_none=True),
@@ -367,11 +378,19 @@ class RegistrationFormSchema(RegistrationCreateSchema):
 
 
 def with_form_answers(values: Any, form: Any) -> Any:
-    """A form's values with its inputs ``answer-<id>`` gathered as ``answers``."""
+    """A form's values with its inputs ``answer-<id>`` gathered as ``answers``, and the
+    ticked boxes ``answer-<id>-consent`` as ``consented_answers``."""
     if not hasattr(form, "getlist"):
         return values
     kept = {k: v for k, v in values.items() if not k.startswith(ANSWER_INPUT_PREFIX)}
-    return {**kept, "answers": answers_in_form(form)}
+    consented = [
+        question_id
+        for key in form
+        if key.startswith(ANSWER_INPUT_PREFIX)
+        and key.endswith(CONSENT_SUFFIX)
+        and (question_id := key[len(ANSWER_INPUT_PREFIX) : -len(CONSENT_SUFFIX)]).isdigit()
+    ]
+    return {**kept, "answers": answers_in_form(form), "consented_answers": consented}
 
 
 def answers_in_form(form: Any) -> dict[str, Any]:
@@ -495,6 +514,8 @@ class AnswersSchema(Schema):
 
     # Each question's id: whether it is required, and the earlier answer it waits for.
     rules: ClassVar[dict[str, AnswerRule]] = {}
+    # The questions on health or origin whose answer the person agreed to have recorded.
+    consented = fields.List(fields.String(), load_default=list)
 
     @pre_load
     def skip_unanswered(self, data: Any, **_kwargs: Any) -> Any:
@@ -521,8 +542,20 @@ class AnswersSchema(Schema):
             and given.get(key) in (None, "", [])
             and rule.is_asked(data)
         }
-        if missing:
-            raise ValidationError(missing)
+        unconsented = {
+            key: [
+                gettext(
+                    "Cochez la phrase de consentement de cette question, "
+                    "ou choisissez de ne pas répondre."
+                )
+            ]
+            for key, rule in self.rules.items()
+            if rule.sensitive
+            and data.get(key) not in (None, PREFER_NOT_TO_SAY_KEY)
+            and key not in data.get("consented", [])
+        }
+        if missing or unconsented:
+            raise ValidationError({**unconsented, **missing})
 
     @post_load
     def by_question(self, data: dict[str, Any], **_kwargs: Any) -> dict[int, Any]:
@@ -530,7 +563,7 @@ class AnswersSchema(Schema):
         return {
             int(key): _stored(value)
             for key, value in data.items()
-            if self.rules[key].is_asked(data)
+            if key in self.rules and self.rules[key].is_asked(data)
         }
 
 
@@ -541,6 +574,7 @@ class AnswerRule:
     required: bool
     after_question: str | None
     after_choice: str | None
+    sensitive: bool = False
 
     def is_asked(self, answers: dict[str, Any]) -> bool:
         """Whether the question is asked, given the answers to the earlier ones."""
@@ -561,7 +595,9 @@ _ANSWER_SCHEMAS: dict[tuple[Any, ...], AnswersSchema] = {}
 ANSWER_SCHEMAS_KEPT = 512
 
 
-def load_answers(event: Event, given: dict[str, Any]) -> dict[int, Any]:
+def load_answers(
+    event: Event, given: dict[str, Any], consented: list[int] | None = None
+) -> dict[int, Any]:
     """The answers to the event's questions, validated; 422 on each question's field
     (``answers.<id>``) otherwise."""
     # Changing the questions bumps the event's revision; the creation time tells apart two
@@ -573,7 +609,7 @@ def load_answers(event: Event, given: dict[str, Any]) -> dict[int, Any]:
             _ANSWER_SCHEMAS.pop(next(iter(_ANSWER_SCHEMAS)), None)
         schema = _ANSWER_SCHEMAS[version] = answers_schema(offered_questions(event))
     try:
-        return schema.load(given)
+        return schema.load({**given, "consented": [str(i) for i in consented or []]})
     except ValidationError as invalid:
         errors = flatten_field_errors(invalid.messages)
         raise InvalidRequest(errors={f"answers.{k}": v for k, v in errors.items()}) from invalid
@@ -589,6 +625,7 @@ def answers_schema(questions: list[RegistrationQuestion]) -> AnswersSchema:
             if q.condition_question_id is None
             else str(q.condition_question_id),
             after_choice=q.condition_choice,
+            sensitive=is_sensitive(q.indicator),
         )
         for q in questions
     }

@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("maximum", sa.Numeric(12, 2), nullable=True),
         sa.Column("condition_question_id", sa.Integer(), nullable=True),
         sa.Column("condition_choice", sa.String(length=60), nullable=True),
+        sa.Column("indicator", sa.String(length=40), nullable=True),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["events.id"],

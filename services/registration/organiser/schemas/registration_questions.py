@@ -19,6 +19,7 @@ from marshmallow import (
 
 from services.registration.fields import slug
 from services.registration.organiser.schemas.base import texts
+from shared.domain.indicators import INDICATORS, Indicator
 from shared.domain.registration_questions import MAX_QUESTIONS
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from shared.models import AnswerKind
@@ -51,6 +52,11 @@ class RegistrationChoiceInputSchema(Schema):
     )
     label = texts(200, required=True)
     hidden = fields.Boolean(load_default=False)
+    category = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={"description": "The category of the question's indicator it counts in"},
+    )
 
     @validates("label")
     def french_label(self, value: dict[str, str], **_kwargs: Any) -> None:
@@ -93,6 +99,11 @@ class RegistrationQuestionInputSchema(Schema):
         allow_none=True, places=2, validate=validate.Range(-NUMBER_BOUND, NUMBER_BOUND)
     )
     condition = fields.Nested(RegistrationConditionSchema, allow_none=True)
+    indicator = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(INDICATORS, error=_l("Cet indicateur n'existe pas.")),
+        metadata={"description": "The funders' indicator its choices count by"},
+    )
 
     @validates("wording")
     def french_wording(self, value: dict[str, str], **_kwargs: Any) -> None:
@@ -102,7 +113,8 @@ class RegistrationQuestionInputSchema(Schema):
     @validates("choices")
     def distinct_keys(self, value: list[dict[str, Any]], **_kwargs: Any) -> None:
         """Answers hold a choice's key: two choices never share one."""
-        keys = [choice["key"] for choice in value]
+        # A choice refused for its own fields may lack a key: it has its message already.
+        keys = [choice["key"] for choice in value if "key" in choice]
         if len(set(keys)) != len(keys):
             raise ValidationError(gettext("Deux choix ne peuvent pas porter le même nom."))
 
@@ -119,6 +131,29 @@ class RegistrationQuestionInputSchema(Schema):
             raise ValidationError(gettext("Seul un nombre a un minimum et un maximum."), "minimum")
         if None not in bounds and bounds[0] > bounds[1]:
             raise ValidationError(gettext("Le minimum dépasse le maximum."), "maximum")
+        if data.get("indicator"):
+            _fits_its_indicator(data, INDICATORS[data["indicator"]])
+
+
+def _fits_its_indicator(data: dict[str, Any], indicator: Indicator) -> None:
+    """A question counted by an indicator is a one-choice question whose every choice names
+    one of its categories; one on health or origin is never required."""
+    if data["kind"] != AnswerKind.ONE_CHOICE:
+        raise ValidationError(
+            gettext("Une question liée à un indicateur est à un choix."), "indicator"
+        )
+    if any(choice.get("category") not in indicator.category_keys for choice in data["choices"]):
+        raise ValidationError(
+            gettext(
+                "Chaque choix indique sa catégorie parmi : %(categories)s.",
+                categories=", ".join(indicator.category_keys),
+            ),
+            "choices",
+        )
+    if indicator.sensitive and data["required"]:
+        raise ValidationError(
+            gettext("Une question sur la santé ou l'origine reste facultative."), "required"
+        )
 
 
 class RegistrationQuestionsInputSchema(Schema):
@@ -239,6 +274,7 @@ class RegistrationChoiceSchema(Schema):
     key = fields.String()
     label = fields.Dict(keys=fields.String(), values=fields.String())
     hidden = fields.Boolean()
+    category = fields.String(allow_none=True)
 
 
 class RegistrationQuestionSchema(Schema):
@@ -252,6 +288,7 @@ class RegistrationQuestionSchema(Schema):
     minimum = fields.Decimal(as_string=True, allow_none=True)
     maximum = fields.Decimal(as_string=True, allow_none=True)
     condition = fields.Method("condition_of", allow_none=True)
+    indicator = fields.String(allow_none=True)
 
     def condition_of(self, question: Any) -> dict[str, Any] | None:
         """The earlier question's position and the choice that shows this one."""

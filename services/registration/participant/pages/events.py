@@ -18,8 +18,8 @@ from services.registration.participant.schemas import (
     ArchiveArgsSchema,
     RegistrationFormSchema,
     SessionsPageArgsSchema,
-    answers_in_form,
     load_answers,
+    with_form_answers,
 )
 from shared.database import db, utcnow
 from shared.domain import listing
@@ -221,7 +221,8 @@ def _commitment_errors(event: Event, group: Group | None, valid: dict[str, Any])
 def _answer_errors(event: Event) -> dict[str, Any]:
     """The answers' complaints, shown with the form's other errors at once."""
     try:
-        load_answers(event, answers_in_form(request.form))
+        given = with_form_answers({}, request.form)
+        load_answers(event, given["answers"], given["consented_answers"])
     except InvalidRequest as refused:
         return flatten_field_errors(refused.errors)
     return {}
