@@ -26,6 +26,7 @@ API_BLUEPRINTS = (
     organiser_api.rosters.bp,
     organiser_api.events.bp,
     organiser_api.places.bp,
+    organiser_api.planning.bp,
     organiser_api.evaluations.bp,
     organiser_api.messages.bp,
     organiser_api.registration_questions.bp,

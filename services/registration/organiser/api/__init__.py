@@ -6,6 +6,7 @@ from services.registration.organiser.api import (
     events,
     messages,
     places,
+    planning,
     registration_questions,
     rosters,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "events",
     "messages",
     "places",
+    "planning",
     "registration_questions",
     "rosters",
 ]

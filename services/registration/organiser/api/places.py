@@ -163,9 +163,9 @@ def remove_unavailability(trainer_id: int, unavailability_id: int) -> None:
 def conflicts(args: dict[str, Any]) -> list[dict[str, Any]]:
     """Every clash standing now between held dates from ``from`` to ``to`` (Brussels days,
     both included), for instance after a forced booking: each date with what it meets."""
-    found = standing_clashes(db.session, _day_start(args["since"]), _day_start(args["until"], 1))
+    found = standing_clashes(db.session, day_start(args["since"]), day_start(args["until"], 1))
     return [{"date": held, "clash": clash} for held, clash in found]
 
 
-def _day_start(day: date, later: int = 0) -> datetime:
+def day_start(day: date, later: int = 0) -> datetime:
     return datetime.combine(day + timedelta(days=later), time(0), tzinfo=BRUSSELS)

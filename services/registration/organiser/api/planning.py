@@ -1,0 +1,34 @@
+"""Organiser API: the planning across the organiser's events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.registration.area import api_blueprint
+from services.registration.organiser.api.places import day_start
+from services.registration.organiser.planning import PlannedDate, planning
+from services.registration.organiser.schemas.planning import (
+    PlannedDateSchema,
+    PlanningQuerySchema,
+)
+from shared.access import current_organiser
+from shared.database import db
+
+bp = api_blueprint("organiser_planning", __name__, "Organisers: the planning across events")
+FILTERS = ("town", "venue", "trainer", "event")
+
+
+@bp.route("/planning", methods=["GET"])
+@bp.arguments(PlanningQuerySchema, location="query")
+@bp.response(200, PlannedDateSchema(many=True))
+def planned_dates(args: dict[str, Any]) -> list[PlannedDate]:
+    """Every date of the organiser's events from ``from`` to ``to`` (Brussels days, both
+    included), by town, venue, trainer or event: where, who, places taken of capacity,
+    waiting list, presence still to record once past, and its clashes."""
+    return planning(
+        db.session,
+        current_organiser(),
+        day_start(args["since"]),
+        day_start(args["until"], 1),
+        {k: args[k] for k in FILTERS if k in args},
+    )

@@ -1,0 +1,107 @@
+"""The planning lists every date of an organiser's events in a range, with where it meets,
+who runs it, its places, waiting list, presence still to record and clashes; narrowed by
+town, venue, trainer or event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.database import utcnow
+from shared.i18n import BRUSSELS
+from shared.models import Attendance, Room, Trainer, Venue
+from tests.organiser.conftest import held_group, registered_before
+from tests.support.factories import local
+
+ENGLISH = {"Accept-Language": "en"}
+
+
+def test_the_planning_shows_each_date_with_its_place_people_and_clashes(
+    client, accounts, make, db_session
+):
+    venue = Venue(
+        name="AVIQ",
+        street_address="bd Mayence 14",
+        postcode="6000",
+        town="Charleroi",
+        town_slug="charleroi",
+    )
+    room = Room(venue=venue, name="Salle 2", capacity=24)
+    nadia = Trainer(name="Nadia Haddad", email="nadia@example.org")
+    event = make.event()
+    first = make.group(
+        event,
+        capacity=20,
+        town="Charleroi",
+        town_slug="charleroi",
+        dates=[(local("2030-03-05T09:30"), local("2030-03-05T16:00"))],
+    )
+    second = make.group(
+        event,
+        town="Liège",
+        town_slug="liege",
+        dates=[(local("2030-03-05T10:00"), local("2030-03-05T12:00"))],
+    )
+    first.venue = second.venue = venue
+    first.room = second.room = room
+    first.trainers = [nadia]
+    make.registration(first)
+    stranger_event = make.group(dates=[(local("2030-03-06T09:30"), local("2030-03-06T12:00"))])
+    account = accounts(event)
+    db_session.commit()
+
+    planned = client.get(
+        "/api/v1/planning?from=2030-03-01&to=2030-03-31", headers={**account.bearer, **ENGLISH}
+    )
+    by_trainer = client.get(
+        f"/api/v1/planning?from=2030-03-01&to=2030-03-31&trainer={nadia.id}",
+        headers=account.bearer,
+    )
+    by_town = client.get(
+        "/api/v1/planning?from=2030-03-01&to=2030-03-31&town=liege", headers=account.bearer
+    )
+
+    assert planned.status_code == 200
+    rows = planned.json
+    assert [r["group"] for r in rows] == [first.slug, second.slug]
+    assert stranger_event.slug not in [r["group"] for r in rows]
+    head = rows[0]
+    assert (head["room"], head["trainers"], head["places_taken"], head["capacity"]) == (
+        "Salle 2",
+        ["Nadia Haddad"],
+        1,
+        20,
+    )
+    assert head["presence_to_record"] is None
+    assert [len(r["clashes"]) for r in rows] == [1, 1]
+    assert [r["group"] for r in by_trainer.json] == [first.slug]
+    assert [r["group"] for r in by_town.json] == [second.slug]
+
+
+def test_past_dates_show_the_presence_still_to_record(client, accounts, make, db_session):
+    group = held_group(make)
+    person = registered_before(make, group)
+    db_session.add(Attendance(registration=person, session_date=group.dates[0], present=True))
+    account = accounts(group.event)
+    db_session.commit()
+    today = utcnow().astimezone(BRUSSELS).date()
+
+    planned = client.get(
+        f"/api/v1/planning?from={today - timedelta(days=10)}&to={today}",
+        headers=account.bearer,
+    )
+
+    assert [r["presence_to_record"] for r in planned.json] == [0, 1]
+
+
+def test_a_planning_range_ending_before_it_starts_is_refused(client, accounts):
+    account = accounts()
+
+    backwards = client.get(
+        "/api/v1/planning?from=2030-03-05&to=2030-03-01", headers={**account.bearer, **ENGLISH}
+    )
+    no_venue = client.get(
+        "/api/v1/planning?from=2030-03-01&to=2030-03-05&venue=0", headers=account.bearer
+    )
+
+    assert backwards.json["errors"] == {"to": ["The end must come after the start."]}
+    assert (no_venue.status_code, list(no_venue.json["errors"])) == (422, ["venue"])
