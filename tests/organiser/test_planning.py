@@ -9,7 +9,7 @@ from datetime import timedelta
 from shared.database import utcnow
 from shared.i18n import BRUSSELS
 from shared.models import Attendance, Room, Trainer, Venue
-from tests.organiser.conftest import held_group, registered_before
+from tests.organiser.conftest import held_group, log_in, registered_before
 from tests.support.factories import local
 
 ENGLISH = {"Accept-Language": "en"}
@@ -105,3 +105,20 @@ def test_a_planning_range_ending_before_it_starts_is_refused(client, accounts):
 
     assert backwards.json["errors"] == {"to": ["The end must come after the start."]}
     assert (no_venue.status_code, list(no_venue.json["errors"])) == (422, ["venue"])
+
+
+def test_the_planning_page_lists_the_week_by_day(client, accounts, make, db_session):
+    today = utcnow().astimezone(BRUSSELS).date()
+    group = make.group(
+        dates=[(local(f"{today}T18:00"), local(f"{today}T20:00"))], name="Groupe du soir"
+    )
+    account = accounts(group.event)
+    db_session.commit()
+    log_in(client, account)
+
+    week = client.get("/organiser/planning")
+    month = client.get("/organiser/planning?view=month&town=nowhere")
+
+    assert week.status_code == 200
+    assert "Groupe du soir" in week.get_data(as_text=True)
+    assert month.status_code == 200 and "Groupe du soir" not in month.get_data(as_text=True)

@@ -5,7 +5,7 @@ past, and whether it stands in a clash."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from shared.access import events_run_by
 from shared.database import utcnow
 from shared.domain.attendance import is_held
 from shared.domain.schedule import standing_clashes
+from shared.i18n import BRUSSELS
 from shared.models import (
     Attendance,
     AttendanceRule,
@@ -127,3 +128,8 @@ def _expected(session_date: SessionDate, chosen: dict[int, int]) -> int | None:
     if rule is AttendanceRule.ONE_DATE:
         return chosen.get(session_date.id, 0)
     return None
+
+
+def day_start(day: date, later: int = 0) -> datetime:
+    """Midnight in Brussels, ``later`` days after ``day``."""
+    return datetime.combine(day + timedelta(days=later), time(0), tzinfo=BRUSSELS)

@@ -3,11 +3,11 @@ still in use is refused (409) with the groups that use it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from services.registration.area import api_blueprint
 from services.registration.organiser import places
+from services.registration.organiser.planning import day_start
 from services.registration.organiser.schemas.places import (
     ConflictQuerySchema,
     ConflictSchema,
@@ -26,7 +26,6 @@ from services.registration.organiser.schemas.places import (
 from shared.access import current_organiser
 from shared.database import db
 from shared.domain.schedule import standing_clashes
-from shared.i18n import BRUSSELS
 from shared.models import Room, Trainer, TrainerUnavailability, Venue
 
 bp = api_blueprint(
@@ -165,7 +164,3 @@ def conflicts(args: dict[str, Any]) -> list[dict[str, Any]]:
     both included), for instance after a forced booking: each date with what it meets."""
     found = standing_clashes(db.session, day_start(args["since"]), day_start(args["until"], 1))
     return [{"date": held, "clash": clash} for held, clash in found]
-
-
-def day_start(day: date, later: int = 0) -> datetime:
-    return datetime.combine(day + timedelta(days=later), time(0), tzinfo=BRUSSELS)

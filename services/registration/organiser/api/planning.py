@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.registration.area import api_blueprint
-from services.registration.organiser.api.places import day_start
-from services.registration.organiser.planning import PlannedDate, planning
+from services.registration.organiser.planning import PlannedDate, day_start, planning
 from services.registration.organiser.schemas.planning import (
     PlannedDateSchema,
     PlanningQuerySchema,

@@ -4,6 +4,8 @@ uses is refused with the groups that use it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from itertools import groupby
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -13,16 +15,18 @@ from werkzeug.wrappers import Response
 
 from services.registration.area import Page, apply, load_form, pages_blueprint
 from services.registration.organiser import places
+from services.registration.organiser.planning import day_start, planning
 from services.registration.organiser.schemas.places import (
     RoomInputSchema,
     TrainerInputSchema,
     UnavailabilityInputSchema,
     VenueInputSchema,
 )
-from shared.access import current_organiser
-from shared.database import db
+from services.registration.organiser.schemas.planning import PlanningQuerySchema
+from shared.access import current_organiser, visible_events
+from shared.database import db, utcnow
 from shared.errors import DomainError
-from shared.i18n import LANGUAGES
+from shared.i18n import BRUSSELS, LANGUAGES, current_language
 from shared.models import Trainer, Venue
 
 bp = pages_blueprint("places_pages", __name__)
@@ -243,4 +247,50 @@ def remove_unavailability(trainer_id: int, unavailability_id: int) -> Response |
         _("Indisponibilité retirée."),
         url_for("places_pages.trainer", trainer_id=trainer_id),
         **_trainers_context(trainer),
+    )
+
+
+# How many days each view of the planning shows.
+VIEW_DAYS = {"week": 7, "month": 31}
+
+
+@bp.get("/planning")
+def planning_page() -> Page:
+    """The dates of the organiser's events over a week or a month, by day, narrowed by
+    town, venue, trainer or event."""
+    view = request.args.get("view") if request.args.get("view") in VIEW_DAYS else "week"
+    today = utcnow().astimezone(BRUSSELS).date()
+    monday = today - timedelta(days=today.weekday())
+    first = monday if view == "week" else today.replace(day=1)
+    defaults = {
+        "from": first.isoformat(),
+        "to": (first + timedelta(VIEW_DAYS[view] - 1)).isoformat(),
+    }
+    query = {**defaults, **{k: v for k, v in request.args.items() if v and k != "view"}}
+    args = load_form(PlanningQuerySchema(), query)
+    filters = {k: args[k] for k in ("town", "venue", "trainer", "event") if k in args}
+    rows = planning(
+        db.session,
+        current_organiser(),
+        day_start(args["since"]),
+        day_start(args["until"], 1),
+        filters,
+    )
+    days = [
+        (day, list(dates))
+        for day, dates in groupby(
+            rows, key=lambda row: row.date.starts_at.astimezone(BRUSSELS).date()
+        )
+    ]
+    return _page(
+        "organiser/planning.html",
+        MultiDict(query),
+        days=days,
+        view=view,
+        venue_options=[(str(v.id), v.name) for v in places.all_venues(db.session)],
+        trainer_options=[(str(t.id), t.name) for t in places.all_trainers(db.session)],
+        event_options=[
+            (e.slug, e.localized("title", current_language()))
+            for e in visible_events(db.session, current_organiser())
+        ],
     )
