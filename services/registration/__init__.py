@@ -30,6 +30,7 @@ API_BLUEPRINTS = (
     organiser_api.evaluations.bp,
     organiser_api.messages.bp,
     organiser_api.registration_questions.bp,
+    organiser_api.reports.bp,
     organiser_api.checkins.bp,
     accounts_api.accounts.bp,
 )

@@ -8,6 +8,7 @@ from services.registration.organiser.api import (
     places,
     planning,
     registration_questions,
+    reports,
     rosters,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "places",
     "planning",
     "registration_questions",
+    "reports",
     "rosters",
 ]

@@ -1,0 +1,40 @@
+"""Organiser API: the participation report across events, for funders. Administrators see
+every event; an organiser, the events they organise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.registration.area import api_blueprint
+from services.registration.organiser.schemas.reports import (
+    ParticipationReportSchema,
+    ReportArgsSchema,
+)
+from shared.access import current_organiser
+from shared.database import db
+from shared.domain.participation_report import (
+    ParticipationReport,
+    ReportScope,
+    participation_report,
+)
+
+bp = api_blueprint("organiser_reports", __name__, "Organisers: reports")
+
+
+@bp.route("/reports/participation", methods=["GET"])
+@bp.arguments(ReportArgsSchema, location="query")
+@bp.response(200, ParticipationReportSchema)
+def participation(args: dict[str, Any]) -> ParticipationReport:
+    """Events and groups held in the period, hours planned and delivered, participants per
+    person and per registration, presence, completion and each indicator's categories."""
+    organiser = current_organiser()
+    visible = None if organiser.is_admin else frozenset(e.id for e in organiser.events)
+    scope = ReportScope(
+        start=args["start"],
+        end=args["end"],
+        town=args.get("town"),
+        kind=args.get("kind"),
+        event_slug=args.get("event"),
+        visible_event_ids=visible,
+    )
+    return participation_report(db.session, scope)

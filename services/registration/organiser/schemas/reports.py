@@ -1,0 +1,50 @@
+"""The participation report's query and figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from services.registration.fields import slug
+from shared.models import EventKind
+
+# A report covers at most this many days: years of data are asked for one at a time.
+MAX_REPORT_DAYS = 3 * 366
+
+
+class ReportArgsSchema(Schema):
+    start = fields.Date(required=True, data_key="from", metadata={"description": "First day"})
+    end = fields.Date(required=True, data_key="to", metadata={"description": "Last day"})
+    town = fields.String(validate=slug(_l("Identifiant de ville invalide.")))
+    kind = fields.Enum(EventKind, by_value=True)
+    event = fields.String(validate=slug(_l("Identifiant d'événement invalide.")))
+
+    @validates_schema
+    def a_period(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """The period runs forward, and not for years on end."""
+        if data["end"] < data["start"]:
+            raise ValidationError(gettext("Ce jour précède celui de « from »."), "to")
+        if (data["end"] - data["start"]).days > MAX_REPORT_DAYS:
+            raise ValidationError(gettext("Une période de trois ans au plus."), "to")
+
+
+class ParticipationReportSchema(Schema):
+    start = fields.Function(lambda r: r.scope.start.isoformat(), data_key="from")
+    end = fields.Function(lambda r: r.scope.end.isoformat(), data_key="to")
+    events_held = fields.Integer()
+    groups_held = fields.Integer()
+    hours_planned = fields.Float()
+    hours_delivered = fields.Float()
+    registrations = fields.Integer()
+    people = fields.Integer(metadata={"description": "Counted once per normalised email"})
+    presence_rate = fields.Float(allow_none=True)
+    completed = fields.Integer()
+    completion_rate = fields.Float(allow_none=True)
+    indicators = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        metadata={"description": "Registrations per category of each indicator"},
+    )

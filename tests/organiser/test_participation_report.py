@@ -1,0 +1,150 @@
+"""The participation report across events, checked against a fixture counted by hand:
+groups held in the period, hours planned and delivered (called-off dates are planned, not
+delivered), confirmed registrations, people once per normalised email, presence and
+completion by the attendance rule, indicators' categories with "not asked" and "prefer not
+to say" apart; administrators see every event, organisers their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.database import utcnow
+from shared.models import (
+    AnswerKind,
+    Attendance,
+    EventKind,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    RegistrationStatus,
+)
+from tests.organiser.conftest import registered_before
+from tests.support.factories import local
+
+URL = "/api/v1/reports/participation"
+PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
+
+
+def indicator_question(event, indicator, position, categories):
+    return RegistrationQuestion(
+        event=event,
+        position=position,
+        kind=AnswerKind.ONE_CHOICE,
+        wording={"fr": indicator},
+        indicator=indicator,
+        choices=[
+            {"key": key, "label": {"fr": key}, "hidden": False, "category": category}
+            for key, category in categories
+        ],
+    )
+
+
+@pytest.fixture
+def year(make, accounts, db_session):
+    """Two events of one organiser and one of someone else, in and around March 2026."""
+    workshop = make.event(registration_opens_at=None, kind=EventKind.WORKSHOP)
+    session = make.event(registration_opens_at=None, kind=EventKind.INFORMATION_SESSION)
+    elsewhere = make.event(registration_opens_at=None)
+    jambes = make.group(
+        workshop,
+        town="Jambes",
+        town_slug="jambes",
+        dates=[
+            (local("2026-03-02T09:00"), local("2026-03-02T12:00")),
+            (local("2026-03-09T09:00"), local("2026-03-09T12:00")),
+        ],
+    )
+    jambes.dates[1].cancelled_at = utcnow()  # planned 6 h, delivered 3 h
+    called_off = make.group(
+        workshop, dates=[(local("2026-03-16T09:00"), local("2026-03-16T12:00"))]
+    )
+    called_off.cancelled_at = utcnow()
+    namur = make.group(
+        session,
+        town="Namur",
+        town_slug="namur",
+        dates=[(local("2026-03-05T14:00"), local("2026-03-05T16:00"))],
+    )
+    make.group(session, dates=[(local("2026-05-04T14:00"), local("2026-05-04T16:00"))])
+    other = make.group(elsewhere, dates=[(local("2026-03-20T10:00"), local("2026-03-20T11:00"))])
+    gender = indicator_question(
+        workshop, "gender", 0, [("f", "woman"), ("m", "man"), ("x", "non_binary")]
+    )
+    disability = indicator_question(
+        workshop, "disability", 1, [("oui", "yes"), ("non", "no"), ("pnr", "prefer_not_to_say")]
+    )
+    db_session.add_all([gender, disability])
+    amina = registered_before(make, jambes, email="amina@example.org")
+    jan = registered_before(make, jambes, email="jan@example.org")
+    waiting = registered_before(make, jambes, email="w@example.org")
+    gone = registered_before(make, jambes, email="gone@example.org")
+    amina_again = registered_before(make, namur, email=" Amina@Example.org")
+    registered_before(make, namur, email="olena@example.org")
+    someone = registered_before(make, other, email="someone@example.org")
+    waiting.status = RegistrationStatus.WAITLISTED
+    gone.status = RegistrationStatus.CANCELLED
+    for registration, session_date in (
+        (amina, jambes.dates[0]),
+        (amina_again, namur.dates[0]),
+        (someone, other.dates[0]),
+    ):
+        db_session.add(
+            Attendance(registration=registration, session_date=session_date, present=True)
+        )
+    db_session.add(Attendance(registration=jan, session_date=jambes.dates[0], present=False))
+    db_session.add_all(
+        [
+            RegistrationAnswer(registration=amina, question=gender, value="f"),
+            RegistrationAnswer(registration=amina, question=disability, value="oui"),
+            RegistrationAnswer(registration=jan, question=gender, value="m"),
+            RegistrationAnswer(registration=jan, question=disability, value="pnr"),
+            RegistrationAnswer(registration=waiting, question=gender, value="x"),
+        ]
+    )
+    db_session.commit()
+    return accounts(workshop, session), accounts(admin=True)
+
+
+def test_the_reports_totals_match_the_hand_count(client, year):
+    organiser, _admin = year
+
+    report = client.get(URL, query_string=PERIOD, headers=organiser.bearer)
+
+    assert report.status_code == 200
+    figures = report.json
+    assert (figures["from"], figures["to"]) == ("2026-03-01", "2026-03-31")
+    assert (figures["events_held"], figures["groups_held"]) == (2, 2)
+    assert (figures["hours_planned"], figures["hours_delivered"]) == (8.0, 5.0)
+    assert (figures["registrations"], figures["people"]) == (4, 3)
+    assert figures["presence_rate"] == 0.5
+    assert (figures["completed"], figures["completion_rate"]) == (2, 0.5)
+    gender = figures["indicators"]["gender"]
+    assert (gender["woman"], gender["man"], gender["non_binary"]) == (1, 1, 0)
+    assert (gender["not_asked"], gender["not_answered"]) == (2, 0)
+    disability = figures["indicators"]["disability"]
+    assert (disability["yes"], disability["no"], disability["prefer_not_to_say"]) == (1, 0, 1)
+    assert disability["not_asked"] == 2
+    assert figures["indicators"]["labour_market"]["not_asked"] == 4
+
+
+def test_filters_and_who_sees_what(client, year):
+    organiser, admin = year
+
+    namur = client.get(URL, query_string={**PERIOD, "town": "namur"}, headers=organiser.bearer)
+    workshops = client.get(URL, query_string={**PERIOD, "kind": "workshop"}, headers=admin.bearer)
+    everything = client.get(URL, query_string=PERIOD, headers=admin.bearer)
+    backwards = client.get(
+        URL,
+        query_string={"from": "2026-03-31", "to": "2026-03-01"},
+        headers={**organiser.bearer, "Accept-Language": "en"},
+    )
+
+    assert (namur.json["groups_held"], namur.json["registrations"], namur.json["people"]) == (
+        1,
+        2,
+        2,
+    )
+    assert (workshops.json["events_held"], workshops.json["registrations"]) == (2, 3)
+    assert (everything.json["events_held"], everything.json["registrations"]) == (3, 5)
+    assert backwards.status_code == 422
+    assert "to" in backwards.json["errors"]
+    assert client.get(URL, query_string=PERIOD).status_code == 401
