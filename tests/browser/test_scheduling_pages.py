@@ -1,0 +1,60 @@
+"""The scheduling pages in headless Chromium on a phone: the planning, venues with a room,
+trainers with an unavailability; each passes axe and fits the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import EMAIL, PASSWORD, Site, check_page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A page the size of a phone, touch enabled, in French."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="fr-BE"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def test_an_organiser_records_a_venue_and_a_trainer_and_reads_the_planning_on_a_phone(
+    phone: Page, site: Site
+):
+    phone.goto(f"{site.url}/organiser/login")
+    phone.get_by_label("Adresse e-mail").fill(EMAIL)
+    phone.get_by_label("Mot de passe").fill(PASSWORD)
+    phone.get_by_role("button", name="Se connecter").click()
+
+    phone.goto(f"{site.url}/organiser/planning?view=month")
+    expect(phone.get_by_role("heading", name="Planning", exact=True)).to_be_visible()
+    check_page(phone, "planning")
+
+    phone.goto(f"{site.url}/organiser/venues")
+    phone.get_by_label("Nom du lieu").fill("HELMo ESAS")
+    phone.get_by_label("Rue et numéro").fill("rue d'Harscamp 60")
+    phone.get_by_label("Code postal").fill("4020")
+    phone.get_by_label("Ville").fill("Liège")
+    phone.get_by_role("button", name="Enregistrer").click()
+    expect(phone.get_by_text("Lieu ajouté.")).to_be_visible()
+    check_page(phone, "venues")
+    phone.get_by_role("link", name="HELMo ESAS").click()
+    phone.get_by_label("Nom de la salle").fill("Auditoire 1")
+    phone.get_by_role("button", name="Ajouter la salle").click()
+    expect(phone.get_by_text("Salle ajoutée.")).to_be_visible()
+    check_page(phone, "venue")
+
+    phone.goto(f"{site.url}/organiser/trainers")
+    phone.locator("input[name=name]").fill("Nadia Haddad")
+    phone.get_by_label("Adresse e-mail").fill("nadia@example.org")
+    phone.get_by_role("button", name="Enregistrer").click()
+    expect(phone.get_by_text("Formateur ajouté.")).to_be_visible()
+    phone.get_by_role("link", name="Nadia Haddad").click()
+    check_page(phone, "trainer")
