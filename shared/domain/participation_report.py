@@ -16,14 +16,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from shared.domain import attendance
 from shared.domain.indicators import INDICATORS
 from shared.domain.registration_questions import answers_by_registration
+from shared.errors import DateCalledOff, DomainError
 from shared.i18n import BRUSSELS
 from shared.models import (
+    AttendanceRule,
     Event,
     EventKind,
     Group,
@@ -64,6 +67,8 @@ class ParticipationReport:
     expected_presences: int = 0
     presences: int = 0
     completed: int = 0
+    # People counted at held drop-in dates, who do not register: reported apart.
+    drop_in_people: int = 0
     indicators: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
@@ -114,6 +119,7 @@ def participation_report(session: Session, scope: ReportScope) -> ParticipationR
         dated = [d for d in group.dates if begins <= d.starts_at < ends]
         report.hours_planned += sum(_hours(d) for d in dated)
         report.hours_delivered += sum(_hours(d) for d in dated if attendance.is_held(d))
+        report.drop_in_people += sum(d.headcount or 0 for d in dated if attendance.is_held(d))
     registrations = list(
         session.scalars(
             select(Registration)
@@ -133,6 +139,21 @@ def participation_report(session: Session, scope: ReportScope) -> ParticipationR
         report.completed += attendance.completed(registration, marks)
     report.indicators = _indicator_counts(session, registrations)
     return report
+
+
+def record_headcount(
+    event: Event, session_date: SessionDate, people: int, *, now: datetime
+) -> None:
+    """Record how many people came to a held drop-in date, once it has begun."""
+    if event.attendance_rule is not AttendanceRule.NO_REGISTRATION:
+        raise DomainError(
+            _l("Seules les permanences sans inscription comptent les personnes venues.")
+        )
+    if not attendance.is_held(session_date):
+        raise DateCalledOff()
+    if session_date.starts_at > now:
+        raise DomainError(_l("Cette date n'a pas encore commencé."))
+    session_date.headcount = people
 
 
 def _indicator_counts(

@@ -175,6 +175,8 @@ class SessionDate(Base):
     # iCalendar SEQUENCE: increases on every change of time or place.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # People who came to a held drop-in date (no registration), counted by an organiser.
+    headcount: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

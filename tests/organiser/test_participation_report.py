@@ -6,18 +6,21 @@ to say" apart; administrators see every event, organisers their own."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from shared.database import utcnow
 from shared.models import (
     AnswerKind,
     Attendance,
+    AttendanceRule,
     EventKind,
     RegistrationAnswer,
     RegistrationQuestion,
     RegistrationStatus,
 )
-from tests.organiser.conftest import registered_before
+from tests.organiser.conftest import changes_recorded, registered_before
 from tests.support.factories import local
 
 URL = "/api/v1/reports/participation"
@@ -148,3 +151,46 @@ def test_filters_and_who_sees_what(client, year):
     assert backwards.status_code == 422
     assert "to" in backwards.json["errors"]
     assert client.get(URL, query_string=PERIOD).status_code == 401
+
+
+def test_drop_in_head_counts_are_recorded_on_held_dates_and_reported_apart(
+    client, make, accounts, db_session
+):
+    drop_in = make.event(
+        registration_opens_at=None,
+        kind=EventKind.DROP_IN,
+        attendance_rule=AttendanceRule.NO_REGISTRATION,
+    )
+    office = make.group(
+        drop_in,
+        dates=[
+            (local("2026-03-11T14:00"), local("2026-03-11T17:00")),
+            (local("2026-03-18T14:00"), local("2026-03-18T17:00")),
+        ],
+    )
+    coming = make.group(
+        drop_in, dates=[(utcnow() + timedelta(days=3), utcnow() + timedelta(days=3, hours=2))]
+    )
+    workshop = make.group(make.event(registration_opens_at=None))
+    account = accounts(drop_in, workshop.event)
+    first, second = office.dates
+
+    def count(group, session_date, people):
+        return client.put(
+            f"/api/v1/events/{group.event.slug}/dates/{session_date.id}/headcount",
+            json={"people": people},
+            headers={**account.bearer, "Accept-Language": "en"},
+        )
+
+    recorded = [count(office, first, 12), count(office, second, 7), count(office, second, 9)]
+    future = count(coming, coming.dates[0], 3)
+    not_drop_in = count(workshop, workshop.dates[0], 3)
+    negative = count(office, first, -1)
+    report = client.get(URL, query_string=PERIOD, headers=account.bearer).json
+
+    assert [r.status_code for r in recorded] == [200, 200, 200]
+    assert recorded[2].json == {"date": second.id, "people": 9}
+    assert (future.status_code, not_drop_in.status_code, negative.status_code) == (409, 409, 422)
+    assert report["drop_in_people"] == 21
+    assert report["registrations"] == 0
+    assert changes_recorded(db_session).count("date.headcount") == 3

@@ -24,6 +24,7 @@ from shared.database import db, utcnow
 from shared.domain import (
     certificates,
     evaluations,
+    participation_report,
     registration_questions,
     roster,
     schedule,
@@ -501,6 +502,14 @@ def delete_mistaken_date(by: Organising, date_id: int) -> Group:
     schedule.delete_mistaken_date(by.session, session_date)
     by.record("date.deleted", group=group.slug, date_id=date_id, start=start)
     return group
+
+
+def record_headcount(by: Organising, date_id: int, people: int) -> SessionDate:
+    """Record how many people came to a held drop-in date."""
+    session_date = find_date(by.event, date_id)
+    participation_report.record_headcount(by.event, session_date, people, now=utcnow())
+    by.record("date.headcount", date_id=date_id, people=people)
+    return session_date
 
 
 def cancel_date(by: Organising, date_id: int) -> SessionDate:

@@ -1,7 +1,7 @@
-"""registration questions per event, and each registration's answers to them
+"""registration questions per event, each registration's answers, drop-in head counts
 
 Events count the questions they ask, so that registering for one that asks none reads no
-question.
+question; drop-in dates get the head count their organisers record.
 
 Revision ID: 0013
 Revises: 0012
@@ -33,6 +33,7 @@ def upgrade() -> None:
         "events",
         sa.Column("asked_questions", sa.Integer(), nullable=False, server_default="0"),
     )
+    op.add_column("session_dates", sa.Column("headcount", sa.Integer(), nullable=True))
     op.create_table(
         "registration_questions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -103,4 +104,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("registration_answers")
     op.drop_table("registration_questions")
+    op.drop_column("session_dates", "headcount")
     op.drop_column("events", "asked_questions")

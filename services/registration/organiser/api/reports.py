@@ -6,7 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from services.registration.area import api_blueprint
+from services.registration.organiser import actions
+from services.registration.organiser.actions import organising
 from services.registration.organiser.schemas.reports import (
+    HeadcountInputSchema,
+    HeadcountSchema,
     ParticipationReportSchema,
     ReportArgsSchema,
 )
@@ -17,6 +21,7 @@ from shared.domain.participation_report import (
     ReportScope,
     participation_report,
 )
+from shared.models import SessionDate
 
 bp = api_blueprint("organiser_reports", __name__, "Organisers: reports")
 
@@ -38,3 +43,13 @@ def participation(args: dict[str, Any]) -> ParticipationReport:
         visible_event_ids=visible,
     )
     return participation_report(db.session, scope)
+
+
+@bp.route("/events/<event_slug>/dates/<int:date_id>/headcount", methods=["PUT"])
+@bp.arguments(HeadcountInputSchema)
+@bp.response(200, HeadcountSchema)
+@bp.alt_response(409, description="Not a drop-in event, or a date called off or to come")
+def headcount(data: dict[str, Any], event_slug: str, date_id: int) -> SessionDate:
+    """Record how many people came to a held date of a drop-in event (they do not
+    register): the report counts them apart."""
+    return actions.record_headcount(organising(), date_id, data["people"])

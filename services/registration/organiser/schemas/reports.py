@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.registration.fields import slug
 from shared.models import EventKind
@@ -43,8 +43,25 @@ class ParticipationReportSchema(Schema):
     presence_rate = fields.Float(allow_none=True)
     completed = fields.Integer()
     completion_rate = fields.Float(allow_none=True)
+    drop_in_people = fields.Integer(
+        metadata={"description": "Head counts of held drop-in dates, apart from registrations"}
+    )
     indicators = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Integer()),
         metadata={"description": "Registrations per category of each indicator"},
     )
+
+
+MAX_HEADCOUNT = 10_000
+
+
+class HeadcountInputSchema(Schema):
+    people = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=MAX_HEADCOUNT)
+    )
+
+
+class HeadcountSchema(Schema):
+    date = fields.Integer(attribute="id")
+    people = fields.Integer(attribute="headcount", allow_none=True)
