@@ -52,14 +52,23 @@ VENUE_FIELDS = (
 )
 
 
-def check_times(starts_at: datetime, ends_at: datetime) -> None:
-    """Refuse times without a timezone, or an end that does not follow the start."""
+# A session date lasts at most a day; a trainer's unavailability may last longer.
+LONGEST_DATE = timedelta(hours=24)
+
+
+def check_times(
+    starts_at: datetime, ends_at: datetime, *, longest: timedelta | None = LONGEST_DATE
+) -> None:
+    """Refuse times without a timezone, an end that does not follow the start, or a range
+    longer than ``longest``."""
     errors: dict[str, list[Any]] = {}
     for field, moment in (("start", starts_at), ("end", ends_at)):
         if moment.tzinfo is None:
             errors[field] = [_l("Une date et heure avec fuseau horaire est attendue.")]
     if not errors and ends_at <= starts_at:
         errors["end"] = [_l("La fin doit suivre le début.")]
+    elif not errors and longest is not None and ends_at - starts_at > longest:
+        errors["end"] = [_l("Une date dure au plus 24 heures.")]
     if errors:
         raise InvalidRequest(errors=errors)
 

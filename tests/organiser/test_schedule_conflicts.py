@@ -246,3 +246,17 @@ def test_giving_a_group_a_trainer_already_booked_then_is_refused(
     assert refused.json["errors"]["clashes"][0].startswith("Nadia Haddad runs group")
     db_session.expire_all()
     assert other.trainers == []
+
+
+def test_a_date_longer_than_a_day_is_refused_on_its_end(client, accounts, make, db_session):
+    group = placed(make, db_session)
+    account = accounts(group.event)
+
+    refused = add_date(client, account, group, "2030-03-05T09:30", "2030-03-06T10:00")
+
+    assert (refused.status_code, refused.json["errors"]) == (
+        422,
+        {"end": ["A date lasts at most 24 hours."]},
+    )
+    db_session.expire_all()
+    assert group.dates == []

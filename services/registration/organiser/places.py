@@ -148,7 +148,7 @@ def add_unavailability(
     session: Session, by: Organiser, trainer: Trainer, data: dict[str, Any]
 ) -> TrainerUnavailability:
     """Record a range in which a trainer cannot run a session."""
-    schedule.check_times(data["start"], data["end"])
+    schedule.check_times(data["start"], data["end"], longest=None)
     unavailable = TrainerUnavailability(
         trainer=trainer, starts_at=data["start"], ends_at=data["end"], note=data.get("note", "")
     )
@@ -176,4 +176,3 @@ def remove_unavailability(
     session.delete(unavailable)
     session.flush()
     audit.record(session, by, "trainer.available", trainer_id=trainer.id)
-
