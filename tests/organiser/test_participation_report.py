@@ -6,8 +6,10 @@ to say" apart; administrators see every event, organisers their own."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 
 from shared.database import utcnow
@@ -194,3 +196,38 @@ def test_drop_in_head_counts_are_recorded_on_held_dates_and_reported_apart(
     assert report["drop_in_people"] == 21
     assert report["registrations"] == 0
     assert changes_recorded(db_session).count("date.headcount") == 3
+
+
+def workbook_of(response):
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    return {sheet.title: [[c.value for c in row] for row in sheet.iter_rows()] for sheet in book}
+
+
+def test_the_workbook_hides_small_counts_unless_an_administrator_asks(client, year, db_session):
+    organiser, admin = year
+    file_url = f"{URL}.xlsx"
+    english = {"Accept-Language": "en"}
+
+    outside = client.get(
+        file_url, query_string={**PERIOD, "town": "jambes"}, headers={**organiser.bearer, **english}
+    )
+    refused = client.get(
+        file_url, query_string={**PERIOD, "exact": "true"}, headers=organiser.bearer
+    )
+    exact = client.get(
+        file_url, query_string={**PERIOD, "exact": "true"}, headers={**admin.bearer, **english}
+    )
+
+    assert outside.status_code == 200
+    sheets = workbook_of(outside)
+    summary = sheets["Summary"]
+    assert summary[0] == ["Period", "2026-03-01 – 2026-03-31"]
+    assert summary[1] == ["Town", "jambes"]
+    assert ["Registrations", "< 5"] in summary
+    assert ["Hours delivered", 3] in summary
+    assert ["Woman", "< 5"] in sheets["Gender"]
+    assert refused.status_code == 403
+    assert exact.status_code == 200
+    assert ["Registrations", 5] in workbook_of(exact)["Summary"]
+    assert ["Man", 1] in workbook_of(exact)["Gender"]
+    assert changes_recorded(db_session)[-1] == "report.exact_export"

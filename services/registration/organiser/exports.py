@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
@@ -176,23 +177,44 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     """A one-sheet workbook with a bold, frozen header row."""
+    return to_workbook([Sheet(title, header, list(rows))])
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of a workbook: its table, under lines saying what it covers."""
+
+    title: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+    preamble: Sequence[Sequence[Cell]] = ()
+
+
+def to_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook of these sheets, each header bold and frozen under its preamble."""
     # Imported with the first workbook, not with the app: openpyxl is about 15 MiB in every
     # process that loads it, and spreadsheets are asked for now and then.
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _sheet_title(title)
-    sheet.append([neutralise(cell) for cell in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralise(cell) for cell in row])
-    sheet.freeze_panes = "A2"
-    for column in sheet.columns:
-        width = max(len(str(cell.value or "")) for cell in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 40)
+    workbook.remove(workbook.active)
+    for table in sheets:
+        sheet = workbook.create_sheet(_sheet_title(table.title))
+        for line in table.preamble:
+            sheet.append([neutralise(cell) for cell in line])
+        if table.preamble:
+            sheet.append([])
+        sheet.append([neutralise(cell) for cell in table.header])
+        header_row = sheet.max_row
+        for cell in sheet[header_row]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([neutralise(cell) for cell in row])
+        sheet.freeze_panes = f"A{header_row + 1}"
+        for column in sheet.columns:
+            width = max(len(str(cell.value or "")) for cell in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 40)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -31,6 +31,13 @@ class ReportArgsSchema(Schema):
             raise ValidationError(gettext("Une période de trois ans au plus."), "to")
 
 
+class ReportFileArgsSchema(ReportArgsSchema):
+    exact = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Exact counts, also under 5 (administrators; journaled)"},
+    )
+
+
 class ParticipationReportSchema(Schema):
     start = fields.Function(lambda r: r.scope.start.isoformat(), data_key="from")
     end = fields.Function(lambda r: r.scope.end.isoformat(), data_key="to")
