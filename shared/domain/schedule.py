@@ -429,28 +429,37 @@ def add_dates(
     return added
 
 
-def shift_group(session: Session, group: Group, days: int, *, force: bool = False) -> bool:
-    """Move every held date of a group by ``days`` (same wall-clock times), all checked for
-    clashes before any moves; each date's SEQUENCE rises once and each participant gets one
-    email for the whole shift. Returns whether any date moved."""
-    held = [d for d in group.dates if is_held(d)]
-    if not held:
-        return False
-    lock_open_group(session, group)
+def shift_groups(
+    session: Session, groups: Sequence[Group], days: int, *, force: bool = False
+) -> list[Group]:
+    """Move every held date of ``groups`` by ``days`` (same wall-clock times), all checked
+    for clashes before any moves; each date's SEQUENCE rises once and each participant gets
+    one email for the whole shift. Returns the groups whose dates moved."""
     step = timedelta(days=days)
-    # Added to Brussels wall-clock time, so that a date moved across a DST change keeps its hour.
-    slots = [
-        (d.starts_at.astimezone(BRUSSELS) + step, d.ends_at.astimezone(BRUSSELS) + step)
-        for d in held
-    ]
-    refuse_clashes(session, group, slots, force=force, ignore=[d.id for d in group.dates])
-    for session_date, (starts_at, ends_at) in zip(held, slots, strict=True):
-        session_date.starts_at, session_date.ends_at = starts_at, ends_at
-    _mark_changed(session, group, held)
-    payload = {"shifted_days": days, "session_date_ids": [d.id for d in held]}
-    _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
-    promote_waitlisted(session, group)
-    return True
+    # The groups keep their places among themselves: only others' dates can clash.
+    moving = [d.id for group in groups for d in group.dates]
+    moves: list[tuple[Group, list[SessionDate], list[tuple[datetime, datetime]]]] = []
+    # In id order, as every other lock of several groups.
+    for group in sorted(groups, key=lambda g: g.id):
+        held = [d for d in group.dates if is_held(d)]
+        if not held:
+            continue
+        lock_open_group(session, group)
+        # Added to Brussels wall-clock time: a date moved across a DST change keeps its hour.
+        slots = [
+            (d.starts_at.astimezone(BRUSSELS) + step, d.ends_at.astimezone(BRUSSELS) + step)
+            for d in held
+        ]
+        refuse_clashes(session, group, slots, force=force, ignore=moving)
+        moves.append((group, held, slots))
+    for group, held, slots in moves:
+        for session_date, (starts_at, ends_at) in zip(held, slots, strict=True):
+            session_date.starts_at, session_date.ends_at = starts_at, ends_at
+        _mark_changed(session, group, held)
+        payload = {"shifted_days": days, "session_date_ids": [d.id for d in held]}
+        _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
+        promote_waitlisted(session, group)
+    return [group for group, _held, _slots in moves]
 
 
 class DateAnnounced(DomainError):

@@ -85,3 +85,35 @@ def test_a_shift_of_zero_or_beyond_two_years_is_refused(client, accounts, make, 
 
     assert nothing.json["errors"] == {"days": ["A shift of 0 days changes nothing."]}
     assert too_far.status_code == 422 and list(too_far.json["errors"]) == ["days"]
+
+
+def test_shifting_an_event_moves_every_group_keeping_their_places_among_themselves(
+    client, accounts, make, db_session
+):
+    room = Room(
+        venue=Venue(
+            name="AVIQ",
+            street_address="bd Mayence 14",
+            postcode="6000",
+            town="Charleroi",
+            town_slug="charleroi",
+        ),
+        name="Salle 2",
+    )
+    event = make.event()
+    # The first group moves onto the second's day, which moves on too: no clash.
+    first = make.group(event, dates=[(local("2030-03-19T09:30"), local("2030-03-19T16:00"))])
+    second = make.group(event, dates=[(local("2030-03-26T09:30"), local("2030-03-26T16:00"))])
+    first.room = second.room = room
+    account = accounts(event)
+    db_session.commit()
+
+    shifted = client.post(
+        f"/api/v1/events/{event.slug}/shift", json={"days": 7}, headers=account.bearer
+    )
+
+    assert shifted.status_code == 200
+    assert [g["dates"][0]["start"] for g in shifted.json["groups"]] == [
+        "2030-03-26T09:30:00+01:00",
+        "2030-04-02T09:30:00+02:00",
+    ]

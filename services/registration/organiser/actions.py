@@ -487,11 +487,14 @@ def _overridden(by: Organising, session_date: SessionDate, force: bool) -> dict[
     return {"forced": [f"{c.kind} {c.other_date_id or ''}".strip() for c in found]}
 
 
-def shift_group(by: Organising, group: Group, days: int, *, force: bool = False) -> Group:
-    """Move every held date of a group by whole days; participants get one email."""
-    if schedule.shift_group(by.session, group, days, force=force):
+def shift_groups(
+    by: Organising, groups: list[Group], days: int, *, force: bool = False
+) -> list[Group]:
+    """Move every held date of some of the event's groups by whole days; each participant
+    gets one email."""
+    for group in schedule.shift_groups(by.session, groups, days, force=force):
         by.record("group.shifted", group=group.slug, days=days, forced=force)
-    return group
+    return groups
 
 
 def delete_mistaken_date(by: Organising, date_id: int) -> Group:

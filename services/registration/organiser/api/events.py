@@ -123,7 +123,19 @@ def shift_group(data: dict[str, Any], event_slug: str, group_slug: str) -> Group
     """Move every held date of a group by whole days, at the same hours; each participant
     gets one email; 409 schedule_conflict if any moved date clashes, unless forced."""
     group = group_of(current_event(), group_slug)
-    return actions.shift_group(organising(), group, data["days"], force=data["force"])
+    return actions.shift_groups(organising(), [group], data["days"], force=data["force"])[0]
+
+
+@bp.route("/events/<event_slug>/shift", methods=["POST"])
+@bp.arguments(ShiftInputSchema)
+@bp.response(200, OrganiserEventSchema)
+def shift_event(data: dict[str, Any], event_slug: str) -> Event:
+    """Move every held date of every group of the event by whole days, at the same hours;
+    each participant gets one email; 409 schedule_conflict if any moved date clashes with
+    another event's, unless forced."""
+    event = current_event()
+    actions.shift_groups(organising(), list(event.groups), data["days"], force=data["force"])
+    return event
 
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["DELETE"])
