@@ -51,6 +51,7 @@ PAGE_BLUEPRINTS = (
     organiser_pages.evaluations.bp,
     organiser_pages.journal.bp,
     organiser_pages.registration_questions.bp,
+    organiser_pages.reports.bp,
     organiser_pages.messages.bp,
     organiser_pages.checkins.bp,
 )

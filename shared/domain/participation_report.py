@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from shared.models import (
     Event,
     EventKind,
     Group,
+    Organiser,
     Registration,
     RegistrationQuestion,
     RegistrationStatus,
@@ -51,6 +53,13 @@ class ReportScope:
     kind: EventKind | None = None
     event_slug: str | None = None
     visible_event_ids: frozenset[int] | None = None
+
+    @classmethod
+    def for_reader(cls, reader: Organiser, **chosen: Any) -> ReportScope:
+        """The period and filters chosen, within what the reader sees: every event for an
+        administrator, the events they organise for anyone else."""
+        visible = None if reader.is_admin else frozenset(event.id for event in reader.events)
+        return cls(**chosen, visible_event_ids=visible)
 
 
 @dataclass

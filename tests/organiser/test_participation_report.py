@@ -22,8 +22,9 @@ from shared.models import (
     RegistrationQuestion,
     RegistrationStatus,
 )
-from tests.organiser.conftest import changes_recorded, registered_before
+from tests.organiser.conftest import changes_recorded, log_in, registered_before
 from tests.support.factories import local
+from tests.support.pages import text_of
 
 URL = "/api/v1/reports/participation"
 PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -231,3 +232,29 @@ def test_the_workbook_hides_small_counts_unless_an_administrator_asks(client, ye
     assert ["Registrations", 5] in workbook_of(exact)["Summary"]
     assert ["Man", 1] in workbook_of(exact)["Gender"]
     assert changes_recorded(db_session)[-1] == "report.exact_export"
+
+
+def test_the_page_shows_each_table_with_its_chart_and_offers_the_workbook(client, year):
+    organiser, _admin = year
+    log_in(client, organiser)
+
+    page = text_of(client.get("/organiser/reports", query_string=PERIOD))
+    blank = client.get("/organiser/reports")
+    backwards = client.get(
+        "/organiser/reports", query_string={"from": "2026-03-31", "to": "2026-03-01"}
+    )
+    workbook = client.get("/organiser/reports/participation.xlsx", query_string=PERIOD)
+
+    assert '<tr><th scope="row">Personnes</th><td>3</td></tr>' in page
+    assert '<tr><th scope="row">Heures données</th><td>5.0</td></tr>' in page
+    assert '<h2 id="h-gender">Genre</h2>' in page
+    assert '<tr><th scope="row">Femme</th><td>1</td></tr>' in page
+    assert '<svg class="chart" role="img" aria-labelledby="chart-gender"' in page
+    assert "Genre : Femme 1, Homme 1, Non binaire 0," in page
+    assert "participation.xlsx?from=2026-03-01&amp;to=2026-03-31" in client.get(
+        "/organiser/reports", query_string=PERIOD
+    ).get_data(as_text=True)
+    assert blank.status_code == 200
+    assert backwards.status_code == 422
+    assert workbook.status_code == 200
+    assert ["Inscriptions", "< 5"] in workbook_of(workbook)["Synthèse"]

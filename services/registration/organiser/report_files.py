@@ -5,14 +5,50 @@ administrator asks for exact figures (the journal keeps that)."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from typing import Any
 
+from flask import Response
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from services.registration import audit
+from services.registration.attachments import attachment
 from services.registration.organiser.exports import Cell, Sheet, to_workbook
+from shared.database import db
 from shared.domain.indicators import INDICATORS, PREFER_NOT_TO_SAY, PREFER_NOT_TO_SAY_LABEL
-from shared.domain.participation_report import NOT_ANSWERED, NOT_ASKED, ParticipationReport
+from shared.domain.participation_report import (
+    NOT_ANSWERED,
+    NOT_ASKED,
+    ParticipationReport,
+    ReportScope,
+    participation_report,
+)
+from shared.errors import Forbidden
 from shared.labels import KIND_LABELS
+from shared.models import Organiser
 
 SMALL_COUNT = 5
+EXACT_FOR_ADMINS = _l("Seule une administratrice ou un administrateur voit les chiffres exacts.")
+
+
+def report_scope(reader: Organiser, args: dict[str, Any]) -> ReportScope:
+    """What a report covers: the period and filters read from the query, within the
+    reader's events."""
+    chosen = {k: args.get(k) for k in ("start", "end", "town", "kind")}
+    return ReportScope.for_reader(reader, **chosen, event_slug=args.get("event"))
+
+
+def report_download(reader: Organiser, args: dict[str, Any]) -> Response:
+    """The report's workbook for the query; exact figures only for an administrator, and
+    written in the journal."""
+    if args["exact"]:
+        if not reader.is_admin:
+            raise Forbidden(EXACT_FOR_ADMINS)
+        filters = {k: str(v) for k, v in args.items() if k != "exact"}
+        audit.record(db.session, reader, "report.exact_export", **filters)
+    report = participation_report(db.session, report_scope(reader, args))
+    filename = f"participation-{args['start']}-{args['end']}.xlsx"
+    return attachment(report_workbook(report, exact=args["exact"]), filename)
 
 
 def shown_count(count: int, *, exact: bool) -> Cell:

@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_babel import lazy_gettext as _l
 
-from services.registration import audit
 from services.registration.area import api_blueprint
-from services.registration.attachments import MEDIA_TYPES, attachment
+from services.registration.attachments import MEDIA_TYPES
 from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
-from services.registration.organiser.report_files import report_workbook
+from services.registration.organiser.report_files import report_download, report_scope
 from services.registration.organiser.schemas.reports import (
     HeadcountInputSchema,
     HeadcountSchema,
@@ -25,13 +23,10 @@ from shared.access import current_organiser
 from shared.database import db
 from shared.domain.participation_report import (
     ParticipationReport,
-    ReportScope,
     participation_report,
 )
-from shared.errors import Forbidden
 from shared.models import SessionDate
 
-EXACT_FOR_ADMINS = _l("Seule une administratrice ou un administrateur voit les chiffres exacts.")
 bp = api_blueprint("organiser_reports", __name__, "Organisers: reports")
 
 
@@ -41,7 +36,7 @@ bp = api_blueprint("organiser_reports", __name__, "Organisers: reports")
 def participation(args: dict[str, Any]) -> ParticipationReport:
     """Events and groups held in the period, hours planned and delivered, participants per
     person and per registration, presence, completion and each indicator's categories."""
-    return participation_report(db.session, _scope(args))
+    return participation_report(db.session, report_scope(current_organiser(), args))
 
 
 @bp.route("/reports/participation.xlsx", methods=["GET"])
@@ -51,31 +46,7 @@ def participation(args: dict[str, Any]) -> ParticipationReport:
 def participation_file(args: dict[str, Any]) -> Response:
     """The same report as a workbook for outside readers: counts under 5 read "< 5" unless an
     administrator asks for ``exact`` figures, which the journal records."""
-    organiser = current_organiser()
-    if args["exact"]:
-        if not organiser.is_admin:
-            raise Forbidden(
-                _l("Seule une administratrice ou un administrateur voit les chiffres exacts.")
-            )
-        filters = {k: str(v) for k, v in args.items() if k != "exact"}
-        audit.record(db.session, organiser, "report.exact_export", **filters)
-    report = participation_report(db.session, _scope(args))
-    filename = f"participation-{args['start']}-{args['end']}.xlsx"
-    return attachment(report_workbook(report, exact=args["exact"]), filename)
-
-
-def _scope(args: dict[str, Any]) -> ReportScope:
-    """What the report covers: the query's period and filters, within the reader's events."""
-    organiser = current_organiser()
-    visible = None if organiser.is_admin else frozenset(e.id for e in organiser.events)
-    return ReportScope(
-        start=args["start"],
-        end=args["end"],
-        town=args.get("town"),
-        kind=args.get("kind"),
-        event_slug=args.get("event"),
-        visible_event_ids=visible,
-    )
+    return report_download(current_organiser(), args)
 
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>/headcount", methods=["PUT"])

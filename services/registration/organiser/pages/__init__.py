@@ -7,7 +7,19 @@ from services.registration.organiser.pages import (
     journal,
     messages,
     places,
+    registration_questions,
+    reports,
     rosters,
 )
 
-__all__ = ["checkins", "editing", "evaluations", "journal", "messages", "places", "rosters"]
+__all__ = [
+    "checkins",
+    "editing",
+    "evaluations",
+    "journal",
+    "messages",
+    "places",
+    "registration_questions",
+    "reports",
+    "rosters",
+]
