@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from shared.models import OutboxMessage, SessionDate
+from tests.organiser.conftest import log_in, post_form
 from tests.support.factories import local
 
 ENGLISH = {"Accept-Language": "en"}
@@ -106,3 +107,33 @@ def test_nonsense_rules_are_refused_on_their_field(client, accounts, make, db_se
     assert too_many.json["errors"] == {"until": ["At most 200 dates per request."]}
     assert nothing.json["errors"] == {"until": ["This rule yields no date."]}
     assert db_session.scalar(select(func.count(SessionDate.id))) == 0
+
+
+def test_the_group_page_previews_then_adds_a_series_and_shifts_it(
+    client, accounts, make, db_session
+):
+    group = make.group(dates=[])
+    account = accounts(group.event)
+    db_session.commit()
+    log_in(client, account)
+    page = f"/organiser/events/{group.event.slug}/groups/{group.slug}"
+    form = {k: v for k, v in RULE.items() if k != "weekdays"} | {"weekdays": "WE"}
+
+    preview = post_form(client, f"{page}/series", preview="1", **form)
+    stored_after_preview = db_session.scalar(select(func.count(SessionDate.id)))
+    added = post_form(client, f"{page}/series", **form)
+    shifted = post_form(client, f"{page}/shift", days="7")
+
+    assert preview.status_code == 200
+    text = preview.get_data(as_text=True)
+    assert "Fête du Travail" in text and "Dates : 4" in text
+    assert stored_after_preview == 0
+    assert added.status_code == shifted.status_code == 303
+    db_session.expire_all()
+    starts = db_session.scalars(select(SessionDate.starts_at).order_by(SessionDate.starts_at))
+    assert [s.date().isoformat() for s in starts] == [
+        "2030-04-24",
+        "2030-05-01",
+        "2030-05-15",
+        "2030-05-22",
+    ]

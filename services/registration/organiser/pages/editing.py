@@ -30,7 +30,9 @@ from services.registration.organiser.schemas.events import (
     EventUpdateSchema,
     GroupInputSchema,
     GroupUpdateSchema,
+    ShiftInputSchema,
 )
+from services.registration.organiser.schemas.series import SeriesInputSchema
 from shared.access import current_event, current_organiser
 from shared.database import db
 from shared.domain.schedule import VENUE_FIELDS
@@ -178,6 +180,63 @@ def edit_group(event_slug: str, group_slug: str) -> Response | Page:
         done=_("Groupe modifié ; les participants sont prévenus de tout changement de lieu."),
         then=_group_page,
         template=template,
+        event=event,
+        group=group,
+    )
+
+
+@bp.post("/events/<event_slug>/groups/<group_slug>/series")
+def add_series(event_slug: str, group_slug: str) -> Response | Page:
+    """Preview, then add, a group's recurring dates from a weekly rule."""
+    event = current_event()
+    group = group_of(event, group_slug)
+    template = "organiser/group_form.html"
+    form = {**request.form.to_dict(), "weekdays": request.form.getlist("weekdays")}
+    values = group_values(group)
+    if "preview" in request.form:
+        return apply_preview(
+            lambda: actions.add_series(organising(), group, load_form(SeriesInputSchema(), form)),
+            lambda result: form_page(
+                template, values, event=event, group=group, series=form, preview=result
+            ),
+            lambda refusal: form_page(
+                template, values, refusal, event=event, group=group, series=form
+            ),
+        )
+    return apply(
+        lambda: actions.add_series(organising(), group, load_form(SeriesInputSchema(), form)),
+        done=_("Dates ajoutées ; les participants sont prévenus."),
+        then=_group_page(group),
+        on_refusal=lambda refusal: form_page(
+            template, values, refusal, event=event, group=group, series=form
+        ),
+    )
+
+
+def apply_preview(
+    preview: Callable[[], Any],
+    shown: Callable[[Any], Page],
+    refused: Callable[[DomainError], Page],
+) -> Page:
+    """Show what a change would do, writing nothing."""
+    try:
+        return shown(preview())
+    except DomainError as refusal:
+        db.session.rollback()
+        return refused(refusal)
+
+
+@bp.post("/events/<event_slug>/groups/<group_slug>/shift")
+def shift_group(event_slug: str, group_slug: str) -> Response | Page:
+    """Move every held date of a group by whole days; each participant gets one email."""
+    event = current_event()
+    group = group_of(event, group_slug)
+    return submit(
+        ShiftInputSchema(),
+        lambda data: actions.shift_groups(organising(), [group], data["days"], force=data["force"]),
+        done=_("Dates décalées ; les participants sont prévenus."),
+        then=lambda _groups: _group_page(group),
+        template="organiser/group_form.html",
         event=event,
         group=group,
     )
