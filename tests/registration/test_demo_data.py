@@ -160,3 +160,25 @@ def test_load_demo_gives_the_four_towns_venues_rooms_and_trainers(
         ("Liège", 24, ["PhiloCité Recherches"]),
     ]
     assert trainer_addresses and all(a.endswith("@example.org") for a in trainer_addresses)
+
+
+def test_load_demo_asks_funders_questions_and_the_held_edition_answered_them(
+    registration_app, committed_database
+):
+    registration_app.test_cli_runner().invoke(args=["load-demo"])
+    engine = create_db_engine(committed_database)
+    with Session(engine) as session:
+        workshop = session.scalar(select(Event).where(Event.slug == WORKSHOP))
+        edition = session.scalar(select(Event).where(Event.slug == f"{WORKSHOP}-precedente"))
+        asked = [(q.indicator, q.required) for q in workshop.registration_questions]
+        disability = edition.registration_questions[2]
+        answers = {
+            r.last_name: sorted(str(a.value) for a in r.answers)
+            for r in edition.groups[0].registrations
+        }
+    engine.dispose()
+
+    assert asked == [("gender", False), ("labour_market", True), ("disability", False)]
+    assert disability.choices[-1]["category"] == "prefer_not_to_say"
+    assert answers["Benali"] == ["demandeur", "femme", "prefer-not-to-say"]
+    assert answers["Mensah"] == ["inactif", "oui"]

@@ -12,16 +12,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.domain.registration_questions import replace_questions
 from shared.domain.registrations import Participant, add_by_hand
 from shared.domain.schedule import VENUE_FIELDS
 from shared.domain.venues import venue_for_address
 from shared.i18n import BRUSSELS
 from shared.models import (
+    AnswerKind,
     Attendance,
     AttendanceRule,
     Event,
     EventKind,
     Group,
+    RegistrationQuestion,
     Role,
     Room,
     SessionDate,
@@ -69,6 +72,64 @@ HELD_GROUP_PEOPLE = (
 )
 
 
+# The funders' questions the workshop and its held edition ask, tied to ESF+ indicators.
+def _choice(key: str, category: str, fr: str, en: str) -> dict[str, Any]:
+    return {"key": key, "label": {"fr": fr, "en": en}, "category": category, "hidden": False}
+
+
+FUNDER_QUESTIONS = (
+    {
+        "kind": AnswerKind.ONE_CHOICE,
+        "wording": {"fr": "Vous êtes", "en": "You are"},
+        "indicator": "gender",
+        "choices": [
+            _choice("femme", "woman", "Une femme", "A woman"),
+            _choice("homme", "man", "Un homme", "A man"),
+            _choice("non-binaire", "non_binary", "Non binaire", "Non-binary"),
+        ],
+    },
+    {
+        "kind": AnswerKind.ONE_CHOICE,
+        "wording": {"fr": "Votre situation professionnelle", "en": "Your employment status"},
+        "required": True,
+        "indicator": "labour_market",
+        "choices": [
+            _choice("en-emploi", "employed", "En emploi", "Employed"),
+            _choice("demandeur", "unemployed", "Demandeur·se d'emploi", "Job seeker"),
+            _choice(
+                "longue-duree",
+                "long_term_unemployed",
+                "Sans emploi depuis plus d'un an",
+                "Without a job for over a year",
+            ),
+            _choice("inactif", "inactive", "Ni en emploi ni en recherche", "Neither"),
+        ],
+    },
+    {
+        "kind": AnswerKind.ONE_CHOICE,
+        "wording": {
+            "fr": "Avez-vous un handicap reconnu ?",
+            "en": "Do you have a recognised disability?",
+        },
+        "indicator": "disability",
+        "choices": [_choice("oui", "yes", "Oui", "Yes"), _choice("non", "no", "Non", "No")],
+    },
+)
+# What the held edition's participants answered: gender, status, disability (None: skipped).
+HELD_GROUP_ANSWERS = {
+    "Benali": ("femme", "demandeur", "prefer-not-to-say"),
+    "Kovalenko": ("femme", "longue-duree", None),
+    "Claes": ("homme", "en-emploi", "non"),
+    "Mensah": (None, "inactif", "oui"),
+    "Lambert": ("homme", "demandeur", None),
+}
+
+
+def ask_funder_questions(session: Session, event: Event) -> list[RegistrationQuestion]:
+    """Give the event the funders' questions. Flushes."""
+    return replace_questions(session, event, [dict(q) for q in FUNDER_QUESTIONS])
+
+
 # The held edition's title, after the workshop's own in each language.
 HELD_EDITION = {
     "fr": "session précédente",
@@ -80,8 +141,9 @@ HELD_EDITION = {
 
 def add_held_edition(session: Session, workshop: Event, today: date) -> Event:
     """A previous edition of ``workshop`` whose one group met on two Tuesdays, three and two
-    weeks before the last one up to ``today``, its participants added from paper forms and
-    their presence recorded: four completed, one missed the second day. Flushes."""
+    weeks before the last one up to ``today``, its participants added from paper forms with
+    their answers to the funders' questions (which both editions ask) and their presence
+    recorded: four completed, one missed the second day. Flushes."""
     # On Tuesdays, like the workshop: the last Tuesday up to today, three and two weeks back.
     tuesday = today - timedelta(days=(today.weekday() - 1) % 7)
     days = [tuesday - timedelta(weeks=3), tuesday - timedelta(weeks=2)]
@@ -117,13 +179,17 @@ def add_held_edition(session: Session, workshop: Event, today: date) -> Event:
     )
     session.add(edition)
     session.flush()
+    ask_funder_questions(session, workshop)
+    questions = ask_funder_questions(session, edition)
     for first, last, language, second_day in HELD_GROUP_PEOPLE:
+        given = zip(questions, HELD_GROUP_ANSWERS[last], strict=True)
         person = Participant(
             first_name=first,
             last_name=last,
             email=f"{first.lower()}.{last.lower()}@example.org",
             role=Role.FIELD_WORKER,
             language=language,
+            answers={question.id: answer for question, answer in given if answer is not None},
         )
         registration = add_by_hand(session, edition, group, person, notify=False).registration
         for day, present in zip(group.dates, (True, second_day), strict=True):
