@@ -1,5 +1,5 @@
 """The scheduling pages in headless Chromium on a phone: the planning, venues with a room,
-trainers with an unavailability; each passes axe and fits the screen."""
+trainers, a group's recurring dates previewed; each passes axe and fits the screen."""
 
 from __future__ import annotations
 
@@ -58,3 +58,13 @@ def test_an_organiser_records_a_venue_and_a_trainer_and_reads_the_planning_on_a_
     expect(phone.get_by_text("Formateur ajouté.")).to_be_visible()
     phone.get_by_role("link", name="Nadia Haddad").click()
     check_page(phone, "trainer")
+
+    phone.goto(f"{site.url}/organiser/events/{site.event_slug}/groups/{site.group_slug}/edit")
+    phone.get_by_label("mercredi").check()
+    phone.get_by_label("À partir du").fill("2030-04-17")
+    phone.get_by_label("Jusqu'au").fill("2030-05-15")
+    phone.locator("input[name=start_time]").fill("09:30")
+    phone.locator("input[name=end_time]").fill("12:00")
+    phone.get_by_role("button", name="Aperçu").click()
+    expect(phone.get_by_text("Fête du Travail")).to_be_visible()
+    check_page(phone, "series-preview")
