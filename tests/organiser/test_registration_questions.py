@@ -364,3 +364,38 @@ def test_questions_tied_to_an_indicator_map_their_choices_and_sensitive_ones_sta
     assert unmapped.status_code == 422
     assert "choices" in unmapped.json["errors"]["questions"][0]["0"][0]
     assert unknown.status_code == 422
+
+
+def test_the_page_keeps_a_questions_indicator_and_its_choices_categories(
+    client, make, accounts, db_session
+):
+    event = make.event()
+    account = accounts(event)
+    client.put(url_of(event), json={"questions": [DISABILITY]}, headers=account.bearer)
+    (question,) = stored(db_session, event)
+    log_in(client, account)
+    page = f"/organiser/events/{event.slug}/registration/questions"
+
+    editor = text_of(client.get(page))
+    saved = post_form(
+        client,
+        page,
+        **{
+            "questions-0-id": str(question.id),
+            "questions-0-kind": "one_choice",
+            "questions-0-fr": "Handicap reconnu ?",
+            "questions-0-indicator": "disability",
+            "questions-0-choices": "oui @yes = Oui\nnon @no = Non",
+        },
+    )
+    (kept,) = stored(db_session, event)
+
+    assert 'value="disability" selected' in editor
+    assert "oui @yes = Oui\nnon @no = Non\nprefer-not-to-say @prefer_not_to_say = " in editor
+    assert saved.status_code == 303
+    assert kept.indicator == "disability"
+    assert [(c["key"], c["category"]) for c in kept.choices] == [
+        ("oui", "yes"),
+        ("non", "no"),
+        ("prefer-not-to-say", "prefer_not_to_say"),
+    ]

@@ -15,6 +15,7 @@ from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
 from services.registration.organiser.pages.evaluations import question_problems
 from services.registration.organiser.schemas.registration_questions import (
+    CATEGORY_MARK,
     HIDDEN_MARK,
     QUESTION_FORM_PREFIX,
     RegistrationQuestionsInputSchema,
@@ -22,6 +23,7 @@ from services.registration.organiser.schemas.registration_questions import (
 )
 from shared.access import current_event
 from shared.database import db
+from shared.domain.indicators import INDICATORS
 from shared.domain.registration_questions import answered_question_ids
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
 from shared.labels import ANSWER_KIND_LABELS
@@ -65,6 +67,7 @@ def _question_values(event: Event) -> dict[str, str]:
         for bound in ("minimum", "maximum"):
             value = getattr(question, bound)
             values[f"{row}{bound}"] = "" if value is None else str(value)
+        values[f"{row}indicator"] = question.indicator or ""
         values[f"{row}required"] = "y" if question.required else ""
         values[f"{row}hidden"] = "y" if question.hidden else ""
         if question.condition_question is not None:
@@ -116,6 +119,12 @@ def _editor(event: Event, values: Mapping[str, Any], refusal: Any = None) -> Pag
         default_language=DEFAULT_LANGUAGE,
         kind_labels=ANSWER_KIND_LABELS,
         conditions=_conditions(event),
+        indicators=[("", _("Aucun"))]
+        + [
+            (key, f"{indicator.label} ({', '.join(indicator.category_keys)})")
+            for key, indicator in INDICATORS.items()
+        ],
+        category_mark=CATEGORY_MARK,
         hidden_mark=HIDDEN_MARK,
         answered=answered_question_ids(db.session, event),
         refusal=refusal,

@@ -30,6 +30,8 @@ QUESTION_FORM_PREFIX = "questions-"
 # On the page, a choice is a line "key = French | English | Ukrainian | Arabic"; "key ="
 # may be left out, and a line starting with "#" is hidden from new registrations.
 HIDDEN_MARK = "#"
+# Before "=", "@category" names the indicator's category the choice counts in.
+CATEGORY_MARK = "@"
 CHOICE_KEY_LENGTH = 60
 MAX_CHOICES = 40
 NUMBER_BOUND = 10**9
@@ -230,6 +232,8 @@ def _question_from_row(row: dict[str, str], index_of: dict[int, int]) -> dict[st
     question["choices"] = [choice for choice in question["choices"] if choice]
     if row.get("id"):
         question["id"] = row["id"]
+    if row.get("indicator"):
+        question["indicator"] = row["indicator"]
     for bound in ("minimum", "maximum"):
         if row.get(bound):
             question[bound] = row[bound]
@@ -255,8 +259,12 @@ def _choice_from_line(line: str) -> dict[str, Any]:
         "label": {lang: text for lang, text in zip(LANGUAGES, texts, strict=False) if text},
         "hidden": hidden,
     }
-    if key.strip():
-        choice["key"] = key.strip()
+    names = key.split()
+    category = next((n for n in names if n.startswith(CATEGORY_MARK)), None)
+    if category:
+        choice["category"] = category.removeprefix(CATEGORY_MARK)
+    if key_name := next((n for n in names if not n.startswith(CATEGORY_MARK)), ""):
+        choice["key"] = key_name
     return choice
 
 
@@ -264,7 +272,9 @@ def choice_lines(choices: list[dict[str, Any]]) -> str:
     """The choices as the editor's box shows them, one line each."""
     return "\n".join(
         (HIDDEN_MARK if choice.get("hidden") else "")
-        + f"{choice['key']} = "
+        + choice["key"]
+        + (f" {CATEGORY_MARK}{choice['category']}" if choice.get("category") else "")
+        + " = "
         + " | ".join(choice["label"].get(lang, "") for lang in LANGUAGES).rstrip(" |")
         for choice in choices
     )
