@@ -7,12 +7,13 @@ to say" apart; administrators see every event, organisers their own."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
 
 from shared.database import utcnow
+from shared.domain.participation_report import ReportScope, participation_report
 from shared.models import (
     AnswerKind,
     Attendance,
@@ -23,6 +24,7 @@ from shared.models import (
     RegistrationStatus,
 )
 from tests.organiser.conftest import changes_recorded, log_in, registered_before
+from tests.support.databases import listening
 from tests.support.factories import local
 from tests.support.pages import text_of
 
@@ -258,3 +260,19 @@ def test_the_page_shows_each_table_with_its_chart_and_offers_the_workbook(client
     assert backwards.status_code == 422
     assert workbook.status_code == 200
     assert ["Inscriptions", "< 5"] in workbook_of(workbook)["Synthèse"]
+
+
+def test_the_report_reads_in_a_handful_of_statements(app, year, db_session):
+    _organiser, admin = year
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    scope = ReportScope.for_reader(admin.organiser, start=date(2026, 3, 1), end=date(2026, 3, 31))
+    db_session.expire_all()
+    with listening(app.extensions["database"].engine, "before_cursor_execute", count):
+        report = participation_report(db_session, scope)
+
+    assert report.registrations == 5
+    assert len(statements) <= 10, statements
