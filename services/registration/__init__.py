@@ -28,9 +28,9 @@ API_BLUEPRINTS = (
     organiser_api.places.bp,
     organiser_api.planning.bp,
     organiser_api.evaluations.bp,
-    organiser_api.messages.bp,
     organiser_api.registration_questions.bp,
     organiser_api.reports.bp,
+    organiser_api.messages.bp,
     organiser_api.checkins.bp,
     accounts_api.accounts.bp,
 )
@@ -46,6 +46,7 @@ PAGE_BLUEPRINTS = (
     accounts_pages.account.bp,
     accounts_pages.team.bp,
     organiser_pages.rosters.bp,
+    organiser_pages.team.bp,
     organiser_pages.editing.bp,
     organiser_pages.places.bp,
     organiser_pages.evaluations.bp,

@@ -1,4 +1,4 @@
-"""Marshmallow fields and validators that the participant and organiser schemas share."""
+"""Marshmallow fields and validators that the schemas of every audience share."""
 
 from __future__ import annotations
 
@@ -14,6 +14,42 @@ from werkzeug.datastructures import MultiDict
 from shared.database import MAX_ROW_ID
 from shared.i18n import BRUSSELS, LANGUAGES, current_language
 from shared.slugs import SLUG_MAX_LENGTH, SLUG_PATTERN
+
+EMAIL_MAX_LENGTH = 254
+
+
+def ascii_mailbox(value: str) -> str:
+    """The address, unless its part before the last "@" holds a character beyond ASCII.
+
+    Emails leave without SMTPUTF8: before the @ only ASCII travels (a domain in any script is
+    written in ASCII on the wire).
+    """
+    if not value.rpartition("@")[0].isascii():
+        raise ValidationError(
+            gettext("Écrivez la partie avant « @ » sans accents ni lettres non latines.")
+        )
+    return value
+
+
+class EmailAddress(fields.Email):
+    """An address our emails can reach: short enough, well formed, ASCII before the "@".
+
+    The checks run in that order and stop at the first that fails, so that a value refused
+    for its length costs nothing more, whatever it holds.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [validate.Length(max=EMAIL_MAX_LENGTH), *self.validators, ascii_mailbox]
+
+    def _validate(self, value: Any) -> None:
+        for check in self.validators:
+            check(value)
+
+
+def email_address() -> fields.Email:
+    """An address our emails can reach."""
+    return EmailAddress(required=True)
 
 
 class LocalDateTime(fields.DateTime):

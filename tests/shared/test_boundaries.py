@@ -77,6 +77,19 @@ def test_participants_code_imports_neither_organisers_nor_accounts():
     assert crossings == []
 
 
+def test_accounts_code_imports_neither_organisers_nor_participants():
+    # Accounts sit below the event audiences: an event's team page calls the accounts'
+    # operations, never the other way round.
+    others = ("services.registration.organiser", "services.registration.participant")
+    crossings = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((REGISTRATION / "accounts").rglob("*.py"))
+        for name in service_imports(path)
+        if name.startswith(others)
+    ]
+    assert crossings == []
+
+
 def test_no_audience_reaches_into_the_participants_operations():
     crossings = [
         f"{path.relative_to(ROOT)} imports {name}"

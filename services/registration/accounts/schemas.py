@@ -21,8 +21,8 @@ from services.registration.fields import (
     SLUG,
     NoControlCharacters,
     bounded_text,
+    email_address,
 )
-from services.registration.participant.schemas import email_address
 from shared.domain.accounts import TOKEN_LIFETIME_DAYS, TOKEN_LONGEST_LIFETIME_DAYS
 from shared.paging import Cursor, PageArgsSchema
 

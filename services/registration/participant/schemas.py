@@ -27,6 +27,7 @@ from services.registration.fields import (
     LocalDateTime,
     Money,
     bounded_text,
+    email_address,
     form_values,
     localized,
     row_id,
@@ -66,43 +67,6 @@ ANSWER_LONG_TEXT_LENGTH = 4000
 def stripped(data: Mapping[str, Any]) -> dict[str, Any]:
     """The submitted values without surrounding spaces, which are typing noise."""
     return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
-
-
-EMAIL_MAX_LENGTH = 254
-
-
-def ascii_mailbox(value: str) -> str:
-    """The address, unless its part before the last "@" holds a character beyond ASCII.
-
-    Emails leave without SMTPUTF8: before the @ only ASCII travels (a domain in any script is
-    written in ASCII on the wire).
-    """
-    if not value.rpartition("@")[0].isascii():
-        raise ValidationError(
-            gettext("Écrivez la partie avant « @ » sans accents ni lettres non latines.")
-        )
-    return value
-
-
-class EmailAddress(fields.Email):
-    """An address our emails can reach: short enough, well formed, ASCII before the "@".
-
-    The checks run in that order and stop at the first that fails, so that a value refused
-    for its length costs nothing more, whatever it holds.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validators = [validate.Length(max=EMAIL_MAX_LENGTH), *self.validators, ascii_mailbox]
-
-    def _validate(self, value: Any) -> None:
-        for check in self.validators:
-            check(value)
-
-
-def email_address() -> fields.Email:
-    """An address our emails can reach."""
-    return EmailAddress(required=True)
 
 
 def _plain_text(max_length: int, *, required: bool = True) -> fields.String:

@@ -1,7 +1,7 @@
 """Who organises what: invitations by email (sent, listed, withdrawn, accepted through their
-link), each event's team (add by invitation, remove, never the last), and, for
-administrators, every account (deactivate, reactivate, make administrator, reset the second
-factor)."""
+link) and, for administrators, every account (deactivate, reactivate, make administrator,
+reset the second factor). Each event's team is managed from the event's page
+(organiser/pages/team.py)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,9 @@ from services.registration.accounts.schemas import (
     AccountChangeSchema,
     InvitationAcceptSchema,
     InvitationInputSchema,
-    TeamInviteSchema,
 )
 from services.registration.area import Page, apply, load_form, pages_blueprint
-from services.registration.organiser.pages.rosters import event_page
-from shared.access import admin_only, current_event, current_organiser, public, visible_events
+from shared.access import admin_only, current_organiser, public, visible_events
 from shared.database import db
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES, current_language
@@ -131,49 +129,6 @@ def accept(token: str) -> Response | Page:
             page(values=request.form, errors=refusal.errors, refusal=refusal, existing=existing),
             refusal.status,
         ),
-    )
-
-
-# --- An event's team ----------------------------------------------------------------------------
-
-
-def _event_page() -> str:
-    return url_for("roster_pages.event", event_slug=current_event().slug)
-
-
-def _event_refusal(refusal: DomainError) -> Page:
-    return event_page(current_event(), refusal)
-
-
-@bp.post("/events/<event_slug>/team")
-def add_to_team(event_slug: str) -> Response | Page:
-    """Invite someone to organise this event (an existing account gets it at once)."""
-
-    def change() -> accounts.Invited:
-        data = load_form(TeamInviteSchema())
-        return accounts.invite(
-            db.session,
-            current_organiser(),
-            data["email"],
-            [current_event()],
-            data["language"] or current_language(),
-        )
-
-    return apply(change, done=invited_message, then=_event_page(), on_refusal=_event_refusal)
-
-
-@bp.post("/events/<event_slug>/team/<int:organiser_id>/remove")
-def remove_from_team(event_slug: str, organiser_id: int) -> Response | Page:
-    """Take someone off the event's team; never its last organiser."""
-    organiser = current_organiser()
-    event = current_event()
-    # Who removes themselves (not an admin) no longer sees the event: back to their events.
-    leaves = organiser.id == organiser_id and not organiser.is_admin
-    return apply(
-        lambda: accounts.remove_from_team(db.session, organiser, event, organiser_id),
-        done=_("Retiré·e de l'équipe."),
-        then=url_for("roster_pages.index") if leaves else _event_page(),
-        on_refusal=_event_refusal,
     )
 
 

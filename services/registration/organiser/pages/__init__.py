@@ -10,6 +10,7 @@ from services.registration.organiser.pages import (
     registration_questions,
     reports,
     rosters,
+    team,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "registration_questions",
     "reports",
     "rosters",
+    "team",
 ]

@@ -8,9 +8,8 @@ from typing import Any
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.registration.fields import LANGUAGE, LocalDateTime, bounded_text
+from services.registration.fields import LANGUAGE, EmailAddress, LocalDateTime, bounded_text
 from services.registration.organiser.schemas.base import BrusselsDateTime, FormSchema, texts
-from services.registration.participant.schemas import EmailAddress
 
 MAX_ROOM_CAPACITY = 10_000
 
