@@ -21,14 +21,18 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from shared import qr
 from shared.database import utcnow
 from shared.documents import PDF, certificate_filename, certificate_pdf
-from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE, RESET_VALIDITY
-from shared.domain.accounts import link_token as account_link_token
+from shared.domain.accounts import (
+    INVITATION_PURPOSE,
+    RESET_PURPOSE,
+    RESET_VALIDITY,
+    account_link_token,
+)
 from shared.domain.attendance import is_held, scheduled_dates
 from shared.domain.capacity import awaits_confirmation
 from shared.domain.certificates import certificate_of, is_valid
 from shared.domain.checkin import checkin_code, shows_code
 from shared.domain.confirmation import confirmation_token
-from shared.domain.evaluations import closes_at, invitation_of, link_token
+from shared.domain.evaluations import closes_at, evaluation_link_token, invitation_of
 from shared.domain.organiser_messages import written_for
 from shared.domain.registrations import participant_may_cancel
 from shared.i18n import format_day, format_hours, format_moment, format_validity
@@ -346,7 +350,7 @@ def _evaluation_link(session: Session, registration: Registration, language: str
     if invitation.nonce is None:
         raise Undeliverable("the invitation was sent: its link can no longer be derived")
     return {
-        "evaluation_url": evaluation_page(link_token(invitation), language),
+        "evaluation_url": evaluation_page(evaluation_link_token(invitation), language),
         "evaluation_closes": format_day(end),
     }
 

@@ -18,14 +18,14 @@ INVITATION_PURPOSE = "invitation"
 RESET_PURPOSE = "password-reset"
 
 
-def link_token(purpose: str, nonce: str) -> str:
+def account_link_token(purpose: str, nonce: str) -> str:
     """The token of a link (256 bits, URL-safe), derived from its nonce and the secret key."""
     return keyed_digest(f"account-{purpose}", nonce)
 
 
 def link_digest(purpose: str, nonce: str) -> str:
     """The digest under which the link's row is found again from its token."""
-    return digest(link_token(purpose, nonce))
+    return digest(account_link_token(purpose, nonce))
 
 
 # A personal API token lasts this long unless its owner chose otherwise at its creation.

@@ -138,7 +138,7 @@ def invitation_of(session: Session, registration: Registration) -> EvaluationInv
     )
 
 
-def link_token(invitation: EvaluationInvitation) -> str:
+def evaluation_link_token(invitation: EvaluationInvitation) -> str:
     """The token of the invitation's personal link (256 bits, URL-safe), until it is sent."""
     assert invitation.nonce is not None, "the invitation was sent: its link is forgotten"
     return _derive("link", invitation.nonce)

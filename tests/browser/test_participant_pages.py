@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from shared.database import utcnow
 from shared.domain.closing import close_group
-from shared.domain.evaluations import invitation_of, link_token
+from shared.domain.evaluations import evaluation_link_token, invitation_of
 from shared.i18n import init_i18n
 from shared.models import (
     Attendance,
@@ -305,7 +305,8 @@ def test_an_evaluation_is_answered_on_a_phone_without_javascript(
     with signer.app_context():
         close_group(database, group, now=utcnow())
         database.commit()
-        link = f"{registration_server}/evaluations/{link_token(invitation_of(database, person))}"
+        token = evaluation_link_token(invitation_of(database, person))
+        link = f"{registration_server}/evaluations/{token}"
     database.close()
 
     phone = new_page("uk-UA", javascript=False)

@@ -9,7 +9,7 @@ from flask import current_app
 from services.notifications import operations
 from services.registration.accounts import operations as accounts
 from shared.database import utcnow
-from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE, link_token
+from shared.domain.accounts import INVITATION_PURPOSE, RESET_PURPOSE, account_link_token
 from shared.models import EmailKind, Organiser, OutboxMessage
 from tests.notifications.conftest import BASE_URL
 
@@ -41,7 +41,7 @@ def test_an_invitation_goes_to_the_invited_address_with_its_link(db_session, lea
 
     [email] = emails_of(db_session, EmailKind.ORGANISER_INVITATION)
 
-    token = link_token(INVITATION_PURPOSE, invited.invitation.nonce)
+    token = account_link_token(INVITATION_PURPOSE, invited.invitation.nonce)
     link = f"{BASE_URL}/organiser/invitations/{token}?lang=fr"
     assert email.recipients == ["new@example.org"]
     assert link in email.body and f'href="{link}"' in email.html
@@ -63,7 +63,7 @@ def test_a_reset_goes_to_the_account_in_the_language_asked_and_right_to_left_in_
 
     [email] = emails_of(db_session, EmailKind.PASSWORD_RESET)
 
-    token = link_token(RESET_PURPOSE, reset.nonce)
+    token = account_link_token(RESET_PURPOSE, reset.nonce)
     assert email.recipients == ["lead@example.org"]
     assert f"{BASE_URL}/organiser/password/reset/{token}?lang=ar" in email.body
     assert '<html lang="ar" dir="rtl">' in email.html

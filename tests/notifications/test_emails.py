@@ -16,7 +16,7 @@ from shared.database import utcnow
 from shared.domain.certificates import certificate_of, revoke
 from shared.domain.checkin import checkin_code
 from shared.domain.closing import close_group
-from shared.domain.evaluations import invitation_of, link_token
+from shared.domain.evaluations import evaluation_link_token, invitation_of
 from shared.domain.registrations import cancel
 from shared.domain.roster import promote
 from shared.domain.schedule import cancel_date, cancel_group, change_date_time
@@ -308,7 +308,7 @@ def test_the_evaluation_invitation_carries_the_personal_link_in_the_participants
     db_session.commit()
     with app.app_context():
         close_group(db_session, group, now=local("2026-10-20T10:00"))
-        token = link_token(invitation_of(db_session, person))
+        token = evaluation_link_token(invitation_of(db_session, person))
 
     [email] = delivered(db_session, outbox_of(db_session, EmailKind.EVALUATION))
 

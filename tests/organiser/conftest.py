@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from services.registration.accounts.auth import issue_token
 from shared.database import utcnow
 from shared.domain.closing import close_group
-from shared.domain.evaluations import invitation_of, link_token
+from shared.domain.evaluations import evaluation_link_token, invitation_of
 from shared.i18n import BRUSSELS
 from shared.models import (
     Attendance,
@@ -199,5 +199,5 @@ def closed_group(
         close_group(session, group, now=utcnow() - timedelta(days=1))
         session.commit()
         invitations = [invitation_of(session, person) for person in people[:present]]
-        tokens = [link_token(invitation) for invitation in invitations if invitation]
+        tokens = [evaluation_link_token(invitation) for invitation in invitations if invitation]
     return group, tokens

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from shared.access import SESSION_KEY, SESSION_VERSION_KEY
 from shared.database import utcnow
-from shared.domain.accounts import INVITATION_PURPOSE, INVITATION_VALIDITY, link_token
+from shared.domain.accounts import INVITATION_PURPOSE, INVITATION_VALIDITY, account_link_token
 from shared.models import AuditEntry, EmailKind, Organiser, OrganiserInvitation, OutboxMessage
 from tests.organiser.conftest import PASSWORD, changes_recorded, csrf_token, log_in, post_form
 
@@ -22,7 +22,7 @@ NEW_PASSWORD = "a brand new passphrase"
 def invitation_link(app: Flask, invitation: OrganiserInvitation) -> str:
     """The path the invitation's email carries, derived as the worker derives it."""
     with app.app_context():
-        return f"/organiser/invitations/{link_token(INVITATION_PURPOSE, invitation.nonce)}"
+        return f"/organiser/invitations/{account_link_token(INVITATION_PURPOSE, invitation.nonce)}"
 
 
 def only_invitation(db_session, email: str) -> OrganiserInvitation:

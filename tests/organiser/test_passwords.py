@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from shared.database import utcnow
-from shared.domain.accounts import RESET_PURPOSE, RESET_VALIDITY, link_token
+from shared.domain.accounts import RESET_PURPOSE, RESET_VALIDITY, account_link_token
 from shared.models import EmailKind, OutboxMessage, PasswordReset
 from tests.organiser.conftest import PASSWORD, changes_recorded, csrf_token, log_in, post_form
 
@@ -20,7 +20,7 @@ NEW_PASSWORD = "another long passphrase"
 def reset_link(app: Flask, reset: PasswordReset) -> str:
     """The path the reset email carries, derived as the worker derives it."""
     with app.app_context():
-        return f"/organiser/password/reset/{link_token(RESET_PURPOSE, reset.nonce)}"
+        return f"/organiser/password/reset/{account_link_token(RESET_PURPOSE, reset.nonce)}"
 
 
 def resets(db_session) -> list[PasswordReset]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.registration.accounts.operations import request_reset
 from shared.database import utcnow
-from shared.domain.accounts import RESET_PURPOSE, link_token
+from shared.domain.accounts import RESET_PURPOSE, account_link_token
 from shared.i18n import format_day
 from shared.models import ApiToken
 from tests.organiser.conftest import PASSWORD, changes_recorded, log_in, post_form
@@ -173,7 +173,7 @@ def test_a_reset_and_a_second_factor_reset_end_the_accounts_tokens(
     with app.test_request_context():
         reset = request_reset(db_session, reset_by_link.organiser.email, "fr")
         db_session.commit()
-        link = f"/organiser/password/reset/{link_token(RESET_PURPOSE, reset.nonce)}"
+        link = f"/organiser/password/reset/{account_link_token(RESET_PURPOSE, reset.nonce)}"
     log_in(client, admin)
 
     post_form(
