@@ -42,10 +42,10 @@ def test_personal_feed_follows_the_registration_from_confirmed_to_cancelled(
     db_session.commit()
     after = client.get(path, headers={"If-None-Match": before.headers["ETag"]})
 
-    assert after.status_code == 200
+    assert (before.status_code, after.status_code) == (200, 200)
     assert after.headers["ETag"] != before.headers["ETag"]
     old, new = events(before.data), events(after.data)
-    assert set(new) == set(old)
+    assert set(old) == set(new) == {date_uid(d) for d in group.dates}
     for uid, vevent in new.items():
         assert vevent["status"] == "CANCELLED"
         assert "inscription annulée" in vevent["summary"]
@@ -57,9 +57,12 @@ def test_waitlisted_participant_sees_tentative_dates_with_their_position(client,
     make.registration(group)
     waiting = make.registration(group)
 
-    found = events(client.get(personal_path(waiting)).data)
+    response = client.get(personal_path(waiting))
 
+    assert response.status_code == 200
     assert waiting.waitlist_position == 1
+    found = events(response.data)
+    assert set(found) == {date_uid(d) for d in group.dates}
     for vevent in found.values():
         assert vevent["status"] == "TENTATIVE"
         assert "(liste d'attente, position 1)" in vevent["summary"]
@@ -76,6 +79,8 @@ def test_promotion_from_the_waiting_list_confirms_the_dates(client, make, db_ses
     db_session.commit()
     confirmed = events(client.get(path).data)
 
+    assert set(tentative) == set(confirmed) == {date_uid(d) for d in group.dates}
+    assert {vevent["status"] for vevent in tentative.values()} == {"TENTATIVE"}
     for uid, vevent in confirmed.items():
         assert vevent["status"] == "CONFIRMED"
         assert vevent["sequence"] > tentative[uid]["sequence"]
@@ -99,12 +104,17 @@ def test_one_date_registration_shows_only_the_chosen_date(client, make, db_sessi
 
 
 def test_personal_feed_speaks_the_participants_language(client, make):
-    registration = make.registration(make.group(), language="uk")
+    group = make.group()
+    registration = make.registration(group, language="uk")
 
-    calendar = parse(client.get(personal_path(registration)).data)
+    response = client.get(personal_path(registration))
 
+    assert response.status_code == 200
+    calendar = parse(response.data)
     assert str(calendar["x-wr-calname"]).startswith("Мої дати: ")
-    assert all("реєстрацію підтверджено" in e["summary"] for e in calendar.walk("VEVENT"))
+    summaries = [str(vevent["summary"]) for vevent in calendar.walk("VEVENT")]
+    assert len(summaries) == len(group.dates)
+    assert all("реєстрацію підтверджено" in summary for summary in summaries)
 
 
 def test_personal_feed_holds_no_personal_details(client, make):
@@ -117,8 +127,12 @@ def test_personal_feed_holds_no_personal_details(client, make):
         organisation="Maison des Ukrainiens",
     )
 
-    text = client.get(personal_path(registration)).data.replace(b"\r\n ", b"").decode()
+    response = client.get(personal_path(registration))
+    text = response.data.replace(b"\r\n ", b"").decode()
 
+    assert response.status_code == 200
+    # The feed itself, not a page without it.
+    assert len(events(response.data)) == len(registration.group.dates)
     for detail in ("Oksana", "Kovalenko", "oksana.kovalenko", "470 12 34", "Maison des"):
         assert detail not in text
     assert manage_token(registration) not in text

@@ -71,12 +71,14 @@ def test_personal_data_holds_what_is_stored_about_the_person(registration_app, d
         email="mina@example.org", first_name="Mina", organisation="ILI Namur"
     )
 
-    data = personal_data(registration)
+    with registration_app.app_context():  # the check-in code is derived under its secret
+        data = personal_data(registration)
 
     assert data["person"]["first_name"] == "Mina"
     assert data["person"]["email"] == "mina@example.org"
     assert data["person"]["organisation"] == "ILI Namur"
     assert data["registration"]["status"] == "confirmed"
+    assert data["registration"]["checkin_code"].startswith(f"{registration.id}-")
     assert len(data["group"]["dates"]) == 2
     assert data["consent"]["version"]
 
