@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dateutil.rrule import rrulestr
 from flask import current_app, has_app_context
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
@@ -187,11 +188,13 @@ def clashes(
             Group.cancelled_at.is_(None),
             SessionDate.id.not_in(list(ignore)),
             SessionDate.starts_at < latest,
-            SessionDate.ends_at > earliest,
+            # Recurring office hours take place long after their first date.
+            or_(SessionDate.ends_at > earliest, SessionDate.recurrence_rule.is_not(None)),
         )
         .options(selectinload(SessionDate.group).selectinload(Group.trainers))
         .order_by(SessionDate.starts_at)
     ).all()
+    occurrences = [o for other in others for o in _occurrences(other, earliest, latest)]
     unavailable = session.scalars(
         select(TrainerUnavailability)
         .where(
@@ -203,8 +206,10 @@ def clashes(
     ).all()
     found: list[Clash] = []
     for start, end in slots:
-        for other in others:
-            found.extend(_date_clashes(group, trainers, start, end, other, travel))
+        for other, other_start, other_end in occurrences:
+            found.extend(
+                _date_clashes(group, trainers, start, end, other, travel, other_start, other_end)
+            )
         for gap in unavailable:
             if gap.starts_at < end and start < gap.ends_at:
                 found.append(
@@ -218,6 +223,24 @@ def clashes(
     return found
 
 
+def _occurrences(
+    session_date: SessionDate, earliest: datetime, latest: datetime
+) -> list[tuple[SessionDate, datetime, datetime]]:
+    """When a date takes place between ``earliest`` and ``latest``: once, or for recurring
+    office hours each time their rule brings them back, their closures left out."""
+    if not session_date.recurrence_rule:
+        return [(session_date, session_date.starts_at, session_date.ends_at)]
+    length = session_date.ends_at - session_date.starts_at
+    start = session_date.starts_at.astimezone(BRUSSELS)
+    rule = rrulestr(session_date.recurrence_rule, dtstart=start)
+    closed = set(session_date.excluded)
+    return [
+        (session_date, moment, moment + length)
+        for moment in rule.between(earliest - length, latest, inc=True)
+        if moment.date() not in closed
+    ]
+
+
 def _date_clashes(
     group: Group,
     trainers: dict[int, Trainer],
@@ -225,26 +248,25 @@ def _date_clashes(
     end: datetime,
     other: SessionDate,
     travel: timedelta,
+    other_start: datetime | None = None,
+    other_end: datetime | None = None,
 ) -> list[Clash]:
+    """How ``start``-``end`` for ``group`` clashes with ``other`` (or with its occurrence
+    from ``other_start`` to ``other_end``)."""
     met = other.group
+    other_start = other_start or other.starts_at
+    other_end = other_end or other.ends_at
 
     def clash(kind: str, **names: str) -> Clash:
-        return Clash(
-            kind,
-            other.starts_at,
-            other.ends_at,
-            other.id,
-            group=met.name,
-            **names,
-        )
+        return Clash(kind, other_start, other_end, other.id, group=met.name, **names)
 
-    overlaps = other.starts_at < end and start < other.ends_at
+    overlaps = other_start < end and start < other_end
     if overlaps and met.id == group.id:
         return [clash("group")]
     found = []
     if overlaps and group.room_id is not None and met.room_id == group.room_id:
         found.append(clash("room", where=f"{met.room.venue.name} · {met.room.name}"))
-    near = other.starts_at < end + travel and start - travel < other.ends_at
+    near = other_start < end + travel and start - travel < other_end
     for trainer in met.trainers:
         if trainer.id not in trainers:
             continue

@@ -260,3 +260,23 @@ def test_a_date_longer_than_a_day_is_refused_on_its_end(client, accounts, make, 
     )
     db_session.expire_all()
     assert group.dates == []
+
+
+def test_weekly_office_hours_hold_their_room_every_week_but_on_their_closures(
+    client, accounts, make, db_session
+):
+    office_hours = placed(make, db_session, dates=[("2030-01-02T09:30", "2030-01-02T12:00")])
+    office_hours.dates[0].recurrence_rule = "FREQ=WEEKLY;BYDAY=WE"
+    office_hours.dates[0].excluded_dates = ["2030-03-13"]
+    workshop = placed(make, db_session, room=office_hours.room)
+    account = accounts(workshop.event)
+
+    in_the_hours = add_date(client, account, workshop, "2030-03-06T10:00", "2030-03-06T11:00")
+    on_a_closure = add_date(client, account, workshop, "2030-03-13T10:00", "2030-03-13T11:00")
+
+    assert in_the_hours.status_code == 409
+    assert (
+        "from 3/6/30, 9:30\u202fAM to 3/6/30, 12:00\u202fPM"
+        in (in_the_hours.json["errors"]["clashes"][0])
+    )
+    assert on_a_closure.status_code == 201
