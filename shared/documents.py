@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 
 from shared.domain.certificates import attended_dates, total_hours

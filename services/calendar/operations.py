@@ -22,7 +22,7 @@ from shared.domain.attendance import scheduled_dates
 from shared.domain.capacity import Place, place_of
 from shared.domain.registrations import registration_by_token
 from shared.errors import NotFound
-from shared.i18n import BRUSSELS, current_language
+from shared.i18n import BRUSSELS, DEFAULT_LANGUAGE, current_language
 from shared.ical import (
     CANCELLED,
     CONFIRMED,
@@ -293,7 +293,7 @@ def feed_links(session: Session, now: datetime) -> tuple[list[FeedLink], list[Fe
     language = current_language()
     for town_slug, town, event_slug, title in session.execute(shown):
         towns[town_slug] = town
-        events[event_slug] = title.get(language) or title.get("fr") or event_slug
+        events[event_slug] = title.get(language) or title.get(DEFAULT_LANGUAGE) or event_slug
     return (
         [
             FeedLink("feeds.town", {"town_slug": slug}, name)

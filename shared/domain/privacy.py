@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, object_session
 
 from shared.database import utcnow
 from shared.domain.attendance import groups_over_at
-from shared.domain.organiser_messages import forget_spent_texts
 from shared.domain.checkin import checkin_code, shows_code
+from shared.domain.organiser_messages import forget_spent_texts
 from shared.models import (
     DeliveryStatus,
     EmailMessage,
@@ -112,10 +112,10 @@ def personal_data(registration: Registration) -> dict[str, Any]:
             "created_at": registration.created_at.isoformat(),
             "updated_at": registration.updated_at.isoformat(),
             "cancelled_at": registration.cancelled_at and registration.cancelled_at.isoformat(),
-        },
-        "person": {
             # What the QR code shown at the door holds, while the registration holds a place.
             "checkin_code": checkin_code(registration) if shows_code(registration) else None,
+        },
+        "person": {
             "first_name": registration.first_name,
             "last_name": registration.last_name,
             "email": registration.email,

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import ColumnProperty, Mapped, column_property, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, str_enum, utcnow
+from shared.i18n import DEFAULT_LANGUAGE
 from shared.models.events import Event, Group, SessionDate
 from shared.tokens import registration_token, secret_key
 
@@ -82,7 +83,7 @@ class Registration(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     organisation: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(str_enum(Role, "participant_role"))
-    language: Mapped[str] = mapped_column(String(2), default="fr")
+    language: Mapped[str] = mapped_column(String(2), default=DEFAULT_LANGUAGE)
     consent_version: Mapped[str] = mapped_column(String(40))
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[RegistrationStatus] = mapped_column(
@@ -94,10 +95,10 @@ class Registration(Base):
     # version replaces a link.
     manage_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     calendar_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # The SHA-256 digests of the random tokens of links sent before tokens were derived,
     # The check-in code shown at the door is derived the same way under its own purpose
     # (shared.domain.checkin): it proves presence and opens nothing else.
     checkin_code_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The SHA-256 digests of the random tokens of links sent before tokens were derived,
     # which keep opening the registration.
     legacy_manage_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     legacy_calendar_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
