@@ -4,6 +4,7 @@
 # make lock   re-pin requirements/*.lock to pyproject.toml (UPGRADE=1: the newest releases too)
 # make language CODE=nl   start the catalogue of a new language (docs/languages.md)
 # make scale-test  the stack on a network of namespaces, with faults (root; not in make test)
+# make compose-test  docker-compose.yml and docs/production.md, run in podman (root; not in make test)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,7 +20,7 @@ PIP_TOOLS ?= pip-tools==7.6.2
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test test-suite lint format bench scale-test messages language lock clean system-redis system-postgres system-chromium system-pdf
+.PHONY: run test test-suite lint format bench scale-test compose-test messages language lock clean system-redis system-postgres system-chromium system-pdf
 
 # The venv's own pip (the one the interpreter bundles) installs the lock without resolving
 # anything (tools/install_lock.py); setuptools comes from the lock, so the project's editable
@@ -82,6 +83,10 @@ bench: $(INSTALLED) $(COMPILED) system-redis system-postgres system-pdf
 scale-test: $(INSTALLED) $(COMPILED) system-postgres system-pdf
 	tools/system-deps.sh scale
 	$(BIN)/python -m tools.scale_test
+
+compose-test: $(INSTALLED) $(COMPILED)
+	tools/system-deps.sh compose
+	$(BIN)/python -m tools.compose_test
 
 # Extract new messages into the catalogues; translate them, then `make test` checks none is missing.
 messages: $(INSTALLED)

@@ -9,6 +9,8 @@
 #   tools/system-deps.sh pdf       Pango, HarfBuzz's subsetter and fonts covering Latin, Cyrillic and Arabic, for
 #                                  WeasyPrint and the browser tests
 #   tools/system-deps.sh scale     iproute2, HAProxy and redis-server, for make scale-test
+#   tools/system-deps.sh compose   podman with runc, catatonit, netavark, iptables and debootstrap, for
+#                                  make compose-test
 set -euo pipefail
 
 as_root() {
@@ -82,8 +84,20 @@ case "${1:-}" in
     command -v redis-server >/dev/null || missing+=(redis-server)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
     ;;
+  compose)
+    # runc, since crun refuses hosts whose cgroups are in hybrid mode; netavark needs iptables.
+    missing=()
+    command -v podman >/dev/null || missing+=(podman)
+    command -v runc >/dev/null || missing+=(runc)
+    # The init process of the services' `init: true`.
+    [ -x /usr/libexec/podman/catatonit ] || missing+=(catatonit)
+    [ -x /usr/lib/podman/netavark ] || missing+=(netavark aardvark-dns)
+    command -v iptables >/dev/null || [ -x /usr/sbin/iptables ] || missing+=(iptables)
+    command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+    ;;
   *)
-    echo "usage: $0 venv|redis|postgres|chromium|wrk|valgrind|pdf|scale" >&2
+    echo "usage: $0 venv|redis|postgres|chromium|wrk|valgrind|pdf|scale|compose" >&2
     exit 2
     ;;
 esac

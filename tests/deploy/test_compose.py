@@ -189,8 +189,8 @@ def pinged_node(name: str) -> str:
     """The node a service's healthcheck pings, as it reads inside its container."""
     _, options = parse_celery(healthcheck_argv(COMPOSE["services"][name]["healthcheck"]["test"]))
     (destination,) = options["destination"]
-    # The container's $HOSTNAME is its host name, which celery's %h expands to.
-    return destination.replace("$HOSTNAME", socket.gethostname())
+    # `hostname` prints the container's host name, which celery's %h expands to.
+    return destination.replace("$(hostname)", socket.gethostname())
 
 
 @pytest.mark.parametrize(("name", "queues"), WORKERS.items(), ids=list(WORKERS))
