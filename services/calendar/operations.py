@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, contains_eager
 from shared.database import utcnow
 from shared.domain.attendance import scheduled_dates
 from shared.domain.capacity import Place, place_of
+from shared.domain.listing import public_clause
 from shared.domain.registrations import registration_by_token
 from shared.errors import NotFound
 from shared.i18n import BRUSSELS, DEFAULT_LANGUAGE, current_language
@@ -69,6 +70,10 @@ class PublicFeed:
     # Looked up only when the feed is built, in the feed's language.
     title: Callable[[Session], str]
 
+    def shown(self) -> ColumnElement[bool]:
+        """The feed's condition, on public events only: a draft's dates are in no feed."""
+        return self.condition() & public_clause()
+
     def fingerprint(self, session: Session, now: datetime) -> Fingerprint:
         """The version of everything this feed shows; 404 when it matches nothing."""
         row = session.execute(
@@ -85,7 +90,7 @@ class PublicFeed:
             )
             .select_from(Event)
             .outerjoin(Event.groups)
-            .where(self.condition())
+            .where(self.shown())
         ).one()
         count, event_revisions, event_changed, group_ids, group_revisions, group_changed = row[:6]
         if not count:
@@ -110,7 +115,7 @@ class PublicFeed:
             select(func.max(SessionDate.starts_at))
             .join(SessionDate.group)
             .join(Group.event)
-            .where(self.condition(), SessionDate.starts_at <= now)
+            .where(self.shown(), SessionDate.starts_at <= now)
             .correlate(None)
             .scalar_subquery()
         )
@@ -121,7 +126,7 @@ class PublicFeed:
             select(SessionDate)
             .join(SessionDate.group)
             .join(Group.event)
-            .where(self.condition())
+            .where(self.shown())
             .options(
                 contains_eager(SessionDate.group).contains_eager(Group.event),
                 # Seats left are in every description: counted in the same query.
@@ -283,6 +288,7 @@ def feed_links(session: Session, now: datetime) -> tuple[list[FeedLink], list[Fe
         .join(Group.event)
         .where(
             Group.cancelled_at.is_(None),
+            public_clause(),
             Group.dates.any(
                 or_(SessionDate.ends_at >= cutoff, SessionDate.recurrence_rule.is_not(None))
             ),

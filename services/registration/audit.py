@@ -23,6 +23,7 @@ from shared.models import AuditEntry, Event, Group, Organiser, Registration
 ACTION_LABELS: dict[str, LazyString] = {
     "event.created": _l("Événement créé"),
     "event.updated": _l("Événement modifié"),
+    "event.published": _l("Événement publié"),
     "group.created": _l("Groupe ajouté"),
     "group.updated": _l("Groupe ou lieu modifié"),
     "group.cancelled": _l("Groupe annulé"),

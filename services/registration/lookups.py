@@ -1,11 +1,13 @@
 """What every audience looks up by the address it was given: an event by its slug, a group
-or a date of an event, a registration of an event; each unknown one is a 404."""
+or a date of an event, a registration of an event; each unknown one is a 404, and so is a
+draft event for the public (its organisers reach it through ``shared.access``)."""
 
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload, undefer
 
+from shared.domain.listing import public_clause
 from shared.errors import NotFound
 from shared.models import Event, Group, Registration, SessionDate
 
@@ -16,8 +18,9 @@ WITH_GROUPS = selectinload(Event.groups).options(
 
 
 def get_event(session: Session, slug: str) -> Event:
-    """The event with this slug, or 404."""
-    event = session.scalar(select(Event).where(Event.slug == slug).options(WITH_GROUPS))
+    """The public event with this slug, or 404."""
+    query = select(Event).where(Event.slug == slug, public_clause()).options(WITH_GROUPS)
+    event = session.scalar(query)
     if event is None:
         raise NotFound()
     return event
@@ -36,7 +39,11 @@ def group_of(event: Event, slug: str) -> Group:
 GROUP_BY_SLUGS = (
     select(Group)
     .join(Group.event)
-    .where(Event.slug == bindparam("event_slug"), Group.slug == bindparam("group_slug"))
+    .where(
+        Event.slug == bindparam("event_slug"),
+        Group.slug == bindparam("group_slug"),
+        public_clause(),
+    )
     .options(
         contains_eager(Group.event).load_only(
             Event.slug,
@@ -61,11 +68,13 @@ GROUP_BY_SLUGS = (
 
 
 def find_group(session: Session, event_slug: str, group_slug: str) -> Group:
-    """The event's group with this slug, with its event and dates; 404 for either unknown."""
+    """The public event's group with this slug, with its event and dates; 404 for either
+    unknown."""
     slugs = {"event_slug": event_slug, "group_slug": group_slug}
     group = session.scalars(GROUP_BY_SLUGS, slugs).unique().one_or_none()
     if group is None:
-        if session.scalar(select(Event.id).where(Event.slug == event_slug)) is None:
+        public = select(Event.id).where(Event.slug == event_slug, public_clause())
+        if session.scalar(public) is None:
             raise NotFound()
         raise NotFound(errors={"group": [NotFound.default_message]})
     return group

@@ -4,6 +4,8 @@ as SQL that reads one page whatever the number of events held over the years.
 An event is coming while one of its held dates is still to come or under way (recurring
 office hours always are), listed by the start of the soonest such date; it is past once none
 is, listed in the archive by the end of its last held date, latest first, under that year.
+Only published events are public: a draft is seen by its organisers alone, and everything
+public (pages, API, feeds, listings) asks ``public_clause`` or ``is_public``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ class Filters:
     kind: EventKind | None = None
     starts_from: datetime | None = None
     starts_before: datetime | None = None
+
+
+def public_clause() -> ColumnElement[bool]:
+    """An event anyone may see: published, not a draft; for a query on events."""
+    return Event.published.is_(True)
+
+
+def is_public(event: Event) -> bool:
+    """Whether anyone may see this event, not only its organisers."""
+    return event.published
 
 
 def local_midnight(day: date) -> datetime:
@@ -73,7 +85,7 @@ def coming_events(filters: Filters, now: datetime) -> tuple[Select[tuple[Event]]
         .group_by(Group.event_id)
         .subquery()
     )
-    query = select(Event).join(soonest, soonest.c.event_id == Event.id)
+    query = select(Event).join(soonest, soonest.c.event_id == Event.id).where(public_clause())
     return _of_kind(query, filters.kind), Keyset((soonest.c.key, Event.id))
 
 
@@ -86,7 +98,7 @@ def all_events(filters: Filters) -> tuple[Select[tuple[Event]], Keyset]:
         .group_by(Group.event_id)
         .subquery()
     )
-    query = select(Event).join(first, first.c.event_id == Event.id)
+    query = select(Event).join(first, first.c.event_id == Event.id).where(public_clause())
     return _of_kind(query, filters.kind), Keyset((first.c.key, Event.id))
 
 
@@ -96,7 +108,8 @@ def _past_ends(now: datetime) -> Select[tuple[int, datetime]]:
     return (
         select(Group.event_id, func.max(SessionDate.ends_at).label("key"))
         .join(SessionDate.group)
-        .where(held_clause())
+        .join(Group.event)
+        .where(held_clause(), public_clause())
         .group_by(Group.event_id)
         .having(func.count(coming) == 0)
     )
@@ -128,7 +141,8 @@ def coming_towns(session: Session, now: datetime) -> list[tuple[str, str]]:
     query = (
         select(Group.town_slug, Group.town)
         .join(Group.dates)
-        .where(coming_clause(now))
+        .join(Group.event)
+        .where(coming_clause(now), public_clause())
         .distinct()
         .order_by(Group.town, Group.town_slug)
     )

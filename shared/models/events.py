@@ -10,7 +10,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.database import Base, UTCDateTime, str_enum, utcnow
@@ -70,6 +80,8 @@ class Event(Base):
     # How many registration questions new registrations are asked (kept by
     # shared.domain.registration_questions): registering reads them only if there are some.
     asked_questions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A draft (False) is seen by its organisers only: shared.domain.listing.public_clause.
+    published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

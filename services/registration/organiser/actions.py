@@ -397,6 +397,15 @@ def _move_group(by: Organising, group: Group, data: dict[str, Any]) -> bool:
     return use_venue(by.session, group, venue, room)
 
 
+def publish_event(by: Organising) -> Event:
+    """Make a draft event public, journaled; publishing a published event changes nothing."""
+    event = by.event
+    if not event.published:
+        event.published = True
+        by.record("event.published")
+    return event
+
+
 def cancel_group(by: Organising, group: Group) -> Group:
     """Call off a group; its participants are told."""
     if schedule.cancel_group(by.session, group):

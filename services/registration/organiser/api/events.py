@@ -61,6 +61,13 @@ def update_event(data: dict[str, Any], event_slug: str) -> Event:
     return actions.update_event(organising(), data)
 
 
+@bp.route("/events/<event_slug>/publish", methods=["POST"])
+@bp.response(200, OrganiserEventSchema)
+def publish_event(event_slug: str) -> Event:
+    """Publish a draft: its pages, API answers and feeds become public; journaled."""
+    return actions.publish_event(organising())
+
+
 @bp.route("/events/<event_slug>/groups", methods=["POST"])
 @bp.arguments(GroupInputSchema)
 @bp.response(201, OrganiserGroupSchema)

@@ -142,6 +142,20 @@ def edit_event(event_slug: str) -> Response | Page:
     )
 
 
+@bp.post("/events/<event_slug>/publish")
+def publish_event(event_slug: str) -> Response | Page:
+    """Publish a draft event: anyone may see and register for it from now on."""
+    event = current_event()
+    return apply(
+        lambda: actions.publish_event(organising()),
+        done=_("Événement publié."),
+        then=_event_page,
+        on_refusal=lambda refusal: form_page(
+            "organiser/event_form.html", event_values(event), refusal, event=event
+        ),
+    )
+
+
 @bp.route("/events/<event_slug>/groups/new", methods=["GET", "POST"])
 def new_group(event_slug: str) -> Response | Page:
     """Add a group (a venue, its places and first dates) to the event."""

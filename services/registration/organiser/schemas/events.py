@@ -207,6 +207,7 @@ class OrganiserEventSchema(Schema):
     issuer = fields.String()
     signatory_name = fields.String()
     signatory_role = fields.Dict()
+    published = fields.Boolean(metadata={"description": "False for a draft: organisers only"})
     groups = fields.List(fields.Nested(OrganiserGroupSchema))
 
 
