@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "event.created": _l("Événement créé"),
     "event.updated": _l("Événement modifié"),
     "event.published": _l("Événement publié"),
+    "event.copied": _l("Événement copié"),
     "group.created": _l("Groupe ajouté"),
     "group.updated": _l("Groupe ou lieu modifié"),
     "group.cancelled": _l("Groupe annulé"),

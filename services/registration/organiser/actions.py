@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from services.registration import audit
@@ -23,6 +22,7 @@ from shared.access import current_event, current_organiser, events_run_by
 from shared.database import db, utcnow
 from shared.domain import (
     certificates,
+    copying,
     evaluations,
     participation_report,
     registration_questions,
@@ -284,8 +284,7 @@ def my_events(
 
 def create_event(session: Session, organiser: Organiser, data: dict[str, Any]) -> Event:
     """Create an event run by its creator."""
-    if session.scalar(select(Event.id).where(Event.slug == data["slug"])) is not None:
-        raise InvalidRequest(errors={"slug": [_l("Cet identifiant est déjà pris.")]})
+    copying.refuse_taken_slug(session, data["slug"])
     event = Event(slug=data["slug"], **{k: data[k] for k in EVENT_FIELDS if k in data})
     event.organisers.append(organiser)
     session.add(event)
@@ -395,6 +394,35 @@ def _move_group(by: Organising, group: Group, data: dict[str, Any]) -> bool:
     if "room" not in data and venue is group.venue:
         room = group.room
     return use_venue(by.session, group, venue, room)
+
+
+def copy_event(by: Organising, data: dict[str, Any]) -> dict[str, Any]:
+    """Copy the event to a new slug as a draft, every held date moved by the same days; with
+    ``preview``, only say which groups, dates and clashes the copy would bring."""
+    plan = copying.plan_copy(
+        by.session, by.event, data["slug"], weeks=data.get("weeks"), first_day=data.get("first_day")
+    )
+    result: dict[str, Any] = {
+        "preview": data["preview"],
+        "slug": plan.slug,
+        "days": plan.days,
+        "groups": plan.groups,
+        "clashes": [c.described() for c in plan.clashes],
+        "published": False,
+    }
+    if data["preview"]:
+        return result
+    copy = copying.copy_event(by.session, plan, by.organiser, force=data["force"])
+    by.record(
+        "event.copied",
+        to=copy.slug,
+        days=plan.days,
+        forced=result["clashes"] if data["force"] else [],
+    )
+    Organising(by.session, by.organiser, copy).record(
+        "event.created", slug=copy.slug, copied_from=by.event.slug
+    )
+    return result
 
 
 def publish_event(by: Organising) -> Event:

@@ -11,6 +11,7 @@ from services.registration.area import api_blueprint
 from services.registration.lookups import group_of
 from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
+from services.registration.organiser.schemas.copying import CopyInputSchema, CopyResultSchema
 from services.registration.organiser.schemas.events import (
     DateChangeSchema,
     EventInputSchema,
@@ -59,6 +60,18 @@ def create_event(data: dict[str, Any]) -> Event:
 def update_event(data: dict[str, Any], event_slug: str) -> Event:
     """Edit an event's texts, kind, language or registration window."""
     return actions.update_event(organising(), data)
+
+
+@bp.route("/events/<event_slug>/copy", methods=["POST"])
+@bp.arguments(CopyInputSchema)
+@bp.response(200, CopyResultSchema)
+def copy_event(data: dict[str, Any], event_slug: str) -> dict[str, Any]:
+    """Copy the event to a new slug, as a draft: texts, groups, venues, rooms, trainers,
+    questionnaire, registration questions and signatory, every held date moved by whole
+    ``weeks`` or so that the first falls on ``first_day``; never registrations, presence,
+    certificates or journal. With ``preview``, nothing is written. 422 on ``slug`` if
+    taken; 409 schedule_conflict if a copied date clashes, unless forced."""
+    return actions.copy_event(organising(), data)
 
 
 @bp.route("/events/<event_slug>/publish", methods=["POST"])

@@ -22,7 +22,9 @@ from services.registration.area import (
 from services.registration.lookups import find_date, group_of
 from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
+from services.registration.organiser.pages.rosters import event_page
 from services.registration.organiser.schemas.base import TEXT_LANGUAGE_FIELDS
+from services.registration.organiser.schemas.copying import CopyInputSchema
 from services.registration.organiser.schemas.events import (
     NO_CONFIRMATION,
     DateChangeSchema,
@@ -139,6 +141,29 @@ def edit_event(event_slug: str) -> Response | Page:
         then=_event_page,
         template=template,
         event=event,
+    )
+
+
+@bp.post("/events/<event_slug>/copy")
+def copy_event(event_slug: str) -> Response | Page:
+    """Preview, then make, a draft copy of the event with its dates moved."""
+    event = current_event()
+    form = request.form.to_dict()
+
+    def change() -> dict[str, Any]:
+        return actions.copy_event(organising(), load_form(CopyInputSchema(), form))
+
+    if "preview" in request.form:
+        return apply_preview(
+            change,
+            lambda result: event_page(event, copy_form=form, copy_preview=result),
+            lambda refusal: event_page(event, refusal, copy_form=form),
+        )
+    return apply(
+        change,
+        done=_("Copie créée comme brouillon."),
+        then=lambda result: url_for("roster_pages.event", event_slug=result["slug"]),
+        on_refusal=lambda refusal: event_page(event, refusal, copy_form=form),
     )
 
 

@@ -65,8 +65,9 @@ def index() -> str:
     return render_template("organiser/index.html", events=page.items, more=next_url(page))
 
 
-def event_page(event: Event, refusal: DomainError | None = None) -> Page:
-    """The event's dashboard and team; a refused change to the team shown above it."""
+def event_page(event: Event, refusal: DomainError | None = None, **context: Any) -> Page:
+    """The event's dashboard and team; a refused change shown above it, and ``context``
+    (the copy form's input and preview)."""
     return render_template(
         "organiser/event.html",
         event=event,
@@ -76,6 +77,7 @@ def event_page(event: Event, refusal: DomainError | None = None) -> Page:
         languages=LANGUAGES,
         refusal=refusal,
         errors=refusal.errors if refusal else {},
+        **context,
     ), refusal.status if refusal else 200
 
 
