@@ -54,9 +54,13 @@ def test_its_organisers_see_a_draft(client, accounts, make, db_session):
     log_in(client, account)
 
     page = client.get(f"/organiser/events/{event.slug}/")
+    listed = client.get("/organiser/").get_data(as_text=True)
+    summaries = client.get("/api/v1/organiser/events", headers=account.bearer).json
 
     assert page.status_code == 200
     assert "Publier l'événement" in page.get_data(as_text=True)
+    assert "Brouillon" in listed
+    assert [(e["slug"], e["published"]) for e in summaries] == [(event.slug, False)]
 
 
 def test_publishing_through_the_api_makes_a_draft_public_and_is_journaled(

@@ -218,3 +218,4 @@ class OrganiserEventsArgsSchema(PageArgsSchema):
 class OrganiserEventSummarySchema(Schema):
     slug = fields.String()
     title = localized("title")
+    published = fields.Boolean(metadata={"description": "False for a draft: organisers only"})
