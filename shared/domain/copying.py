@@ -25,6 +25,8 @@ from shared.models import (
     SessionDate,
 )
 
+# How far a copy's dates may move, as a shift may: two years.
+LONGEST_COPY_DAYS = 730
 # What an event says of itself, copied as it is.
 EVENT_TEXTS = (
     "title",
@@ -113,7 +115,7 @@ def _first_day(event: Event) -> date | None:
 
 def shift_days(event: Event, weeks: int | None, first_day: date | None) -> int:
     """The days every date moves by: whole ``weeks``, or as far as brings the event's first
-    held date to ``first_day``; refused (422) when that moves nothing."""
+    held date to ``first_day``; refused (422) when that moves nothing or beyond two years."""
     if weeks is not None:
         return weeks * 7
     first = _first_day(event)
@@ -125,6 +127,8 @@ def shift_days(event: Event, weeks: int | None, first_day: date | None) -> int:
         raise InvalidRequest(
             errors={"first_day": [_l("C'est déjà le premier jour de l'événement.")]}
         )
+    if abs((first_day - first).days) > LONGEST_COPY_DAYS:
+        raise InvalidRequest(errors={"first_day": [_l("Au plus deux ans avant ou après.")]})
     return (first_day - first).days
 
 

@@ -5,7 +5,7 @@ An event is coming while one of its held dates is still to come or under way (re
 office hours always are), listed by the start of the soonest such date; it is past once none
 is, listed in the archive by the end of its last held date, latest first, under that year.
 Only published events are public: a draft is seen by its organisers alone, and everything
-public (pages, API, feeds, listings) asks ``public_clause`` or ``is_public``.
+public (pages, API, feeds, listings) asks ``public_clause``.
 """
 
 from __future__ import annotations
@@ -35,11 +35,6 @@ class Filters:
 def public_clause() -> ColumnElement[bool]:
     """An event anyone may see: published, not a draft; for a query on events."""
     return Event.published.is_(True)
-
-
-def is_public(event: Event) -> bool:
-    """Whether anyone may see this event, not only its organisers."""
-    return event.published
 
 
 def local_midnight(day: date) -> datetime:

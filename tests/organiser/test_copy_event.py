@@ -190,3 +190,19 @@ def test_copying_from_the_event_page(client, accounts, make, db_session):
     assert made.headers["Location"] == "/organiser/events/spring/"
     page = client.get("/organiser/events/spring/")
     assert "Publier l'événement" in page.get_data(as_text=True)
+
+
+def test_a_copy_moves_at_most_two_years(client, accounts, make, db_session):
+    event, group = season(make, db_session)
+    account = accounts(event)
+    db_session.commit()
+    first = group.dates[0].starts_at.astimezone(BRUSSELS).date()
+
+    too_far = copy(
+        client, account, event, slug="far", first_day=(first + timedelta(days=731)).isoformat()
+    )
+    too_many_weeks = copy(client, account, event, slug="far", weeks=105)
+
+    assert too_far.status_code == 422
+    assert too_far.json["errors"]["first_day"] == ["Two years before or after at most."]
+    assert too_many_weeks.json["errors"]["weeks"]
