@@ -61,8 +61,8 @@ __all__ = [
     "MessageRecipient",
     "MessageState",
     "Organiser",
-    "OrganiserMessage",
     "OrganiserInvitation",
+    "OrganiserMessage",
     "OrganiserSession",
     "OutboxMessage",
     "PasswordReset",
@@ -80,7 +80,7 @@ __all__ = [
     "Trainer",
     "TrainerUnavailability",
     "Venue",
-    "group_trainers",
     "event_organisers",
+    "group_trainers",
     "invitation_events",
 ]

@@ -13,9 +13,9 @@ from services.registration.participant.schemas import ManageLinkRequestSchema
 from shared.database import db
 from shared.domain.organiser_messages import sent_to
 from shared.domain.privacy import personal_data
-from shared.i18n import format_day
 from shared.domain.registrations import registration_by_token
 from shared.errors_http import flatten_field_errors
+from shared.i18n import format_day
 from shared.limits import limiter, registration_limit, token_lookup_limit
 from shared.models import AttendanceRule, Event
 
