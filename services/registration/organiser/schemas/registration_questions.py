@@ -35,6 +35,9 @@ CATEGORY_MARK = "@"
 CHOICE_KEY_LENGTH = 60
 MAX_CHOICES = 40
 NUMBER_BOUND = 10**9
+# The OpenAPI document would state a decimal's range as text ("-1000000000.00"), which is no
+# JSON Schema: the bounds are written as the numbers they are.
+BOUNDS_DOCUMENTED = {"minimum": -NUMBER_BOUND, "maximum": NUMBER_BOUND}
 
 
 def _french_required(value: dict[str, str]) -> None:
@@ -95,10 +98,16 @@ class RegistrationQuestionInputSchema(Schema):
         fields.Nested(RegistrationChoiceInputSchema), validate=validate.Length(max=MAX_CHOICES)
     )
     minimum = fields.Decimal(
-        allow_none=True, places=2, validate=validate.Range(-NUMBER_BOUND, NUMBER_BOUND)
+        allow_none=True,
+        places=2,
+        validate=validate.Range(-NUMBER_BOUND, NUMBER_BOUND),
+        metadata=BOUNDS_DOCUMENTED,
     )
     maximum = fields.Decimal(
-        allow_none=True, places=2, validate=validate.Range(-NUMBER_BOUND, NUMBER_BOUND)
+        allow_none=True,
+        places=2,
+        validate=validate.Range(-NUMBER_BOUND, NUMBER_BOUND),
+        metadata=BOUNDS_DOCUMENTED,
     )
     condition = fields.Nested(RegistrationConditionSchema, allow_none=True)
     indicator = fields.String(
