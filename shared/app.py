@@ -64,6 +64,25 @@ class RowIdConverter(IntegerConverter):
         signed: bool = False,
     ) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
+        if max is not None and not signed and not fixed_digits:
+            # werkzeug compares a rule's methods before converting its arguments: a number
+            # the converter refuses would leave another method's rule as the best match, a
+            # 405. Kept out of the pattern, it matches no rule at all, whatever the method.
+            self.regex = _digits_up_to(max)
+
+
+def _digits_up_to(limit: int) -> str:
+    """A pattern for the decimal numbers from 0 to ``limit``, with no repetition that can
+    backtrack: a number is shorter than the limit, or equal to it up to a smaller digit."""
+    digits = str(limit)
+    shorter = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    smaller = [
+        f"{digits[:i]}[0-{int(digit) - 1}]"
+        + (rf"\d{{{len(digits) - i - 1}}}" if i < len(digits) - 1 else "")
+        for i, digit in enumerate(digits)
+        if digit != "0"
+    ]
+    return "(?:" + "|".join([*shorter, *smaller, digits]) + ")"
 
 
 class ServiceFlask(Flask):

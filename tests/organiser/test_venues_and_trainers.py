@@ -176,6 +176,15 @@ def test_unused_records_are_deleted(client, accounts):
     assert client.get(f"/api/v1/venues/{venue_id}", headers=account.bearer).status_code == 404
 
 
+def test_a_record_number_beyond_any_row_names_nothing_whatever_the_method(client, accounts):
+    account = accounts()
+    for number in (2**31, 2**63):
+        for method in ("GET", "PATCH", "DELETE"):
+            url = f"/api/v1/venues/{number}"
+            response = client.open(url, method=method, json={}, headers=account.bearer)
+            assert response.status_code == 404, (method, number)
+
+
 def test_a_trainer_unavailability_is_recorded_and_removed(client, accounts):
     account = accounts()
     trainer_id = client.post("/api/v1/trainers", json=TRAINER, headers=account.bearer).json["id"]

@@ -160,6 +160,7 @@ def shift_event(data: dict[str, Any], event_slug: str) -> Event:
 
 @bp.route("/events/<event_slug>/dates/<int:date_id>", methods=["DELETE"])
 @bp.response(204)
+@bp.alt_response(409, description="Someone may have been told of the date: call it off")
 def delete_date(event_slug: str, date_id: int) -> None:
     """Delete a date typed by mistake, while nobody may have been told of it (no one
     registered and no email since it was added); else 409 date_announced: call it off."""
