@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared.database import utcnow
+from shared.domain.organiser_messages import Audience
 from shared.domain.registrations import Participant, register
 from shared.i18n import BRUSSELS
 from shared.models import (
@@ -19,8 +20,10 @@ from shared.models import (
     Event,
     EventKind,
     Group,
+    OrganiserMessage,
     Registration,
     Role,
+    SendMode,
     SessionDate,
 )
 
@@ -116,6 +119,22 @@ class Factory:
         }
         values.update(fields)
         message = EmailMessage(**values)
+        self.session.add(message)
+        self.session.commit()
+        return message
+
+    def organiser_message(self, group: Group, **fields: Any) -> OrganiserMessage:
+        """A message its organisers wrote to everyone registered in the group, to be sent at
+        a time still to come."""
+        values: dict[str, Any] = {
+            "event_id": group.event_id,
+            "audience": Audience((group.id,)).as_json(),
+            "texts": {"fr": {"subject": "Salle", "body": "Au 2e étage."}},
+            "send_mode": SendMode.AT,
+            "send_at": local("2099-01-01T09:00"),
+        }
+        values.update(fields)
+        message = OrganiserMessage(**values)
         self.session.add(message)
         self.session.commit()
         return message
