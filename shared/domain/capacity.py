@@ -198,14 +198,14 @@ def admit(
     if group.event.confirmation_hours is not None:
         release_lapsed(session, group, now)
     addresses = [registration.email_normalized for registration in newcomers]
-    now = standing(session, group, addresses)
-    if now.addresses_taken or len(set(addresses)) < len(addresses):
+    counts = standing(session, group, addresses)
+    if counts.addresses_taken or len(set(addresses)) < len(addresses):
         raise AlreadyRegistered()
-    if now.last_position and places_left(group, now.confirmed) != 0:
+    if counts.last_position and places_left(group, counts.confirmed) != 0:
         # A place freed while the waiting list could not move goes to those waiting first.
         promote_waitlisted(session, group)
-        now = standing(session, group, addresses)
-    confirmed, last_position = now.confirmed, now.last_position
+        counts = standing(session, group, addresses)
+    confirmed, last_position = counts.confirmed, counts.last_position
     free_before = []
     for registration in newcomers:
         free = places_left(group, confirmed)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.domain.attendance import is_held
+from shared.domain.attendance import held_dates, is_held
 from shared.domain.schedule import Clash, clashes, refuse_clashes
 from shared.errors import InvalidRequest
 from shared.i18n import BRUSSELS
@@ -143,7 +143,7 @@ def plan_copy(
     for group in event.groups:
         if group.is_cancelled:
             continue
-        held = [d for d in group.dates if is_held(d)]
+        held = held_dates(group)
         slots = [(_moved(d.starts_at, days), _moved(d.ends_at, days)) for d in held]
         # The copy keeps the source's room and trainers: the source's own dates may clash.
         found = clashes(session, group, slots)
@@ -179,7 +179,7 @@ def _group_copy(planned: CopiedGroup, days: int) -> Group:
     source = planned.source
     group = Group(**{field: getattr(source, field) for field in GROUP_FIELDS})
     group.trainers = list(source.trainers)
-    held = [d for d in source.dates if is_held(d)]
+    held = held_dates(source)
     group.dates = [
         SessionDate(
             starts_at=start,

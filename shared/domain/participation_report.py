@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from shared.domain import attendance
 from shared.domain.indicators import INDICATORS
+from shared.domain.listing import local_midnight
 from shared.domain.registration_questions import answers_by_registration
 from shared.errors import DateCalledOff, DomainError
-from shared.i18n import BRUSSELS
 from shared.models import (
     AttendanceRule,
     Event,
@@ -91,17 +91,13 @@ class ParticipationReport:
         return self.completed / self.registrations if self.registrations else None
 
 
-def _moment(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=BRUSSELS)
-
-
 def _hours(session_date: SessionDate) -> float:
     return (session_date.ends_at - session_date.starts_at).total_seconds() / 3600
 
 
 def participation_report(session: Session, scope: ReportScope) -> ParticipationReport:
     """The report for this scope, read in a handful of statements."""
-    begins, ends = _moment(scope.start), _moment(scope.end + timedelta(days=1))
+    begins, ends = local_midnight(scope.start), local_midnight(scope.end + timedelta(days=1))
     in_period = select(SessionDate.group_id).where(
         SessionDate.starts_at >= begins, SessionDate.starts_at < ends
     )

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from shared.database import RETRY_AFTER_S, is_lock_timeout, utcnow
-from shared.domain.attendance import concerns_clause, is_held
+from shared.domain.attendance import concerns_clause, held_dates, is_held
 from shared.domain.capacity import lock_group, promote_waitlisted
 from shared.errors import Busy, DomainError, GroupClosed, InvalidRequest
 from shared.i18n import BRUSSELS
@@ -463,7 +463,7 @@ def shift_groups(
     moves: list[tuple[Group, list[SessionDate], list[tuple[datetime, datetime]]]] = []
     # In id order, as every other lock of several groups.
     for group in sorted(groups, key=lambda g: g.id):
-        held = [d for d in group.dates if is_held(d)]
+        held = held_dates(group)
         if not held:
             continue
         lock_open_group(session, group)

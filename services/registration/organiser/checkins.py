@@ -30,6 +30,7 @@ from shared.domain.attendance import (
     concerns,
     is_held,
     presence_window_closes,
+    scheduled_dates,
 )
 from shared.domain.checkin import (
     REFUSALS,
@@ -228,7 +229,7 @@ def _answer(
         answer.outcome = standing
         if standing is Outcome.ELSEWHERE:
             answer.group = registration.group.name
-            answer.dates = [d.starts_at for d in _dates_of(registration)]
+            answer.dates = [d.starts_at for d in scheduled_dates(registration)]
         return answer, "code" if "code" in mark else "registration", None
     refusal = time_refusal(session_date, mark["marked_at"], now)
     if refusal is not None:
@@ -237,12 +238,6 @@ def _answer(
     # The roster's own rule, asked of every mark that would record presence.
     check_presence_allowed(registration, session_date, now=now, by_admin=by_admin)
     return answer, None, None
-
-
-def _dates_of(registration: Registration) -> list[SessionDate]:
-    if registration.session_date is not None:
-        return [registration.session_date]
-    return list(registration.group.dates)
 
 
 def _record(
