@@ -188,9 +188,10 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
         module = template.make_module(vars=context)
         paragraphs = [part.strip() for part in str(module).split("\n\n") if part.strip()]
         layout = {**context, "subject": str(module.subject).strip(), "paragraphs": paragraphs}
-        layout_name = "email/account_layout" if account else "email/layout"
         if kind is EmailKind.ORGANISER_MESSAGE:
             layout_name = "email/message_layout"
+        else:
+            layout_name = "email/account_layout" if account else "email/layout"
         text = render_template(f"{layout_name}.txt", **layout)
         html = render_template(f"{layout_name}.html", **layout)
     attachments: tuple[Attachment, ...] = ()

@@ -215,14 +215,19 @@ def send_messages(self: Task, message_ids: list[int]) -> int:
     return delivery.sent
 
 
+def send_in_batches(message_ids: list[int]) -> None:
+    """Hand the messages to the workers, a batch per task."""
+    for batch in in_batches(message_ids):
+        send_messages.delay(batch)
+
+
 @shared_task(name=RETRY_FAILED_TASK)
 def retry_failed(message_ids: list[int]) -> int:
     """Queue failed messages again, as an organiser asked from a page, and send them; those
     not failed (any more) are left alone. Returns how many were queued."""
     queued = operations.requeue_failed(db.session, message_ids)
     db.session.commit()
-    for batch in in_batches(queued):
-        send_messages.delay(batch)
+    send_in_batches(queued)
     return len(queued)
 
 
@@ -239,8 +244,7 @@ def sweep() -> int:
     db.session.commit()
     for batch in in_batches(found.outbox_ids):
         deliver_outbox.delay(batch)
-    for batch in in_batches(found.message_ids):
-        send_messages.delay(batch)
+    send_in_batches(found.message_ids)
     if found.outbox_ids or found.message_ids:
         log.info(
             "sweep: %d outbox rows, %d messages", len(found.outbox_ids), len(found.message_ids)
@@ -259,8 +263,7 @@ def send_reminders() -> int:
     except IntegrityError:  # a concurrent run created the same reminders; the next run resumes
         db.session.rollback()
         return 0
-    for batch in in_batches(message_ids):
-        send_messages.delay(batch)
+    send_in_batches(message_ids)
     return len(message_ids)
 
 
