@@ -17,11 +17,13 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
+from shared.access import events_run_by
 from shared.database import utcnow
 from shared.domain.attendance import scheduled_dates
 from shared.domain.capacity import Place, place_of
 from shared.domain.listing import public_clause
 from shared.domain.registrations import registration_by_token
+from shared.domain.staff_feeds import organiser_by_token, trainer_by_token, trainer_language
 from shared.errors import NotFound
 from shared.i18n import BRUSSELS, DEFAULT_LANGUAGE, current_language
 from shared.ical import (
@@ -35,7 +37,7 @@ from shared.ical import (
     serialise,
 )
 from shared.links import event_page
-from shared.models import Event, Group, Registration, SessionDate
+from shared.models import Event, Group, Registration, SessionDate, group_trainers
 
 REFRESH = timedelta(hours=1)
 
@@ -69,10 +71,14 @@ class PublicFeed:
     windowed: bool
     # Looked up only when the feed is built, in the feed's language.
     title: Callable[[Session], str]
+    # A private feed (a trainer's, an organiser's planning) may be empty, and its condition
+    # alone says which events it shows: an organiser's planning shows their drafts.
+    private: bool = False
 
     def shown(self) -> ColumnElement[bool]:
-        """The feed's condition, on public events only: a draft's dates are in no feed."""
-        return self.condition() & public_clause()
+        """The feed's condition, on public events only unless private: a draft's dates are
+        in no public feed."""
+        return self.condition() if self.private else self.condition() & public_clause()
 
     def fingerprint(self, session: Session, now: datetime) -> Fingerprint:
         """The version of everything this feed shows; 404 when it matches nothing."""
@@ -93,7 +99,7 @@ class PublicFeed:
             .where(self.shown())
         ).one()
         count, event_revisions, event_changed, group_ids, group_revisions, group_changed = row[:6]
-        if not count:
+        if not count and not self.private:
             raise NotFound()
         parts = [count, event_revisions, group_ids, group_revisions, event_changed, group_changed]
         # What a group offers changes without any write as its registration window opens and
@@ -136,6 +142,8 @@ class PublicFeed:
             )
             .order_by(SessionDate.starts_at, SessionDate.id)
         )
+        if self.private:
+            query = query.options(contains_eager(SessionDate.group).selectinload(Group.room))
         cutoff = context.now - PUBLIC_FEED_PAST
         if self.windowed:
             query = query.where(
@@ -156,7 +164,15 @@ class PublicFeed:
             writer = EventWriter(context.language, context.now)
             for session_date in dates:
                 url = event_page(session_date.group.event.slug)
-                calendar.add_component(writer.event(session_date, url=url))
+                vevent = writer.event(session_date, url=url)
+                room = session_date.group.room
+                if self.private and room is not None:
+                    # Those who run the session need the room, which participants are shown
+                    # at the door.
+                    vevent.pop("location")
+                    group = session_date.group
+                    vevent.add("location", f"{group.venue_name} · {room.name}, {group.address}")
+                calendar.add_component(vevent)
             return serialise(calendar)
 
 
@@ -200,6 +216,57 @@ def group_feed(group_id: int) -> PublicFeed:
         return f"{group.event.localized('title', current_language())} — {group.name}"
 
     return PublicFeed(f"group:{group_id}", lambda: Group.id == group_id, False, title)
+
+
+@dataclass(frozen=True)
+class PrivateFeed:
+    """A trainer's or an organiser's feed as its token opened it: what it shows, in which
+    language, and the version of its data."""
+
+    selection: PublicFeed
+    language: str
+    fingerprint: Fingerprint
+
+
+def trainer_feed(
+    session: Session, token: str, language: str | None, now: datetime | None = None
+) -> PrivateFeed:
+    """The published dates of the groups a trainer runs, held and called off, with their
+    rooms; 410 for a replaced token, 404 revealing nothing else."""
+    trainer = trainer_by_token(session, token)
+    runs = select(group_trainers.c.group_id).where(group_trainers.c.trainer_id == trainer.id)
+    name = trainer.name
+    selection = PublicFeed(
+        f"trainer:{trainer.id}",
+        lambda: Group.id.in_(runs) & public_clause(),
+        True,
+        lambda _session: gettext("Mes séances : %(name)s", name=name),
+        private=True,
+    )
+    return _private_feed(session, selection, language or trainer_language(trainer), now)
+
+
+def planning_feed(
+    session: Session, token: str, language: str | None, now: datetime | None = None
+) -> PrivateFeed:
+    """The dates of the events an organiser runs (every event for an administrator), drafts
+    included as on the planning page; 410 for a replaced token, 404 revealing nothing else."""
+    organiser = organiser_by_token(session, token)
+    runs = events_run_by(organiser).with_only_columns(Event.id)
+    selection = PublicFeed(
+        f"planning:{organiser.id}",
+        lambda: Event.id.in_(runs),
+        True,
+        lambda _session: gettext("Planning des formations"),
+        private=True,
+    )
+    return _private_feed(session, selection, language or DEFAULT_LANGUAGE, now)
+
+
+def _private_feed(
+    session: Session, selection: PublicFeed, language: str, now: datetime | None
+) -> PrivateFeed:
+    return PrivateFeed(selection, language, selection.fingerprint(session, now or utcnow()))
 
 
 @dataclass(frozen=True)

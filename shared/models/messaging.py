@@ -106,3 +106,5 @@ class EmailKind(enum.StrEnum):
     CONFIRM_REGISTRATION = "confirm_registration"
     ALREADY_REGISTERED = "already_registered"
     ORGANISER_MESSAGE = "organiser_message"
+    TRAINER_FEED = "trainer_feed"
+    TRAINER_DATES_CHANGED = "trainer_dates_changed"

@@ -47,6 +47,8 @@ class Organiser(Base):
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The time step of the last code accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Raised to replace the link of the organiser's planning feed (shared.domain.staff_feeds).
+    feed_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     events: Mapped[list[Event]] = relationship(
         secondary=event_organisers, back_populates="organisers"

@@ -72,6 +72,8 @@ class Trainer(Base):
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40), default="")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Raised to replace the link of the trainer's feed (shared.domain.staff_feeds).
+    feed_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
