@@ -12,27 +12,31 @@ such question, "not_answered" where it was skipped, "prefer_not_to_say" apart.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Text, and_, case, cast, distinct, func, select
+from sqlalchemy.orm import Session, aliased
 
 from shared.domain import attendance
-from shared.domain.indicators import INDICATORS
+from shared.domain.indicators import INDICATORS, age_band
 from shared.domain.listing import local_midnight
-from shared.domain.registration_questions import answers_by_registration
 from shared.errors import DateCalledOff, DomainError
+from shared.i18n import BRUSSELS
 from shared.models import (
+    AnswerKind,
+    Attendance,
     AttendanceRule,
     Event,
     EventKind,
     Group,
     Organiser,
     Registration,
+    RegistrationAnswer,
     RegistrationQuestion,
     RegistrationStatus,
     SessionDate,
@@ -91,21 +95,57 @@ class ParticipationReport:
         return self.completed / self.registrations if self.registrations else None
 
 
-def _hours(session_date: SessionDate) -> float:
-    return (session_date.ends_at - session_date.starts_at).total_seconds() / 3600
-
-
 def participation_report(session: Session, scope: ReportScope) -> ParticipationReport:
-    """The report for this scope, read in a handful of statements."""
+    """The report for this scope, counted by the database in a handful of statements
+    whatever the number of registrations."""
     begins, ends = local_midnight(scope.start), local_midnight(scope.end + timedelta(days=1))
-    in_period = select(SessionDate.group_id).where(
-        SessionDate.starts_at >= begins, SessionDate.starts_at < ends
-    )
+    report = ParticipationReport(scope=scope)
+    held_group_ids = _count_dates(session, scope, begins, ends, report)
+    counted = _registrations_in(held_group_ids)
+    per_event: dict[int, int] = {}
+    if held_group_ids:
+        _count_presence(session, counted, held_group_ids, report)
+        per_event = dict(
+            session.execute(
+                select(Registration.event_id, func.count())
+                .where(counted)
+                .group_by(Registration.event_id)
+            ).all()
+        )
+    report.indicators = _indicator_counts(session, counted, per_event)
+    return report
+
+
+def _count_dates(
+    session: Session,
+    scope: ReportScope,
+    begins: datetime,
+    ends: datetime,
+    report: ParticipationReport,
+) -> list[int]:
+    """Count the groups and events held, the hours and the drop-in head counts from the dates
+    of the groups in scope (a group is held when one of its dates is); return the held
+    groups' ids."""
+    in_period = aliased(SessionDate)
     query = (
-        select(Group)
+        select(
+            SessionDate.group_id,
+            Group.event_id,
+            SessionDate.starts_at,
+            SessionDate.ends_at,
+            SessionDate.cancelled_at.is_(None),
+            SessionDate.headcount,
+        )
+        .join(SessionDate.group)
         .join(Group.event)
-        .where(Group.id.in_(in_period), Group.cancelled_at.is_(None))
-        .options(selectinload(Group.dates))
+        .where(
+            Group.cancelled_at.is_(None),
+            Group.id.in_(
+                select(in_period.group_id).where(
+                    in_period.starts_at >= begins, in_period.starts_at < ends
+                )
+            ),
+        )
     )
     if scope.town:
         query = query.where(Group.town_slug == scope.town)
@@ -115,35 +155,91 @@ def participation_report(session: Session, scope: ReportScope) -> ParticipationR
         query = query.where(Event.slug == scope.event_slug)
     if scope.visible_event_ids is not None:
         query = query.where(Group.event_id.in_(scope.visible_event_ids))
-    groups = list(session.scalars(query))
-    report = ParticipationReport(scope=scope)
-    held_groups = [group for group in groups if attendance.held_dates(group)]
+    held_groups: dict[int, int] = {}
+    for group_id, event_id, starts_at, ends_at, held, headcount in session.execute(query):
+        if held:
+            held_groups[group_id] = event_id
+        if not begins <= starts_at < ends:
+            continue
+        hours = (ends_at - starts_at).total_seconds() / 3600
+        report.hours_planned += hours
+        if held:
+            report.hours_delivered += hours
+            report.drop_in_people += headcount or 0
     report.groups_held = len(held_groups)
-    report.events_held = len({group.event_id for group in held_groups})
-    for group in groups:
-        dated = [d for d in group.dates if begins <= d.starts_at < ends]
-        report.hours_planned += sum(_hours(d) for d in dated)
-        report.hours_delivered += sum(_hours(d) for d in dated if attendance.is_held(d))
-        report.drop_in_people += sum(d.headcount or 0 for d in dated if attendance.is_held(d))
-    registrations = list(
-        session.scalars(
-            select(Registration)
-            .where(
-                Registration.group_id.in_([g.id for g in held_groups]),
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-            .options(selectinload(Registration.attendances))
-        )
+    report.events_held = len(set(held_groups.values()))
+    return sorted(held_groups)
+
+
+def _registrations_in(group_ids: list[int]) -> ColumnElement[bool]:
+    """The registrations a report counts: those confirmed in its held groups."""
+    return and_(
+        Registration.group_id.in_(group_ids),
+        Registration.status == RegistrationStatus.CONFIRMED,
     )
-    report.registrations = len(registrations)
-    report.people = len({r.email_normalized for r in registrations})
-    for registration in registrations:
-        marks = attendance.presence_marks(registration)
-        report.expected_presences += len(attendance.expected_dates(registration))
-        report.presences += len(attendance.present_dates(registration, marks))
-        report.completed += attendance.completed(registration, marks)
-    report.indicators = _indicator_counts(session, registrations)
-    return report
+
+
+def _count_presence(
+    session: Session,
+    counted: ColumnElement[bool],
+    group_ids: list[int],
+    report: ParticipationReport,
+) -> None:
+    """Count registrations, people, presences expected and marked, and completions as
+    shared.domain.attendance decides them, in one statement."""
+    held = SessionDate.cancelled_at.is_(None)
+    held_per_group = (
+        select(SessionDate.group_id, func.count().label("dates"))
+        .where(SessionDate.group_id.in_(group_ids), held)
+        .group_by(SessionDate.group_id)
+        .subquery()
+    )
+    # Present on a held date the registration is expected at: of its group, and the one it
+    # chose if it chose one.
+    present_per_registration = (
+        select(Attendance.registration_id, func.count().label("dates"))
+        .join(Attendance.registration)
+        .join(SessionDate, SessionDate.id == Attendance.session_date_id)
+        .where(
+            counted,
+            Attendance.present.is_(True),
+            held,
+            SessionDate.group_id == Registration.group_id,
+            attendance.concerns_clause(SessionDate.id),
+        )
+        .group_by(Attendance.registration_id)
+        .subquery()
+    )
+    chosen = aliased(SessionDate)
+    expected = case(
+        (Registration.session_date_id.is_(None), func.coalesce(held_per_group.c.dates, 0)),
+        (chosen.cancelled_at.is_(None), 1),
+        else_=0,
+    )
+    present = func.coalesce(present_per_registration.c.dates, 0)
+    row = session.execute(
+        select(
+            func.count(),
+            func.count(distinct(Registration.email_normalized)),
+            func.coalesce(func.sum(expected), 0),
+            func.coalesce(func.sum(present), 0),
+            func.coalesce(func.sum(case((and_(expected > 0, present == expected), 1), else_=0)), 0),
+        )
+        .outerjoin(held_per_group, held_per_group.c.group_id == Registration.group_id)
+        .outerjoin(chosen, chosen.id == Registration.session_date_id)
+        .outerjoin(
+            present_per_registration,
+            present_per_registration.c.registration_id == Registration.id,
+        )
+        .where(counted)
+    ).one()
+    (
+        report.registrations,
+        report.people,
+        report.expected_presences,
+        report.presences,
+        report.completed,
+    ) = (int(value) for value in row)
 
 
 def record_headcount(
@@ -162,39 +258,87 @@ def record_headcount(
 
 
 def _indicator_counts(
-    session: Session, registrations: list[Registration]
+    session: Session, counted: ColumnElement[bool], per_event: dict[int, int]
 ) -> dict[str, dict[str, int]]:
-    """Each indicator's count per category, "not asked" and "not answered" apart."""
-    event_ids = {r.event_id for r in registrations}
-    questions = list(
-        session.scalars(
-            select(RegistrationQuestion).where(
-                RegistrationQuestion.event_id.in_(event_ids),
-                RegistrationQuestion.indicator.is_not(None),
+    """Each indicator's count per category, "not asked" and "not answered" apart, from the
+    registrations counted per event and their answers counted per question and value."""
+    questions: list[RegistrationQuestion] = []
+    if per_event:
+        questions = list(
+            session.scalars(
+                select(RegistrationQuestion)
+                .where(
+                    RegistrationQuestion.event_id.in_(per_event),
+                    RegistrationQuestion.indicator.is_not(None),
+                )
+                .order_by(RegistrationQuestion.position, RegistrationQuestion.id)
             )
         )
-    )
-    asking = {(q.event_id, q.indicator): q for q in questions}
-    answers = answers_by_registration(session, [r.id for r in registrations]) if questions else {}
+    asking: dict[tuple[int, str], RegistrationQuestion] = {}
+    for question in questions:
+        # Should an event ask twice for one indicator, the first question in its form counts.
+        asking.setdefault((question.event_id, question.indicator), question)
+    answered = _answer_categories(session, counted, list(asking.values()))
     counts: dict[str, dict[str, int]] = {}
     for key, indicator in INDICATORS.items():
         tally: Counter[str] = Counter(
             dict.fromkeys((*indicator.category_keys, NOT_ANSWERED, NOT_ASKED), 0)
         )
-        for registration in registrations:
-            question = asking.get((registration.event_id, key))
+        for event_id, registrations in per_event.items():
+            question = asking.get((event_id, key))
             if question is None:
-                tally[NOT_ASKED] += 1
+                tally[NOT_ASKED] += registrations
                 continue
-            value = answers.get(registration.id, {}).get(question.id)
-            tally[_category(question, value)] += 1
+            categories = answered.get(question.id, Counter())
+            tally.update(categories)
+            tally[NOT_ANSWERED] += registrations - categories.total()
         counts[key] = dict(tally)
     return counts
 
 
-def _category(question: RegistrationQuestion, value: object) -> str:
-    """The indicator's category an answer counts in."""
+def _answer_categories(
+    session: Session,
+    counted: ColumnElement[bool],
+    questions: list[RegistrationQuestion],
+) -> dict[int, Counter[str]]:
+    """The counted registrations' answers to these questions, per question and category
+    (an answer in no category is left out): counted by the database per value for choices,
+    read one by one for birth dates, whose band depends on the day of registration."""
+    by_id = {question.id: question for question in questions}
+    choices = [q.id for q in questions if q.kind is not AnswerKind.DATE]
+    births = [q.id for q in questions if q.kind is AnswerKind.DATE]
+    categories: dict[int, Counter[str]] = {question.id: Counter() for question in questions}
+    # The stored JSON as text: PostgreSQL cannot group or compare json values.
+    value = cast(RegistrationAnswer.value, Text)
+    if choices:
+        rows = session.execute(
+            select(RegistrationAnswer.question_id, value, func.count())
+            .join(RegistrationAnswer.registration)
+            .where(counted, RegistrationAnswer.question_id.in_(choices))
+            .group_by(RegistrationAnswer.question_id, value)
+        )
+        for question_id, text, number in rows:
+            category = _category(by_id[question_id], json.loads(text))
+            if category is not None:
+                categories[question_id][category] += number
+    if births:
+        rows = session.execute(
+            select(RegistrationAnswer.question_id, value, Registration.created_at)
+            .join(RegistrationAnswer.registration)
+            .where(counted, RegistrationAnswer.question_id.in_(births))
+        )
+        for question_id, text, registered_at in rows:
+            born = json.loads(text)
+            if isinstance(born, str):
+                categories[question_id][
+                    age_band(born, registered_at.astimezone(BRUSSELS).date())
+                ] += 1
+    return categories
+
+
+def _category(question: RegistrationQuestion, value: object) -> str | None:
+    """The indicator's category a choice counts in, if any."""
     for choice in question.choices:
         if choice["key"] == value:
-            return choice.get("category") or NOT_ANSWERED
-    return NOT_ANSWERED
+            return choice.get("category")
+    return None
