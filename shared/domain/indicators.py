@@ -10,6 +10,7 @@ required, always offers "prefer not to say", and is answered only with its own c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask_babel import LazyString, force_locale
@@ -34,6 +35,8 @@ class Indicator:
     label: LazyString
     categories: dict[str, LazyString]
     sensitive: bool = False
+    # Counted from a birth date (a date question) as well as from choices.
+    from_birth_date: bool = False
 
     @property
     def category_keys(self) -> tuple[str, ...]:
@@ -59,6 +62,7 @@ INDICATORS = {
                 "30_54": _l("30 à 54 ans"),
                 "55_plus": _l("55 ans et plus"),
             },
+            from_birth_date=True,
         ),
         Indicator(
             "labour_market",
@@ -93,6 +97,14 @@ INDICATORS = {
         ),
     )
 }
+
+
+def age_band(born: str, on: date) -> str:
+    """The age band (a category of ``age_band``) of someone born on ``born`` (YYYY-MM-DD)
+    on the day ``on``: the ESF+ counts the age at entry, here the day of registration."""
+    birth = date.fromisoformat(born)
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    return "under_30" if age < 30 else "30_54" if age < 55 else "55_plus"
 
 
 def is_sensitive(indicator_key: str | None) -> bool:

@@ -344,6 +344,14 @@ def test_questions_tied_to_an_indicator_map_their_choices_and_sensitive_ones_sta
     unknown = client.put(
         url_of(event), json={"questions": [{**DISABILITY, "indicator": "zodiac"}]}, headers=english
     )
+    birth_date = {"kind": "date", "wording": {"fr": "Date de naissance"}, "indicator": "age_band"}
+    age_on_text = client.put(
+        url_of(event), json={"questions": [{**birth_date, "kind": "text"}]}, headers=english
+    )
+    gender_on_date = client.put(
+        url_of(event), json={"questions": [{**birth_date, "indicator": "gender"}]}, headers=english
+    )
+    by_birth_date = client.put(url_of(event), json={"questions": [birth_date]}, headers=english)
 
     assert written.status_code == 200
     (question,) = written.json["questions"]
@@ -364,6 +372,12 @@ def test_questions_tied_to_an_indicator_map_their_choices_and_sensitive_ones_sta
     assert unmapped.status_code == 422
     assert "choices" in unmapped.json["errors"]["questions"][0]["0"][0]
     assert unknown.status_code == 422
+    assert age_on_text.json["errors"]["questions"] == [
+        {"0": [{"indicator": ["The age band is counted from a one-choice question or a date."]}]}
+    ]
+    assert gender_on_date.status_code == 422
+    assert by_birth_date.status_code == 200
+    assert by_birth_date.json["questions"][0]["indicator"] == "age_band"
 
 
 def test_the_page_keeps_a_questions_indicator_and_its_choices_categories(

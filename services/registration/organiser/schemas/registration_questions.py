@@ -148,7 +148,15 @@ class RegistrationQuestionInputSchema(Schema):
 
 def _fits_its_indicator(data: dict[str, Any], indicator: Indicator) -> None:
     """A question counted by an indicator is a one-choice question whose every choice names
-    one of its categories; one on health or origin is never required."""
+    one of its categories, or a birth date for the age band; one on health or origin is never
+    required."""
+    if data["kind"] == AnswerKind.DATE and indicator.from_birth_date:
+        return
+    if data["kind"] != AnswerKind.ONE_CHOICE and indicator.from_birth_date:
+        raise ValidationError(
+            gettext("La tranche d'âge se compte d'une question à un choix ou d'une date."),
+            "indicator",
+        )
     if data["kind"] != AnswerKind.ONE_CHOICE:
         raise ValidationError(
             gettext("Une question liée à un indicateur est à un choix."), "indicator"
