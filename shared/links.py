@@ -72,3 +72,13 @@ def group_calendar(group_id: int) -> str:
 def personal_feed(calendar_token: str) -> str:
     """A participant's own calendar feed."""
     return calendar_address(f"/feeds/personal/{calendar_token}.ics")
+
+
+def trainer_feed(token: str, language: str) -> str:
+    """A trainer's own feed of the dates they run, in their language."""
+    return calendar_address(f"/feeds/trainers/{token}.ics", lang=language)
+
+
+def planning_feed(token: str, language: str) -> str:
+    """An organiser's planning feed, in their language."""
+    return calendar_address(f"/feeds/planning/{token}.ics", lang=language)

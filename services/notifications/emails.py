@@ -35,6 +35,7 @@ from shared.domain.confirmation import confirmation_token
 from shared.domain.evaluations import closes_at, evaluation_link_token, invitation_of
 from shared.domain.organiser_messages import written_for
 from shared.domain.registrations import participant_may_cancel
+from shared.domain.staff_feeds import trainer_feed_token, trainer_language
 from shared.i18n import format_day, format_hours, format_moment, format_validity
 from shared.ical import group_invitation
 from shared.links import (
@@ -44,6 +45,7 @@ from shared.links import (
     manage_page,
     password_reset,
     registration_confirmation,
+    trainer_feed,
 )
 from shared.models import (
     AttendanceRule,
@@ -55,6 +57,7 @@ from shared.models import (
     PasswordReset,
     Registration,
     SessionDate,
+    Trainer,
 )
 
 # Emails that place dates in a calendar carry them as an .ics file with the feeds' UIDs.
@@ -73,6 +76,9 @@ CONFIRMATION_KINDS = {EmailKind.CONFIRM_REGISTRATION, EmailKind.ALREADY_REGISTER
 # Emails about an organiser's account, not about a registration or a group: they have a
 # layout of their own (account_layout.*) and one recipient, named by their payload's row.
 ACCOUNT_KINDS = {EmailKind.ORGANISER_INVITATION, EmailKind.PASSWORD_RESET}
+# Emails to a trainer (shared.domain.staff_feeds): in the account layout, with the link of
+# their feed, to the trainer their payload names.
+TRAINER_KINDS = {EmailKind.TRAINER_FEED, EmailKind.TRAINER_DATES_CHANGED}
 INVITATION_TYPE = "text/calendar; method=PUBLISH; charset=utf-8"
 REMINDER_KEY_PREFIX = "reminder"
 
@@ -176,9 +182,11 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
     together pass the same ``shared``."""
     shared = shared or Shared()
     kind = EmailKind(message.kind)
-    account = kind in ACCOUNT_KINDS
+    account = kind in ACCOUNT_KINDS or kind in TRAINER_KINDS
     with force_locale(message.language):
-        if account:
+        if kind in TRAINER_KINDS:
+            context = _trainer_context(session, message, kind)
+        elif account:
             context = _account_context(session, message, kind)
         else:
             context = _context(session, message, kind, shared)
@@ -259,6 +267,67 @@ def _account_context(session: Session, message: EmailMessage, kind: EmailKind) -
         "email": row.organiser.email,
         "language": language,
     }
+
+
+def trainer_recipient(session: Session, payload: dict[str, Any]) -> tuple[str, str] | None:
+    """The address and language a trainer's email goes to; None once the trainer is gone."""
+    trainer = session.get(Trainer, payload.get("trainer_id") or 0)
+    return (trainer.email, trainer_language(trainer)) if trainer else None
+
+
+def _trainer_context(session: Session, message: EmailMessage, kind: EmailKind) -> dict[str, Any]:
+    payload: dict[str, Any] = dict(message.outbox.payload or {}) if message.outbox else {}
+    trainer = session.get(Trainer, payload.get("trainer_id") or 0)
+    if trainer is None:
+        raise Undeliverable("the trainer no longer exists")
+    language = message.language
+    # Derived again here, at its current version: no table and no queue ever held it.
+    context: dict[str, Any] = {
+        "kind": kind.value,
+        "link": trainer_feed(trainer_feed_token(trainer), language),
+        "name": trainer.name,
+        "language": language,
+    }
+    if kind is EmailKind.TRAINER_DATES_CHANGED:
+        context["changes"] = _trainer_changes(session, payload.get("changes") or [], language)
+    return context
+
+
+def _trainer_changes(
+    session: Session, changes: list[dict[str, Any]], language: str
+) -> list[dict[str, str]]:
+    """Each change to a trainer's dates as the email words it, in its language."""
+    groups = {
+        group.id: group
+        for group in session.scalars(
+            select(Group)
+            .where(Group.id.in_({change["group_id"] for change in changes}))
+            .options(selectinload(Group.event))
+        )
+    }
+    worded = []
+    for change in changes:
+        group = groups.get(change["group_id"])
+        if group is None:
+            continue
+        line = DateLine.of(
+            datetime.fromisoformat(change["starts_at"]), datetime.fromisoformat(change["ends_at"])
+        )
+        item = {
+            "change": change["change"],
+            "what": f"{group.event.localized('title', language)} — {group.name}",
+            "where": group.venue_name,
+            "day": line.day,
+            "hours": line.hours,
+        }
+        if change.get("previous_starts_at"):
+            previous = DateLine.of(
+                datetime.fromisoformat(change["previous_starts_at"]),
+                datetime.fromisoformat(change["previous_ends_at"]),
+            )
+            item |= {"previous_day": previous.day, "previous_hours": previous.hours}
+        worded.append(item)
+    return worded
 
 
 def _certificate_attachment(session: Session, registration: Registration) -> Attachment:

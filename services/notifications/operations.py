@@ -137,13 +137,16 @@ def queued_message_ids(session: Session, outbox_ids: Sequence[int]) -> list[int]
 
 
 def recipients(session: Session, outbox: OutboxMessage) -> list[Recipient]:
-    """Who an outbox row speaks to: its participant, the event's organisers, or the person
-    an account email (invitation, password reset) is for."""
+    """Who an outbox row speaks to: its participant, the event's organisers, the person an
+    account email (invitation, password reset) is for, or a trainer."""
     kind = EmailKind(outbox.kind)
     if kind in emails.ORGANISER_KINDS:
         return organiser_recipients(session, outbox.event_id)
     if kind in emails.ACCOUNT_KINDS:
         found = emails.account_recipient(session, kind, outbox.payload or {})
+        return [Recipient(*found)] if found else []
+    if kind in emails.TRAINER_KINDS:
+        found = emails.trainer_recipient(session, outbox.payload or {})
         return [Recipient(*found)] if found else []
     # A change to a whole group is recorded as one row per participant it concerns, chosen
     # by the domain when the change is made.

@@ -1,7 +1,8 @@
 """Moving, relocating, adding and cancelling sessions.
 
 Each change raises what calendars compare (the dates' SEQUENCE, the group's revision that
-keys the cached feeds) and queues an email for every participant it concerns; a first date
+keys the cached feeds) and queues an email for every participant it concerns, and one for
+each trainer of a published event listing every date of theirs it changed; a first date
 moved later or called off lets the waiting list move again. A closed group's schedule and
 venue no longer change. The functions flush and never commit; each returns whether anything
 changed.
@@ -40,7 +41,7 @@ from shared.models import (
     group_trainers,
 )
 from shared.models.registrations import ACTIVE_STATUSES
-from shared.outbox import queue_email
+from shared.outbox import Email, queue_email, queue_emails
 
 VENUE_FIELDS = (
     "venue_name",
@@ -384,6 +385,7 @@ def change_date_time(
     session_date.ends_at = ends_at
     _mark_changed(session, group, [session_date])
     _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group, session_date), payload)
+    _tell_trainers(session, [_moved(session_date, payload)])
     # A first date moved later may give back to those waiting the places freed meanwhile.
     promote_waitlisted(session, group)
     return True
@@ -448,6 +450,7 @@ def add_dates(
         "session_date_ids": [d.id for d in added],
     }
     _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
+    _tell_trainers(session, [_date_change("added", d) for d in added])
     return added
 
 
@@ -474,13 +477,18 @@ def shift_groups(
         ]
         refuse_clashes(session, group, slots, force=force, ignore=moving)
         moves.append((group, held, slots))
+    trainer_news = []
     for group, held, slots in moves:
         for session_date, (starts_at, ends_at) in zip(held, slots, strict=True):
+            before = _times(session_date, "previous_")
             session_date.starts_at, session_date.ends_at = starts_at, ends_at
+            trainer_news.append(_moved(session_date, before))
         _mark_changed(session, group, held)
         payload = {"shifted_days": days, "session_date_ids": [d.id for d in held]}
         _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
         promote_waitlisted(session, group)
+    # One email per trainer for the whole shift, however many of their groups it moved.
+    _tell_trainers(session, trainer_news)
     return [group for group, _held, _slots in moves]
 
 
@@ -516,6 +524,8 @@ def delete_mistaken_date(session: Session, session_date: SessionDate) -> None:
     lock_open_group(session, session_date.group)
     if was_announced(session, session_date):
         raise DateAnnounced()
+    # Its trainers may have been told of it, and have it in their feed.
+    _tell_trainers(session, [_date_change("removed", session_date)])
     session.delete(session_date)
     session.flush()
 
@@ -537,6 +547,7 @@ def cancel_date(
         "ends_at": session_date.ends_at.isoformat(),
     }
     _tell(session, EmailKind.DATE_CANCELLED, _concerned(session, group, session_date), payload)
+    _tell_trainers(session, [_date_change("cancelled", session_date)])
     # So may a first date called off: the group then starts later.
     promote_waitlisted(session, group)
     return True
@@ -547,9 +558,34 @@ def cancel_group(session: Session, group: Group, *, now: datetime | None = None)
     if group.cancelled_at is not None:
         return False
     lock_open_group(session, group)
+    held = held_dates(group)
     group.cancelled_at = now or utcnow()
     _mark_changed(session, group, group.dates)
     _tell(session, EmailKind.GROUP_CANCELLED, _concerned(session, group), {})
+    _tell_trainers(session, [_date_change("cancelled", d) for d in held])
+    return True
+
+
+def change_trainers(
+    session: Session, group: Group, trainers: Sequence[Trainer], *, now: datetime | None = None
+) -> bool:
+    """Have ``trainers`` run the group; those it gains are told of its coming held dates, those
+    it loses that they no longer run them. The caller checks the dates for clashes and bumps
+    the group's revision."""
+    before = {t.id: t for t in group.trainers}
+    after = {t.id: t for t in trainers}
+    if before.keys() == after.keys():
+        return False
+    group.trainers = list(trainers)
+    coming = [d for d in held_dates(group) if d.ends_at > (now or utcnow())]
+    news = []
+    for change, told in (
+        ("added", after.keys() - before.keys()),
+        ("removed", before.keys() - after.keys()),
+    ):
+        who = [after.get(i) or before[i] for i in sorted(told)]
+        news.extend(_date_change(change, d, trainers=who) for d in coming)
+    _tell_trainers(session, news)
     return True
 
 
@@ -578,3 +614,52 @@ def _tell(
 ) -> None:
     for registration in registrations:
         queue_email(session, kind, registration=registration, payload=payload)
+
+
+@dataclass(frozen=True)
+class TrainerNews:
+    """One change to one date, for the trainers it concerns: what changed, the date as it
+    stands, and its times before a move."""
+
+    trainers: list[Trainer]
+    change: dict[str, Any]
+
+
+def _times(session_date: SessionDate, prefix: str = "") -> dict[str, str]:
+    return {
+        f"{prefix}starts_at": session_date.starts_at.isoformat(),
+        f"{prefix}ends_at": session_date.ends_at.isoformat(),
+    }
+
+
+def _date_change(
+    change: str, session_date: SessionDate, *, trainers: list[Trainer] | None = None, **more: str
+) -> TrainerNews:
+    """``change`` (added, moved, cancelled, removed) to a date, for the group's trainers or
+    ``trainers``; nobody hears of a draft's dates, which are in no trainer's feed."""
+    group = session_date.group
+    told = group.trainers if trainers is None else trainers
+    if not group.event.published:
+        told = []
+    return TrainerNews(
+        list(told),
+        {"change": change, "group_id": group.id, "session_date_id": session_date.id}
+        | _times(session_date)
+        | more,
+    )
+
+
+def _moved(session_date: SessionDate, payload: dict[str, Any]) -> TrainerNews:
+    previous = {k: payload[k] for k in ("previous_starts_at", "previous_ends_at")}
+    return _date_change("moved", session_date, **previous)
+
+
+def _tell_trainers(session: Session, news: list[TrainerNews]) -> None:
+    """One email per trainer listing every change ``news`` brings to their dates."""
+    changes: dict[int, list[dict[str, Any]]] = {}
+    for item in news:
+        for trainer in item.trainers:
+            changes.setdefault(trainer.id, []).append(item.change)
+    kind = EmailKind.TRAINER_DATES_CHANGED
+    emails = [Email(kind, payload={"trainer_id": i, "changes": c}) for i, c in changes.items()]
+    queue_emails(session, emails)

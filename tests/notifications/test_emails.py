@@ -223,6 +223,8 @@ OWN_TESTS = (
     EmailKind.ORGANISER_INVITATION,
     EmailKind.PASSWORD_RESET,
     EmailKind.ORGANISER_MESSAGE,
+    EmailKind.TRAINER_FEED,
+    EmailKind.TRAINER_DATES_CHANGED,
 )
 
 

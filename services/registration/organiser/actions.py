@@ -330,7 +330,6 @@ def create_group(by: Organising, data: dict[str, Any]) -> Group:
         **group_address(venue),
         venue=venue,
         room=room,
-        trainers=[places.find_trainer(by.session, i) for i in data.get("trainers", [])],
         capacity=data.get("capacity"),
         dates=[SessionDate(starts_at=d["start"], ends_at=d["end"]) for d in data.get("dates", [])],
     )
@@ -338,6 +337,9 @@ def create_group(by: Organising, data: dict[str, Any]) -> Group:
         schedule.check_times(session_date.starts_at, session_date.ends_at)
     by.session.add(group)
     by.session.flush()
+    # Its trainers are told of its dates, as of any date they gain.
+    trainers = [places.find_trainer(by.session, i) for i in data.get("trainers", [])]
+    schedule.change_trainers(by.session, group, trainers)
     schedule.refuse_clashes(
         by.session,
         group,
@@ -355,7 +357,8 @@ def update_group(by: Organising, group: Group, data: dict[str, Any]) -> Group:
         setattr(group, key, value)
     moved = _move_group(by, group, data)
     if "trainers" in data:
-        group.trainers = [places.find_trainer(by.session, i) for i in data["trainers"]]
+        trainers = [places.find_trainer(by.session, i) for i in data["trainers"]]
+        schedule.change_trainers(by.session, group, trainers)
         renamed["trainers"] = data["trainers"]
     if {"venue", "room", "trainers"} & set(data) or moved:
         # Its dates now meet in another room, town or with other trainers: they must fit.
