@@ -311,29 +311,21 @@ def personal_feed(
     begun = SessionDate.starts_at <= (now or utcnow())
     last_start = (
         select(func.max(SessionDate.starts_at))
-        .where(SessionDate.group_id == Registration.group_id, begun)
+        .where(SessionDate.group_id == Group.id, begun)
         .scalar_subquery()
     )
+    registration = registration_by_token(session, token, kind="calendar")
     row = session.execute(
-        select(
-            Registration.id,
-            Registration.language,
-            Registration.updated_at,
-            Group.revision,
-            Group.updated_at,
-            Event.revision,
-            Event.updated_at,
-            last_start,
-        )
-        .join(Registration.group)
+        select(Group.revision, Group.updated_at, Event.revision, Event.updated_at, last_start)
         .join(Group.event)
-        .where(Registration.id == registration_by_token(session, token, kind="calendar").id)
+        .where(Group.id == registration.group_id)
     ).one()
-    registration_id, own_language, *versions = row
-    changes = [versions[0], versions[2], versions[4]]
+    versions = (registration.updated_at, *row)
+    _, group_changed, _, event_changed, began = row
+    changes = [registration.updated_at, group_changed, event_changed, *([began] if began else [])]
     return PersonalFeed(
-        registration_id,
-        language or own_language,
+        registration.id,
+        language or registration.language,
         Fingerprint(":".join(str(part) for part in versions), max(changes)),
     )
 

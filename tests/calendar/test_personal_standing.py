@@ -57,3 +57,5 @@ def test_the_feed_changes_version_when_the_training_begins_without_any_write(app
 
     assert now < begins
     assert before.fingerprint.version != after.fingerprint.version
+    # A calendar asking "modified since?" must hear yes too, not only one comparing ETags.
+    assert after.fingerprint.last_modified > before.fingerprint.last_modified
