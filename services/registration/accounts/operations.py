@@ -29,6 +29,7 @@ from services.registration.accounts.two_factor import verify_second_factor
 from services.registration.audit import record
 from shared.access import runs_event
 from shared.database import utcnow
+from shared.domain import staff_feeds
 from shared.domain.accounts import (
     INVITATION_PURPOSE,
     INVITATION_VALIDITY,
@@ -37,6 +38,7 @@ from shared.domain.accounts import (
     link_digest,
 )
 from shared.domain.registrations import normalise_email
+from shared.domain.staff_feeds import planning_feed_token
 from shared.errors import (
     Forbidden,
     InvalidRequest,
@@ -46,6 +48,7 @@ from shared.errors import (
     LinkUsed,
     NotFound,
 )
+from shared.links import planning_feed
 from shared.models import (
     ApiToken,
     EmailKind,
@@ -462,3 +465,17 @@ def revoke_own_token(session: Session, organiser: Organiser, token_id: int) -> A
         api_token.revoked_at = utcnow()
         record(session, organiser, "token.revoked", account=organiser, token_id=token_id)
     return api_token
+
+
+# --- The planning feed ------------------------------------------------------------------------
+
+
+def planning_feed_link(organiser: Organiser, language: str) -> str:
+    """The address of the organiser's planning feed, in ``language``."""
+    return planning_feed(planning_feed_token(organiser), language)
+
+
+def renew_planning_feed(session: Session, organiser: Organiser) -> None:
+    """Give the organiser a new planning feed link; the old one answers 410 from now."""
+    staff_feeds.renew_planning_feed(session, organiser)
+    record(session, organiser, "planning_feed.renewed", account=organiser)

@@ -190,3 +190,9 @@ class TokenSchema(Schema):
 
 class NewTokenSchema(TokenSchema):
     token = fields.String(metadata={"description": "The token itself, shown this once"})
+
+
+class PlanningFeedSchema(Schema):
+    link = fields.String(
+        metadata={"description": "The organiser's planning feed, to subscribe to; keep it private"}
+    )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registration import audit
-from shared.domain import schedule, venues
+from shared.domain import schedule, staff_feeds, venues
 from shared.errors import NotFound
 from shared.models import Organiser, Room, Trainer, TrainerUnavailability, Venue
 from shared.slugs import slugify
@@ -142,6 +142,14 @@ def delete_trainer(session: Session, by: Organiser, trainer: Trainer) -> None:
     """Delete a trainer who runs no group."""
     venues.delete_trainer(session, trainer)
     audit.record(session, by, "trainer.deleted", trainer_id=trainer.id, name=trainer.name)
+
+
+def send_trainer_feed(session: Session, by: Organiser, trainer: Trainer, *, renew: bool) -> None:
+    """Email the trainer the link of their feed; with ``renew`` a new one, the old link
+    answering 410 from now."""
+    staff_feeds.send_trainer_feed(session, trainer, renew=renew)
+    action = "trainer.feed_renewed" if renew else "trainer.feed_sent"
+    audit.record(session, by, action, trainer_id=trainer.id, name=trainer.name)
 
 
 def add_unavailability(

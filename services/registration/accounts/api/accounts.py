@@ -15,6 +15,7 @@ from services.registration.accounts.schemas import (
     InvitedSchema,
     NewTokenSchema,
     OrganiserAccountSchema,
+    PlanningFeedSchema,
     TeamInviteSchema,
     TeamMemberSchema,
     TokenInputSchema,
@@ -137,3 +138,20 @@ def change_account(data: dict[str, Any], organiser_id: int) -> Organiser:
     """Deactivate (sessions and tokens stop at once) or reactivate an account, or change
     whether it administers (administrators only; not one's own)."""
     return accounts.change_account(db.session, current_organiser(), organiser_id, data)
+
+
+@bp.route("/account/planning-feed", methods=["GET"])
+@bp.response(200, PlanningFeedSchema)
+def planning_feed() -> dict[str, str]:
+    """The link of the caller's planning feed: the dates of the events they run (every
+    event for an administrator), drafts included."""
+    return {"link": accounts.planning_feed_link(current_organiser(), current_language())}
+
+
+@bp.route("/account/planning-feed", methods=["POST"])
+@bp.response(200, PlanningFeedSchema)
+def renew_planning_feed() -> dict[str, str]:
+    """A new link for the caller's planning feed; the old one answers 410 from now."""
+    organiser = current_organiser()
+    accounts.renew_planning_feed(db.session, organiser)
+    return {"link": accounts.planning_feed_link(organiser, current_language())}

@@ -1,7 +1,8 @@
 """The signed-in organiser's own account: their password, two-factor sign-in (enrolment with
 a QR code, recovery codes shown once, turning it off) and their personal API tokens (created
 with a name and a lifetime after the password and code, shown once, listed with their last
-use and expiry, revoked). Every check of the current password is counted (accounts.throttle)."""
+use and expiry, revoked), and the link of their planning feed, which they may renew. Every
+check of the current password is counted (accounts.throttle)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from services.registration.area import Page, apply, load_form, pages_blueprint
 from shared.access import current_organiser, open_before_two_factor, second_factor_required
 from shared.database import db
 from shared.errors import DomainError
+from shared.i18n import current_language
 
 bp = pages_blueprint("account_pages", __name__)
 # A page showing a secret once is kept by no cache, nor by the browser's history.
@@ -38,6 +40,7 @@ def account_page(refusal: DomainError | None = None, form: str = "") -> Page:
     return render_template(
         "accounts/account.html",
         tokens=accounts.tokens_of(db.session, organiser),
+        planning_feed=accounts.planning_feed_link(organiser, current_language()),
         recovery_left=two_factor.remaining_recovery_codes(db.session, organiser),
         two_factor_required=second_factor_required(organiser),
         refusal=refusal,
@@ -173,4 +176,15 @@ def revoke_token(token_id: int) -> Response | Page:
         done=_("Jeton révoqué."),
         then=_here(),
         on_refusal=lambda refusal: account_page(refusal, "token"),
+    )
+
+
+@bp.post("/account/planning-feed")
+def renew_planning_feed() -> Response | Page:
+    """Give the organiser a new planning feed link: the old one stops working."""
+    return apply(
+        lambda: accounts.renew_planning_feed(db.session, current_organiser()),
+        done=_("Nouveau lien du planning créé ; l'ancien ne fonctionne plus."),
+        then=_here(),
+        on_refusal=lambda refusal: account_page(refusal, "planning_feed"),
     )

@@ -17,6 +17,8 @@ from services.registration.organiser.schemas.places import (
     OrganiserVenueSchema,
     RoomInputSchema,
     RoomUpdateSchema,
+    TrainerFeedInputSchema,
+    TrainerFeedSchema,
     TrainerInputSchema,
     TrainerUpdateSchema,
     UnavailabilityInputSchema,
@@ -137,6 +139,17 @@ def delete_trainer(trainer_id: int) -> None:
     """Delete a trainer; 409 while they run a group."""
     trainer = places.find_trainer(db.session, trainer_id)
     places.delete_trainer(db.session, current_organiser(), trainer)
+
+
+@bp.route("/trainers/<int:trainer_id>/feed", methods=["POST"])
+@bp.arguments(TrainerFeedInputSchema)
+@bp.response(202, TrainerFeedSchema)
+def send_trainer_feed(data: dict[str, Any], trainer_id: int) -> dict[str, Any]:
+    """Email the trainer the link of their feed of dates, once this request commits; with
+    ``renew`` (the default) a new link, the old one answering 410 from now."""
+    trainer = places.find_trainer(db.session, trainer_id)
+    places.send_trainer_feed(db.session, current_organiser(), trainer, renew=data["renew"])
+    return {"trainer": trainer.id, "renewed": data["renew"], "sent_to": trainer.email}
 
 
 @bp.route("/trainers/<int:trainer_id>/unavailabilities", methods=["POST"])

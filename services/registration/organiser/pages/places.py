@@ -4,6 +4,7 @@ uses is refused with the groups that use it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from itertools import groupby
 from typing import Any
@@ -18,6 +19,7 @@ from services.registration.organiser import places
 from services.registration.organiser.planning import day_start, planning
 from services.registration.organiser.schemas.places import (
     RoomInputSchema,
+    TrainerFeedInputSchema,
     TrainerInputSchema,
     UnavailabilityInputSchema,
     VenueInputSchema,
@@ -47,7 +49,9 @@ def _page(
     ), refusal.status if refusal else 200
 
 
-def _change(template: str, change: Any, done: str, then: str, **context: Any) -> Response | Page:
+def _change(
+    template: str, change: Any, done: str | Callable[[Any], str], then: str, **context: Any
+) -> Response | Page:
     return apply(
         change,
         done=done,
@@ -216,6 +220,29 @@ def delete_trainer(trainer_id: int) -> Response | Page:
         lambda: places.delete_trainer(db.session, current_organiser(), trainer),
         _("Formateur supprimé."),
         url_for("places_pages.trainers"),
+        **_trainers_context(trainer),
+    )
+
+
+@bp.post("/trainers/<int:trainer_id>/feed")
+def send_trainer_feed(trainer_id: int) -> Response | Page:
+    """Email the trainer the link of their feed, a new one unless asked otherwise."""
+    trainer = places.find_trainer(db.session, trainer_id)
+
+    def send() -> bool:
+        renew: bool = load_form(TrainerFeedInputSchema())["renew"]
+        places.send_trainer_feed(db.session, current_organiser(), trainer, renew=renew)
+        return renew
+
+    return _change(
+        TRAINERS,
+        send,
+        lambda renewed: (
+            _("Nouveau lien envoyé ; l'ancien ne fonctionne plus.")
+            if renewed
+            else _("Lien de l'agenda envoyé.")
+        ),
+        url_for("places_pages.trainer", trainer_id=trainer_id),
         **_trainers_context(trainer),
     )
 

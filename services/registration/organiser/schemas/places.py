@@ -38,6 +38,17 @@ class TrainerInputSchema(FormSchema):
     languages = fields.List(fields.String(validate=LANGUAGE))
 
 
+class TrainerFeedInputSchema(FormSchema):
+    # A new link stops the old one (shared, lost); without it the trainer gets theirs again.
+    renew = fields.Boolean(load_default=True)
+
+
+class TrainerFeedSchema(Schema):
+    trainer = fields.Integer()
+    renewed = fields.Boolean()
+    sent_to = fields.String()
+
+
 class UnavailabilityInputSchema(FormSchema):
     start = BrusselsDateTime(required=True)
     end = BrusselsDateTime(required=True)
