@@ -31,6 +31,7 @@ from shared.i18n import BRUSSELS
 from shared.models import (
     EmailKind,
     EmailMessage,
+    Event,
     Group,
     OutboxMessage,
     Registration,
@@ -577,7 +578,7 @@ def change_trainers(
     if before.keys() == after.keys():
         return False
     group.trainers = list(trainers)
-    coming = [d for d in held_dates(group) if d.ends_at > (now or utcnow())]
+    coming = _coming(group, now or utcnow())
     news = []
     for change, told in (
         ("added", after.keys() - before.keys()),
@@ -614,6 +615,19 @@ def _tell(
 ) -> None:
     for registration in registrations:
         queue_email(session, kind, registration=registration, payload=payload)
+
+
+def announce_to_trainers(session: Session, event: Event, *, now: datetime | None = None) -> None:
+    """Tell the trainers of a draft just published of its coming held dates: until then they
+    were in no feed of theirs, and nobody heard of them."""
+    moment = now or utcnow()
+    _tell_trainers(
+        session, [_date_change("added", d) for g in event.groups for d in _coming(g, moment)]
+    )
+
+
+def _coming(group: Group, now: datetime) -> list[SessionDate]:
+    return [d for d in held_dates(group) if d.ends_at > now]
 
 
 @dataclass(frozen=True)

@@ -100,12 +100,18 @@ def test_trainers_hear_of_a_date_called_off_added_and_of_groups_they_gain_or_los
     assert sent[3][1].count("vous n'animez plus la séance du") == 2
 
 
-def test_nobody_hears_of_a_draft_dates(db_session, make):
+def test_nobody_hears_of_a_draft_dates_until_it_is_published(db_session, make):
     nadia = a_trainer(db_session, ["fr"])
     group = make.group(make.event(published=False))
     group.trainers = [nadia]
     db_session.flush()
 
     schedule.cancel_date(db_session, group.dates[0])
+    unpublished = emails_of(db_session, EmailKind.TRAINER_DATES_CHANGED)
+    group.event.published = True
+    schedule.announce_to_trainers(db_session, group.event)
+    [published] = emails_of(db_session, EmailKind.TRAINER_DATES_CHANGED)
 
-    assert emails_of(db_session, EmailKind.TRAINER_DATES_CHANGED) == []
+    assert unpublished == []
+    # The date called off while a draft is in no feed of hers: only the held one is told.
+    assert published.body.count("vous animez la séance du") == 1

@@ -433,6 +433,7 @@ def publish_event(by: Organising) -> Event:
     event = by.event
     if not event.published:
         event.published = True
+        schedule.announce_to_trainers(by.session, event)
         by.record("event.published")
     return event
 
