@@ -14,14 +14,15 @@ API documents, a registration whose email the Celery worker delivers to a mail s
   are the installation's own, counted in neither.
 
 Time to healthy runs from the start of the first process until every web service's
-``/healthz`` answers 200 and every Celery worker has said it is ready; ``make run`` migrates
-the database and loads the demo before starting its servers, which is counted.
+``/healthz`` answers 200 and every Celery worker has said it is ready; ``make run``'s web
+process migrates the database and loads the demo before serving, which is counted.
 
-Then the registration service alone on PostgreSQL, under gunicorn.conf.py, in the small
-profile (one process of threads) and the production one (two processes per core), in the same
-run: registrations per second at 50 clients (bench.registration's load, alternating rounds)
-and the opening rush (bench.rush's rounds); targets: the small profile within 0.9× of the
-production one, its rush p99 at most 1/0.9× of the production one's.
+Then the registration service on PostgreSQL, under gunicorn.conf.py, in the small profile
+(make run's one process of threads, serving the three services) and the production one (alone,
+two processes per core), in the same run: registrations per second at 50 clients
+(bench.registration's load, alternating rounds) and the opening rush (bench.rush's rounds);
+targets: the small profile within 0.9× of the production one, its rush p99 at most 1/0.9× of
+the production one's.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ from tests.support.servers import (
     service_environment,
     wait_for_http,
 )
-from tools.run_stack import SMALL_PROFILE, prepare
+from tools.run_stack import SMALL_PROFILE
 
 MEMORY_MIB = 400  # make run's whole stack, after serving requests
 HEALTHY_S = 10.0  # from make run's start
@@ -147,9 +148,12 @@ def describe(pid: int) -> str:
         return "mail sink"
     if "tools.run_stack" in line:
         return "make run (supervisor)"
+    role = "worker" if "gunicorn" in parent else "arbiter"
+    if "gunicorn" in line and "tools.web_services:" in line:
+        return f"the three web services: gunicorn {role}"
     for service in WEB_SERVICES:
         if "gunicorn" in line and f"services.{service}:" in line:
-            return f"{service}: gunicorn {'worker' if 'gunicorn' in parent else 'arbiter'}"
+            return f"{service}: gunicorn {role}"
     if "celery" in line:
         role = "beat" if " beat " in line else "worker"
         if "--queues housekeeping" in line:
@@ -350,29 +354,30 @@ def report(name: str, measured: Footprint) -> None:
 
 @contextmanager
 def registration_server(database_url: str, redis_url: str, workers: int) -> Iterator[str]:
-    """The registration service under gunicorn.conf.py with ``workers`` processes."""
+    """The registration service under gunicorn.conf.py with ``workers`` processes; with one,
+    the small profile, in make run's process serving the three services (tools.web_services)."""
     with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "services.registration:create_app()",
-        ]
+        ports = {service: free_port() for service in WEB_SERVICES}
+        if workers == 1:
+            binds = [f"--bind=127.0.0.1:{port}" for port in ports.values()]
+            app = "tools.web_services:create_app()"
+        else:
+            binds = [f"--bind=127.0.0.1:{ports['registration']}"]
+            app = "services.registration:create_app()"
+        argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *binds, app]
         env = service_environment(
             DATABASE_URL=database_url,
             REDIS_URL=redis_url,
             SECRET_KEY="bench",
             WEB_CONCURRENCY=str(workers),
+            ATELIER_RUN_DIR=folder,
+            **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()},
         )
         server = ManagedProcess(argv, Path(folder) / "gunicorn.log", env).start()
         try:
-            wait_for_http(f"http://127.0.0.1:{port}/livez")
-            yield f"http://127.0.0.1:{port}"
+            url = f"http://127.0.0.1:{ports['registration']}"
+            wait_for_http(f"{url}/livez", timeout=60)
+            yield url
         finally:
             server.stop()
 
@@ -471,8 +476,13 @@ def main() -> None:
     target("make run: seconds to healthy", ours.healthy_s, "s", at_most=HEALTHY_S)
     with throwaway_postgres(POSTGRES) as small_url, throwaway_postgres(POSTGRES) as production_url:
         report("small profile on PostgreSQL (make run's processes)", make_run(small_url))
-        env = clean_environment(DATABASE_URL=production_url)
-        prepare(env)
+        # Migrated and given the demo as make run's web process does it.
+        subprocess.run(
+            [sys.executable, "-m", "tools.web_services"],
+            cwd=PROJECT_ROOT,
+            env=clean_environment(DATABASE_URL=production_url),
+            check=True,
+        )
         report(
             "production profile on PostgreSQL (docker-compose.yml's processes)",
             production_profile(production_url),

@@ -1,10 +1,12 @@
 """``make run``: the whole stack in the foreground on embedded defaults; Ctrl-C stops it all.
 
 SQLite under ./run, the Redis at REDIS_URL (one is started when none answers), outgoing mail
-to a local sink writing .eml files under ./run/mail unless MAIL_SERVER is set. The processes
-follow the small profile (docs/production.md): one gunicorn worker per web service, its
-threads serving as many requests at once as the production profile's workers, and one Celery
-worker that also runs beat; WEB_CONCURRENCY and CELERY_CONCURRENCY change the counts.
+to a local sink writing .eml files under ./run/mail unless MAIL_SERVER is set; the web
+process migrates the database and loads the demo into it when empty before serving. The processes
+follow the small profile (docs/production.md): one gunicorn worker serving the three web
+services with threads (tools.web_services), as many requests at once as one service of the
+production profile, and one Celery worker that also runs beat; WEB_CONCURRENCY and
+CELERY_CONCURRENCY change the counts.
 """
 
 from __future__ import annotations
@@ -87,22 +89,16 @@ def commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
                 ],
             )
         )
-    for service, port in SERVICES.items():
-        run.append(
-            (
-                service,
-                [
-                    python,
-                    "-m",
-                    "gunicorn",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    f"services.{service}:create_app()",
-                ],
-            )
-        )
+    run.append(("web", web_services(python)))
     run.append(("worker", notification_worker(python)))
     return run
+
+
+def web_services(python: str) -> list[str]:
+    """One gunicorn process serving the three web services, each on its own port
+    (tools.web_services): they share one interpreter's libraries and code."""
+    binds = [f"--bind=127.0.0.1:{port}" for port in SERVICES.values()]
+    return [python, "-m", "gunicorn", *binds, "tools.web_services:create_app()"]
 
 
 def notification_worker(python: str) -> list[str]:
@@ -129,24 +125,6 @@ def notification_worker(python: str) -> list[str]:
     ]
 
 
-def prepare(env: dict[str, str]) -> None:
-    """Apply migrations and load the demo data into an empty database."""
-    subprocess.run([sys.executable, "-m", "shared.migrate"], env=env, check=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "services.registration",
-            "load-demo",
-            "--if-empty",
-        ],
-        env=env,
-        check=True,
-    )
-
-
 def mail_destination(env: dict[str, str]) -> str:
     """Where outgoing mail ends up, for the banner."""
     if "MAIL_SERVER" in os.environ:
@@ -160,7 +138,6 @@ def main() -> None:
     env = {**SMALL_PROFILE, **os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.setdefault("MAIL_PORT", str(MAIL_SINK_PORT))
-    prepare(env)
     processes = [
         (name, subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, start_new_session=True))
         for name, args in commands(env)
