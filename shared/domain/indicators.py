@@ -99,11 +99,10 @@ INDICATORS = {
 }
 
 
-def age_band(born: str, on: date) -> str:
-    """The age band (a category of ``age_band``) of someone born on ``born`` (YYYY-MM-DD)
-    on the day ``on``: the ESF+ counts the age at entry, here the day of registration."""
-    birth = date.fromisoformat(born)
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+def age_band(born: date, on: date) -> str:
+    """The age band (a category of ``age_band``) of someone born on ``born``, on the day
+    ``on``: the ESF+ counts the age at entry, here the day of registration."""
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
     return "under_30" if age < 30 else "30_54" if age < 55 else "55_plus"
 
 

@@ -327,12 +327,15 @@ def _answer_categories(
             .join(RegistrationAnswer.registration)
             .where(counted, RegistrationAnswer.question_id.in_(births))
         )
+        # Many share a birth date: each is read once.
+        read: dict[str, date | None] = {}
         for question_id, text, registered_at in rows:
-            born = json.loads(text)
-            if isinstance(born, str):
-                categories[question_id][
-                    age_band(born, registered_at.astimezone(BRUSSELS).date())
-                ] += 1
+            if text not in read:
+                born = json.loads(text)
+                read[text] = date.fromisoformat(born) if isinstance(born, str) else None
+            if read[text] is not None:
+                day = registered_at.astimezone(BRUSSELS).date()
+                categories[question_id][age_band(read[text], day)] += 1
     return categories
 
 
