@@ -14,9 +14,10 @@ from typing import Any
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.database import insert_all
 from shared.domain.indicators import is_sensitive, with_prefer_not_to_say
 from shared.errors import InvalidRequest, QuestionsKept
 from shared.i18n import DEFAULT_LANGUAGE
@@ -125,14 +126,14 @@ def record_answers(
     session: Session, registration: Registration, answers: Mapping[int, Any]
 ) -> None:
     """Store a new registration's answers (validated, by question id), in one statement."""
-    if answers:
-        session.execute(
-            insert(RegistrationAnswer),
-            [
-                {"registration_id": registration.id, "question_id": question_id, "value": value}
-                for question_id, value in answers.items()
-            ],
-        )
+    insert_all(
+        session,
+        RegistrationAnswer,
+        [
+            {"registration_id": registration.id, "question_id": question_id, "value": value}
+            for question_id, value in answers.items()
+        ],
+    )
 
 
 def replace_questions(
