@@ -29,6 +29,7 @@ from shared.models import (
     RegistrationStatus,
 )
 from tests.organiser.conftest import held_group, registered_before
+from tests.support.databases import listening
 
 
 def body(**overrides: Any) -> dict[str, Any]:
@@ -428,3 +429,27 @@ def test_an_erased_person_is_never_a_recipient(client, accounts, db_session, peo
 
     assert outbox_of(db_session, message_id) == sorted([awa.id, sam.id, lina.id])
     assert olena.status is RegistrationStatus.CONFIRMED
+
+
+def test_listing_messages_costs_the_same_statements_for_one_or_many(app, client, accounts, people):
+    group = people[0]
+    account = accounts(group.event)
+    app.config["RATE_LIMIT_ORGANISER_MESSAGES"] = "100/hour"
+    statements: list[int] = []
+
+    def listing_cost() -> int:
+        executed: list[str] = []
+        engine = app.extensions["database"].engine
+        with listening(engine, "before_cursor_execute", lambda *a: executed.append(a[2])):
+            answer = client.get(messages_url(group.event), headers=account.bearer)
+        assert answer.status_code == 200
+        return len(executed)
+
+    scheduled(client, account, group.event)
+    statements.append(listing_cost())
+    for _ in range(4):
+        scheduled(client, account, group.event)
+    statements.append(listing_cost())
+
+    assert len(client.get(messages_url(group.event), headers=account.bearer).json) == 5
+    assert statements[0] == statements[1]

@@ -185,35 +185,42 @@ def journalled(event: Event, audience: dict[str, Any]) -> dict[str, Any]:
 def follow_up(session: Session, event: Event, message: OrganiserMessage) -> FollowUp:
     """Where a message stands: scheduled, sending, sent (n of m), failed (who), withdrawn or
     called off."""
-    counts = {
-        DeliveryStatus(status): count
-        for status, count in session.execute(
-            select(EmailMessage.status, func.count())
-            .where(EmailMessage.organiser_message_id == message.id)
-            .group_by(EmailMessage.status)
-        )
-    }
-    failed = []
-    if counts.get(DeliveryStatus.FAILED):
-        failed = list(
-            session.scalars(
-                select(EmailMessage)
-                .where(
-                    EmailMessage.organiser_message_id == message.id,
-                    EmailMessage.status == DeliveryStatus.FAILED,
-                )
-                .order_by(EmailMessage.id)
+    return _follow_ups(session, event, [message])[0]
+
+
+def _follow_ups(session: Session, event: Event, messages: list[OrganiserMessage]) -> list[FollowUp]:
+    # Two statements for any number of messages: their copies counted, then the failed ones.
+    ids = [message.id for message in messages]
+    counts: dict[int, dict[DeliveryStatus, int]] = {id_: {} for id_ in ids}
+    for message_id, status, count in session.execute(
+        select(EmailMessage.organiser_message_id, EmailMessage.status, func.count())
+        .where(EmailMessage.organiser_message_id.in_(ids))
+        .group_by(EmailMessage.organiser_message_id, EmailMessage.status)
+    ):
+        counts[message_id][DeliveryStatus(status)] = count
+    failed: dict[int, list[EmailMessage]] = {id_: [] for id_ in ids}
+    if any(by_status.get(DeliveryStatus.FAILED) for by_status in counts.values()):
+        for copy in session.scalars(
+            select(EmailMessage)
+            .where(
+                EmailMessage.organiser_message_id.in_(ids),
+                EmailMessage.status == DeliveryStatus.FAILED,
             )
+            .order_by(EmailMessage.id)
+        ):
+            failed[copy.organiser_message_id].append(copy)
+    return [
+        FollowUp(
+            message,
+            _state(message, counts[message.id]),
+            describe_audience(event, message.audience),
+            rules.send_time(session, message),
+            message.recipient_count,
+            counts[message.id],
+            failed[message.id],
         )
-    return FollowUp(
-        message,
-        _state(message, counts),
-        describe_audience(event, message.audience),
-        rules.send_time(session, message),
-        message.recipient_count,
-        counts,
-        failed,
-    )
+        for message in messages
+    ]
 
 
 def _state(message: OrganiserMessage, counts: dict[DeliveryStatus, int]) -> str:
@@ -233,7 +240,7 @@ def messages_of(session: Session, event: Event) -> list[FollowUp]:
         .where(OrganiserMessage.event_id == event.id)
         .order_by(OrganiserMessage.id.desc())
     )
-    return [follow_up(session, event, message) for message in messages]
+    return _follow_ups(session, event, list(messages))
 
 
 def retry_failed(by: Organising, copy_ids: list[int]) -> list[int]:
