@@ -10,6 +10,7 @@ changed.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,9 +20,9 @@ from dateutil.rrule import rrulestr
 from flask import current_app, has_app_context
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from shared.database import RETRY_AFTER_S, is_lock_timeout, utcnow
 from shared.domain.attendance import concerns_clause, held_dates, is_held
@@ -39,6 +40,7 @@ from shared.models import (
     SessionDate,
     Trainer,
     TrainerUnavailability,
+    Venue,
     group_trainers,
 )
 from shared.models.registrations import ACTIVE_STATUSES
@@ -181,7 +183,7 @@ def clashes(
                 select(group_trainers.c.group_id).where(group_trainers.c.trainer_id.in_(trainers))
             )
         )
-    others = session.scalars(
+    within_reach = (
         select(SessionDate)
         .join(SessionDate.group)
         .where(
@@ -190,13 +192,33 @@ def clashes(
             Group.cancelled_at.is_(None),
             SessionDate.id.not_in(list(ignore)),
             SessionDate.starts_at < latest,
-            # Recurring office hours take place long after their first date.
-            or_(SessionDate.ends_at > earliest, SessionDate.recurrence_rule.is_not(None)),
+            # Only dates within reach of a slot (a series of a year need not read the whole
+            # year); recurring office hours take place long after their first date.
+            or_(
+                *(
+                    and_(SessionDate.starts_at < reach_end, SessionDate.ends_at > reach_start)
+                    for reach_start, reach_end in _reach(slots, travel)
+                ),
+                SessionDate.recurrence_rule.is_not(None),
+            ),
         )
-        .options(selectinload(SessionDate.group).selectinload(Group.trainers))
+        # One statement, with what a clash is told by.
+        .options(
+            joinedload(SessionDate.group).options(
+                joinedload(Group.trainers), joinedload(Group.room).joinedload(Room.venue)
+            )
+        )
         .order_by(SessionDate.starts_at)
-    ).all()
-    occurrences = [o for other in others for o in _occurrences(other, earliest, latest)]
+    )
+    others = session.scalars(within_reach).unique().all()
+    # By start, so that each slot looks only at those that can reach it: a series of a year
+    # would otherwise compare every slot with every date of the year.
+    occurrences = sorted(
+        (o for other in others for o in _occurrences(other, earliest, latest)),
+        key=lambda occurrence: occurrence[1],
+    )
+    starts = [other_start for _other, other_start, _other_end in occurrences]
+    longest = max((end - start for _other, start, end in occurrences), default=timedelta(0))
     unavailable = session.scalars(
         select(TrainerUnavailability)
         .where(
@@ -208,7 +230,10 @@ def clashes(
     ).all()
     found: list[Clash] = []
     for start, end in slots:
-        for other, other_start, other_end in occurrences:
+        near = occurrences[
+            bisect_right(starts, start - travel - longest) : bisect_left(starts, end + travel)
+        ]
+        for other, other_start, other_end in near:
             found.extend(
                 _date_clashes(group, trainers, start, end, other, travel, other_start, other_end)
             )
@@ -223,6 +248,20 @@ def clashes(
                     )
                 )
     return found
+
+
+def _reach(
+    slots: Sequence[tuple[datetime, datetime]], travel: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """The spans a date must meet to clash with one of ``slots``: each slot widened by the
+    travel time, those that overlap merged."""
+    spans: list[tuple[datetime, datetime]] = []
+    for start, end in sorted((start - travel, end + travel) for start, end in slots):
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
 
 
 def _occurrences(
@@ -296,6 +335,18 @@ def refuse_clashes(
     return found
 
 
+# What standing clashes read of each group, and what their listings show.
+CLASH_GROUP_COLUMNS = (
+    Group.event_id,
+    Group.slug,
+    Group.name,
+    Group.room_id,
+    Group.town,
+    Group.town_slug,
+    Group.cancelled_at,
+)
+
+
 def standing_clashes(
     session: Session, since: datetime, until: datetime
 ) -> list[tuple[SessionDate, Clash]]:
@@ -303,7 +354,7 @@ def standing_clashes(
     the trainers' unavailabilities, for dates starting from ``since`` until before
     ``until``: each date with what it clashes with, each pair once. Two queries."""
     travel = travel_time()
-    dates = session.scalars(
+    around = (
         select(SessionDate)
         .join(SessionDate.group)
         .where(
@@ -313,12 +364,18 @@ def standing_clashes(
             SessionDate.ends_at > since - travel,
         )
         .options(
-            selectinload(SessionDate.group).options(
-                selectinload(Group.trainers), selectinload(Group.room).selectinload(Room.venue)
-            )
+            # One statement, of only what clashes are found and told by: every column read
+            # costs on each of the range's rows.
+            load_only(SessionDate.starts_at, SessionDate.ends_at, SessionDate.cancelled_at),
+            joinedload(SessionDate.group).options(
+                load_only(*CLASH_GROUP_COLUMNS),
+                joinedload(Group.trainers).load_only(Trainer.name),
+                joinedload(Group.room).joinedload(Room.venue).load_only(Venue.name),
+            ),
         )
         .order_by(SessionDate.starts_at, SessionDate.id)
-    ).all()
+    )
+    dates = session.scalars(around).unique().all()
     unavailable = session.scalars(
         select(TrainerUnavailability).where(
             TrainerUnavailability.starts_at < until, TrainerUnavailability.ends_at > since

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager, selectinload, undefer
+from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, load_only
 
 from shared.access import events_run_by
 from shared.database import utcnow
 from shared.domain.attendance import is_held
-from shared.domain.schedule import standing_clashes
+from shared.domain.schedule import CLASH_GROUP_COLUMNS, standing_clashes
 from shared.i18n import BRUSSELS
 from shared.models import (
     Attendance,
@@ -24,8 +24,8 @@ from shared.models import (
     Organiser,
     Registration,
     RegistrationStatus,
-    Room,
     SessionDate,
+    Trainer,
     group_trainers,
 )
 
@@ -35,6 +35,8 @@ class PlannedDate:
     """One date as the planning shows it."""
 
     date: SessionDate
+    taken: int
+    waiting: int
     expected: int | None
     marked: int
     clashes: list[str]
@@ -47,6 +49,10 @@ class PlannedDate:
         return max(self.expected - self.marked, 0)
 
 
+# What the planning reads of each group.
+PLANNED_GROUP_COLUMNS = (*CLASH_GROUP_COLUMNS, Group.venue_name, Group.capacity)
+
+
 def planning(
     session: Session,
     organiser: Organiser,
@@ -57,23 +63,57 @@ def planning(
     """The dates of the organiser's events starting from ``since`` until before ``until``,
     narrowed by town, venue, trainer or event, in order."""
     runs = events_run_by(organiser).with_only_columns(Event.id)
+    # Counted in the same statement, once per date or group of the range rather than per
+    # row: a correlated count per row costs more, and pushes PostgreSQL into JIT compiling.
+    in_range = select(SessionDate.id).where(
+        SessionDate.starts_at >= since, SessionDate.starts_at < until
+    )
+    confirmed = Registration.status == RegistrationStatus.CONFIRMED
+    places = (
+        select(
+            Registration.group_id,
+            func.count(Registration.id).filter(confirmed).label("taken"),
+            func.count(Registration.id).filter(~confirmed).label("waiting"),
+        )
+        .where(
+            Registration.group_id.in_(in_range.with_only_columns(SessionDate.group_id)),
+            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+        )
+        .group_by(Registration.group_id)
+        .subquery()
+    )
+    marked = _count_by_date(Attendance.session_date_id, in_range)
+    chosen = _count_by_date(Registration.session_date_id, in_range, confirmed)
     query = (
-        select(SessionDate)
+        select(
+            SessionDate,
+            func.coalesce(places.c.taken, 0),
+            func.coalesce(places.c.waiting, 0),
+            func.coalesce(marked.c.n, 0),
+            func.coalesce(chosen.c.n, 0),
+        )
         .join(SessionDate.group)
         .join(Group.event)
+        .outerjoin(Group.room)
+        .outerjoin(places, places.c.group_id == Group.id)
+        .outerjoin(marked, marked.c.session_date_id == SessionDate.id)
+        .outerjoin(chosen, chosen.c.session_date_id == SessionDate.id)
         .where(
             Event.id.in_(runs),
             SessionDate.starts_at >= since,
             SessionDate.starts_at < until,
         )
         .options(
+            # Only what the planning shows: every column read costs on each row.
+            load_only(SessionDate.starts_at, SessionDate.ends_at, SessionDate.cancelled_at),
             contains_eager(SessionDate.group).options(
-                contains_eager(Group.event),
-                undefer(Group.confirmed_count),
-                undefer(Group.waitlist_length),
-                selectinload(Group.trainers),
-                selectinload(Group.room).selectinload(Room.venue),
-            )
+                load_only(*PLANNED_GROUP_COLUMNS),
+                contains_eager(Group.event).load_only(
+                    Event.slug, Event.title, Event.attendance_rule
+                ),
+                contains_eager(Group.room),
+                joinedload(Group.trainers).load_only(Trainer.name),
+            ),
         )
         .order_by(SessionDate.starts_at, SessionDate.id)
     )
@@ -91,42 +131,34 @@ def planning(
                 )
             )
         )
-    dates = session.scalars(query).unique().all()
-    ids = [d.id for d in dates]
-    marked = dict(
-        session.execute(
-            select(Attendance.session_date_id, func.count(Attendance.id))
-            .where(Attendance.session_date_id.in_(ids))
-            .group_by(Attendance.session_date_id)
-        ).all()
-    )
-    chosen = dict(
-        session.execute(
-            select(Registration.session_date_id, func.count(Registration.id))
-            .where(
-                Registration.session_date_id.in_(ids),
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-            .group_by(Registration.session_date_id)
-        ).all()
-    )
+    rows = session.execute(query).unique().all()
     clashes: dict[int, list[str]] = {}
     for held, clash in standing_clashes(session, since, until):
         clashes.setdefault(held.id, []).append(clash.described())
         if clash.other_date_id is not None:
             clashes.setdefault(clash.other_date_id, []).append(clash.described())
     return [
-        PlannedDate(d, _expected(d, chosen), marked.get(d.id, 0), clashes.get(d.id, []))
-        for d in dates
+        PlannedDate(d, taken, waiting, _expected(d, taken, chosen), marked, clashes.get(d.id, []))
+        for d, taken, waiting, marked, chosen in rows
     ]
 
 
-def _expected(session_date: SessionDate, chosen: dict[int, int]) -> int | None:
+def _count_by_date(column: Any, in_range: Select[Any], *where: Any) -> Subquery:
+    """``column``'s rows counted by date (as ``n``), for the dates of ``in_range``."""
+    return (
+        select(column.label("session_date_id"), func.count().label("n"))
+        .where(column.in_(in_range), *where)
+        .group_by(column)
+        .subquery()
+    )
+
+
+def _expected(session_date: SessionDate, taken: int, chosen: int) -> int | None:
     rule = session_date.group.event.attendance_rule
     if rule is AttendanceRule.ALL_DATES:
-        return session_date.group.confirmed_count
+        return taken
     if rule is AttendanceRule.ONE_DATE:
-        return chosen.get(session_date.id, 0)
+        return chosen
     return None
 
 
