@@ -10,7 +10,20 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, exc
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    Result,
+    create_engine,
+    event,
+    exc,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -233,13 +246,51 @@ def insert_missing(
     when another transaction is inserting the same at the same moment; the keys inserted."""
     if not rows:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(model)
-        .on_conflict_do_nothing(index_elements=list(key))
-        .returning(*(getattr(model, column) for column in key))
-    )
-    return {tuple(row) for row in session.execute(statement, rows)}
+    result = _insert_many(session, model, rows, missing_by=key)
+    return {tuple(row) for row in result}
+
+
+def insert_all(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (each with the same columns) in one statement, past the unit of work."""
+    if rows:
+        _insert_many(session, model, rows)
+
+
+def _insert_many(
+    session: Session,
+    model: type[Base],
+    rows: list[dict[str, Any]],
+    missing_by: tuple[str, ...] = (),
+) -> Result[Any]:
+    """One INSERT of many rows; with ``missing_by``, only those no row holds yet under that
+    unique key, returning the keys inserted. On PostgreSQL the rows go as one array per
+    column (``unnest``), and a value every row shares goes once: a statement with a
+    placeholder per value costs the driver more than the writes themselves."""
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        columns, first = list(rows[0]), rows[0]
+        # The arrays make the rows: with no column varying, the first still goes as one, so
+        # that identical rows stay as many.
+        varying = {c for c in columns if any(row[c] != first[c] for row in rows)} or {columns[0]}
+        source = select(
+            *(
+                (
+                    func.unnest(literal([row[c] for row in rows], ARRAY(table.c[c].type)))
+                    if c in varying
+                    else literal(first[c], table.c[c].type)
+                ).label(c)
+                for c in columns
+            )
+        )
+        statement = postgresql.insert(table).from_select(columns, source)
+        parameters: list[dict[str, Any]] | None = None
+    else:
+        statement, parameters = sqlite.insert(table), rows
+    if missing_by:
+        statement = statement.on_conflict_do_nothing(index_elements=list(missing_by)).returning(
+            *(table.c[c] for c in missing_by)
+        )
+    return session.execute(statement, parameters)
 
 
 @event.listens_for(Session, "after_commit")

@@ -34,7 +34,7 @@ def secret_key() -> str:
 
 def mac(secret: str, purpose: str, value: str) -> str:
     """An HMAC-SHA256 of ``value`` for ``purpose`` under ``secret``, URL-safe base64."""
-    code = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+    code = hmac.digest(secret.encode(), f"{purpose}:{value}".encode(), "sha256")
     return base64.urlsafe_b64encode(code).rstrip(b"=").decode()
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from flask_babel import LazyString, format_datetime, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from shared.database import db, utcnow
+from shared.database import db, insert_all, utcnow
 from shared.i18n import format_day, format_hours
 from shared.models import AuditEntry, Event, Group, Organiser, Registration
 
@@ -168,25 +168,24 @@ def record_each(
     action: str,
     *,
     event: Event,
-    changes: list[tuple[Registration, dict[str, Any]]],
+    changes: list[tuple[int, dict[str, Any]]],
 ) -> None:
-    """Write the same action done to each of many registrations of an event, with each
-    one's details, in one statement."""
-    if not changes:
-        return
+    """Write the same action done to each of many registrations of an event (by id), with
+    each one's details, in one statement."""
     now = utcnow()
-    session.execute(
-        insert(AuditEntry),
+    insert_all(
+        session,
+        AuditEntry,
         [
             {
                 "organiser_id": actor.id if actor else None,
                 "action": action,
                 "event_id": event.id,
-                "registration_id": registration.id,
+                "registration_id": registration_id,
                 "details": details,
                 "created_at": now,
             }
-            for registration, details in changes
+            for registration_id, details in changes
         ],
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -48,6 +49,18 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "unknown"  # forged, truncated, erased, or of another event
     REFUSED_TIME = "refused_time"  # marked in the future or before the date's day
     INVALID = "invalid"  # a mark not of the expected form
+
+
+class Holder(Protocol):
+    """What the rules of a mark read of its holder: a registration, or the row of these
+    columns that a batch of marks reads instead of hundreds of objects."""
+
+    id: int
+    group_id: int
+    session_date_id: int | None
+    status: RegistrationStatus
+    anonymised_at: datetime | None
+    checkin_code_version: int
 
 
 # Why a code recorded nothing, as the organiser reads it on the field of the mark.
@@ -88,7 +101,7 @@ def holder_id(code: str) -> int | None:
     return registration_id_of(code)
 
 
-def code_standing(registration: Registration | None, code: str) -> Outcome | None:
+def code_standing(registration: Holder | None, code: str) -> Outcome | None:
     """None when ``code`` is the registration's current code; REPLACED for an earlier one;
     UNKNOWN for anything else, an erased registration's code included."""
     if registration is None or registration.anonymised_at is not None:
@@ -106,7 +119,7 @@ def renew_code(registration: Registration) -> None:
     registration.checkin_code_version += 1
 
 
-def standing_on(registration: Registration, session_date: SessionDate) -> Outcome | None:
+def standing_on(registration: Holder, session_date: SessionDate) -> Outcome | None:
     """Why the holder's presence cannot be recorded on this date (waiting list, cancelled,
     another group or date), or None when the date is one of their confirmed ones."""
     if registration.status is RegistrationStatus.CANCELLED:

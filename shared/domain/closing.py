@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from shared.database import utcnow
 from shared.domain import evaluations
@@ -85,3 +86,19 @@ def follow_late_presence(session: Session, registration: Registration) -> None:
             queue_email(session, EmailKind.CERTIFICATE, registration=certificate.registration)
     if attended(registration, presence_marks(registration)):
         evaluations.invite(session, [registration])
+
+
+def follow_late_presences(session: Session, group: Group, registration_ids: list[int]) -> None:
+    """:func:`follow_late_presence` for each of the group's registrations just marked present
+    by a batch of marks: nothing is loaded while the group is open, as it mostly is."""
+    if group.closed_at is None or not registration_ids:
+        return
+    marked = session.scalars(
+        select(Registration)
+        .where(Registration.id.in_(registration_ids))
+        .options(selectinload(Registration.attendances))
+        # The marks were written past any loaded registration's objects.
+        .execution_options(populate_existing=True)
+    )
+    for registration in marked:
+        follow_late_presence(session, registration)

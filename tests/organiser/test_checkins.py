@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from shared.database import utcnow
 from shared.domain.checkin import MAX_MARKS
 from shared.i18n import BRUSSELS
-from shared.models import Attendance, AuditEntry, RegistrationStatus
+from shared.models import Attendance, AuditEntry, EmailKind, RegistrationStatus
 from shared.tokens import registration_token
-from tests.organiser.conftest import held_group, log_in, registered_before
+from tests.organiser.conftest import held_group, log_in, outbox_kinds, registered_before
+from tests.support.databases import listening
 from tests.support.links import TEST_SECRET, manage_token
 
 
@@ -348,3 +349,68 @@ def test_the_sheet_the_manage_page_and_the_data_download_give_a_confirmed_person
     assert "Mon code de présence" not in waiting_page
     assert code_of(person) not in sheet + confirmed_page  # drawn, never written
     assert [d["registration"]["checkin_code"] for d in downloads] == [code_of(person), None]
+
+
+def test_one_marked_absent_then_at_the_door_of_a_closed_group_is_sent_their_certificate(
+    client, make, accounts, db_session
+):
+    group = held_group(make, days_ago=(8, 1))
+    first, second = group.dates
+    came_late, came_twice = (registered_before(make, group) for _ in range(2))
+    for person, on_second in ((came_late, False), (came_twice, True)):
+        db_session.add(Attendance(registration=person, session_date=first, present=True))
+        db_session.add(Attendance(registration=person, session_date=second, present=on_second))
+    db_session.commit()
+    account = accounts(group.event)
+    closed = client.post(
+        f"/api/v1/events/{group.event.slug}/groups/{group.slug}/close", headers=account.bearer
+    )
+    assert closed.status_code == 200
+    before = len(outbox_kinds(db_session))
+    seen_at = second.starts_at.astimezone(BRUSSELS) + timedelta(minutes=5)
+    marks = [
+        {"code": code_of(p), "marked_at": seen_at.isoformat()} for p in (came_late, came_twice)
+    ]
+
+    response = client.post(checkins_url(second), json={"marks": marks}, headers=account.bearer)
+
+    assert response.status_code == 200
+    assert [a["outcome"] for a in response.json["answers"]] == ["present", "already_recorded"]
+    # The absent mark became presence at the door's moment, by the organiser at the door.
+    row = db_session.scalar(
+        select(Attendance).where(
+            Attendance.registration_id == came_late.id, Attendance.session_date_id == second.id
+        )
+    )
+    assert (row.present, row.marked_at, row.marked_by_id) == (True, seen_at, account.organiser.id)
+    assert db_session.scalar(select(func.count(Attendance.id))) == 4
+    assert checked_in_entries(db_session) == 1
+    # Completed after the closing: the certificate follows, as it does from the roster.
+    assert outbox_kinds(db_session)[before:] == [(EmailKind.CERTIFICATE, came_late.id)]
+
+
+def test_a_queue_costs_the_same_statements_whatever_its_length(app, client, make, accounts):
+    group = held_group(make, days_ago=(0,), capacity=40)
+    people = [registered_before(make, group) for _ in range(40)]
+    url, organiser = checkins_url(group.dates[0]), accounts(group.event)
+    # Outside the count: the token's first use, recorded once.
+    client.get(url.replace("/checkins", "/checkin-codes"), headers=organiser.bearer)
+
+    def statements_of(batch):
+        run: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args):
+            if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
+                run.append(statement.split()[0].upper())
+
+        marks = [{"code": code_of(p), "marked_at": now_local()} for p in batch]
+        with listening(app.extensions["database"].engine, "before_cursor_execute", count):
+            response = client.post(url, json={"marks": marks}, headers=organiser.bearer)
+        assert [a["outcome"] for a in response.json["answers"]] == ["present"] * len(batch)
+        return run
+
+    one, many = statements_of(people[:1]), statements_of(people[1:])
+
+    # The token, the event with its groups and dates, the access check; then the date's
+    # people with their marks, the marks inserted, their journal entries.
+    assert one == many == ["SELECT"] * 6 + ["INSERT", "INSERT"]

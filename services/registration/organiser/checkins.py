@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import LazyString
-from sqlalchemy import select
-from sqlalchemy.orm import load_only
+from sqlalchemy import Row, and_, select, update
 
 from services.registration import audit
 from services.registration.lookups import find_date
@@ -133,9 +132,8 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
     whose code or moment proves nothing, and keep the others."""
     session_date = open_date(by, date_id)
     now = utcnow()
-    holders = _holders(by, marks)
-    marks_before = _marks_of(by, session_date, list(holders))
-    recorded = _present_at(marks_before)
+    holders = _holders(by, session_date, marks)
+    recorded = {i: holder.marked_at for i, holder in holders.items() if holder.present}
     report = CheckinReport()
     new_marks: dict[int, datetime] = {}
     for index, mark in enumerate(marks):
@@ -158,7 +156,8 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
             message = refusal or REFUSALS[answer.outcome]
             report.errors[f"marks.{index}.{refused_field}"] = [str(message)]
         report.answers.append(answer)
-    winners = _record(by, session_date, {i: holders[i] for i in new_marks}, new_marks, marks_before)
+    _say_where_expected(by, report.answers)
+    winners = _record(by, session_date, holders, new_marks)
     for answer in report.answers:
         won = winners.get(answer.registration_id or 0)
         if answer.outcome is Outcome.PRESENT and won is not None and won != answer.recorded_at:
@@ -167,19 +166,40 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
     return report
 
 
-def _holders(by: Organising, marks: Sequence[dict[str, Any]]) -> dict[int, Registration]:
+def _holders(
+    by: Organising, session_date: SessionDate, marks: Sequence[dict[str, Any]]
+) -> dict[int, Row[Any]]:
+    """The registrations the marks name, each with its mark on the date if any
+    (``attendance_id``, ``present``, ``marked_at``), as rows rather than objects: the date's
+    group's in one query of a constant form, and only if a mark names someone else, those
+    of the event in a second."""
     ids = {
         holder_id(mark["code"]) if "code" in mark else mark.get("registration") for mark in marks
     }
     ids.discard(None)
     if not ids:
         return {}
-    found = by.session.scalars(
-        select(Registration)
-        .where(Registration.id.in_(ids), Registration.event_id == by.event.id)
-        .options(load_only(*HOLDER_COLUMNS))
+    with_mark = select(
+        *HOLDER_COLUMNS,
+        Attendance.id.label("attendance_id"),
+        Attendance.present,
+        Attendance.marked_at,
+    ).outerjoin(
+        Attendance,
+        and_(
+            Attendance.registration_id == Registration.id,
+            Attendance.session_date_id == session_date.id,
+        ),
     )
-    return {registration.id: registration for registration in found}
+    found = by.session.execute(with_mark.where(Registration.group_id == session_date.group_id))
+    holders = {row.id: row for row in found}
+    others = ids - holders.keys()
+    if others:
+        found = by.session.execute(
+            with_mark.where(Registration.id.in_(others), Registration.event_id == by.event.id)
+        )
+        holders.update((row.id, row) for row in found)
+    return holders
 
 
 def _marks_of(
@@ -204,7 +224,7 @@ def _present_at(marks: dict[int, Attendance]) -> dict[int, datetime]:
 def _answer(
     session_date: SessionDate,
     mark: dict[str, Any],
-    holders: dict[int, Registration],
+    holders: dict[int, Row[Any]],
     now: datetime,
     by_admin: bool,
 ) -> tuple[Answer, str | None, LazyString | None]:
@@ -212,79 +232,87 @@ def _answer(
     why when its outcome does not say."""
     if "code" in mark:
         identifier = holder_id(mark["code"])
-        registration = holders.get(identifier) if identifier is not None else None
-        code_outcome = code_standing(registration, mark["code"])
+        holder = holders.get(identifier) if identifier is not None else None
+        code_outcome = code_standing(holder, mark["code"])
         if code_outcome is not None:
             return Answer(code_outcome), "code", None
     else:
-        registration = holders.get(mark["registration"])
-        if registration is None or registration.anonymised_at is not None:
+        holder = holders.get(mark["registration"])
+        if holder is None or holder.anonymised_at is not None:
             return Answer(Outcome.UNKNOWN), "registration", None
-    assert registration is not None
-    answer = Answer(
-        Outcome.PRESENT, first_name=registration.first_name, registration_id=registration.id
-    )
-    standing = standing_on(registration, session_date)
+    assert holder is not None
+    answer = Answer(Outcome.PRESENT, first_name=holder.first_name, registration_id=holder.id)
+    standing = standing_on(holder, session_date)
     if standing is not None:
         answer.outcome = standing
-        if standing is Outcome.ELSEWHERE:
-            answer.group = registration.group.name
-            answer.dates = [d.starts_at for d in scheduled_dates(registration)]
         return answer, "code" if "code" in mark else "registration", None
     refusal = time_refusal(session_date, mark["marked_at"], now)
     if refusal is not None:
-        refused = Answer(Outcome.REFUSED_TIME, first_name=registration.first_name)
+        refused = Answer(Outcome.REFUSED_TIME, first_name=holder.first_name)
         return refused, "marked_at", refusal
     # The roster's own rule, asked of every mark that would record presence.
-    check_presence_allowed(registration, session_date, now=now, by_admin=by_admin)
+    check_presence_allowed(holder, session_date, now=now, by_admin=by_admin)
     return answer, None, None
+
+
+def _say_where_expected(by: Organising, answers: list[Answer]) -> None:
+    """Name, in each answer of a holder expected elsewhere, their group and dates: the few
+    such holders are loaded as registrations, in one query."""
+    elsewhere = [a for a in answers if a.outcome is Outcome.ELSEWHERE]
+    if not elsewhere:
+        return
+    ids = {a.registration_id for a in elsewhere}
+    found = by.session.scalars(select(Registration).where(Registration.id.in_(ids)))
+    registrations = {registration.id: registration for registration in found}
+    for answer in elsewhere:
+        registration = registrations[answer.registration_id]
+        answer.group = registration.group.name
+        answer.dates = [d.starts_at for d in scheduled_dates(registration)]
 
 
 def _record(
     by: Organising,
     session_date: SessionDate,
-    holders: dict[int, Registration],
+    holders: dict[int, Row[Any]],
     marked_at: dict[int, datetime],
-    existing: dict[int, Attendance],
 ) -> dict[int, datetime]:
-    """Write the new marks of presence, in one statement; the moments recorded, by
-    registration, which are another door's where its mark was committed first."""
-    if not holders:
+    """Write the new marks of presence, in one statement (and those marked absent earlier,
+    in another); the moments recorded, by registration, which are another door's where its
+    mark was committed first."""
+    if not marked_at:
         return {}
-    new_rows = []
-    for registration_id in holders:
+    new_rows, absent_rows = [], []
+    for registration_id, moment in marked_at.items():
         values = {
             "registration_id": registration_id,
             "session_date_id": session_date.id,
             "present": True,
-            "marked_at": marked_at[registration_id],
+            "marked_at": moment,
             "marked_by_id": by.organiser.id,
         }
-        row = existing.get(registration_id)
-        if row is None:
+        attendance_id = holders[registration_id].attendance_id
+        if attendance_id is None:
             new_rows.append(values)
         else:  # marked absent earlier, at the door now
-            for column, value in values.items():
-                setattr(row, column, value)
-    recorded = {registration_id: marked_at[registration_id] for registration_id in holders}
+            absent_rows.append({"id": attendance_id, **values})
+    if absent_rows:
+        by.session.execute(update(Attendance), absent_rows)
+    recorded = dict(marked_at)
     inserted = {i for i, _date in insert_missing(by.session, Attendance, new_rows, KEY)}
     beaten = [row["registration_id"] for row in new_rows if row["registration_id"] not in inserted]
     if beaten:
         # Another door's marks of the same people were committed first: theirs stand.
         winners = _marks_of(by, session_date, beaten)
         recorded.update({i: row.marked_at for i, row in winners.items()})
-    written = [holders[i] for i in holders if i in inserted or i in existing]
+    written = [i for i in marked_at if i in inserted or holders[i].attendance_id is not None]
     audit.record_each(
         by.session,
         by.organiser,
         "attendance.checked_in",
         event=by.event,
         changes=[
-            (r, {"date_id": session_date.id, "at": marked_at[r.id].isoformat()}) for r in written
+            (i, {"date_id": session_date.id, "at": marked_at[i].isoformat()}) for i in written
         ],
     )
-    for registration in written:
-        # Written past the session's objects: a closed group's rules read them afresh.
-        by.session.expire(registration, ["attendances"])
-        closing_rules.follow_late_presence(by.session, registration)
+    closing_rules.follow_late_presences(by.session, session_date.group, written)
     return recorded
