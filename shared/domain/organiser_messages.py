@@ -19,7 +19,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, insert, literal, or_, select, update
+from sqlalchemy import Select, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from shared.database import utcnow
@@ -228,6 +228,19 @@ class EmptyAudience(InvalidRequest):
     code = "empty_audience"
     default_message = _l("Personne ne correspond à ce public : le message n'irait à personne.")
 
+    def __init__(self) -> None:
+        super().__init__(errors={"groups": [self.default_message]})
+
+
+def audience_size(session: Session, event: Event, audience: Audience) -> int:
+    """How many the audience selects now; 422 when nobody."""
+    size = session.scalar(
+        select(func.count()).select_from(audience_query(event.id, audience).subquery())
+    )
+    if not size:
+        raise EmptyAudience()
+    return size
+
 
 def preview(
     session: Session,
@@ -242,7 +255,7 @@ def preview(
     now = now or utcnow()
     rows = session.execute(audience_query(event.id, audience)).all()
     if not rows:
-        raise EmptyAudience(errors={"groups": [EmptyAudience.default_message]})
+        raise EmptyAudience()
     languages = {row.id: text_language(texts, row.language) for row in rows}
     counts = Counter(languages.values())
     first_of = {language: rid for rid, language in reversed(languages.items())}

@@ -133,7 +133,7 @@ def _fill(by: Organising, message: OrganiserMessage, data: dict[str, Any]) -> in
     now = utcnow()
     audience = read_audience(by.event, data)
     texts = texts_of(data)
-    count = rules.preview(by.session, by.event, audience, texts).total
+    count = rules.audience_size(by.session, by.event, audience)
     message.audience = audience.as_json()
     message.texts = texts
     message.send_mode = data["send"]
