@@ -178,7 +178,7 @@ class SessionDate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # An RFC 5545 RRULE value (e.g. "FREQ=WEEKLY;BYDAY=WE") for recurring office hours,
     # with the local dates on which they do not take place.
