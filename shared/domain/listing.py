@@ -67,34 +67,31 @@ def _date_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _of_kind(query: Select[tuple[Event]], kind: EventKind | None) -> Select[tuple[Event]]:
-    return query if kind is None else query.where(Event.kind == kind)
-
-
-def coming_events(filters: Filters, now: datetime) -> tuple[Select[tuple[Event]], Keyset]:
-    """Events with a coming date matching ``filters``, soonest first."""
-    soonest = (
-        select(Group.event_id, func.min(SessionDate.starts_at).label("key"))
-        .join(SessionDate.group)
-        .where(coming_clause(now), *_date_conditions(filters))
-        .group_by(Group.event_id)
-        .subquery()
-    )
-    query = select(Event).join(soonest, soonest.c.event_id == Event.id).where(public_clause())
-    return _of_kind(query, filters.kind), Keyset((soonest.c.key, Event.id))
-
-
-def all_events(filters: Filters) -> tuple[Select[tuple[Event]], Keyset]:
-    """Events with a date matching ``filters``, past or coming, held or not, by first start."""
+def _by_first_start(
+    filters: Filters, *dates: ColumnElement[bool]
+) -> tuple[Select[tuple[Event]], Keyset]:
+    """Public events with a date matching ``filters`` and ``dates``, by its earliest start."""
     first = (
         select(Group.event_id, func.min(SessionDate.starts_at).label("key"))
         .join(SessionDate.group)
-        .where(*_date_conditions(filters))
+        .where(*dates, *_date_conditions(filters))
         .group_by(Group.event_id)
         .subquery()
     )
     query = select(Event).join(first, first.c.event_id == Event.id).where(public_clause())
-    return _of_kind(query, filters.kind), Keyset((first.c.key, Event.id))
+    if filters.kind is not None:
+        query = query.where(Event.kind == filters.kind)
+    return query, Keyset((first.c.key, Event.id))
+
+
+def coming_events(filters: Filters, now: datetime) -> tuple[Select[tuple[Event]], Keyset]:
+    """Events with a coming date matching ``filters``, soonest first."""
+    return _by_first_start(filters, coming_clause(now))
+
+
+def all_events(filters: Filters) -> tuple[Select[tuple[Event]], Keyset]:
+    """Events with a date matching ``filters``, past or coming, held or not, by first start."""
+    return _by_first_start(filters)
 
 
 def _past_ends(now: datetime) -> Select[tuple[int, datetime]]:
