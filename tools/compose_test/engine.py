@@ -7,9 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from tools import polling
 
 STANDINS = Path(__file__).resolve().with_name("standins")
 # Certificate authorities the host trusts besides Debian's: an intercepting proxy's, say.
@@ -191,16 +192,6 @@ def mounts_below(root: Path) -> list[str]:
 def eventually(
     condition: Callable[[], object], what: str, *, timeout: float = 180, every: float = 2.0
 ) -> object:
-    """Wait until ``condition`` returns something true (exceptions count as not yet)."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while True:
-        try:
-            last = condition()
-            if last:
-                return last
-        except (CommandFailed, OSError, ValueError) as failure:
-            last = failure
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not after {timeout:.0f} s (last: {last})")
-        time.sleep(every)
+    """Wait until ``condition`` returns something true (a failed command counts as not yet)."""
+    tolerated = (CommandFailed, OSError, ValueError)
+    return polling.eventually(condition, what, timeout=timeout, every=every, tolerated=tolerated)

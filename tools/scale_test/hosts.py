@@ -26,6 +26,7 @@ from typing import TypeVar
 
 import requests
 
+from tools import polling
 from tools.scale_test.network import kill_namespace, namespace_of
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -247,14 +248,10 @@ def eventually(
     probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.1
 ) -> T:
     """Poll ``probe`` until it returns something truthy; raise HostError after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise HostError(f"{what}: not reached after {timeout:.0f}s")
-        time.sleep(interval)
+    try:
+        return polling.eventually(probe, what, timeout=timeout, every=interval)
+    except TimeoutError as error:
+        raise HostError(str(error)) from error
 
 
 def accepts(address: str, port: int) -> bool:
