@@ -131,6 +131,16 @@ def test_a_renewed_planning_link_answers_410(client, make, db_session):
     assert client.get(planning_path(organiser)).status_code == 200
 
 
+def test_a_deactivated_organiser_planning_answers_410(client, make, db_session):
+    organiser = an_organiser(db_session, make.group().event)
+    organiser.deactivated_at = organiser.created_at
+    db_session.commit()
+
+    answer = client.get(planning_path(organiser))
+
+    assert (answer.status_code, answer.json["code"]) == (410, "gone")
+
+
 def test_private_feeds_answer_304_until_a_date_changes(client, make, db_session):
     group = make.group()
     trainer = a_trainer(db_session)
