@@ -30,28 +30,14 @@ from shared.i18n import (
 from shared.ical import webcal_url
 from shared.labels import KIND_LABELS, ROLE_LABELS
 from shared.models import Event
+from shared.page_security import page_headers
 
 csrf = CSRFProtect()
 
 LANGUAGE_COOKIE_AGE_S = 365 * 24 * 3600
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-    ]
-)
-PAGE_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",
-    # Manage and confirmation addresses hold a secret token; no page needs to tell other
-    # sites where a visitor came from, so none does (fewer chances to leak a token).
-    "Referrer-Policy": "no-referrer",
-}
+# Forms post to the service; images are its own or drawn inline (QR codes).
+PAGE_DIRECTIVES = ("img-src 'self' data:", "form-action 'self'")
+PAGE_HEADERS = page_headers(*PAGE_DIRECTIVES)
 CSRF_FAILED = _l("Ce formulaire a expiré. Rechargez la page et envoyez-le à nouveau.")
 # Crawlers may read the events; the addresses below hold a personal token, a person's
 # certificate, a form or nothing a search engine could show.

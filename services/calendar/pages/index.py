@@ -12,25 +12,13 @@ from shared.database import db, utcnow
 from shared.i18n import LANGUAGE_NAMES, current_language
 from shared.ical import webcal_url
 from shared.links import calendar_address
+from shared.page_security import page_headers
 
 bp = Blueprint("index", __name__)
 
 # The page loads its own stylesheet and script and nothing else, and no other site frames it
 # (where it could be dressed up to hand out other addresses).
-PAGE_HEADERS = {
-    "Content-Security-Policy": "; ".join(
-        [
-            "default-src 'none'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "form-action 'none'",
-            "frame-ancestors 'none'",
-            "base-uri 'none'",
-        ]
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-}
+PAGE_HEADERS = page_headers("form-action 'none'")
 
 
 @dataclass(frozen=True)

@@ -17,19 +17,20 @@ from services.registration.organiser.schemas.checkins import (
     CheckinReportSchema,
     DateCodesSchema,
 )
-from services.registration.web import CONTENT_SECURITY_POLICY
+from services.registration.web import PAGE_DIRECTIVES
 from shared.access import current_event, current_organiser
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window, is_held
 from shared.domain.checkin import MAX_MARKS
 from shared.errors import DateCalledOff, DomainError, InvalidRequest
 from shared.errors_http import flatten_field_errors, json_error_response
+from shared.page_security import content_security_policy
 
 bp = pages_blueprint("checkin_pages", __name__)
 # Marks the page sends at once: a queue of these stays well within a request's size limit.
 BATCH = MAX_MARKS // 5
 # The one page whose script talks to the server: to this service only.
-CHECKIN_PAGE_POLICY = f"{CONTENT_SECURITY_POLICY}; connect-src 'self'"
+CHECKIN_PAGE_POLICY = content_security_policy(*PAGE_DIRECTIVES, "connect-src 'self'")
 
 
 @bp.get("/events/<event_slug>/dates/<int:date_id>/checkin")
