@@ -5,7 +5,9 @@
 one interpreter holding Flask, SQLAlchemy, the models and the shared code once: one process of
 about 100 MiB where three took about 260, with their gunicorn arbiters (docs/figures.md,
 "Memory and start-up"). Each request goes to the service listening on the port it arrived on;
-the ports are tools.run_stack's (REGISTRATION_PORT, NOTIFICATIONS_PORT, CALENDAR_PORT).
+the ports are tools.run_stack's (REGISTRATION_PORT, NOTIFICATIONS_PORT, CALENDAR_PORT). The
+services share the worker's threads, and /metrics on each port counts the requests of all
+three, each under its ``service`` label.
 
 Before serving, the process migrates the database and loads the demo into it when it holds no
 event: with the app it imports anyway, where a process of its own would import it again first
