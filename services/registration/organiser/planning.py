@@ -134,9 +134,10 @@ def planning(
     rows = session.execute(query).unique().all()
     clashes: dict[int, list[str]] = {}
     for held, clash in standing_clashes(session, since, until):
-        clashes.setdefault(held.id, []).append(clash.described())
+        told = clash.described()
+        clashes.setdefault(held.id, []).append(told)
         if clash.other_date_id is not None:
-            clashes.setdefault(clash.other_date_id, []).append(clash.described())
+            clashes.setdefault(clash.other_date_id, []).append(told)
     return [
         PlannedDate(d, taken, waiting, _expected(d, taken, chosen), marked, clashes.get(d.id, []))
         for d, taken, waiting, marked, chosen in rows
