@@ -1,6 +1,6 @@
 """What each email says: subject, plain text and HTML from templates, and the .ics invitation.
 
-Each kind has one template, ``templates/email/<kind>.txt``: it sets ``subject`` and writes
+Each kind has one template, ``templates/emails/<kind>.txt``: it sets ``subject`` and writes
 the kind's paragraphs, separated by blank lines. The two layouts wrap those paragraphs with
 the greeting, the dates, the venue, the organiser contact and the manage link.
 """
@@ -192,14 +192,14 @@ def render(session: Session, message: EmailMessage, shared: Shared | None = None
             context = _context(session, message, kind, shared)
         if kind is EmailKind.ORGANISER_MESSAGE:
             context.update(_organiser_message(session, message, context["registration"]))
-        template = current_app.jinja_env.get_template(f"email/{kind.value}.txt")
+        template = current_app.jinja_env.get_template(f"emails/{kind.value}.txt")
         module = template.make_module(vars=context)
         paragraphs = [part.strip() for part in str(module).split("\n\n") if part.strip()]
         layout = {**context, "subject": str(module.subject).strip(), "paragraphs": paragraphs}
         if kind is EmailKind.ORGANISER_MESSAGE:
-            layout_name = "email/message_layout"
+            layout_name = "emails/message_layout"
         else:
-            layout_name = "email/account_layout" if account else "email/layout"
+            layout_name = "emails/account_layout" if account else "emails/layout"
         text = render_template(f"{layout_name}.txt", **layout)
         html = render_template(f"{layout_name}.html", **layout)
     attachments: tuple[Attachment, ...] = ()
