@@ -326,6 +326,9 @@ def _trainer_changes(
                 datetime.fromisoformat(change["previous_ends_at"]),
             )
             item |= {"previous_day": previous.day, "previous_hours": previous.hours}
+        if change["change"] == "relocated":
+            # The new place in full: a trainer may know the venue, not its new address.
+            item["where"] = ", ".join(part for part in (group.venue_name, group.address) if part)
         worded.append(item)
     return worded
 

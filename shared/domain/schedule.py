@@ -469,6 +469,7 @@ def change_venue(session: Session, group: Group, **fields: Any) -> bool:
         setattr(group, name, value)
     _mark_changed(session, group, group.dates)
     _tell(session, EmailKind.DATE_CHANGED, _concerned(session, group), payload)
+    _tell_trainers(session, [_date_change("relocated", d) for d in _coming(group, utcnow())])
     return True
 
 
@@ -706,8 +707,8 @@ def _times(session_date: SessionDate, prefix: str = "") -> dict[str, str]:
 def _date_change(
     change: str, session_date: SessionDate, *, trainers: list[Trainer] | None = None, **more: str
 ) -> TrainerNews:
-    """``change`` (added, moved, cancelled, removed) to a date, for the group's trainers or
-    ``trainers``; nobody hears of a draft's dates, which are in no trainer's feed."""
+    """``change`` (added, moved, relocated, cancelled, removed) to a date, for the group's
+    trainers or ``trainers``; nobody hears of a draft's dates, which are in no trainer's feed."""
     group = session_date.group
     told = group.trainers if trainers is None else trainers
     if not group.event.published:

@@ -115,3 +115,18 @@ def test_nobody_hears_of_a_draft_dates_until_it_is_published(db_session, make):
     assert unpublished == []
     # The date called off while a draft is in no feed of hers: only the held one is told.
     assert published.body.count("vous animez la séance du") == 1
+
+
+def test_trainers_hear_of_a_new_place_for_each_coming_date(db_session, make):
+    nadia = a_trainer(db_session, ["en"])
+    group = make.group()
+    group.trainers = [nadia]
+    db_session.flush()
+
+    schedule.change_venue(
+        db_session, group, venue_name="Maison des Jeunes", street_address="rue Haute 4"
+    )
+    [email] = emails_of(db_session, EmailKind.TRAINER_DATES_CHANGED)
+
+    assert email.recipients == ["nadia@example.org"]
+    assert email.body.count("moves to Maison des Jeunes, rue Haute 4") == len(group.dates)
