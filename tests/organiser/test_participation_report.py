@@ -7,6 +7,7 @@ to say" apart; administrators see every event, organisers their own."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import openpyxl
@@ -23,7 +24,7 @@ from shared.models import (
     RegistrationQuestion,
     RegistrationStatus,
 )
-from tests.organiser.conftest import changes_recorded, log_in, registered_before
+from tests.organiser.conftest import changes_recorded, log_in, post_form, registered_before
 from tests.support.databases import listening
 from tests.support.factories import local
 from tests.support.pages import text_of
@@ -199,6 +200,66 @@ def test_drop_in_head_counts_are_recorded_on_held_dates_and_reported_apart(
     assert report["drop_in_people"] == 21
     assert report["registrations"] == 0
     assert changes_recorded(db_session).count("date.headcount") == 3
+
+
+def test_the_head_count_page_has_a_form_per_held_drop_in_date_that_began(
+    client, make, accounts, db_session
+):
+    drop_in = make.event(
+        registration_opens_at=None,
+        kind=EventKind.DROP_IN,
+        attendance_rule=AttendanceRule.NO_REGISTRATION,
+    )
+    office = make.group(
+        drop_in,
+        town="Namur",
+        dates=[
+            (local("2026-03-11T14:00"), local("2026-03-11T17:00")),
+            (local("2026-03-18T14:00"), local("2026-03-18T17:00")),
+            (local("2026-03-25T14:00"), local("2026-03-25T17:00")),
+            (utcnow() + timedelta(days=3), utcnow() + timedelta(days=3, hours=2)),
+        ],
+    )
+    first, called_off, last, coming = office.dates
+    called_off.cancelled_at = utcnow()
+    last.headcount = 4
+    workshop = make.event(registration_opens_at=None)
+    db_session.commit()
+    log_in(client, accounts(drop_in, workshop))
+    url = f"/organiser/events/{drop_in.slug}/headcounts"
+
+    page = client.get(url).get_data(as_text=True)
+    recorded = post_form(
+        client, f"/organiser/events/{drop_in.slug}/dates/{first.id}/headcount", people="12"
+    )
+    after = client.get(url).get_data(as_text=True)
+    refused = post_form(
+        client, f"/organiser/events/{drop_in.slug}/dates/{first.id}/headcount", people="-3"
+    )
+    future = post_form(
+        client, f"/organiser/events/{drop_in.slug}/dates/{coming.id}/headcount", people="3"
+    )
+    elsewhere = client.get(f"/organiser/events/{workshop.slug}/headcounts")
+    event_page = client.get(f"/organiser/events/{drop_in.slug}/").get_data(as_text=True)
+
+    forms = re.findall(r'/dates/(\d+)/headcount"', page)
+    assert forms == [str(last.id), str(first.id)]
+    assert (
+        'name="people" min="0" max="10000" inputmode="numeric" required\n               value="4"'
+        in page
+    )
+    assert recorded.status_code == 303
+    assert recorded.headers["Location"].endswith(f"/headcounts#d{first.id}")
+    assert "Nombre de personnes enregistré." in after
+    assert 'value="12"' in after
+    db_session.refresh(first)
+    assert first.headcount == 12
+    assert refused.status_code == 422
+    assert 'value="-3" aria-invalid="true"' in refused.get_data(as_text=True)
+    assert future.status_code == 409
+    assert "Seules les permanences sans inscription" in elsewhere.get_data(as_text=True)
+    assert url in event_page
+    assert changes_recorded(db_session).count("date.headcount") == 1
 
 
 def workbook_of(response):

@@ -1,5 +1,6 @@
-"""Organiser page of the participation report: the period and filters, each table of the
-API's report, and beside each breakdown an SVG chart whose figures the table also gives."""
+"""Organiser pages of the participation report: the period and filters, each table of the
+API's report, and beside each breakdown an SVG chart whose figures the table also gives; and
+the head counts of a drop-in event's held dates, a small form each."""
 
 from __future__ import annotations
 
@@ -7,22 +8,32 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from services.registration.area import Page, pages_blueprint
+from services.registration.area import Page, apply, load_form, pages_blueprint
+from services.registration.organiser import actions
+from services.registration.organiser.actions import organising
 from services.registration.organiser.report_files import (
     category_label,
     report_download,
     report_scope,
 )
-from services.registration.organiser.schemas.reports import ReportArgsSchema, ReportFileArgsSchema
-from shared.access import current_organiser
-from shared.database import db
+from services.registration.organiser.schemas.reports import (
+    HeadcountFormSchema,
+    ReportArgsSchema,
+    ReportFileArgsSchema,
+)
+from shared.access import current_event, current_organiser
+from shared.database import db, utcnow
+from shared.domain.attendance import is_held
 from shared.domain.indicators import INDICATORS
 from shared.domain.participation_report import participation_report
+from shared.errors import DomainError
 from shared.errors_http import flatten_field_errors
 from shared.labels import KIND_LABELS
+from shared.models import AttendanceRule, Event
 
 bp = pages_blueprint("report_pages", __name__)
 
@@ -77,3 +88,53 @@ def participation_file() -> Response | Page:
         errors = flatten_field_errors(invalid.messages)
         return render_template("organiser/reports.html", values=request.args, errors=errors), 422
     return report_download(current_organiser(), args)
+
+
+def headcounts_page(
+    event: Event, refusal: DomainError | None = None, refused_date: int | None = None
+) -> Page:
+    """The held dates of a drop-in event that have begun, newest first, each with its head
+    count's form; a refused count shown on its date."""
+    now = utcnow()
+    dates = sorted(
+        (
+            session_date
+            for group in event.groups
+            for session_date in group.dates
+            if is_held(session_date) and session_date.starts_at <= now
+        ),
+        key=lambda session_date: session_date.starts_at,
+        reverse=True,
+    )
+    return render_template(
+        "organiser/headcounts.html",
+        event=event,
+        drop_in=event.attendance_rule is AttendanceRule.NO_REGISTRATION,
+        dates=dates,
+        refusal=refusal,
+        refused_date=refused_date,
+        typed=request.form.get("people", ""),
+    ), refusal.status if refusal else 200
+
+
+@bp.get("/events/<event_slug>/headcounts")
+def headcounts(event_slug: str) -> Page:
+    """How many people came to each held date of a drop-in event."""
+    return headcounts_page(current_event())
+
+
+@bp.post("/events/<event_slug>/dates/<int:date_id>/headcount")
+def headcount(event_slug: str, date_id: int) -> Response | Page:
+    """Record how many people came to one held date, then return to it."""
+    event = current_event()
+
+    def change() -> None:
+        people = load_form(HeadcountFormSchema())["people"]
+        actions.record_headcount(organising(), date_id, people)
+
+    return apply(
+        change,
+        done=_("Nombre de personnes enregistré."),
+        then=url_for("report_pages.headcounts", event_slug=event.slug) + f"#d{date_id}",
+        on_refusal=lambda refusal: headcounts_page(event, refusal, date_id),
+    )

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.registration.fields import slug
+from services.registration.organiser.schemas.base import FormSchema
 from shared.models import EventKind
 
 # A report covers at most this many days: years of data are asked for one at a time.
@@ -67,6 +68,12 @@ class HeadcountInputSchema(Schema):
     people = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=0, max=MAX_HEADCOUNT)
     )
+
+
+class HeadcountFormSchema(FormSchema):
+    """The head count as the page's form sends it, a number typed as text."""
+
+    people = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_HEADCOUNT))
 
 
 class HeadcountSchema(Schema):
