@@ -41,6 +41,24 @@ def test_the_event_lists_the_questions_offered_in_the_readers_language(client, a
     assert (listed[4]["minimum"], listed[4]["maximum"]) == (0, 60)
 
 
+def test_the_openapi_document_names_the_answers_and_each_questions_shape(client):
+    spec = client.get("/api/v1/openapi.json").json
+    schemas = spec["components"]["schemas"]
+
+    post = spec["paths"]["/api/v1/events/{event_slug}/registrations"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    registration = schemas[body.rsplit("/", 1)[1]]["properties"]
+    questions = schemas["EventDetail"]["properties"]["questions"]
+    question = schemas[questions["items"]["$ref"].rsplit("/", 1)[1]]["properties"]
+
+    assert registration["answers"]["type"] == "object"
+    assert "by question id" in registration["answers"]["description"]
+    assert registration["consented_answers"]["items"] == {"type": "integer"}
+    assert questions["type"] == "array"
+    assert {"id", "kind", "text", "required", "choices", "minimum", "condition"} <= set(question)
+    assert "country" in question["kind"]["enum"]
+
+
 def test_valid_answers_are_stored_by_question(client, asking_group, db_session):
     group, ids = asking_group
 

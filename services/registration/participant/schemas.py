@@ -162,11 +162,20 @@ class EventSchema(Schema):
     groups = fields.List(fields.Nested(GroupSchema), dump_only=True)
 
 
+class OfferedQuestions(fields.List):
+    """The questions a new registration of the event is asked: a list, so that OpenAPI
+    documents each question's shape."""
+
+    def get_value(self, obj: Event, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        """The event's questions offered to new registrations, in order."""
+        return offered_questions(obj)
+
+
 class EventDetailSchema(EventSchema):
     """One event, with the questions its registration form asks."""
 
-    questions = fields.Function(
-        lambda event: PublicQuestionSchema(many=True).dump(offered_questions(event)),
+    questions = OfferedQuestions(
+        fields.Nested(PublicQuestionSchema),
         dump_only=True,
         metadata={"description": "The registration form's own questions, to answer in `answers`"},
     )
