@@ -5,12 +5,15 @@ small server holds every process of the stack (docs/production.md, "Server sizes
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.databases import throwaway_database
 from tests.support.servers import PROJECT_ROOT, service_environment
 
 # The libraries loaded on first use only (with what they bring: fonts, images).
@@ -38,11 +41,11 @@ STARTS = {
 }
 
 
-def start_and_probe(start: str, base_config: dict[str, Any]) -> dict[str, Any]:
+def start_and_probe(start: str, base_config: dict[str, Any], **settings: str) -> dict[str, Any]:
     """What a fresh process that ran ``start`` and asked its health check reports."""
     script = START_AND_PROBE.format(start=start, libraries=LOADED_ON_FIRST_USE)
     env = service_environment(
-        DATABASE_URL=base_config["DATABASE_URL"], REDIS_URL=base_config["REDIS_URL"]
+        DATABASE_URL=base_config["DATABASE_URL"], REDIS_URL=base_config["REDIS_URL"], **settings
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -61,6 +64,30 @@ def test_starting_and_answering_the_health_check_loads_no_heavy_library(
     process: str, base_config: dict[str, Any]
 ) -> None:
     report = start_and_probe(STARTS[process], base_config)
+
+    assert report["status"] == 200
+    assert report["loaded"] == []
+
+
+def test_make_runs_web_process_prepares_its_database_and_loads_no_heavy_library(
+    base_config: dict[str, Any], tmp_path: Path
+) -> None:
+    # Its own empty database: the process loads the demo into it.
+    start = (
+        "from tools import web_services\n"
+        "app = next(iter(web_services.create_app().services.values()))\n"
+        "from sqlalchemy import select\n"
+        "from shared.database import db\n"
+        "from shared.models import Event\n"
+        "with app.app_context():\n"
+        "    assert db.session.scalars(select(Event)).first() is not None, 'no demo'"
+    )
+    with throwaway_database(tmp_path, os.environ.get("DATABASE_URL")) as database_url:
+        report = start_and_probe(
+            start,
+            {**base_config, "DATABASE_URL": database_url},
+            ATELIER_RUN_DIR=str(tmp_path / "run"),
+        )
 
     assert report["status"] == 200
     assert report["loaded"] == []
