@@ -133,11 +133,16 @@ def next_url(page: Page[Any], **path: Any) -> str | None:
 
 def paged(page: Page[T]) -> tuple[list[T], int, dict[str, str]]:
     """An API view's answer: the page's rows, and where the next page is in its headers."""
+    return page.items, 200, page_headers(page)
+
+
+def page_headers(page: Page[Any]) -> dict[str, str]:
+    """Where the page after ``page`` is, as a paged API answer's headers say."""
     headers = {"X-Pagination": json.dumps({"next": page.next})}
     following = next_url(page)
     if following is not None:
         headers["Link"] = f'<{following}>; rel="next"'
-    return page.items, 200, headers
+    return headers
 
 
 # How a paged API operation documents its headers (flask-smorest's ``headers``).

@@ -92,6 +92,15 @@ def load_form(schema: Schema, data: Any = None) -> dict[str, Any]:
         raise InvalidRequest(errors=flatten_field_errors(error.messages)) from error
 
 
+def page_args(schema: Schema) -> dict[str, Any]:
+    """A paged page's query (``limit``, ``cursor``): a link edited by hand shows the first
+    page rather than an error."""
+    try:
+        return schema.load(request.args)
+    except ValidationError:
+        return schema.load({})
+
+
 def local_input(moment: datetime | None) -> str:
     """A datetime as a datetime-local input shows it, in Brussels time."""
     return "" if moment is None else moment.astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M")

@@ -1,5 +1,6 @@
 """The organiser's collections that grow with history come a page at a time, by cursor, as
-the public events do: the events they run and, for administrators, every account."""
+the public events do: the events they run, a group's roster and, for administrators, every
+account; the pages link to the next without JavaScript."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import pytest
 
 from tests.organiser.conftest import log_in
+from tests.support.databases import listening
 
 
 def next_link(response) -> str | None:
@@ -69,3 +71,130 @@ def test_the_organisers_page_lists_their_events_newest_first_fifty_at_a_time(
     assert f'/organiser/events/{events[1].slug}/"' in first
     assert f'/organiser/events/{events[0].slug}/"' not in first
     assert f'/organiser/events/{events[0].slug}/"' in second and 'rel="next"' not in second
+
+
+def test_the_accounts_page_lists_fifty_accounts_then_the_next_by_link(client, accounts):
+    admin = accounts(admin=True, email="a-admin@example.org")
+    for n in range(50):
+        accounts(email=f"b-{n:02}@example.org")
+    log_in(client, admin)
+
+    first = client.get("/organiser/accounts").text
+    following = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    second = client.get(following).text
+
+    assert "a-admin@example.org" in first and "b-48@example.org" in first
+    assert "b-49@example.org" not in first
+    assert "b-49@example.org" in second and 'rel="next"' not in second
+    # A cursor edited by hand shows the first page, not an error.
+    assert "a-admin@example.org" in client.get("/organiser/accounts?cursor=x").text
+
+
+def roster_of(make, size: int):
+    group = make.group(capacity=size + 5)
+    people = [make.registration(group, last_name=f"Nom{n:02}") for n in range(size)]
+    return group, people
+
+
+def roster_url(group) -> str:
+    return f"/api/v1/events/{group.event.slug}/groups/{group.slug}/roster"
+
+
+def test_a_long_roster_comes_by_name_a_page_at_a_time_with_the_groups_counts(
+    client, make, accounts
+):
+    group, _people = roster_of(make, 5)
+    account = accounts(group.event)
+
+    first = client.get(f"{roster_url(group)}?limit=2", headers=account.bearer)
+    second = client.get(next_link(first), headers=account.bearer)
+    third = client.get(next_link(second), headers=account.bearer)
+
+    names = [
+        [line["participant"]["last_name"] for line in page.json["confirmed"]]
+        for page in (first, second, third)
+    ]
+    assert names == [["Nom00", "Nom01"], ["Nom02", "Nom03"], ["Nom04"]]
+    assert {page.json["confirmed_count"] for page in (first, second, third)} == {5}
+    assert first.json["next"] == json.loads(first.headers["X-Pagination"])["next"]
+    assert third.json["next"] is None and next_link(third) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("cursor=WzFd", "cursor"),
+        ("cursor=%25", "cursor"),
+    ],
+)
+def test_a_roster_refuses_a_bad_limit_or_cursor_on_its_field(client, make, accounts, query, field):
+    group, _people = roster_of(make, 1)
+    account = accounts(group.event)
+
+    response = client.get(f"{roster_url(group)}?{query}", headers=account.bearer)
+
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == [field]
+
+
+def test_a_roster_page_costs_the_same_statements_at_three_and_at_sixty(app, client, make, accounts):
+    def statements_for(size: int) -> list[str]:
+        group, _people = roster_of(make, size)
+        account = accounts(group.event)
+        client.get(roster_url(group), headers=account.bearer)  # the token's first use
+        run: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args):
+            if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
+                run.append(statement.split()[0].upper())
+
+        with listening(app.extensions["database"].engine, "before_cursor_execute", count):
+            response = client.get(f"{roster_url(group)}?limit=10", headers=account.bearer)
+        assert len(response.json["confirmed"]) == min(size, 10)
+        return run
+
+    assert len(statements_for(3)) == len(statements_for(60))
+
+
+def test_the_roster_page_shows_fifty_participants_then_the_next_by_link(client, make, accounts):
+    group, _people = roster_of(make, 51)
+    account = accounts(group.event)
+    log_in(client, account)
+    url = f"/organiser/events/{group.event.slug}/groups/{group.slug}/"
+
+    first = client.get(url).text
+    following = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    second = client.get(following).text
+
+    assert "Nom49" in first and "Nom50" not in first
+    assert "Nom50" in second and "Nom49" not in second and 'rel="next"' not in second
+    assert "<strong>51</strong>" in first
+
+
+def test_the_openapi_documents_the_rosters_page_arguments_and_headers(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    operation = paths["/api/v1/events/{event_slug}/groups/{group_slug}/roster"]["get"]
+
+    arguments = {p["name"]: p for p in operation["parameters"]}
+    assert {"limit", "cursor"} <= set(arguments)
+    assert arguments["limit"]["schema"]["maximum"] == 100
+    assert {"Link", "X-Pagination"} <= set(operation["responses"]["200"]["headers"])
+
+
+def test_the_delivery_log_page_goes_to_older_emails_by_link(client, make, accounts):
+    group = make.group()
+    person = make.registration(group)
+    copies = [make.email_message(person, subject=f"Objet {n:02}") for n in range(4)]
+    log_in(client, accounts(group.event))
+    url = f"/organiser/events/{group.event.slug}/deliveries"
+
+    first = client.get(f"{url}?limit=3").text
+    older = re.search(r'<a [^>]*href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    second = client.get(older).text
+
+    assert [c.subject in first for c in copies] == [False, True, True, True]
+    assert copies[0].subject in second and 'rel="next"' not in second
+    # A cursor edited by hand shows the newest emails, not an error.
+    assert copies[3].subject in client.get(f"{url}?cursor=%25").text

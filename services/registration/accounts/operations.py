@@ -285,15 +285,6 @@ def accounts_page(session: Session, *, limit: int, cursor: tuple | None) -> Page
     return page_of(session, query, ACCOUNTS_BY_ADDRESS, limit=limit, cursor=cursor)
 
 
-def all_accounts(session: Session) -> list[Organiser]:
-    """Every organiser account with its events, by address."""
-    return list(
-        session.scalars(
-            select(Organiser).options(selectinload(Organiser.events)).order_by(Organiser.email)
-        )
-    )
-
-
 def account_of(session: Session, organiser_id: int) -> Organiser:
     """An account by id, or 404."""
     account = session.get(Organiser, organiser_id)

@@ -26,9 +26,11 @@ from shared.models import (
     RegistrationStatus,
     SendMode,
 )
+from shared.paging import Keyset, Page, page_of
 from shared.queue import MAIL_QUEUE, RETRY_FAILED_TASK, send_after_commit
 
-DELIVERY_LOG_PAGE = 50
+# The delivery log's order, and its pages'.
+NEWEST_FIRST = Keyset((EmailMessage.id,), descending=True)
 
 
 @dataclass(frozen=True)
@@ -275,13 +277,8 @@ def failed_copies(session: Session, message: OrganiserMessage) -> list[int]:
 
 
 def delivery_log(
-    session: Session, event: Event, *, before: int | None = None, limit: int = DELIVERY_LOG_PAGE
-) -> tuple[list[EmailMessage], int | None]:
-    """A page of every email the event's participants were sent, newest first, and the id
-    to pass as ``before`` for the older ones (None on the last page)."""
+    session: Session, event: Event, *, limit: int, cursor: tuple | None
+) -> Page[EmailMessage]:
+    """A page of every email the event's participants were sent, newest first."""
     query = select(EmailMessage).where(EmailMessage.event_id == event.id)
-    if before is not None:
-        query = query.where(EmailMessage.id < before)
-    rows = list(session.scalars(query.order_by(EmailMessage.id.desc()).limit(limit + 1)))
-    older = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], older
+    return page_of(session, query, NEWEST_FIRST, limit=limit, cursor=cursor)

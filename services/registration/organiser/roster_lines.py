@@ -13,6 +13,10 @@ from shared.domain import attendance
 from shared.domain.capacity import awaits_confirmation, places_left, waiting_list
 from shared.domain.registration_questions import answer_text, answers_by_registration
 from shared.models import Attendance, Event, Group, Registration, RegistrationQuestion, SessionDate
+from shared.paging import Keyset, page_of
+
+# The order of a roster's confirmed participants, and of its pages.
+BY_NAME = Keyset((Registration.last_name, Registration.first_name, Registration.id))
 
 
 @dataclass
@@ -42,15 +46,19 @@ class Roster:
     event: Event
     group: Group
     dates: list[SessionDate]
+    # All the confirmed participants, or one page of them by name (see ``next``).
     confirmed: list[RosterLine] = field(default_factory=list)
+    confirmed_count: int = 0
     waiting: list[Registration] = field(default_factory=list)
     # The event's own questions, hidden ones included: their answers are kept.
     questions: list[RegistrationQuestion] = field(default_factory=list)
+    # The cursor of the next page of confirmed participants, None on the last.
+    next: str | None = None
 
     @property
     def places_left(self) -> int | None:
         """Free places, or None for a group without a limit."""
-        return places_left(self.group, len(self.confirmed))
+        return places_left(self.group, self.confirmed_count)
 
     @property
     def unconfirmed(self) -> set[int]:
@@ -79,20 +87,32 @@ class Roster:
         )
 
 
-def build_roster(session: Session, event: Event, group: Group) -> Roster:
-    """The roster of one group of the event."""
+def build_roster(
+    session: Session,
+    event: Event,
+    group: Group,
+    *,
+    limit: int | None = None,
+    cursor: tuple | None = None,
+) -> Roster:
+    """The roster of one group of the event: every confirmed participant, or with ``limit``
+    one page of them by name (after ``cursor``), the counts being the whole group's."""
     dates = attendance.held_dates(group)
-    confirmed = session.scalars(
-        attendance.confirmed_with_presence(group).order_by(
-            Registration.last_name, Registration.first_name, Registration.id
-        )
-    )
+    query = attendance.confirmed_with_presence(group)
+    if limit is None:
+        confirmed = list(session.scalars(query.order_by(*BY_NAME.order_by())))
+        following, count = None, len(confirmed)
+    else:
+        page = page_of(session, query, BY_NAME, limit=limit, cursor=cursor)
+        confirmed, following, count = page.items, page.next, group.confirmed_count
     roster = Roster(
         event=event,
         group=group,
         dates=dates,
+        confirmed_count=count,
         waiting=waiting_list(session, group),
         questions=list(event.registration_questions),
+        next=following,
     )
     for registration in confirmed:
         marks = attendance.presence_marks(registration)

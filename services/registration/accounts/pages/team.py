@@ -17,14 +17,16 @@ from services.registration.accounts.auth import find_organiser, log_in
 from services.registration.accounts.pages.passwords import link_refused
 from services.registration.accounts.schemas import (
     AccountChangeSchema,
+    AccountsArgsSchema,
     InvitationAcceptSchema,
     InvitationInputSchema,
 )
-from services.registration.area import Page, apply, load_form, pages_blueprint
+from services.registration.area import Page, apply, load_form, page_args, pages_blueprint
 from shared.access import admin_only, current_organiser, public, visible_events
 from shared.database import db
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES, current_language
+from shared.paging import next_url
 
 bp = pages_blueprint("team_pages", __name__)
 
@@ -136,10 +138,12 @@ def accept(token: str) -> Response | Page:
 
 
 def accounts_page(refusal: DomainError | None = None) -> Page:
-    """Every account, with what an administrator may do to it."""
+    """A page of the accounts by address, with what an administrator may do to each."""
+    page = accounts.accounts_page(db.session, **page_args(AccountsArgsSchema()))
     return render_template(
         "accounts/accounts.html",
-        all_accounts=accounts.all_accounts(db.session),
+        all_accounts=page.items,
+        more=next_url(page),
         refusal=refusal,
     ), refusal.status if refusal else 200
 
@@ -147,7 +151,7 @@ def accounts_page(refusal: DomainError | None = None) -> Page:
 @bp.get("/accounts")
 @admin_only
 def all_accounts() -> Page:
-    """Every organiser account."""
+    """The organiser accounts, a page at a time."""
     return accounts_page()
 
 

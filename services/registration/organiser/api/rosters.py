@@ -28,12 +28,14 @@ from services.registration.organiser.schemas.rosters import (
     IssuedCertificateSchema,
     MoveInputSchema,
     ParticipantSchema,
+    RosterArgsSchema,
     WalkInInputSchema,
 )
 from services.registration.organiser.schemas.rosters import RosterSchema as RosterOutSchema
 from shared.access import current_event
 from shared.database import db
 from shared.models import Attendance, Certificate, Group, Registration
+from shared.paging import PAGE_HEADERS, Page, page_headers
 
 bp = api_blueprint(
     "organiser_rosters",
@@ -43,11 +45,17 @@ bp = api_blueprint(
 
 
 @bp.route("/events/<event_slug>/groups/<group_slug>/roster", methods=["GET"])
-@bp.response(200, RosterOutSchema)
-def roster(event_slug: str, group_slug: str) -> Roster:
-    """Confirmed participants with presence and completion, the waiting list, the counts."""
+@bp.arguments(RosterArgsSchema, location="query")
+@bp.response(200, RosterOutSchema, headers=PAGE_HEADERS)
+def roster(
+    args: dict[str, Any], event_slug: str, group_slug: str
+) -> tuple[Roster, int, dict[str, str]]:
+    """Confirmed participants with presence and completion, a page at a time by name (the
+    next page is the ``Link`` header's rel="next" and the ``next`` field), the waiting list,
+    the counts of the whole group."""
     event = current_event()
-    return build_roster(db.session, event, group_of(event, group_slug))
+    roster = build_roster(db.session, event, group_of(event, group_slug), **args)
+    return roster, 200, page_headers(Page(roster.confirmed, roster.next))
 
 
 @bp.route(

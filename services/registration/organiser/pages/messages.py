@@ -9,21 +9,30 @@ from typing import Any
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import EXCLUDE
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from services.registration.area import Page, apply, load_form, local_input, pages_blueprint
+from services.registration.area import (
+    Page,
+    apply,
+    load_form,
+    local_input,
+    page_args,
+    pages_blueprint,
+)
 from services.registration.organiser import messaging
 from services.registration.organiser.actions import organising
-from services.registration.organiser.schemas.journal import JournalQuerySchema
-from services.registration.organiser.schemas.messages import MessageInputSchema
+from services.registration.organiser.schemas.messages import (
+    DeliveriesArgsSchema,
+    MessageInputSchema,
+)
 from shared.access import current_event
 from shared.database import db
 from shared.domain.organiser_messages import PLACEHOLDERS
 from shared.errors import DomainError
 from shared.i18n import LANGUAGES
 from shared.models import OrganiserMessage
+from shared.paging import next_url
 
 bp = pages_blueprint("message_pages", __name__)
 
@@ -99,13 +108,10 @@ def retry(event_slug: str, message_id: int) -> Response | Page:
 @bp.get("/events/<event_slug>/deliveries")
 def deliveries(event_slug: str) -> str:
     """A page of every email the event's participants were sent, newest first."""
-    args = load_form(JournalQuerySchema(unknown=EXCLUDE), request.args)
     event = current_event()
-    rows, older = messaging.delivery_log(
-        db.session, event, before=args.get("before"), limit=args["limit"]
-    )
+    page = messaging.delivery_log(db.session, event, **page_args(DeliveriesArgsSchema()))
     return render_template(
-        "organiser/deliveries.html", event=event, rows=rows, older=older, page_size=args["limit"]
+        "organiser/deliveries.html", event=event, rows=page.items, more=next_url(page)
     )
 
 

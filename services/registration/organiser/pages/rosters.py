@@ -11,11 +11,10 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from services.registration.accounts import operations as accounts
-from services.registration.area import Page, apply, load_form, pages_blueprint
+from services.registration.area import Page, apply, load_form, page_args, pages_blueprint
 from services.registration.lookups import find_date, find_registration, group_of
 from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
@@ -35,6 +34,7 @@ from services.registration.organiser.schemas.rosters import (
     CapacityInputSchema,
     MoveInputSchema,
     PresenceMarkSchema,
+    RosterArgsSchema,
     WalkInFormSchema,
 )
 from shared import qr
@@ -56,12 +56,9 @@ bp = pages_blueprint("roster_pages", __name__)
 @bp.get("/")
 def index() -> str:
     """The events this organiser runs, newest first, a page at a time."""
-    schema = OrganiserEventsArgsSchema()
-    try:
-        args = schema.load(request.args)
-    except ValidationError:  # a link edited by hand: the first page
-        args = schema.load({})
-    page = actions.my_events(db.session, current_organiser(), **args)
+    page = actions.my_events(
+        db.session, current_organiser(), **page_args(OrganiserEventsArgsSchema())
+    )
     return render_template("organiser/index.html", events=page.items, more=next_url(page))
 
 
@@ -102,14 +99,26 @@ def roster_page(
     """A group's roster, with a refused action's message when there is one; ``walk_in`` is
     the paper form's input to show again when adding that person was refused."""
     others = [g for g in event.groups if g.id != group.id and not g.is_cancelled]
-    roster = build_roster(db.session, event, group)
+    args = page_args(RosterArgsSchema())
+    roster = build_roster(db.session, event, group, **args)
     confirmed = [line.registration for line in roster.confirmed]
+    more = None
+    if roster.next is not None:
+        more = url_for(
+            ".roster",
+            event_slug=event.slug,
+            group_slug=group.slug,
+            cursor=roster.next,
+            limit=args["limit"],
+        )
     return render_template(
         "organiser/roster.html",
         roster=roster,
+        more=more,
         certificates=valid_certificates(db.session, [r.id for r in confirmed]),
-        # The ZIP is offered when it would hold a certificate, by the rule that fills it.
-        certifiable=certifiable(db.session, confirmed),
+        # The ZIP is offered when it would hold a certificate, by the rule that fills it; a
+        # roster of several pages offers it whatever this page holds.
+        certifiable=roster.confirmed_count > len(confirmed) or certifiable(db.session, confirmed),
         other_groups=others,
         refusal=refusal,
         walk_in=walk_in,

@@ -29,6 +29,7 @@ from shared.domain.organiser_messages import (
 )
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from shared.models import DeliveryStatus, SendMode
+from shared.paging import Cursor, PageArgsSchema
 
 LIST_FIELDS = ("groups", "statuses")
 TEXT_FIELDS = ("subject", "body")
@@ -193,3 +194,7 @@ class MessageSchema(Schema):
 
 class RetrySchema(Schema):
     queued = fields.List(fields.Integer(), metadata={"description": "The copies sent again"})
+
+
+class DeliveriesArgsSchema(PageArgsSchema):
+    cursor = Cursor(int, description="The previous page's `next`: the page after it")

@@ -32,6 +32,7 @@ from services.registration.participant.schemas import (
     with_form_answers,
 )
 from shared.models import Role
+from shared.paging import Cursor, PageArgsSchema
 
 
 class AttendanceInputSchema(FormSchema):
@@ -138,12 +139,23 @@ class RosterSchema(Schema):
     group = fields.Nested(OrganiserGroupSummarySchema)
     dates = fields.List(fields.Nested(OrganiserDateSchema))
     capacity = fields.Function(lambda roster: roster.group.capacity)
-    confirmed_count = fields.Function(lambda roster: len(roster.confirmed))
+    confirmed_count = fields.Integer()
     waitlist_length = fields.Function(lambda roster: len(roster.waiting))
     places_left = fields.Integer(allow_none=True)
     questions = fields.List(fields.Nested(RosterQuestionSchema))
-    confirmed = fields.List(fields.Nested(RosterLineSchema))
+    confirmed = fields.List(
+        fields.Nested(RosterLineSchema),
+        metadata={"description": "One page of the confirmed participants, by name"},
+    )
     waiting = fields.List(fields.Nested(ParticipantSchema))
+    next = fields.String(
+        allow_none=True,
+        metadata={"description": "The cursor of the next page of confirmed, null on the last"},
+    )
+
+
+class RosterArgsSchema(PageArgsSchema):
+    cursor = Cursor(str, str, int, description="The previous page's `next`: the page after it")
 
 
 class AttendanceSchema(Schema):
