@@ -1,10 +1,12 @@
 """The organiser area in headless Chromium against gunicorn: logging in, marking presence on
-a phone, downloading the roster as XLSX, printing the attendance sheet."""
+a phone, downloading the roster as XLSX, printing the attendance sheet, the participation
+report's charts and the head counts of drop-in dates on a phone."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -13,9 +15,11 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.database import create_db_engine
-from shared.models import Attendance
-from tests.browser.conftest import EMAIL, PASSWORD, TITLE, Site, screenshot_path
+from shared.database import create_db_engine, utcnow
+from shared.models import Attendance, AttendanceRule, EventKind, Organiser
+from tests.browser.conftest import EMAIL, PASSWORD, TITLE, Site, check_page, screenshot_path
+from tests.organiser.conftest import held_days_ago
+from tests.support.factories import Factory
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +130,38 @@ def test_attendance_sheet_prints_on_paper(browser: Browser, site: Site):
     expect(page.locator(".facts")).to_contain_text("DICS")
     expect(page.locator(".facts")).to_contain_text("Réseau Egalité")
     context.close()
+
+
+def test_the_report_and_the_drop_in_head_counts_on_a_phone(phone: Page, site: Site):
+    engine = create_db_engine(site.engine_url)
+    with Session(engine) as session:
+        drop_in = Factory(session).event(
+            slug="permanence-juridique",
+            title={"fr": "Permanence juridique"},
+            kind=EventKind.DROP_IN,
+            attendance_rule=AttendanceRule.NO_REGISTRATION,
+            registration_opens_at=None,
+        )
+        Factory(session).group(drop_in, slug="jambes", dates=held_days_ago(7, 14))
+        organiser = session.scalars(select(Organiser).where(Organiser.email == EMAIL)).one()
+        organiser.events.append(drop_in)
+        session.commit()
+    engine.dispose()
+    today = utcnow().date()
+    log_in(phone, site)
+
+    phone.goto(f"{site.url}/organiser/reports?from={today - timedelta(days=30)}&to={today}")
+    expect(phone.get_by_role("heading", name="Rapport de participation")).to_be_visible()
+    chart = phone.get_by_role("img", name="Genre : Femme 0")
+    table = phone.locator("#h-gender ~ .side-by-side table")
+    chart_box, table_box = chart.bounding_box(), table.bounding_box()
+    check_page(phone, "organiser-report")
+    phone.goto(f"{site.url}/organiser/events/permanence-juridique/")
+    phone.get_by_role("link", name="Personnes venues aux permanences").click()
+    phone.locator('input[name="people"]').first.fill("14")
+    phone.get_by_role("button", name="Enregistrer").first.tap()
+
+    assert table_box["y"] >= chart_box["y"] + chart_box["height"]  # under the chart
+    expect(phone.get_by_text("Nombre de personnes enregistré.")).to_be_visible()
+    expect(phone.locator('input[name="people"]').first).to_have_value("14")
+    check_page(phone, "organiser-headcounts")
