@@ -250,17 +250,23 @@ def clashes(
     return found
 
 
+# A condition each: SQLite refuses an expression deeper than 1,000 terms.
+MAX_SPANS = 100
+
+
 def _reach(
     slots: Sequence[tuple[datetime, datetime]], travel: timedelta
 ) -> list[tuple[datetime, datetime]]:
     """The spans a date must meet to clash with one of ``slots``: each slot widened by the
-    travel time, those that overlap merged."""
+    travel time, those that overlap merged; beyond MAX_SPANS, the one span around them all."""
     spans: list[tuple[datetime, datetime]] = []
     for start, end in sorted((start - travel, end + travel) for start, end in slots):
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], end))
         else:
             spans.append((start, end))
+    if len(spans) > MAX_SPANS:
+        return [(spans[0][0], max(end for _start, end in spans))]
     return spans
 
 

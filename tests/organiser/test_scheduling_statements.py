@@ -97,7 +97,7 @@ def test_the_planning_of_a_month_runs_at_most_five_statements_whatever_its_dates
     assert len(few) == len(many) <= PLANNING_BUDGET
 
 
-def test_a_series_preview_runs_as_many_statements_for_fifty_dates_as_for_one(
+def test_a_series_preview_runs_as_many_statements_for_many_dates_as_for_one(
     app, client, accounts, make, db_session
 ):
     room, trainers = busy_place()
@@ -127,6 +127,8 @@ def test_a_series_preview_runs_as_many_statements_for_fifty_dates_as_for_one(
 
     one = statements_of(app, preview(1))
     fifty = statements_of(app, preview(50))
+    # Beyond a hundred slots, the dates are read over the whole range at once.
+    most = statements_of(app, preview(200))
 
-    assert len(preview(50)().json["clashes"]) == 50 * 2
-    assert len(one) == len(fifty)
+    assert len(preview(50)().json["clashes"]) == len(preview(200)().json["clashes"]) == 50 * 2
+    assert len(one) == len(fifty) == len(most)
