@@ -90,3 +90,7 @@ def test_each_port_answers_with_its_own_service_on_the_demo(web_services) -> Non
     assert titles["registration"] != titles["notifications"]
     for url in web_services.values():
         assert requests.get(f"{url}/healthz", timeout=30).status_code == 200
+        # Refused by gunicorn before any service is chosen, still in the services' JSON shape.
+        refused = requests.get(f"{url}/{'x' * 9000}", timeout=30)
+        assert refused.status_code == 414
+        assert refused.json()["status"] == 414
