@@ -139,23 +139,54 @@ def test_a_roster_refuses_a_bad_limit_or_cursor_on_its_field(client, make, accou
     assert list(response.json["errors"]) == [field]
 
 
+def statements_of(app, request) -> list[str]:
+    """The data statements ``request()`` runs, and its answer."""
+    run: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
+            run.append(statement.split()[0].upper())
+
+    with listening(app.extensions["database"].engine, "before_cursor_execute", count):
+        request()
+    return run
+
+
 def test_a_roster_page_costs_the_same_statements_at_three_and_at_sixty(app, client, make, accounts):
     def statements_for(size: int) -> list[str]:
         group, _people = roster_of(make, size)
         account = accounts(group.event)
         client.get(roster_url(group), headers=account.bearer)  # the token's first use
-        run: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args):
-            if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
-                run.append(statement.split()[0].upper())
-
-        with listening(app.extensions["database"].engine, "before_cursor_execute", count):
-            response = client.get(f"{roster_url(group)}?limit=10", headers=account.bearer)
-        assert len(response.json["confirmed"]) == min(size, 10)
+        url = f"{roster_url(group)}?limit=10"
+        run = statements_of(app, lambda: client.get(url, headers=account.bearer))
+        assert len(client.get(url, headers=account.bearer).json["confirmed"]) == min(size, 10)
         return run
 
     assert len(statements_for(3)) == len(statements_for(60))
+
+
+def test_the_accounts_and_the_delivery_log_cost_the_same_statements_whatever_their_length(
+    app, client, make, accounts
+):
+    admin = accounts(admin=True)
+    group = make.group()
+    person = make.registration(group)
+    make.email_message(person)
+    log_in(client, admin)
+    client.get("/api/v1/organisers", headers=admin.bearer)  # the token's first use
+    pages = (
+        lambda: client.get("/api/v1/organisers?limit=5", headers=admin.bearer),
+        lambda: client.get("/organiser/accounts?limit=5"),
+        lambda: client.get(f"/organiser/events/{group.event.slug}/deliveries?limit=5"),
+    )
+    few = [statements_of(app, page) for page in pages]
+
+    for n in range(30):
+        accounts(make.event(), email=f"more-{n:02}@example.org")
+        make.email_message(person)
+    many = [statements_of(app, page) for page in pages]
+
+    assert few == many
 
 
 def test_the_roster_page_shows_fifty_participants_then_the_next_by_link(client, make, accounts):
