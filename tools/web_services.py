@@ -28,6 +28,10 @@ from shared.config import RUN_DIR
 from shared.migrate import upgrade_database, wait_for_database
 from tools.run_stack import SERVICES
 
+# Below gunicorn's worker timeout (gunicorn.conf.py): a worker still booting after it is
+# started again, where one that fails stops make run with the error.
+DATABASE_WAIT_S = 30.0
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from flask.ctx import RequestContext
@@ -57,7 +61,7 @@ def prepare_database(app: Flask) -> None:
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     with (RUN_DIR / "prepare.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        wait_for_database(app.config["DATABASE_URL"])
+        wait_for_database(app.config["DATABASE_URL"], DATABASE_WAIT_S)
         upgrade_database(app.config["DATABASE_URL"])
         with app.app_context():
             load_demo.main(["--if-empty"], standalone_mode=False)
