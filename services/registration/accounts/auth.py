@@ -8,6 +8,7 @@ nothing. It lasts 12 hours from the last request, and 7 days at most from the lo
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,9 +28,14 @@ from shared.tokens import digest, new_token
 
 password_hasher = PasswordHasher()
 
-# A hash to verify against when the account does not exist, so that a login attempt takes
-# as long for an unknown address as for a wrong password.
-_DUMMY_HASH = password_hasher.hash("no such account")
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the account does not exist, so that a login attempt takes
+    as long for an unknown address as for a wrong password."""
+    # Made at the first login, whatever address it names, not at import: a hash takes about
+    # 0.2 s of processor, which every process importing this app would pay at start.
+    return password_hasher.hash("no such account")
 
 
 class OrganiserSessionInterface(CookieOnlySessions):
@@ -56,9 +62,10 @@ def hash_password(password: str) -> str:
 def authenticate(session: Session, email: str, password: str) -> Organiser | None:
     """The active organiser with this address and password, or None; rehashes outdated
     hashes."""
+    dummy = _dummy_hash()  # before the lookup, so that the first login costs it either way
     organiser = find_organiser(session, email)
     try:
-        password_hasher.verify(organiser.password_hash if organiser else _DUMMY_HASH, password)
+        password_hasher.verify(organiser.password_hash if organiser else dummy, password)
     except (VerificationError, InvalidHashError):
         return None
     # A deactivated account is refused like a wrong password: the answer tells nothing more.
