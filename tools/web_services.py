@@ -2,8 +2,8 @@
 
 ``gunicorn --bind 127.0.0.1:5001 --bind 127.0.0.1:5002 --bind 127.0.0.1:5003
 'tools.web_services:create_app()'`` serves registration, notifications and the calendar from
-one interpreter holding Flask, SQLAlchemy, the models and the shared code once: one process of
-about 100 MiB where three took about 260, with their gunicorn arbiters (docs/figures.md,
+one interpreter holding Flask, SQLAlchemy, the models and the shared code once: 125 MiB with
+its gunicorn arbiter, where three processes and their arbiters took 300 (docs/figures.md,
 "Memory and start-up"). Each request goes to the service listening on the port it arrived on;
 the ports are tools.run_stack's (REGISTRATION_PORT, NOTIFICATIONS_PORT, CALENDAR_PORT). The
 services share the worker's threads, and /metrics on each port counts the requests of all
@@ -28,8 +28,8 @@ from shared.config import RUN_DIR
 from shared.migrate import upgrade_database, wait_for_database
 from tools.run_stack import SERVICES
 
-# Below gunicorn's worker timeout (gunicorn.conf.py): a worker still booting after it is
-# started again, where one that fails stops make run with the error.
+# Below gunicorn's worker timeout (60 s, gunicorn.conf.py): a worker still booting then would
+# be started again, over and over, where one that fails stops gunicorn and make run with it.
 DATABASE_WAIT_S = 30.0
 
 if TYPE_CHECKING:
