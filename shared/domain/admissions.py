@@ -10,6 +10,7 @@ went once that transaction has ended. Across processes the lock still orders the
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -33,6 +34,8 @@ class Arrival:
     """A registration, prepared and checked, waiting for a place in its group's batch."""
 
     registration: Registration
+    # Its answers to the event's questions, written with it (by question id).
+    answers: Mapping[int, Any] = field(default_factory=dict)
     outcome: Outcome | None = None
     _ended: threading.Event = field(default_factory=threading.Event)
 

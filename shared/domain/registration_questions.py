@@ -8,7 +8,7 @@ lose that meaning is refused, naming what is kept (see docs/funders.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -126,17 +126,16 @@ def offered_questions(event: Event) -> list[RegistrationQuestion]:
 
 
 def record_answers(
-    session: Session, registration: Registration, answers: Mapping[int, Any]
+    session: Session, answered: Iterable[tuple[Registration, Mapping[int, Any]]]
 ) -> None:
-    """Store a new registration's answers (validated, by question id), in one statement."""
-    if answers:
-        session.connection().execute(
-            _INSERT_ANSWERS,
-            [
-                {"registration_id": registration.id, "question_id": question_id, "value": value}
-                for question_id, value in answers.items()
-            ],
-        )
+    """Store new registrations' answers (validated, by question id), in one statement."""
+    rows = [
+        {"registration_id": registration.id, "question_id": question_id, "value": value}
+        for registration, answers in answered
+        for question_id, value in answers.items()
+    ]
+    if rows:
+        session.connection().execute(_INSERT_ANSWERS, rows)
 
 
 def replace_questions(

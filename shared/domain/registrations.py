@@ -187,20 +187,19 @@ def register(
         event, group, participant, chosen_date, CONSENT_VERSION, now, now_written
     )
     ask_confirmation(registration, event, now)
-    arrival = Arrival(registration)
+    arrival = Arrival(registration, participant.answers)
     batch = (session.get_bind(), group.id)
     if batches.join(batch, arrival):
         _admit_batch(session, event, group, batch, now)
-        record_answers(session, registration, participant.answers)
         return registration
     outcome = batches.wait(batch, arrival)
     if outcome is None:
         raise Busy(headers={"Retry-After": RETRY_AFTER_S})
     if outcome is Outcome.ADMITTED:
+        # Written with its answers in the batch's transaction, and committed.
         _attach(session, event, group, registration)
     else:
-        _admit_alone(session, event, group, registration, now)
-    record_answers(session, registration, participant.answers)
+        _admit_alone(session, event, group, arrival, now)
     return registration
 
 
@@ -254,7 +253,7 @@ def _admit_batch(session: Session, event: Event, group: Group, batch: Any, now: 
         raise
     leader, *others = batches.close(batch)
     if not others:
-        _admit_locked(session, event, group, leader.registration, now)
+        _admit_locked(session, event, group, leader, now)
         return
     newcomers = [leader.registration] + [other.registration for other in others]
     try:
@@ -263,13 +262,15 @@ def _admit_batch(session: Session, event: Event, group: Group, batch: Any, now: 
         # One of them already holds a place in the event, or two of them share an address:
         # each is admitted on its own instead, so that only those are refused.
         end_all(others, Outcome.ALONE)
-        _admit_locked(session, event, group, leader.registration, now)
+        _admit_locked(session, event, group, leader, now)
         return
     except BaseException:
         end_all(others, Outcome.ALONE)
         raise
     try:
         _write(session, newcomers)
+        # Each one's answers too: once told it is admitted, a registration writes nothing.
+        record_answers(session, ((a.registration, a.answers) for a in (leader, *others)))
         announced = map(partial(_announcements, group), newcomers, free_before)
         queue_emails(session, [email for emails in announced for email in emails])
     except AlreadyRegistered as error:
@@ -291,15 +292,16 @@ def _admit_batch(session: Session, event: Event, group: Group, batch: Any, now: 
 
 
 def _admit_alone(
-    session: Session, event: Event, group: Group, registration: Registration, now: datetime
+    session: Session, event: Event, group: Group, arrival: Arrival, now: datetime
 ) -> None:
     lock_group(session, group)
-    _admit_locked(session, event, group, registration, now)
+    _admit_locked(session, event, group, arrival, now)
 
 
 def _admit_locked(
-    session: Session, event: Event, group: Group, registration: Registration, now: datetime
+    session: Session, event: Event, group: Group, arrival: Arrival, now: datetime
 ) -> None:
+    registration = arrival.registration
     [free] = admit(session, group, [registration], now)
     try:
         _write(session, [registration])
@@ -310,6 +312,7 @@ def _admit_locked(
         # lost: a 409 would tell a stranger the address is registered; the retry answers as
         # any registration does.
         raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
+    record_answers(session, [(registration, arrival.answers)])
     _attach(session, event, group, registration)
     queue_emails(session, _announcements(group, registration, free))
 
@@ -364,7 +367,7 @@ def add_by_hand(
     confirm(registration)
     _write(session, [registration])
     _attach(session, event, group, registration)
-    record_answers(session, registration, participant.answers)
+    record_answers(session, [(registration, participant.answers)])
     queue_emails(session, _announcements(group, registration, free, tell_participant=notify))
     return Addition(registration, beyond_capacity=free == 0)
 

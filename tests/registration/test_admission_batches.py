@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from services.registration.participant import operations
 from shared.domain import admissions, registrations
+from shared.domain.registration_questions import replace_questions
 from shared.errors import InvalidRequest
-from shared.models import Group, OutboxMessage, Registration, RegistrationStatus
+from shared.models import Event, Group, OutboxMessage, Registration, RegistrationStatus
 from tests.registration.helpers import registration_body
 from tests.support.databases import waiting_on_a_transaction
 from tests.support.factories import Factory
@@ -106,6 +107,42 @@ def test_registrations_queued_together_share_one_lock_and_keep_their_order(
     assert [row.email for row in rows] == [body["email"] for body in bodies]
     assert sum(row.status is RegistrationStatus.CONFIRMED for row in rows) == CAPACITY
     assert [r.json["id"] for r in responses] == [row.id for row in rows]
+
+
+def test_the_answers_of_a_batch_are_written_in_its_transaction(
+    server_app, engine, group_slug, queued
+):
+    with Session(engine) as session:
+        event = session.scalars(select(Event).where(Event.slug == "rush")).one()
+        [question] = replace_questions(
+            session, event, [{"kind": "text", "wording": {"fr": "Service"}}]
+        )
+        session.commit()
+        question_id = question.id
+    bodies = [
+        registration_body(
+            group_slug, email=f"person{i}@example.org", answers={str(question_id): f"S{i}"}
+        )
+        for i in range(3)
+    ]
+
+    responses = register_while_locked(server_app, engine, queued, bodies)
+
+    assert [response.status_code for response in responses] == [201] * 3
+    with engine.connect() as connection:
+        # Each answer in the transaction that wrote its registration: the leader's, one for all.
+        rows = connection.execute(
+            text(
+                "SELECT r.email, a.value #>> '{}', r.xmin::text, a.xmin::text "
+                "FROM registrations r JOIN registration_answers a ON a.registration_id = r.id "
+                "ORDER BY r.id"
+            )
+        ).all()
+    assert [(email, value) for email, value, _r, _a in rows] == [
+        (f"person{i}@example.org", f"S{i}") for i in range(3)
+    ]
+    transactions = {written for *_row, written, _a in rows} | {answered for *_row, answered in rows}
+    assert len(transactions) == 1
 
 
 def test_a_duplicate_in_a_batch_is_refused_and_the_others_admitted(
