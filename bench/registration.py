@@ -43,12 +43,13 @@ LATENCY = 2.0  # at most this multiple of the floor's p99
 TRIVIAL = 0.9  # at least this fraction of the floor's constant responses per second
 
 
-def register_script(run: str) -> str:
+def register_script(run: str, *, extra: str = "") -> str:
     """A wrk script where every request registers a new address, spread over the event's four
-    groups; ``run`` keeps the addresses of one run apart from those of the others."""
+    groups; ``run`` keeps the addresses of one run apart from those of the others; ``extra``
+    (``,"name":value``…) is added to every body."""
     groups = ", ".join(f'"{slug}"' for slug in GROUPS)
     return (
-        f'local groups = {{{groups}}}\nlocal run = "{run}"\n'
+        f'local groups = {{{groups}}}\nlocal run = "{run}"\nlocal extra = [[{extra}]]\n'
         + """
 local counter = 0
 local threads = 0
@@ -60,8 +61,8 @@ function request()
   counter = counter + 1
   local body = string.format(
     '{"group":"%s","first_name":"Bench","last_name":"Load","email":"b%s-%d-%d@example.org",'
-    .. '"role":"other","language":"fr","consent":true,"commit_all_dates":true}',
-    groups[(counter % #groups) + 1], run, thread_id, counter)
+    .. '"role":"other","language":"fr","consent":true,"commit_all_dates":true%s}',
+    groups[(counter % #groups) + 1], run, thread_id, counter, extra)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 """
