@@ -4,12 +4,12 @@ come from Babel."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, dates
 from babel.units import format_unit
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_date, get_locale
@@ -98,6 +98,28 @@ def format_moment(moment: datetime) -> str:
     if text_direction(language) == "rtl":
         time = f"\u2066{time}\u2069"
     return f"{format_day(moment)}, {time}"
+
+
+def format_short(moment: datetime) -> str:
+    """A day and time in the current language's short form, in Brussels time, as Babel's
+    ``format_datetime(moment, "short")`` writes it: "07/12/2026 09:30", "12/7/26, 9:30 AM"."""
+    local = moment.astimezone(BRUSSELS)
+    language = str(get_locale() or DEFAULT_LANGUAGE)
+    pattern, hour = _short_time(local.hour, local.minute, language)
+    return pattern.replace("{0}", hour).replace("{1}", _short_day(local.date(), language))
+
+
+# A list of clashes writes two moments a clash, most on a few days and at a few times of day:
+# each is written once per language rather than through Babel's formatter every time.
+@lru_cache(maxsize=1024)
+def _short_day(day: date, language: str) -> str:
+    return dates.format_date(day, "short", locale=language)
+
+
+@lru_cache(maxsize=1024)
+def _short_time(hour: int, minute: int, language: str) -> tuple[str, str]:
+    pattern = dates.get_datetime_format("short", locale=language).replace("'", "")
+    return pattern, dates.format_time(time(hour, minute), "short", locale=language)
 
 
 def format_validity(delta: timedelta) -> str:
