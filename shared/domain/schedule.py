@@ -13,22 +13,21 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.rrule import rrulestr
 from flask import current_app, has_app_context
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ARRAY, ColumnElement, and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.orm import Session, aliased
 
-from shared.database import RETRY_AFTER_S, is_lock_timeout, utcnow
+from shared.database import RETRY_AFTER_S, UTCDateTime, is_lock_timeout, utcnow
 from shared.domain.attendance import concerns_clause, held_dates, is_held
 from shared.domain.capacity import lock_group, promote_waitlisted
 from shared.errors import Busy, DomainError, GroupClosed, InvalidRequest
-from shared.i18n import BRUSSELS
+from shared.i18n import BRUSSELS, format_short
 from shared.models import (
     EmailKind,
     EmailMessage,
@@ -101,8 +100,8 @@ class Clash:
     def described(self) -> str:
         """What, when and where, in the organiser's language."""
         return CLASH_MESSAGES[self.kind] % {
-            "start": format_datetime(self.starts_at, "short"),
-            "end": format_datetime(self.ends_at, "short"),
+            "start": format_short(self.starts_at),
+            "end": format_short(self.ends_at),
             "group": self.group,
             "where": self.where,
             "trainer": self.trainer,
@@ -157,6 +156,108 @@ def lock_room_and_trainers(session: Session, group: Group) -> None:
         raise
 
 
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """A held date as clashes are found and told by, read as plain columns: where it meets,
+    its group's room and town, and its trainers (id to name, by name)."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    event: str
+    group_id: int
+    group_slug: str
+    group: str
+    room_id: int | None
+    where: str
+    town: str
+    town_slug: str
+    trainers: dict[int, str]
+    recurrence_rule: str | None
+    excluded_dates: list[str]
+
+
+# Built once: a statement of many columns and joins costs more to build than to run.
+HELD_DATES = (
+    select(
+        SessionDate.id,
+        SessionDate.starts_at,
+        SessionDate.ends_at,
+        SessionDate.recurrence_rule,
+        # Decoded only where it counts: a JSON value read costs on each row.
+        case((SessionDate.recurrence_rule.is_not(None), SessionDate.excluded_dates)),
+        Event.slug,
+        Group.id,
+        Group.slug,
+        Group.name,
+        Group.room_id,
+        Venue.name,
+        Room.name,
+        Group.town,
+        Group.town_slug,
+        Trainer.id,
+        Trainer.name,
+    )
+    .join(SessionDate.group)
+    .join(Group.event)
+    .outerjoin(Group.room)
+    .outerjoin(Room.venue)
+    .outerjoin(group_trainers, group_trainers.c.group_id == Group.id)
+    .outerjoin(Trainer, Trainer.id == group_trainers.c.trainer_id)
+    .where(SessionDate.cancelled_at.is_(None), Group.cancelled_at.is_(None))
+    .order_by(SessionDate.starts_at, SessionDate.id, Trainer.name)
+)
+
+
+def _booked(session: Session, *where: Any, params: dict[str, Any] | None = None) -> list[Booked]:
+    """The held dates meeting ``where`` (given ``params``), by start: one statement, a row
+    per date and trainer, plain columns rather than entities (each entity loaded costs on
+    every row)."""
+    rows = session.execute(HELD_DATES.where(*where), params or {}).all()
+    found: list[Booked] = []
+    for (
+        date_id,
+        starts_at,
+        ends_at,
+        rule,
+        excluded,
+        event,
+        group_id,
+        group_slug,
+        group,
+        room_id,
+        venue,
+        room,
+        town,
+        town_slug,
+        trainer_id,
+        trainer,
+    ) in rows:
+        if not found or found[-1].id != date_id:
+            place = f"{venue} · {room}" if room_id is not None else ""
+            found.append(
+                Booked(
+                    date_id,
+                    starts_at,
+                    ends_at,
+                    event,
+                    group_id,
+                    group_slug,
+                    group,
+                    room_id,
+                    place,
+                    town,
+                    town_slug,
+                    {},
+                    rule,
+                    excluded or [],
+                )
+            )
+        if trainer_id is not None:
+            found[-1].trainers[trainer_id] = trainer
+    return found
+
+
 def clashes(
     session: Session,
     group: Group,
@@ -171,7 +272,7 @@ def clashes(
     if not slots:
         return []
     travel = travel_time()
-    trainers = {t.id: t for t in group.trainers}
+    trainers = {t.id: t.name for t in group.trainers}
     earliest = min(start for start, _end in slots) - travel
     latest = max(end for _start, end in slots) + travel
     shares = [Group.id == group.id]
@@ -183,34 +284,17 @@ def clashes(
                 select(group_trainers.c.group_id).where(group_trainers.c.trainer_id.in_(trainers))
             )
         )
-    within_reach = (
-        select(SessionDate)
-        .join(SessionDate.group)
-        .where(
-            or_(*shares),
-            SessionDate.cancelled_at.is_(None),
-            Group.cancelled_at.is_(None),
-            SessionDate.id.not_in(list(ignore)),
-            SessionDate.starts_at < latest,
-            # Only dates within reach of a slot (a series of a year need not read the whole
-            # year); recurring office hours take place long after their first date.
-            or_(
-                *(
-                    and_(SessionDate.starts_at < reach_end, SessionDate.ends_at > reach_start)
-                    for reach_start, reach_end in _reach(slots, travel)
-                ),
-                SessionDate.recurrence_rule.is_not(None),
-            ),
-        )
-        # One statement, with what a clash is told by.
-        .options(
-            joinedload(SessionDate.group).options(
-                joinedload(Group.trainers), joinedload(Group.room).joinedload(Room.venue)
-            )
-        )
-        .order_by(SessionDate.starts_at)
+    within, params = _within(session, _reach(slots, travel))
+    others = _booked(
+        session,
+        or_(*shares),
+        SessionDate.id.not_in(list(ignore)),
+        SessionDate.starts_at < latest,
+        # Only dates within reach of a slot (a series of a year need not read the whole
+        # year); recurring office hours take place long after their first date.
+        or_(within, SessionDate.recurrence_rule.is_not(None)),
+        params=params,
     )
-    others = session.scalars(within_reach).unique().all()
     # By start, so that each slot looks only at those that can reach it: a series of a year
     # would otherwise compare every slot with every date of the year.
     occurrences = sorted(
@@ -219,8 +303,12 @@ def clashes(
     )
     starts = [other_start for _other, other_start, _other_end in occurrences]
     longest = max((end - start for _other, start, end in occurrences), default=timedelta(0))
-    unavailable = session.scalars(
-        select(TrainerUnavailability)
+    unavailable = session.execute(
+        select(
+            TrainerUnavailability.trainer_id,
+            TrainerUnavailability.starts_at,
+            TrainerUnavailability.ends_at,
+        )
         .where(
             TrainerUnavailability.trainer_id.in_(trainers),
             TrainerUnavailability.starts_at < latest,
@@ -235,18 +323,20 @@ def clashes(
         ]
         for other, other_start, other_end in near:
             found.extend(
-                _date_clashes(group, trainers, start, end, other, travel, other_start, other_end)
-            )
-        for gap in unavailable:
-            if gap.starts_at < end and start < gap.ends_at:
-                found.append(
-                    Clash(
-                        "unavailable",
-                        gap.starts_at,
-                        gap.ends_at,
-                        trainer=trainers[gap.trainer_id].name,
-                    )
+                _date_clashes(
+                    (group.id, group.room_id, group.town_slug),
+                    trainers,
+                    start,
+                    end,
+                    other,
+                    travel,
+                    other_start,
+                    other_end,
                 )
+            )
+        for trainer_id, gap_start, gap_end in unavailable:
+            if gap_start < end and start < gap_end:
+                found.append(Clash("unavailable", gap_start, gap_end, trainer=trainers[trainer_id]))
     return found
 
 
@@ -270,9 +360,52 @@ def _reach(
     return spans
 
 
+# On PostgreSQL, the spans within reach of a series go as two arrays (``unnest``): a condition
+# and two placeholders per span cost more to build, send and parse than the read itself, and
+# the statement stays the same, prepared once. From the spans to the dates by their start (a
+# date lasts at most a day): a plan that holds whatever the spans, as a prepared plan must.
+_REACH = (
+    func.unnest(
+        bindparam("reach_starts", type_=ARRAY(UTCDateTime())),
+        bindparam("reach_ends", type_=ARRAY(UTCDateTime())),
+    )
+    .table_valued("starts_at", "ends_at")
+    .render_derived()
+)
+_MET = aliased(SessionDate)
+WITHIN_REACH = SessionDate.id.in_(
+    select(_MET.id).join(
+        _REACH,
+        and_(
+            _MET.starts_at < _REACH.c.ends_at,
+            _MET.starts_at > _REACH.c.starts_at - LONGEST_DATE,
+            _MET.ends_at > _REACH.c.starts_at,
+        ),
+    )
+)
+
+
+def _within(
+    session: Session, spans: list[tuple[datetime, datetime]]
+) -> tuple[ColumnElement[bool], dict[str, Any]]:
+    """Whether a date meets one of ``spans``, and the parameters that condition takes."""
+    if session.get_bind().dialect.name == "postgresql":
+        return WITHIN_REACH, {
+            "reach_starts": [start for start, _end in spans],
+            "reach_ends": [end for _start, end in spans],
+        }
+    condition = or_(
+        *(
+            and_(SessionDate.starts_at < reach_end, SessionDate.ends_at > reach_start)
+            for reach_start, reach_end in spans
+        )
+    )
+    return condition, {}
+
+
 def _occurrences(
-    session_date: SessionDate, earliest: datetime, latest: datetime
-) -> list[tuple[SessionDate, datetime, datetime]]:
+    session_date: Booked, earliest: datetime, latest: datetime
+) -> list[tuple[Booked, datetime, datetime]]:
     """When a date takes place between ``earliest`` and ``latest``: once, or for recurring
     office hours each time their rule brings them back, their closures left out."""
     if not session_date.recurrence_rule:
@@ -280,7 +413,7 @@ def _occurrences(
     length = session_date.ends_at - session_date.starts_at
     start = session_date.starts_at.astimezone(BRUSSELS)
     rule = rrulestr(session_date.recurrence_rule, dtstart=start)
-    closed = set(session_date.excluded)
+    closed = {date.fromisoformat(day) for day in session_date.excluded_dates}
     return [
         (session_date, moment, moment + length)
         for moment in rule.between(earliest - length, latest, inc=True)
@@ -289,38 +422,39 @@ def _occurrences(
 
 
 def _date_clashes(
-    group: Group,
-    trainers: dict[int, Trainer],
+    mine: tuple[int, int | None, str],
+    trainers: dict[int, str],
     start: datetime,
     end: datetime,
-    other: SessionDate,
+    other: Booked,
     travel: timedelta,
     other_start: datetime | None = None,
     other_end: datetime | None = None,
 ) -> list[Clash]:
-    """How ``start``-``end`` for ``group`` clashes with ``other`` (or with its occurrence
-    from ``other_start`` to ``other_end``)."""
-    met = other.group
+    """How ``start``-``end`` for the group ``mine`` (its id, room and town), run by
+    ``trainers``, clashes with ``other`` (or with its occurrence from ``other_start`` to
+    ``other_end``)."""
+    group_id, room_id, town_slug = mine
     other_start = other_start or other.starts_at
     other_end = other_end or other.ends_at
 
     def clash(kind: str, **names: str) -> Clash:
-        return Clash(kind, other_start, other_end, other.id, group=met.name, **names)
+        return Clash(kind, other_start, other_end, other.id, group=other.group, **names)
 
     overlaps = other_start < end and start < other_end
-    if overlaps and met.id == group.id:
+    if overlaps and other.group_id == group_id:
         return [clash("group")]
     found = []
-    if overlaps and group.room_id is not None and met.room_id == group.room_id:
-        found.append(clash("room", where=f"{met.room.venue.name} · {met.room.name}"))
+    if overlaps and room_id is not None and other.room_id == room_id:
+        found.append(clash("room", where=other.where))
     near = other_start < end + travel and start - travel < other_end
-    for trainer in met.trainers:
-        if trainer.id not in trainers:
+    for trainer_id, name in other.trainers.items():
+        if trainer_id not in trainers:
             continue
         if overlaps:
-            found.append(clash("trainer", trainer=trainer.name))
-        elif near and met.town_slug != group.town_slug:
-            found.append(clash("travel", trainer=trainer.name, where=met.town))
+            found.append(clash("trainer", trainer=name))
+        elif near and other.town_slug != town_slug:
+            found.append(clash("travel", trainer=name, where=other.town))
     return found
 
 
@@ -341,55 +475,28 @@ def refuse_clashes(
     return found
 
 
-# What standing clashes read of each group, and what their listings show.
-CLASH_GROUP_COLUMNS = (
-    Group.event_id,
-    Group.slug,
-    Group.name,
-    Group.room_id,
-    Group.town,
-    Group.town_slug,
-    Group.cancelled_at,
-)
-
-
 def standing_clashes(
     session: Session, since: datetime, until: datetime
-) -> list[tuple[SessionDate, Clash]]:
+) -> list[tuple[Booked, Clash]]:
     """Every clash standing now between held dates (as after a forced booking), and with
     the trainers' unavailabilities, for dates starting from ``since`` until before
     ``until``: each date with what it clashes with, each pair once. Two queries."""
     travel = travel_time()
-    around = (
-        select(SessionDate)
-        .join(SessionDate.group)
-        .where(
-            SessionDate.cancelled_at.is_(None),
-            Group.cancelled_at.is_(None),
-            SessionDate.starts_at < until + travel,
-            SessionDate.ends_at > since - travel,
-        )
-        .options(
-            # One statement, of only what clashes are found and told by: every column read
-            # costs on each of the range's rows.
-            load_only(SessionDate.starts_at, SessionDate.ends_at, SessionDate.cancelled_at),
-            joinedload(SessionDate.group).options(
-                load_only(*CLASH_GROUP_COLUMNS),
-                joinedload(Group.trainers).load_only(Trainer.name),
-                joinedload(Group.room).joinedload(Room.venue).load_only(Venue.name),
-            ),
-        )
-        .order_by(SessionDate.starts_at, SessionDate.id)
+    dates = _booked(
+        session,
+        SessionDate.starts_at < until + travel,
+        SessionDate.ends_at > since - travel,
     )
-    dates = session.scalars(around).unique().all()
-    unavailable = session.scalars(
-        select(TrainerUnavailability).where(
-            TrainerUnavailability.starts_at < until, TrainerUnavailability.ends_at > since
-        )
+    unavailable = session.execute(
+        select(
+            TrainerUnavailability.trainer_id,
+            TrainerUnavailability.starts_at,
+            TrainerUnavailability.ends_at,
+        ).where(TrainerUnavailability.starts_at < until, TrainerUnavailability.ends_at > since)
     ).all()
-    found: list[tuple[SessionDate, Clash]] = []
+    found: list[tuple[Booked, Clash]] = []
     for index, one in enumerate(dates):
-        trainers = {t.id: t for t in one.group.trainers}
+        mine = (one.group_id, one.room_id, one.town_slug)
         for other in dates[index + 1 :]:
             if other.starts_at >= one.ends_at + travel:
                 break
@@ -397,19 +504,15 @@ def standing_clashes(
                 found.extend(
                     (one, clash)
                     for clash in _date_clashes(
-                        one.group, trainers, one.starts_at, one.ends_at, other, travel
+                        mine, one.trainers, one.starts_at, one.ends_at, other, travel
                     )
                 )
         if not since <= one.starts_at < until:
             continue
-        for gap in unavailable:
-            if (
-                gap.trainer_id in trainers
-                and gap.starts_at < one.ends_at
-                and one.starts_at < gap.ends_at
-            ):
-                name = trainers[gap.trainer_id].name
-                found.append((one, Clash("unavailable", gap.starts_at, gap.ends_at, trainer=name)))
+        for trainer_id, gap_start, gap_end in unavailable:
+            if trainer_id in one.trainers and gap_start < one.ends_at and one.starts_at < gap_end:
+                name = one.trainers[trainer_id]
+                found.append((one, Clash("unavailable", gap_start, gap_end, trainer=name)))
     return found
 
 

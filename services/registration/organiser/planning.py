@@ -4,17 +4,17 @@ past, and whether it stands in a clash."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Subquery, func, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, load_only
+from sqlalchemy import Select, String, Subquery, cast, func, select
+from sqlalchemy.orm import Session
 
 from shared.access import events_run_by
 from shared.database import utcnow
-from shared.domain.attendance import is_held
-from shared.domain.schedule import CLASH_GROUP_COLUMNS, standing_clashes
+from shared.domain.schedule import standing_clashes
 from shared.i18n import BRUSSELS
 from shared.models import (
     Attendance,
@@ -24,33 +24,39 @@ from shared.models import (
     Organiser,
     Registration,
     RegistrationStatus,
+    Room,
     SessionDate,
     Trainer,
     group_trainers,
 )
+from shared.models.registration_questions import in_language
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedDate:
-    """One date as the planning shows it."""
+    """One date as the planning shows it, from plain columns."""
 
-    date: SessionDate
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    held: bool
+    event: str
+    event_title: dict[str, str]
+    group: str
+    group_name: str
+    town: str
+    venue: str
+    room: str | None
+    capacity: int | None
+    trainers: list[str]
     taken: int
     waiting: int
-    expected: int | None
-    marked: int
+    presence_to_record: int | None
     clashes: list[str]
 
-    @property
-    def presence_to_record(self) -> int | None:
-        """Participants whose presence is not recorded yet, once the date is over."""
-        if self.expected is None or self.date.ends_at > utcnow() or not is_held(self.date):
-            return None
-        return max(self.expected - self.marked, 0)
-
-
-# What the planning reads of each group.
-PLANNED_GROUP_COLUMNS = (*CLASH_GROUP_COLUMNS, Group.venue_name, Group.capacity)
+    def title(self, language: str) -> str:
+        """The event's title in ``language``, or else in French."""
+        return in_language(self.event_title, language)
 
 
 def planning(
@@ -84,13 +90,29 @@ def planning(
     )
     marked = _count_by_date(Attendance.session_date_id, in_range)
     chosen = _count_by_date(Registration.session_date_id, in_range, confirmed)
+    # Plain columns, a row per date and trainer: entities would cost on every row.
     query = (
         select(
-            SessionDate,
+            SessionDate.id,
+            SessionDate.starts_at,
+            SessionDate.ends_at,
+            SessionDate.cancelled_at,
+            Group.cancelled_at,
+            Event.slug,
+            # As text, decoded once per event below rather than on each of the month's rows.
+            cast(Event.title, String),
+            Event.attendance_rule,
+            Group.slug,
+            Group.name,
+            Group.town,
+            Group.venue_name,
+            Room.name,
+            Group.capacity,
             func.coalesce(places.c.taken, 0),
             func.coalesce(places.c.waiting, 0),
             func.coalesce(marked.c.n, 0),
             func.coalesce(chosen.c.n, 0),
+            Trainer.name,
         )
         .join(SessionDate.group)
         .join(Group.event)
@@ -98,24 +120,14 @@ def planning(
         .outerjoin(places, places.c.group_id == Group.id)
         .outerjoin(marked, marked.c.session_date_id == SessionDate.id)
         .outerjoin(chosen, chosen.c.session_date_id == SessionDate.id)
+        .outerjoin(group_trainers, group_trainers.c.group_id == Group.id)
+        .outerjoin(Trainer, Trainer.id == group_trainers.c.trainer_id)
         .where(
             Event.id.in_(runs),
             SessionDate.starts_at >= since,
             SessionDate.starts_at < until,
         )
-        .options(
-            # Only what the planning shows: every column read costs on each row.
-            load_only(SessionDate.starts_at, SessionDate.ends_at, SessionDate.cancelled_at),
-            contains_eager(SessionDate.group).options(
-                load_only(*PLANNED_GROUP_COLUMNS),
-                contains_eager(Group.event).load_only(
-                    Event.slug, Event.title, Event.attendance_rule
-                ),
-                contains_eager(Group.room),
-                joinedload(Group.trainers).load_only(Trainer.name),
-            ),
-        )
-        .order_by(SessionDate.starts_at, SessionDate.id)
+        .order_by(SessionDate.starts_at, SessionDate.id, Trainer.name)
     )
     if "town" in filters:
         query = query.where(Group.town_slug == filters["town"])
@@ -131,17 +143,45 @@ def planning(
                 )
             )
         )
-    rows = session.execute(query).unique().all()
     clashes: dict[int, list[str]] = {}
     for held, clash in standing_clashes(session, since, until):
         told = clash.described()
         clashes.setdefault(held.id, []).append(told)
         if clash.other_date_id is not None:
             clashes.setdefault(clash.other_date_id, []).append(told)
-    return [
-        PlannedDate(d, taken, waiting, _expected(d, taken, chosen), marked, clashes.get(d.id, []))
-        for d, taken, waiting, marked, chosen in rows
-    ]
+    now = utcnow()
+    titles: dict[str, dict[str, str]] = {}
+    found: list[PlannedDate] = []
+    for row in session.execute(query):
+        if found and found[-1].id == row[0]:
+            found[-1].trainers.append(row[18])
+            continue
+        (date_id, starts_at, ends_at, date_off, group_off, event, title, rule) = row[:8]
+        if title not in titles:
+            titles[title] = json.loads(title) if title else {}
+        held = date_off is None and group_off is None
+        taken, waiting, marked_n, chosen_n = row[14:18]
+        expected = _expected(rule, taken, chosen_n)
+        to_record = None
+        if expected is not None and held and ends_at <= now:
+            to_record = max(expected - marked_n, 0)
+        found.append(
+            PlannedDate(
+                date_id,
+                starts_at,
+                ends_at,
+                held,
+                event,
+                titles[title],
+                *row[8:14],
+                [] if row[18] is None else [row[18]],
+                taken,
+                waiting,
+                to_record,
+                clashes.get(date_id, []),
+            )
+        )
+    return found
 
 
 def _count_by_date(column: Any, in_range: Select[Any], *where: Any) -> Subquery:
@@ -154,8 +194,8 @@ def _count_by_date(column: Any, in_range: Select[Any], *where: Any) -> Subquery:
     )
 
 
-def _expected(session_date: SessionDate, taken: int, chosen: int) -> int | None:
-    rule = session_date.group.event.attendance_rule
+def _expected(rule: AttendanceRule, taken: int, chosen: int) -> int | None:
+    """Participants expected on a date: the group's, or those who chose it."""
     if rule is AttendanceRule.ALL_DATES:
         return taken
     if rule is AttendanceRule.ONE_DATE:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
+
 from services.registration.area import api_blueprint
-from services.registration.organiser.planning import PlannedDate, day_start, planning
+from services.registration.organiser.planning import day_start, planning
 from services.registration.organiser.schemas.planning import (
     PlannedDateSchema,
     PlanningQuerySchema,
+    planned_date_json,
 )
 from shared.access import current_organiser
 from shared.database import db
@@ -20,14 +23,16 @@ FILTERS = ("town", "venue", "trainer", "event")
 @bp.route("/planning", methods=["GET"])
 @bp.arguments(PlanningQuerySchema, location="query")
 @bp.response(200, PlannedDateSchema(many=True))
-def planned_dates(args: dict[str, Any]) -> list[PlannedDate]:
+def planned_dates(args: dict[str, Any]) -> Response:
     """Every date of the organiser's events from ``from`` to ``to`` (Brussels days, both
     included), by town, venue, trainer or event: where, who, places taken of capacity,
     waiting list, presence still to record once past, and its clashes."""
-    return planning(
+    rows = planning(
         db.session,
         current_organiser(),
         day_start(args["since"]),
         day_start(args["until"], 1),
         {k: args[k] for k in FILTERS if k in args},
     )
+    # Written directly in the documented shape: a response is not dumped again.
+    return jsonify([planned_date_json(row) for row in rows])

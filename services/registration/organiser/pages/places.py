@@ -305,9 +305,7 @@ def planning_page() -> Page:
     )
     days = [
         (day, list(dates))
-        for day, dates in groupby(
-            rows, key=lambda row: row.date.starts_at.astimezone(BRUSSELS).date()
-        )
+        for day, dates in groupby(rows, key=lambda row: row.starts_at.astimezone(BRUSSELS).date())
     ]
     return _page(
         "organiser/planning.html",

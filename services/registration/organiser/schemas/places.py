@@ -127,8 +127,8 @@ class ConflictSchema(Schema):
     """A held date and one clash it stands in."""
 
     date_id = fields.Integer(attribute="date.id")
-    event = fields.String(attribute="date.group.event.slug")
-    group = fields.String(attribute="date.group.slug")
+    event = fields.String(attribute="date.event")
+    group = fields.String(attribute="date.group_slug")
     start = LocalDateTime(attribute="date.starts_at")
     end = LocalDateTime(attribute="date.ends_at")
     kind = fields.String(attribute="clash.kind")
