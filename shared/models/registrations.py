@@ -74,7 +74,7 @@ class Registration(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     session_date_id: Mapped[int | None] = mapped_column(
-        ForeignKey("session_dates.id", ondelete="SET NULL")
+        ForeignKey("session_dates.id", ondelete="SET NULL"), index=True
     )
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
@@ -167,7 +167,9 @@ class Attendance(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
-    session_date_id: Mapped[int] = mapped_column(ForeignKey("session_dates.id", ondelete="CASCADE"))
+    session_date_id: Mapped[int] = mapped_column(
+        ForeignKey("session_dates.id", ondelete="CASCADE"), index=True
+    )
     present: Mapped[bool] = mapped_column(Boolean)
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisers.id"))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
