@@ -122,3 +122,33 @@ def test_the_planning_page_lists_the_week_by_day(client, accounts, make, db_sess
     assert week.status_code == 200
     assert "Groupe du soir" in week.get_data(as_text=True)
     assert month.status_code == 200 and "Groupe du soir" not in month.get_data(as_text=True)
+
+
+def test_the_planning_page_shows_where_who_and_places(client, accounts, make, db_session):
+    today = utcnow().astimezone(BRUSSELS).date()
+    venue = Venue(
+        name="AVIQ",
+        street_address="bd Mayence 14",
+        postcode="6000",
+        town="Charleroi",
+        town_slug="charleroi",
+    )
+    group = make.group(
+        capacity=20, dates=[(local(f"{today}T18:00"), local(f"{today}T20:00"))], name="Au soir"
+    )
+    group.venue = venue
+    group.room = Room(venue=venue, name="Salle 2", capacity=24)
+    group.trainers = [
+        Trainer(name="Nadia Haddad", email="nadia@example.org"),
+        Trainer(name="Ada Martin", email="ada@example.org"),
+    ]
+    make.registration(group)
+    account = accounts(group.event)
+    db_session.commit()
+    log_in(client, account)
+
+    page = client.get("/organiser/planning").get_data(as_text=True)
+
+    assert f"{group.event.title['fr']} — Au soir" in page
+    assert "Salle 2" in page and "Ada Martin, Nadia Haddad" in page
+    assert "Places prises : 1 / 20" in page
