@@ -15,11 +15,11 @@ API documents, a registration whose email the Celery worker delivers to a mail s
 
 Time to healthy runs from the start of the first process until every web service's
 ``/healthz`` answers 200 and every Celery worker has said it is ready; ``make run``'s web
-process migrates the database and loads the demo before serving, which is counted.
+processes migrate the database and load the demo before serving, which is counted.
 
 Then the registration service on PostgreSQL, under gunicorn.conf.py, in the small profile
-(make run's one process of threads, serving the three services) and the production one (alone,
-two processes per core), in the same run: registrations per second at 50 clients
+(make run's one process of threads, forked as make run forks it) and the production one
+(alone, two processes per core), in the same run: registrations per second at 50 clients
 (bench.registration's load, alternating rounds) and the opening rush (bench.rush's rounds);
 targets: the small profile within 0.9× of the production one, its rush p99 at most 1/0.9× of
 the production one's.
@@ -65,6 +65,7 @@ from tests.support.servers import (
     PROJECT_ROOT,
     ManagedProcess,
     free_port,
+    listening_processes,
     service_environment,
     wait_for_http,
 )
@@ -136,11 +137,12 @@ def command_line(pid: int | None) -> str:
         return ""
 
 
-def describe(pid: int) -> str:
-    """What a process of the stack is, from its command line and its parent's."""
+def describe(pid: int, services: dict[int, str]) -> str:
+    """What a process of the stack is, from its command line and its parent's, and from
+    ``services``, the web service whose port each process listening on one serves."""
     line = command_line(pid)
-    # Forked children (gunicorn's workers, Celery's pool and embedded beat) keep their
-    # parent's command line.
+    # Forked children (gunicorn's workers, Celery's pool and embedded beat, make run's web
+    # services) keep their parent's command line.
     parent = command_line(parents().get(pid))
     if "redis-server" in line:
         return "redis"
@@ -149,8 +151,12 @@ def describe(pid: int) -> str:
     if "tools.run_stack" in line:
         return "make run (supervisor)"
     role = "worker" if "gunicorn" in parent else "arbiter"
-    if "gunicorn" in line and "tools.web_services:" in line:
-        return f"the three web services: gunicorn {role}"
+    if "tools.web_services" in line:
+        if pid not in services:
+            return "web services: parent (the libraries they share)"
+        # A service's gunicorn master is a child of the parent, its worker a grandchild.
+        forked = "tools.web_services" in command_line(parents().get(parents().get(pid)))
+        return f"{services[pid]}: gunicorn {'worker' if forked else 'arbiter'}"
     for service in WEB_SERVICES:
         if "gunicorn" in line and f"services.{service}:" in line:
             return f"{service}: gunicorn {role}"
@@ -162,12 +168,15 @@ def describe(pid: int) -> str:
     return line[:60] or "gone"
 
 
-def footprint(roots: list[int], healthy_s: float) -> Footprint:
-    """The PSS of every process under ``roots``."""
+def footprint(roots: list[int], healthy_s: float, ports: dict[str, int]) -> Footprint:
+    """The PSS of every process under ``roots``, the web services listening on ``ports``."""
+    services = {
+        pid: service for service, port in ports.items() for pid in listening_processes(port)
+    }
     processes = []
     for root in roots:
         for pid in process_tree(root):
-            processes.append((describe(pid), pss_kib(pid)))
+            processes.append((describe(pid, services), pss_kib(pid)))
     return Footprint(sorted(processes), healthy_s)
 
 
@@ -274,7 +283,7 @@ def make_run(database_url: str | None = None) -> Footprint:
             urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
             healthy_s = wait_until_healthy(urls, [log], 1, started)
             serve_requests(urls, Path(folder) / "mail")
-            return footprint([stack.pid], healthy_s)
+            return footprint([stack.pid], healthy_s, ports)
         finally:
             stack.send_signal(signal.SIGTERM)  # it stops every process it started
             stack.wait(timeout=60)
@@ -338,7 +347,7 @@ def production_profile(database_url: str) -> Footprint:
         healthy_s = wait_until_healthy(urls, workers, len(workers) - 1, started)
         serve_requests(urls, folder / "mail")
         roots = [redis.process.pid, *(process.process.pid for process in processes.values())]
-        return footprint(roots, healthy_s)
+        return footprint(roots, healthy_s, ports)
 
 
 def report(name: str, measured: Footprint) -> None:
@@ -355,16 +364,15 @@ def report(name: str, measured: Footprint) -> None:
 @contextmanager
 def registration_server(database_url: str, redis_url: str, workers: int) -> Iterator[str]:
     """The registration service under gunicorn.conf.py with ``workers`` processes; with one,
-    the small profile, in make run's process serving the three services (tools.web_services)."""
+    the small profile, as make run starts it (tools.web_services, the other two beside it)."""
     with tempfile.TemporaryDirectory() as folder:
         ports = {service: free_port() for service in WEB_SERVICES}
         if workers == 1:
-            binds = [f"--bind=127.0.0.1:{port}" for port in ports.values()]
-            app = "tools.web_services:create_app()"
+            argv = [sys.executable, "-m", "tools.web_services"]
         else:
-            binds = [f"--bind=127.0.0.1:{ports['registration']}"]
             app = "services.registration:create_app()"
-        argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *binds, app]
+            bind = f"--bind=127.0.0.1:{ports['registration']}"
+            argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", bind, app]
         env = service_environment(
             DATABASE_URL=database_url,
             REDIS_URL=redis_url,
@@ -476,9 +484,9 @@ def main() -> None:
     target("make run: seconds to healthy", ours.healthy_s, "s", at_most=HEALTHY_S)
     with throwaway_postgres(POSTGRES) as small_url, throwaway_postgres(POSTGRES) as production_url:
         report("small profile on PostgreSQL (make run's processes)", make_run(small_url))
-        # Migrated and given the demo as make run's web process does it.
+        # Migrated and given the demo as make run's web processes do it.
         subprocess.run(
-            [sys.executable, "-m", "tools.web_services"],
+            [sys.executable, "-m", "tools.web_services", "--prepare-only"],
             cwd=PROJECT_ROOT,
             env=clean_environment(DATABASE_URL=production_url),
             check=True,

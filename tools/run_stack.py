@@ -2,11 +2,12 @@
 
 SQLite under ./run, the Redis at REDIS_URL (one is started when none answers), outgoing mail
 to a local sink writing .eml files under ./run/mail unless MAIL_SERVER is set; the web
-process migrates the database and loads the demo into it when empty before serving. The processes
-follow the small profile (docs/production.md): one gunicorn worker serving the three web
-services with threads (tools.web_services), as many requests at once as one service of the
-production profile, and one Celery worker that also runs beat; WEB_CONCURRENCY and
-CELERY_CONCURRENCY change the counts.
+processes migrate the database and load the demo into it when empty before serving. The
+processes follow the small profile (docs/production.md): one gunicorn worker per web service,
+its threads serving as many requests at once as the production profile's workers, each
+service in its own process forked from one holding what they share (tools.web_services), and
+one Celery worker that also runs beat; WEB_CONCURRENCY and CELERY_CONCURRENCY change the
+counts.
 """
 
 from __future__ import annotations
@@ -95,10 +96,9 @@ def commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
 
 
 def web_services(python: str) -> list[str]:
-    """One gunicorn process serving the three web services, each on its own port
-    (tools.web_services): they share one interpreter's libraries and code."""
-    binds = [f"--bind=127.0.0.1:{port}" for port in SERVICES.values()]
-    return [python, "-m", "gunicorn", *binds, "tools.web_services:create_app()"]
+    """The web services, each in a gunicorn process of its own, forked from one that holds the
+    libraries and shared code they all use (tools.web_services)."""
+    return [python, "-m", "tools.web_services"]
 
 
 def notification_worker(python: str) -> list[str]:

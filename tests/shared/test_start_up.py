@@ -69,13 +69,22 @@ def test_starting_and_answering_the_health_check_loads_no_heavy_library(
     assert report["loaded"] == []
 
 
-def test_make_runs_web_process_prepares_its_database_and_loads_no_heavy_library(
+def test_make_runs_web_parent_prepares_the_database_holding_no_service_nor_heavy_library(
     base_config: dict[str, Any], tmp_path: Path
 ) -> None:
-    # Its own empty database: the process loads the demo into it.
+    # Its own empty database: the parent migrates it and has the demo loaded into it, each in
+    # a process apart, and keeps only what the three services share: no service's code, no
+    # thread, none of the libraries loaded on first use.
     start = (
+        "import threading\n"
         "from tools import web_services\n"
-        "app = next(iter(web_services.create_app().services.values()))\n"
+        "assert web_services.main(['--prepare-only']) == 0\n"
+        "held = [m for m in sys.modules if m.split('.')[0] in"
+        f" ('services', 'alembic', *{LOADED_ON_FIRST_USE!r})]\n"
+        "assert not held, held\n"
+        "assert threading.active_count() == 1, threading.enumerate()\n"
+        "from services.registration import create_app\n"
+        "app = create_app()\n"
         "from sqlalchemy import select\n"
         "from shared.database import db\n"
         "from shared.models import Event\n"

@@ -382,3 +382,23 @@ class PostgresServer(ManagedProcess):
         """Stop the server and remove its files."""
         self.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def listening_processes(port: int) -> set[int]:
+    """The processes holding a TCP socket listening on ``port`` (a gunicorn master and its
+    workers share theirs), read from /proc: this user's processes only."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                # local address as HEX_IP:HEX_PORT; state 0A is LISTEN
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                    inodes.add(f"socket:[{fields[9]}]")
+    holders = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if any(os.readlink(fd) in inodes for fd in (entry / "fd").iterdir()):
+                    holders.add(int(entry.name))
+    return holders
