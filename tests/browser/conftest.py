@@ -135,11 +135,13 @@ def screenshot_path(name: str) -> Path:
 def check_page(page: Page, screenshot: str | None = None) -> None:
     """No serious or critical axe violation at phone and desktop width, no horizontal scroll
     at 320 px; with ``screenshot``, save the page at both widths."""
-    page.set_viewport_size(NARROWEST)
+    # Measured once the stylesheets apply: a page still loading them lays out unstyled.
+    page.wait_for_load_state("load")
+    resize(page, NARROWEST)
     sticking_out = page.evaluate(SIDEWAYS_OVERFLOW, NARROWEST["width"])
     assert sticking_out == [], f"{page.url} scrolls sideways at 320 px: {sticking_out}"
     for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
+        resize(page, viewport)
         violations = [
             f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
             for v in _axe.run(page).response["violations"]
@@ -148,7 +150,17 @@ def check_page(page: Page, screenshot: str | None = None) -> None:
         assert violations == [], f"{page.url} at {viewport['width']} px: {violations}"
         if screenshot:
             page.screenshot(path=screenshot_path(f"{screenshot}-{name}.png"), full_page=True)
-    page.set_viewport_size(PHONE)
+    resize(page, PHONE)
+
+
+def resize(page: Page, viewport: dict[str, int]) -> None:
+    """Give ``page`` the screen ``viewport``, once the page itself sees the new width."""
+    page.set_viewport_size(viewport)
+    # On a busy machine the page may still be laid out for the former width for a moment;
+    # on a phone's screen, what it shows at scale 1 is the screen's width.
+    page.wait_for_function(
+        "w => Math.round(visualViewport.width * visualViewport.scale) === w", arg=viewport["width"]
+    )
 
 
 # The organiser area's site: one workshop group, an organiser created with the CLI.
