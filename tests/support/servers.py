@@ -40,8 +40,9 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
 
 
-def wait_for_http(url: str, timeout: float = 30.0) -> None:
-    """Block until ``url`` answers with any HTTP status."""
+def wait_for_http(url: str, timeout: float = 60.0) -> None:
+    """Block until ``url`` answers with any HTTP status (a loaded machine may take a while
+    to import and start a server; one that never answers still fails)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
