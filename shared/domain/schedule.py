@@ -19,7 +19,7 @@ from typing import Any
 from dateutil.rrule import rrulestr
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ARRAY, ColumnElement, and_, bindparam, case, func, or_, select
+from sqlalchemy import ARRAY, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
@@ -209,11 +209,13 @@ HELD_DATES = (
 )
 
 
-def _booked(session: Session, *where: Any, params: dict[str, Any] | None = None) -> list[Booked]:
-    """The held dates meeting ``where`` (given ``params``), by start: one statement, a row
-    per date and trainer, plain columns rather than entities (each entity loaded costs on
-    every row)."""
-    rows = session.execute(HELD_DATES.where(*where), params or {}).all()
+def _booked(
+    session: Session, statement: Select[Any], params: dict[str, Any] | None = None
+) -> list[Booked]:
+    """The held dates ``statement`` (``HELD_DATES`` narrowed) reads, by start: one
+    statement, a row per date and trainer, plain columns rather than entities (each entity
+    loaded costs on every row)."""
+    rows = session.execute(statement, params or {}).all()
     found: list[Booked] = []
     for (
         date_id,
@@ -275,26 +277,26 @@ def clashes(
     trainers = {t.id: t.name for t in group.trainers}
     earliest = min(start for start, _end in slots) - travel
     latest = max(end for _start, end in slots) + travel
-    shares = [Group.id == group.id]
-    if group.room_id is not None:
-        shares.append(Group.room_id == group.room_id)
-    if trainers:
-        shares.append(
-            Group.id.in_(
-                select(group_trainers.c.group_id).where(group_trainers.c.trainer_id.in_(trainers))
-            )
+    params = {
+        "group_id": group.id,
+        "room_id": group.room_id,
+        "trainer_ids": list(trainers),
+        "ignore": list(ignore),
+        "latest": latest,
+    }
+    spans = _reach(slots, travel)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = NEARBY_ON_POSTGRESQL
+        params["reach_starts"] = [start for start, _end in spans]
+        params["reach_ends"] = [end for _start, end in spans]
+    else:
+        within = (
+            and_(SessionDate.starts_at < end, SessionDate.ends_at > start) for start, end in spans
         )
-    within, params = _within(session, _reach(slots, travel))
-    others = _booked(
-        session,
-        or_(*shares),
-        SessionDate.id.not_in(list(ignore)),
-        SessionDate.starts_at < latest,
-        # Only dates within reach of a slot (a series of a year need not read the whole
-        # year); recurring office hours take place long after their first date.
-        or_(within, SessionDate.recurrence_rule.is_not(None)),
-        params=params,
-    )
+        statement = HELD_DATES.where(
+            *SHARING, or_(*within, SessionDate.recurrence_rule.is_not(None))
+        )
+    others = _booked(session, statement, params)
     # By start, so that each slot looks only at those that can reach it: a series of a year
     # would otherwise compare every slot with every date of the year.
     occurrences = sorted(
@@ -360,10 +362,27 @@ def _reach(
     return spans
 
 
-# On PostgreSQL, the spans within reach of a series go as two arrays (``unnest``): a condition
-# and two placeholders per span cost more to build, send and parse than the read itself, and
-# the statement stays the same, prepared once. From the spans to the dates by their start (a
-# date lasts at most a day): a plan that holds whatever the spans, as a prepared plan must.
+# What a group's slots may meet: the held dates of the same group, room or trainers, but
+# those being moved, up to the last slot. With placeholders, built once.
+SHARING = (
+    or_(
+        Group.id == bindparam("group_id"),
+        Group.room_id == bindparam("room_id"),
+        Group.id.in_(
+            select(group_trainers.c.group_id).where(
+                group_trainers.c.trainer_id.in_(bindparam("trainer_ids", expanding=True))
+            )
+        ),
+    ),
+    SessionDate.id.not_in(bindparam("ignore", expanding=True)),
+    SessionDate.starts_at < bindparam("latest", type_=UTCDateTime()),
+)
+# Only the dates within reach of a slot (a series of a year need not read the whole year);
+# recurring office hours take place long after their first date. On PostgreSQL the spans go
+# as two arrays (``unnest``): a condition and two placeholders per span cost more to build,
+# send and parse than the read itself, and the statement stays the same, prepared once.
+# From the spans to the dates by their start (a date lasts at most a day): a plan that holds
+# whatever the spans, as a prepared plan must.
 _REACH = (
     func.unnest(
         bindparam("reach_starts", type_=ARRAY(UTCDateTime())),
@@ -373,34 +392,22 @@ _REACH = (
     .render_derived()
 )
 _MET = aliased(SessionDate)
-WITHIN_REACH = SessionDate.id.in_(
-    select(_MET.id).join(
-        _REACH,
-        and_(
-            _MET.starts_at < _REACH.c.ends_at,
-            _MET.starts_at > _REACH.c.starts_at - LONGEST_DATE,
-            _MET.ends_at > _REACH.c.starts_at,
+NEARBY_ON_POSTGRESQL = HELD_DATES.where(
+    *SHARING,
+    or_(
+        SessionDate.id.in_(
+            select(_MET.id).join(
+                _REACH,
+                and_(
+                    _MET.starts_at < _REACH.c.ends_at,
+                    _MET.starts_at > _REACH.c.starts_at - LONGEST_DATE,
+                    _MET.ends_at > _REACH.c.starts_at,
+                ),
+            )
         ),
-    )
+        SessionDate.recurrence_rule.is_not(None),
+    ),
 )
-
-
-def _within(
-    session: Session, spans: list[tuple[datetime, datetime]]
-) -> tuple[ColumnElement[bool], dict[str, Any]]:
-    """Whether a date meets one of ``spans``, and the parameters that condition takes."""
-    if session.get_bind().dialect.name == "postgresql":
-        return WITHIN_REACH, {
-            "reach_starts": [start for start, _end in spans],
-            "reach_ends": [end for _start, end in spans],
-        }
-    condition = or_(
-        *(
-            and_(SessionDate.starts_at < reach_end, SessionDate.ends_at > reach_start)
-            for reach_start, reach_end in spans
-        )
-    )
-    return condition, {}
 
 
 def _occurrences(
@@ -484,8 +491,9 @@ def standing_clashes(
     travel = travel_time()
     dates = _booked(
         session,
-        SessionDate.starts_at < until + travel,
-        SessionDate.ends_at > since - travel,
+        HELD_DATES.where(
+            SessionDate.starts_at < until + travel, SessionDate.ends_at > since - travel
+        ),
     )
     unavailable = session.execute(
         select(
