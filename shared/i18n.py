@@ -73,13 +73,16 @@ def format_day(moment: datetime) -> str:
     return format_date(moment, "full")
 
 
+def in_brussels(moment: datetime) -> datetime:
+    """``moment`` in Brussels time; a naive moment is UTC, as the database stores it."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(BRUSSELS)
+
+
 def clock(moment: datetime) -> str:
-    """The time of day in Brussels, "09:30" in every language (a naive moment is UTC)."""
+    """The time of day in Brussels, "09:30" in every language."""
     # Written out, not through Babel: the same digits everywhere, a tenth of the cost,
     # and the sessions page writes two for every date it lists.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BRUSSELS).strftime("%H:%M")
+    return in_brussels(moment).strftime("%H:%M")
 
 
 def format_hours(start: datetime, end: datetime) -> str:
@@ -103,7 +106,7 @@ def format_moment(moment: datetime) -> str:
 def format_short(moment: datetime) -> str:
     """A day and time in the current language's short form, in Brussels time, as Babel's
     ``format_datetime(moment, "short")`` writes it: "07/12/2026 09:30", "12/7/26, 9:30 AM"."""
-    local = moment.astimezone(BRUSSELS)
+    local = in_brussels(moment)
     language = str(get_locale() or DEFAULT_LANGUAGE)
     pattern, hour = _short_time(local.hour, local.minute, language)
     return pattern.replace("{0}", hour).replace("{1}", _short_day(local.date(), language))
