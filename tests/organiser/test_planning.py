@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from shared.database import utcnow
 from shared.i18n import BRUSSELS
-from shared.models import Attendance, Room, Trainer, Venue
+from shared.models import Attendance, Trainer
 from tests.organiser.conftest import held_group, log_in, registered_before
 from tests.support.factories import local
 
@@ -18,14 +18,8 @@ ENGLISH = {"Accept-Language": "en"}
 def test_the_planning_shows_each_date_with_its_place_people_and_clashes(
     client, accounts, make, db_session
 ):
-    venue = Venue(
-        name="AVIQ",
-        street_address="bd Mayence 14",
-        postcode="6000",
-        town="Charleroi",
-        town_slug="charleroi",
-    )
-    room = Room(venue=venue, name="Salle 2", capacity=24)
+    room = make.room()
+    venue = room.venue
     nadia = Trainer(name="Nadia Haddad", email="nadia@example.org")
     event = make.event()
     first = make.group(
@@ -126,18 +120,11 @@ def test_the_planning_page_lists_the_week_by_day(client, accounts, make, db_sess
 
 def test_the_planning_page_shows_where_who_and_places(client, accounts, make, db_session):
     today = utcnow().astimezone(BRUSSELS).date()
-    venue = Venue(
-        name="AVIQ",
-        street_address="bd Mayence 14",
-        postcode="6000",
-        town="Charleroi",
-        town_slug="charleroi",
-    )
+    room = make.room()
     group = make.group(
         capacity=20, dates=[(local(f"{today}T18:00"), local(f"{today}T20:00"))], name="Au soir"
     )
-    group.venue = venue
-    group.room = Room(venue=venue, name="Salle 2", capacity=24)
+    group.venue, group.room = room.venue, room
     group.trainers = [
         Trainer(name="Nadia Haddad", email="nadia@example.org"),
         Trainer(name="Ada Martin", email="ada@example.org"),

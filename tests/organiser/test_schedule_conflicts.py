@@ -10,11 +10,9 @@ from sqlalchemy import select
 from shared.models import (
     AuditEntry,
     OutboxMessage,
-    Room,
     SessionDate,
     Trainer,
     TrainerUnavailability,
-    Venue,
 )
 from tests.support.factories import local
 
@@ -25,15 +23,7 @@ def placed(make, db_session, *, town="Charleroi", room=None, trainers=(), dates=
     """A group of its own event meeting in ``room`` (made in ``town`` if not given), run by
     ``trainers``, with ``dates`` (Brussels wall-clock pairs)."""
     if room is None:
-        venue = Venue(
-            name="AVIQ",
-            street_address="bd Mayence 14",
-            postcode="6000",
-            town=town,
-            town_slug=town.lower(),
-        )
-        room = Room(venue=venue, name="Salle 2", capacity=24)
-        db_session.add(room)
+        room = make.room(town)
     group = make.group(
         make.event(),
         town=town,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.models import Attendance, AttendanceRule, Room, Trainer, TrainerUnavailability, Venue
+from shared.models import Attendance, AttendanceRule, Trainer, TrainerUnavailability
 from tests.support.databases import listening
 from tests.support.factories import local
 
@@ -41,16 +41,9 @@ def weekly(first: str, count: int, hours: tuple[str, str] = ("09:30", "12:00")):
     return [(start + timedelta(weeks=n), end + timedelta(weeks=n)) for n in range(count)]
 
 
-def busy_place():
+def busy_place(make):
     """A room in a venue, and two trainers."""
-    venue = Venue(
-        name="AVIQ",
-        street_address="bd Mayence 14",
-        postcode="6000",
-        town="Charleroi",
-        town_slug="charleroi",
-    )
-    room = Room(venue=venue, name="Salle 2", capacity=40)
+    room = make.room(capacity=40)
     return room, [
         Trainer(name="Nadia Haddad", email="n@example.org"),
         Trainer(name="Ali", email="a@example.org"),
@@ -60,7 +53,7 @@ def busy_place():
 def test_the_planning_of_a_month_runs_at_most_five_statements_whatever_its_dates(
     app, client, accounts, make, db_session
 ):
-    room, trainers = busy_place()
+    room, trainers = busy_place(make)
     event = make.event()
     chosen = make.event(attendance_rule=AttendanceRule.ONE_DATE)
     first = make.group(event, dates=weekly("2030-03-04", 1), room=room, venue=room.venue)
@@ -100,7 +93,7 @@ def test_the_planning_of_a_month_runs_at_most_five_statements_whatever_its_dates
 def test_a_series_preview_runs_as_many_statements_for_many_dates_as_for_one(
     app, client, accounts, make, db_session
 ):
-    room, trainers = busy_place()
+    room, trainers = busy_place(make)
     group = make.group(dates=[], room=room, venue=room.venue)
     group.trainers = trainers
     # Another group in the same room every week, one with a trainer in another town.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from shared.i18n import BRUSSELS
-from shared.models import EmailKind, OutboxMessage, Room, Venue
+from shared.models import EmailKind, OutboxMessage
 from tests.support.factories import local
 
 ENGLISH = {"Accept-Language": "en"}
@@ -51,16 +51,7 @@ def test_shifting_moves_every_date_at_its_hour_and_tells_each_participant_once(
 
 
 def test_a_shift_onto_a_clash_moves_nothing(client, accounts, make, db_session):
-    room = Room(
-        venue=Venue(
-            name="AVIQ",
-            street_address="bd Mayence 14",
-            postcode="6000",
-            town="Charleroi",
-            town_slug="charleroi",
-        ),
-        name="Salle 2",
-    )
+    room = make.room()
     group = make.group(dates=[(local("2030-03-19T09:30"), local("2030-03-19T16:00"))])
     neighbour = make.group(dates=[(local("2030-03-20T10:00"), local("2030-03-20T12:00"))])
     group.room = neighbour.room = room
@@ -90,16 +81,7 @@ def test_a_shift_of_zero_or_beyond_two_years_is_refused(client, accounts, make, 
 def test_shifting_an_event_moves_every_group_keeping_their_places_among_themselves(
     client, accounts, make, db_session
 ):
-    room = Room(
-        venue=Venue(
-            name="AVIQ",
-            street_address="bd Mayence 14",
-            postcode="6000",
-            town="Charleroi",
-            town_slug="charleroi",
-        ),
-        name="Salle 2",
-    )
+    room = make.room()
     event = make.event()
     # The first group moves onto the second's day, which moves on too: no clash.
     first = make.group(event, dates=[(local("2030-03-19T09:30"), local("2030-03-19T16:00"))])

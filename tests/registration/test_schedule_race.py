@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.accounts.auth import issue_token
 from shared.database import create_db_engine
-from shared.models import Organiser, Room, SessionDate, Venue
+from shared.models import Organiser, SessionDate
 from tests.support.factories import Factory
 from tests.support.load import all_at_once
 
@@ -23,16 +23,7 @@ def rivals(committed_database):
     engine = create_db_engine(committed_database)
     with Session(engine) as session:
         make = Factory(session)
-        room = Room(
-            venue=Venue(
-                name="AVIQ",
-                street_address="boulevard Mayence 14",
-                postcode="6000",
-                town="Charleroi",
-                town_slug="charleroi",
-            ),
-            name="Salle 2",
-        )
+        room = make.room()
         groups = [make.group(make.event(), dates=[]) for _ in range(2)]
         for group in groups:
             group.venue, group.room = room.venue, room

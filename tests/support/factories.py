@@ -23,8 +23,10 @@ from shared.models import (
     OrganiserMessage,
     Registration,
     Role,
+    Room,
     SendMode,
     SessionDate,
+    Venue,
 )
 
 _serial = itertools.count(1)
@@ -63,6 +65,20 @@ class Factory:
         self.session.add(event)
         self.session.commit()
         return event
+
+    def room(self, town: str = "Charleroi", **fields: Any) -> Room:
+        """A room seating 24 ("Salle 2") in a venue of its own in ``town``."""
+        venue = Venue(
+            name="AVIQ",
+            street_address="bd Mayence 14",
+            postcode="6000",
+            town=town,
+            town_slug=town.lower(),
+        )
+        room = Room(venue=venue, **{"name": "Salle 2", "capacity": 24, **fields})
+        self.session.add(room)
+        self.session.commit()
+        return room
 
     def group(
         self,
