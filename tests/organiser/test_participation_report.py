@@ -159,14 +159,19 @@ def test_filters_and_who_sees_what(client, year):
     assert client.get(URL, query_string=PERIOD).status_code == 401
 
 
-def test_drop_in_head_counts_are_recorded_on_held_dates_and_reported_apart(
-    client, make, accounts, db_session
-):
-    drop_in = make.event(
+def drop_in_event(make):
+    """Office hours: open to all, without registration."""
+    return make.event(
         registration_opens_at=None,
         kind=EventKind.DROP_IN,
         attendance_rule=AttendanceRule.NO_REGISTRATION,
     )
+
+
+def test_drop_in_head_counts_are_recorded_on_held_dates_and_reported_apart(
+    client, make, accounts, db_session
+):
+    drop_in = drop_in_event(make)
     office = make.group(
         drop_in,
         dates=[
@@ -205,11 +210,7 @@ def test_drop_in_head_counts_are_recorded_on_held_dates_and_reported_apart(
 def test_the_head_count_page_has_a_form_per_held_drop_in_date_that_began(
     client, make, accounts, db_session
 ):
-    drop_in = make.event(
-        registration_opens_at=None,
-        kind=EventKind.DROP_IN,
-        attendance_rule=AttendanceRule.NO_REGISTRATION,
-    )
+    drop_in = drop_in_event(make)
     office = make.group(
         drop_in,
         town="Namur",
