@@ -62,7 +62,7 @@ SHARED_MODULES = (
     "shared.domain.registrations",
     "shared.domain.staff_feeds",
 )
-# Below gunicorn's worker timeout (60 s, gunicorn.conf.py), as when the web process waited.
+# make run stops, saying why, when its database does not answer within this.
 DATABASE_WAIT_S = 30.0
 
 
