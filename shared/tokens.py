@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from enum import Enum
 
 from flask import current_app
 
@@ -60,6 +61,25 @@ def token_matches(secret: str, token: str, kind: str, registration_id: int, vers
     """Whether ``token`` is the registration's link token at ``version``, in constant time."""
     expected = registration_token(secret, kind, registration_id, version)
     return hmac.compare_digest(expected.encode(), token.encode())
+
+
+class Standing(Enum):
+    """What a derived token is to its holder."""
+
+    CURRENT = "current"
+    REPLACED = "replaced"  # one the holder had before a renewal: 410 where a link answers
+    UNKNOWN = "unknown"
+
+
+def standing_of(token: str, kind: str, holder_id: int, version: int) -> Standing:
+    """Whether ``token`` is the holder's token of ``kind`` at ``version``, one of its earlier
+    versions, or neither."""
+    secret = secret_key()
+    if token_matches(secret, token, kind, holder_id, version):
+        return Standing.CURRENT
+    if any(token_matches(secret, token, kind, holder_id, v) for v in range(version)):
+        return Standing.REPLACED
+    return Standing.UNKNOWN
 
 
 def digest(token: str) -> str:

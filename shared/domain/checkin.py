@@ -21,11 +21,12 @@ from shared.domain.attendance import concerns
 from shared.i18n import BRUSSELS
 from shared.models import Registration, RegistrationStatus, SessionDate
 from shared.tokens import (
+    Standing,
     digest,
     registration_id_of,
     registration_token,
     secret_key,
-    token_matches,
+    standing_of,
 )
 
 PURPOSE = "checkin"
@@ -106,12 +107,10 @@ def code_standing(registration: Holder | None, code: str) -> Outcome | None:
     UNKNOWN for anything else, an erased registration's code included."""
     if registration is None or registration.anonymised_at is not None:
         return Outcome.UNKNOWN
-    secret, current = secret_key(), registration.checkin_code_version
-    if token_matches(secret, code, PURPOSE, registration.id, current):
+    standing = standing_of(code, PURPOSE, registration.id, registration.checkin_code_version)
+    if standing is Standing.CURRENT:
         return None
-    if any(token_matches(secret, code, PURPOSE, registration.id, v) for v in range(current)):
-        return Outcome.REPLACED
-    return Outcome.UNKNOWN
+    return Outcome.REPLACED if standing is Standing.REPLACED else Outcome.UNKNOWN
 
 
 def renew_code(registration: Registration) -> None:

@@ -16,7 +16,13 @@ from shared.errors import Gone, NotFound
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from shared.models import EmailKind, Organiser, Trainer
 from shared.outbox import queue_email
-from shared.tokens import registration_id_of, registration_token, secret_key, token_matches
+from shared.tokens import (
+    Standing,
+    registration_id_of,
+    registration_token,
+    secret_key,
+    standing_of,
+)
 
 TRAINER_FEED = "trainer-feed"
 PLANNING_FEED = "planning-feed"
@@ -54,12 +60,10 @@ def _holder(session: Session, model: type[Holder], kind: str, token: str) -> Hol
     holder = session.get(model, holder_id) if holder_id is not None else None
     if holder is None:
         raise NotFound()
-    secret, current = secret_key(), holder.feed_token_version
-    if token_matches(secret, token, kind, holder.id, current):
+    standing = standing_of(token, kind, holder.id, holder.feed_token_version)
+    if standing is Standing.CURRENT:
         return holder
-    if any(token_matches(secret, token, kind, holder.id, v) for v in range(current)):
-        raise Gone()
-    raise NotFound()
+    raise Gone() if standing is Standing.REPLACED else NotFound()
 
 
 def send_trainer_feed(session: Session, trainer: Trainer, *, renew: bool) -> None:
