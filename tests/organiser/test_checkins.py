@@ -414,3 +414,25 @@ def test_a_queue_costs_the_same_statements_whatever_its_length(app, client, make
     # The token, the event with its groups and dates, the access check; then the date's
     # people with their marks, the marks inserted, their journal entries.
     assert one == many == ["SELECT"] * 6 + ["INSERT", "INSERT"]
+
+
+def test_the_check_in_page_of_a_date_not_open_says_why_and_offers_no_camera(
+    client, make, accounts, db_session
+):
+    group = held_group(make, days_ago=(0,))
+    coming = make.group(group.event)  # its dates are still to come
+    log_in(client, accounts(group.event))
+    group.dates[0].cancelled_at = utcnow()
+    db_session.commit()
+
+    def page_of(date):
+        url = f"/organiser/events/{group.event.slug}/dates/{date.id}/checkin"
+        return client.get(url).get_data(as_text=True)
+
+    called_off, early = page_of(group.dates[0]), page_of(coming.dates[0])
+
+    assert 'id="checkin-closed"' in called_off and "Cette date a été annulée" in called_off
+    assert "qu'à partir du jour de la séance" in early.replace("&#39;", "'")
+    assert (
+        client.get(f"/organiser/events/{group.event.slug}/dates/999999/checkin").status_code == 404
+    )

@@ -18,11 +18,10 @@ from services.registration.organiser.schemas.checkins import (
     DateCodesSchema,
 )
 from services.registration.web import PAGE_DIRECTIVES
-from shared.access import current_event, current_organiser
-from shared.database import db, utcnow
-from shared.domain.attendance import check_presence_window, is_held
+from shared.access import current_event
+from shared.database import db
 from shared.domain.checkin import MAX_MARKS
-from shared.errors import DateCalledOff, DomainError, InvalidRequest
+from shared.errors import DomainError, InvalidRequest
 from shared.errors_http import flatten_field_errors, json_error_response
 from shared.page_security import content_security_policy
 
@@ -37,14 +36,10 @@ CHECKIN_PAGE_POLICY = content_security_policy(*PAGE_DIRECTIVES, "connect-src 'se
 def checkin(event_slug: str, date_id: int) -> tuple[str, int, dict[str, str]]:
     """The check-in page of a date: the camera, a search by name, the marks waiting to be
     sent; why nothing can be recorded when the date is called off or outside its window."""
-    session_date = find_date(current_event(), date_id)
     try:
-        if not is_held(session_date):
-            raise DateCalledOff()
-        check_presence_window(session_date, now=utcnow(), by_admin=current_organiser().is_admin)
-        closed = None
-    except DomainError as reason:
-        closed = reason
+        session_date, closed = checkins.open_date(organising(), date_id), None
+    except DomainError as reason:  # the page says why, and records nothing
+        session_date, closed = find_date(current_event(), date_id), reason
     return (
         render_template(
             "organiser/checkin.html",
