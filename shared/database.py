@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from shared.errors import Busy
 from shared.sockets import is_quiet
 
 NAMING_CONVENTION = {
@@ -94,6 +95,18 @@ def is_lock_timeout(error: exc.DBAPIError) -> bool:
         # lock_not_available, and deadlock_detected: either way, trying again will do
         or getattr(error.orig, "sqlstate", None) in ("55P03", "40P01")
     )
+
+
+@contextmanager
+def busy_when_locked() -> Iterator[None]:
+    """Answer 503 with Retry-After, not 500, when a lock taken inside could not be had in
+    time: the request may simply be tried again."""
+    try:
+        yield
+    except exc.DBAPIError as error:
+        if is_lock_timeout(error):
+            raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
+        raise
 
 
 def create_db_engine(

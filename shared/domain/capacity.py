@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, inspect, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shared.database import RETRY_AFTER_S, is_lock_timeout, transaction_list, utcnow
+from shared.database import busy_when_locked, transaction_list, utcnow
 from shared.domain.attendance import expected_dates, has_begun
-from shared.errors import AlreadyRegistered, Busy, NotFound
+from shared.errors import AlreadyRegistered, NotFound
 from shared.models import EmailKind, Group, Registration, RegistrationStatus
 from shared.models.registrations import ACTIVE_STATUSES
 from shared.observability import GROUP_LOCK_HELD, GROUP_LOCK_WAIT
@@ -75,12 +74,8 @@ def lock_group(session: Session, group: Group) -> None:
     The wait, and the time held until the transaction ends, are measured.
     """
     asked = time.perf_counter()
-    try:
+    with busy_when_locked():
         bump_revision(session, group)
-    except DBAPIError as error:
-        if is_lock_timeout(error):
-            raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
-        raise
     taken = time.perf_counter()
     GROUP_LOCK_WAIT.observe(taken - asked)
     transaction_list(session, _LOCKS_TAKEN, committed=_released, rolled_back=_released).append(

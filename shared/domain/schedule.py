@@ -20,13 +20,12 @@ from dateutil.rrule import rrulestr
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ARRAY, Select, and_, bindparam, case, func, or_, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
-from shared.database import RETRY_AFTER_S, UTCDateTime, is_lock_timeout, utcnow
+from shared.database import UTCDateTime, busy_when_locked, utcnow
 from shared.domain.attendance import concerns_clause, held_dates, is_held
 from shared.domain.capacity import lock_group, promote_waitlisted
-from shared.errors import Busy, DomainError, GroupClosed, InvalidRequest
+from shared.errors import DomainError, GroupClosed, InvalidRequest
 from shared.i18n import BRUSSELS, format_short
 from shared.models import (
     EmailKind,
@@ -139,7 +138,7 @@ def lock_room_and_trainers(session: Session, group: Group) -> None:
     """Take the row locks of the group's room and trainers, in id order, for the rest of
     the transaction: two bookings of one room or trainer then check and write one after the
     other. SQLite needs none: its writers already run one at a time."""
-    try:
+    with busy_when_locked():
         if group.room_id is not None:
             session.execute(select(Room.id).where(Room.id == group.room_id).with_for_update())
         trainer_ids = sorted(t.id for t in group.trainers)
@@ -150,10 +149,6 @@ def lock_room_and_trainers(session: Session, group: Group) -> None:
                 .order_by(Trainer.id)
                 .with_for_update()
             )
-    except DBAPIError as error:
-        if is_lock_timeout(error):
-            raise Busy(headers={"Retry-After": RETRY_AFTER_S}) from error
-        raise
 
 
 @dataclass(frozen=True, slots=True)
