@@ -300,19 +300,7 @@ def clashes(
     )
     starts = [other_start for _other, other_start, _other_end in occurrences]
     longest = max((end - start for _other, start, end in occurrences), default=timedelta(0))
-    unavailable = session.execute(
-        select(
-            TrainerUnavailability.trainer_id,
-            TrainerUnavailability.starts_at,
-            TrainerUnavailability.ends_at,
-        )
-        .where(
-            TrainerUnavailability.trainer_id.in_(trainers),
-            TrainerUnavailability.starts_at < latest,
-            TrainerUnavailability.ends_at > earliest,
-        )
-        .order_by(TrainerUnavailability.starts_at)
-    ).all()
+    unavailable = _unavailabilities(session, earliest, latest, trainers)
     found: list[Clash] = []
     for start, end in slots:
         near = occurrences[
@@ -331,10 +319,36 @@ def clashes(
                     other_end,
                 )
             )
-        for trainer_id, gap_start, gap_end in unavailable:
-            if gap_start < end and start < gap_end:
-                found.append(Clash("unavailable", gap_start, gap_end, trainer=trainers[trainer_id]))
+        found.extend(_unavailable_then(unavailable, trainers, start, end))
     return found
+
+
+def _unavailabilities(
+    session: Session, since: datetime, until: datetime, trainers: Iterable[int] | None = None
+) -> list[tuple[int, datetime, datetime]]:
+    """The trainers' unavailabilities meeting [since, until), of ``trainers`` or everyone's."""
+    query = select(
+        TrainerUnavailability.trainer_id,
+        TrainerUnavailability.starts_at,
+        TrainerUnavailability.ends_at,
+    ).where(TrainerUnavailability.starts_at < until, TrainerUnavailability.ends_at > since)
+    if trainers is not None:
+        query = query.where(TrainerUnavailability.trainer_id.in_(list(trainers)))
+    return [tuple(row) for row in session.execute(query.order_by(TrainerUnavailability.starts_at))]
+
+
+def _unavailable_then(
+    unavailable: list[tuple[int, datetime, datetime]],
+    trainers: dict[int, str],
+    start: datetime,
+    end: datetime,
+) -> list[Clash]:
+    """A clash for each of ``unavailable`` that keeps one of ``trainers`` from [start, end)."""
+    return [
+        Clash("unavailable", gap_start, gap_end, trainer=trainers[trainer_id])
+        for trainer_id, gap_start, gap_end in unavailable
+        if trainer_id in trainers and gap_start < end and start < gap_end
+    ]
 
 
 # A condition each: SQLite refuses an expression deeper than 1,000 terms.
@@ -490,13 +504,7 @@ def standing_clashes(
             SessionDate.starts_at < until + travel, SessionDate.ends_at > since - travel
         ),
     )
-    unavailable = session.execute(
-        select(
-            TrainerUnavailability.trainer_id,
-            TrainerUnavailability.starts_at,
-            TrainerUnavailability.ends_at,
-        ).where(TrainerUnavailability.starts_at < until, TrainerUnavailability.ends_at > since)
-    ).all()
+    unavailable = _unavailabilities(session, since, until)
     found: list[tuple[Booked, Clash]] = []
     for index, one in enumerate(dates):
         mine = (one.group_id, one.room_id, one.town_slug)
@@ -512,10 +520,8 @@ def standing_clashes(
                 )
         if not since <= one.starts_at < until:
             continue
-        for trainer_id, gap_start, gap_end in unavailable:
-            if trainer_id in one.trainers and gap_start < one.ends_at and one.starts_at < gap_end:
-                name = one.trainers[trainer_id]
-                found.append((one, Clash("unavailable", gap_start, gap_end, trainer=name)))
+        gaps = _unavailable_then(unavailable, one.trainers, one.starts_at, one.ends_at)
+        found.extend((one, clash) for clash in gaps)
     return found
 
 

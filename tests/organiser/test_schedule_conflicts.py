@@ -201,6 +201,32 @@ def test_the_conflicts_standing_in_a_range_are_listed_after_a_forced_booking(
     assert later.json == []
 
 
+def test_a_date_booked_before_its_trainer_became_unavailable_is_listed_as_a_clash(
+    client, accounts, make, db_session
+):
+    nadia, ali = trainer(db_session), trainer(db_session, "Ali Benali")
+    group = placed(
+        make, db_session, trainers=[nadia], dates=[("2030-03-05T09:30", "2030-03-05T16:00")]
+    )
+    for person in (nadia, ali):  # Ali's absence keeps no one of this group away
+        db_session.add(
+            TrainerUnavailability(
+                trainer=person,
+                starts_at=local("2030-03-05T00:00"),
+                ends_at=local("2030-03-06T00:00"),
+            )
+        )
+    db_session.commit()
+    account = accounts(group.event)
+
+    listed = client.get(
+        "/api/v1/conflicts?from=2030-03-01&to=2030-03-31", headers={**account.bearer, **ENGLISH}
+    )
+
+    assert [(c["date_id"], c["kind"]) for c in listed.json] == [(group.dates[0].id, "unavailable")]
+    assert listed.json[0]["message"].startswith("Nadia Haddad is unavailable from")
+
+
 def test_a_conflicts_range_ending_before_it_starts_is_refused(client, accounts):
     account = accounts()
 
