@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.domain.attendance import held_dates, is_held
-from shared.domain.schedule import Clash, clashes, refuse_clashes
+from shared.domain.schedule import Clash, clashes, refuse_clashes, shifted
 from shared.errors import InvalidRequest
 from shared.i18n import BRUSSELS
 from shared.models import (
@@ -103,11 +103,6 @@ class CopyPlan:
         return [clash for group in self.groups for clash in group.clashes]
 
 
-def _moved(moment: datetime, days: int) -> datetime:
-    # Added to Brussels wall-clock time: a date moved across a DST change keeps its hour.
-    return moment.astimezone(BRUSSELS) + timedelta(days=days)
-
-
 def _first_day(event: Event) -> date | None:
     starts = [d.starts_at for g in event.groups for d in g.dates if is_held(d)]
     return min(starts).astimezone(BRUSSELS).date() if starts else None
@@ -144,7 +139,7 @@ def plan_copy(
         if group.is_cancelled:
             continue
         held = held_dates(group)
-        slots = [(_moved(d.starts_at, days), _moved(d.ends_at, days)) for d in held]
+        slots = [(shifted(d.starts_at, days), shifted(d.ends_at, days)) for d in held]
         # The copy keeps the source's room and trainers: the source's own dates may clash.
         found = clashes(session, group, slots)
         groups.append(CopiedGroup(group, slots, found))
@@ -163,7 +158,7 @@ def copy_event(session: Session, plan: CopyPlan, by: Organiser, *, force: bool =
         setattr(copy, field, getattr(source, field))
     for field in ("registration_opens_at", "registration_closes_at"):
         moment = getattr(source, field)
-        setattr(copy, field, None if moment is None else _moved(moment, plan.days))
+        setattr(copy, field, None if moment is None else shifted(moment, plan.days))
     copy.organisers = list(dict.fromkeys([*source.organisers, by]))
     copy.groups = [_group_copy(planned, plan.days) for planned in plan.groups]
     copy.questions = [

@@ -631,13 +631,18 @@ def add_dates(
     return added
 
 
+def shifted(moment: datetime, days: int) -> datetime:
+    """``moment`` moved by whole ``days`` on the Brussels wall clock: a date moved across a
+    change of the clocks keeps its hour."""
+    return moment.astimezone(BRUSSELS) + timedelta(days=days)
+
+
 def shift_groups(
     session: Session, groups: Sequence[Group], days: int, *, force: bool = False
 ) -> list[Group]:
     """Move every held date of ``groups`` by ``days`` (same wall-clock times), all checked
     for clashes before any moves; each date's SEQUENCE rises once and each participant gets
     one email for the whole shift. Returns the groups whose dates moved."""
-    step = timedelta(days=days)
     # The groups keep their places among themselves: only others' dates can clash.
     moving = [d.id for group in groups for d in group.dates]
     moves: list[tuple[Group, list[SessionDate], list[tuple[datetime, datetime]]]] = []
@@ -647,11 +652,7 @@ def shift_groups(
         if not held:
             continue
         lock_open_group(session, group)
-        # Added to Brussels wall-clock time: a date moved across a DST change keeps its hour.
-        slots = [
-            (d.starts_at.astimezone(BRUSSELS) + step, d.ends_at.astimezone(BRUSSELS) + step)
-            for d in held
-        ]
+        slots = [(shifted(d.starts_at, days), shifted(d.ends_at, days)) for d in held]
         refuse_clashes(session, group, slots, force=force, ignore=moving)
         moves.append((group, held, slots))
     trainer_news = []
