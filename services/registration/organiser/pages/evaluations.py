@@ -15,11 +15,8 @@ from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
 from services.registration.organiser.downloads import evaluation_csv
 from services.registration.organiser.evaluation_figures import evaluation_figures
-from services.registration.organiser.schemas.evaluations import (
-    QUESTION_FORM_PREFIX,
-    QuestionnaireInputSchema,
-    question_row,
-)
+from services.registration.organiser.schemas.base import QUESTION_FORM_PREFIX, question_row
+from services.registration.organiser.schemas.evaluations import QuestionnaireInputSchema
 from shared.access import current_event
 from shared.database import db
 from shared.domain.evaluations import MIN_ANSWERS_SHOWN, is_frozen, questionnaire

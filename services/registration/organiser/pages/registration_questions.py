@@ -14,10 +14,10 @@ from services.registration.area import Page, apply, load_form, pages_blueprint
 from services.registration.organiser import actions
 from services.registration.organiser.actions import organising
 from services.registration.organiser.pages.evaluations import question_problems
+from services.registration.organiser.schemas.base import QUESTION_FORM_PREFIX, question_row
 from services.registration.organiser.schemas.registration_questions import (
     CATEGORY_MARK,
     HIDDEN_MARK,
-    QUESTION_FORM_PREFIX,
     RegistrationQuestionsInputSchema,
     choice_lines,
 )
@@ -102,12 +102,7 @@ def _conditions(event: Event) -> list[tuple[str, str]]:
 def _editor(event: Event, values: Mapping[str, Any], refusal: Any = None) -> Page:
     rows = len(event.registration_questions) + NEW_ROWS
     if refusal is not None:
-        submitted = [
-            int(number) + 1
-            for key in values
-            if key.startswith(QUESTION_FORM_PREFIX)
-            and (number := key.removeprefix(QUESTION_FORM_PREFIX).partition("-")[0]).isdigit()
-        ]
+        submitted = [row[0] + 1 for key in values if (row := question_row(key)) is not None]
         rows = max([rows, *submitted])
     return render_template(
         "organiser/registration_questions.html",

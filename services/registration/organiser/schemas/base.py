@@ -1,5 +1,5 @@
-"""What the organiser schemas share: texts in several languages, Brussels time, and forms
-read like JSON bodies."""
+"""What the organiser schemas share: texts in several languages, Brussels time, forms read
+like JSON bodies, and the rows of the question editors."""
 
 from __future__ import annotations
 
@@ -22,6 +22,16 @@ from services.registration.fields import (
 from shared.i18n import BRUSSELS, LANGUAGES
 
 TEXT_LANGUAGE_FIELDS = ("title", "description", "prerequisites", "signatory_role")
+# A question editor's inputs are named questions-<row>-<field>.
+QUESTION_FORM_PREFIX = "questions-"
+
+
+def question_row(key: str) -> tuple[int, str] | None:
+    """The row number and field of an editor input ``questions-<n>-<field>``, else None."""
+    number, _, name = key.removeprefix(QUESTION_FORM_PREFIX).partition("-")
+    if key.startswith(QUESTION_FORM_PREFIX) and number.isdigit():
+        return int(number), name
+    return None
 
 
 # Far from these years, Brussels time had offsets in seconds that no ISO 8601 reader takes.

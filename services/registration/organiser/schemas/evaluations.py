@@ -17,21 +17,12 @@ from marshmallow import (
     validates,
 )
 
-from services.registration.organiser.schemas.base import texts
+from services.registration.organiser.schemas.base import question_row, texts
 from shared.domain.evaluations import MIN_ANSWERS_SHOWN
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
 from shared.models import QuestionKind
 
 MAX_QUESTIONS = 20
-QUESTION_FORM_PREFIX = "questions-"
-
-
-def question_row(key: str) -> tuple[int, str] | None:
-    """The row number and field of an editor input ``questions-<n>-<field>``, else None."""
-    number, _, name = key.removeprefix(QUESTION_FORM_PREFIX).partition("-")
-    if key.startswith(QUESTION_FORM_PREFIX) and number.isdigit():
-        return int(number), name
-    return None
 
 
 class QuestionInputSchema(Schema):

@@ -18,7 +18,7 @@ from marshmallow import (
 )
 
 from services.registration.fields import slug
-from services.registration.organiser.schemas.base import texts
+from services.registration.organiser.schemas.base import question_row, texts
 from shared.domain.indicators import INDICATORS, Indicator
 from shared.domain.registration_questions import MAX_QUESTIONS
 from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -26,7 +26,6 @@ from shared.models import AnswerKind
 from shared.models.registration_questions import CHOICE_KINDS
 from shared.slugs import slugify
 
-QUESTION_FORM_PREFIX = "questions-"
 # On the page, a choice is a line "key = French | English | Ukrainian | Arabic"; "key ="
 # may be left out, and a line starting with "#" is hidden from new registrations.
 HIDDEN_MARK = "#"
@@ -195,9 +194,8 @@ class RegistrationQuestionsInputSchema(Schema):
             return data
         rows: dict[int, dict[str, str]] = {}
         for key, value in data.items():
-            number, _, name = key.removeprefix(QUESTION_FORM_PREFIX).partition("-")
-            if key.startswith(QUESTION_FORM_PREFIX) and number.isdigit():
-                rows.setdefault(int(number), {})[name] = value.strip()
+            if (row := question_row(key)) is not None:
+                rows.setdefault(row[0], {})[row[1]] = value.strip()
         kept = [
             (number, row)
             for number, row in sorted(rows.items())
