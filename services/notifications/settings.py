@@ -12,7 +12,7 @@ def _number(name: str, default: float) -> float:
 
 
 def notification_settings() -> dict[str, Any]:
-    """Retry budget, sweep timeouts, reminder lead time and beat intervals."""
+    """Retry budget, sweep timeouts, reminder lead time, beat intervals, worker processes."""
     return {
         # SMTP failures are retried after base·2^n seconds (plus jitter), at most this often.
         "NOTIFICATIONS_MAX_RETRIES": int(_number("NOTIFICATIONS_MAX_RETRIES", 8)),
@@ -34,6 +34,9 @@ def notification_settings() -> dict[str, Any]:
         "REGISTRATION_RELEASE_INTERVAL_S": _number("REGISTRATION_RELEASE_INTERVAL_S", 300),
         # How often organiser messages whose moment has come are sent: at most this late.
         "NOTIFICATIONS_MESSAGES_INTERVAL_S": _number("NOTIFICATIONS_MESSAGES_INTERVAL_S", 30),
+        # Sending processes of each worker (its --concurrency wins); 0: Celery's default, one
+        # per core. Each holds the app in memory: the small profile runs one.
+        "CELERY_CONCURRENCY": int(_number("CELERY_CONCURRENCY", 0)),
         # What this service writes is bookkeeping that the outbox and the sweep can rebuild:
         # a database crash that forgets its last commits costs at worst an email sent twice
         # (with the same Message-ID), never one lost. Not waiting on the disk for each of
