@@ -308,6 +308,10 @@ def main() -> int:
         except Exception as failure:  # the clean-up below removes the rest
             print(f"compose down: {failure}", file=sys.stderr)
         problems = run.podman.clean()
+        # The operator's server (its checkout, .env and backups) is beside the storage.
+        shutil.rmtree(root, ignore_errors=True)
+        if root.exists():
+            problems.append(f"{root} is still there")
         for problem in problems:
             print(f"clean-up: {problem}", file=sys.stderr)
         print("cleaned up: containers, volumes, networks, images and files" if not problems
