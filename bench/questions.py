@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bench.registration import CLIENTS, GROUPS, ROUNDS, SECONDS, WARM_UP_SECONDS, register_script
+from bench import registration
+from bench.registration import CLIENTS, ROUNDS, SECONDS, WARM_UP_SECONDS, register_script
 from bench.support import (
     POSTGRES,
     LoadResult,
@@ -27,10 +28,9 @@ from bench.support import (
     served,
     wrk,
 )
-from shared.database import create_db_engine
 from shared.domain.registration_questions import replace_questions
+from shared.models import Event
 from tests.support.databases import throwaway_postgres
-from tests.support.factories import Factory
 
 # The registration with ten questions takes at most this multiple of the time without.
 SLOWER = 1.15
@@ -94,18 +94,15 @@ ANSWERS = [
 
 def prepare(database_url: str) -> str:
     """The two events, four large groups each; the ten questions' answers as JSON."""
-    engine = create_db_engine(database_url)
-    with Session(engine) as session:
-        make = Factory(session)
-        for side in SIDES:
-            event = make.event(slug=side)
-            for slug in GROUPS:
-                make.group(event, slug=slug, capacity=1_000_000)
-            if side == "asked":
-                asked = replace_questions(session, event, QUESTIONS)
-                session.commit()
-                answers = {str(q.id): answer for q, answer in zip(asked, ANSWERS, strict=True)}
-    engine.dispose()
+    answers: dict[str, Any] = {}
+
+    def ask(session: Session, event: Event) -> None:
+        if event.slug == "asked":
+            asked = replace_questions(session, event, QUESTIONS)
+            session.commit()
+            answers.update({str(q.id): a for q, a in zip(asked, ANSWERS, strict=True)})
+
+    registration.prepare(database_url, SIDES, ask)
     return json.dumps(answers, ensure_ascii=True)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from bench.support import (
     wrk,
 )
 from shared.database import create_db_engine
+from shared.models import Event
 from tests.support.databases import throwaway_postgres
 from tests.support.factories import Factory
 
@@ -69,15 +71,22 @@ end
     )
 
 
-def prepare(database_url: str) -> None:
-    """For each side, an open event with four groups large enough never to fill."""
+def prepare(
+    database_url: str,
+    sides: Iterable[str] = SERVERS,
+    then: Callable[[Session, Event], None] | None = None,
+) -> None:
+    """For each side, an open event with four groups large enough never to fill; ``then``
+    adds to each event what a bench needs besides."""
     engine = create_db_engine(database_url)
     with Session(engine) as session:
         make = Factory(session)
-        for side in SERVERS:
+        for side in sides:
             event = make.event(slug=side)
             for slug in GROUPS:
                 make.group(event, slug=slug, capacity=1_000_000)
+            if then is not None:
+                then(session, event)
     engine.dispose()
 
 
