@@ -36,7 +36,7 @@ from shared.models import (
     Role,
 )
 from tests.support.databases import listening, throwaway_postgres
-from tests.support.factories import Factory, local
+from tests.support.factories import Factory, indicator_question, local
 
 EVENTS = 60
 GROUPS_PER_EVENT = 5
@@ -116,7 +116,12 @@ def load_year(database_url: str) -> str:
             kind=EventKind.INFORMATION_SESSION if one_date else EventKind.WORKSHOP,
             attendance_rule=AttendanceRule.ONE_DATE if one_date else AttendanceRule.ALL_DATES,
         )
-        asked = [choice_question(event, position, key) for position, key in enumerate(CHOICES)]
+        asked = [
+            indicator_question(
+                event, key, position, [(f"c{n}", c) for n, c in enumerate(CHOICES[key])]
+            )
+            for position, key in enumerate(CHOICES)
+        ]
         asked.append(
             RegistrationQuestion(
                 event=event,
@@ -154,21 +159,6 @@ def load_year(database_url: str) -> str:
     with psycopg.connect(conninfo(database_url)) as connection:
         load_registrations(connection, groups, questions)
     return token
-
-
-def choice_question(event: Any, position: int, indicator: str) -> RegistrationQuestion:
-    """A one-choice question tied to ``indicator``, a choice per category (one in none)."""
-    return RegistrationQuestion(
-        event=event,
-        position=position,
-        kind=AnswerKind.ONE_CHOICE,
-        wording={"fr": indicator},
-        indicator=indicator,
-        choices=[
-            {"key": f"c{index}", "label": {"fr": f"c{index}"}, "hidden": False, "category": key}
-            for index, key in enumerate(CHOICES[indicator])
-        ],
-    )
 
 
 def load_registrations(

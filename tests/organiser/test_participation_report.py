@@ -26,25 +26,11 @@ from shared.models import (
 )
 from tests.organiser.conftest import changes_recorded, log_in, post_form, registered_before
 from tests.support.databases import listening
-from tests.support.factories import local
+from tests.support.factories import indicator_question, local
 from tests.support.pages import text_of
 
 URL = "/api/v1/reports/participation"
 PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
-
-
-def indicator_question(event, indicator, position, categories):
-    return RegistrationQuestion(
-        event=event,
-        position=position,
-        kind=AnswerKind.ONE_CHOICE,
-        wording={"fr": indicator},
-        indicator=indicator,
-        choices=[
-            {"key": key, "label": {"fr": key}, "hidden": False, "category": category}
-            for key, category in categories
-        ],
-    )
 
 
 @pytest.fixture

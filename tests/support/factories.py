@@ -13,6 +13,7 @@ from shared.domain.organiser_messages import Audience
 from shared.domain.registrations import Participant, register
 from shared.i18n import BRUSSELS
 from shared.models import (
+    AnswerKind,
     AttendanceRule,
     DeliveryStatus,
     EmailKind,
@@ -22,6 +23,7 @@ from shared.models import (
     Group,
     OrganiserMessage,
     Registration,
+    RegistrationQuestion,
     Role,
     Room,
     SendMode,
@@ -30,6 +32,23 @@ from shared.models import (
 )
 
 _serial = itertools.count(1)
+
+
+def indicator_question(
+    event: Event, indicator: str, position: int, categories: list[tuple[str, str]]
+) -> RegistrationQuestion:
+    """A one-choice question tied to ``indicator``: each (key, category) a choice."""
+    return RegistrationQuestion(
+        event=event,
+        position=position,
+        kind=AnswerKind.ONE_CHOICE,
+        wording={"fr": indicator},
+        indicator=indicator,
+        choices=[
+            {"key": key, "label": {"fr": key}, "hidden": False, "category": category}
+            for key, category in categories
+        ],
+    )
 
 
 def local(text: str) -> datetime:
