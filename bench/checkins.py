@@ -25,7 +25,7 @@ from shared.database import db, utcnow
 from shared.domain.checkin import checkin_code
 from shared.i18n import BRUSSELS
 from shared.models import Attendance, AuditEntry, Organiser
-from tests.organiser.conftest import held_days_ago
+from tests.organiser.conftest import held_days_ago, registered_before
 from tests.support.databases import sqlalchemy_postgres_url, throwaway_postgres
 from tests.support.factories import Factory
 
@@ -82,7 +82,8 @@ def prepared() -> tuple[str, str, list[dict[str, str]], list[int], int, int, int
     event = make.event(registration_opens_at=None)
     group = make.group(event, capacity=MARKS, dates=held_days_ago(0))
     session_date = group.dates[0]
-    people = [make.registration(group) for _ in range(MARKS)]
+    # Registered the day before: by now the date may have begun, and registration with it.
+    people = [registered_before(make, group) for _ in range(MARKS)]
     organiser = Organiser(email="door@example.org", password_hash="-", events=[event])
     db.session.add(organiser)
     db.session.flush()
