@@ -137,9 +137,12 @@ class EventWriter:
     once per date.
     """
 
-    def __init__(self, language: str, now: datetime | None = None) -> None:
+    def __init__(self, language: str, now: datetime | None = None, *, rooms: bool = False) -> None:
         self.language = language
         self.now = now or utcnow()
+        # Those who run the sessions are told the room too; participants are shown it at the
+        # door.
+        self.rooms = rooms
         self._events: dict[tuple[int, str], _EventWords] = {}
         self._offers: dict[int, str | None] = {}
 
@@ -178,7 +181,10 @@ class EventWriter:
                 ]
                 vevent.add("exdate", closures)
         vevent.add("summary", self._summary(words, group, standing, cancelled))
-        vevent.add("location", f"{group.venue_name}, {group.address}")
+        place = group.venue_name
+        if self.rooms and group.room is not None:
+            place = f"{place} · {group.room.name}"
+        vevent.add("location", f"{place}, {group.address}")
         if group.latitude is not None and group.longitude is not None:
             vevent.add("geo", vGeo((group.latitude, group.longitude)))
         vevent.add("url", url)

@@ -161,18 +161,10 @@ class PublicFeed:
         ]
         with force_locale(context.language):
             calendar = new_calendar(self.title(session), refresh=REFRESH, source=context.source)
-            writer = EventWriter(context.language, context.now)
+            writer = EventWriter(context.language, context.now, rooms=self.private)
             for session_date in dates:
                 url = event_page(session_date.group.event.slug)
-                vevent = writer.event(session_date, url=url)
-                room = session_date.group.room
-                if self.private and room is not None:
-                    # Those who run the session need the room, which participants are shown
-                    # at the door.
-                    vevent.pop("location")
-                    group = session_date.group
-                    vevent.add("location", f"{group.venue_name} · {room.name}, {group.address}")
-                calendar.add_component(vevent)
+                calendar.add_component(writer.event(session_date, url=url))
             return serialise(calendar)
 
 
