@@ -18,6 +18,7 @@ import psycopg
 from flask import Flask
 from sqlalchemy import delete
 
+from bench.floor import conninfo
 from bench.support import POSTGRES, against_floor
 from services.registration import create_app
 from services.registration.accounts.auth import issue_token
@@ -26,7 +27,7 @@ from shared.domain.checkin import checkin_code
 from shared.i18n import BRUSSELS
 from shared.models import Attendance, AuditEntry, Organiser
 from tests.organiser.conftest import held_days_ago, registered_before
-from tests.support.databases import sqlalchemy_postgres_url, throwaway_postgres
+from tests.support.databases import throwaway_postgres
 from tests.support.factories import Factory
 
 MARKS = 200
@@ -45,11 +46,7 @@ def main() -> None:
         client = app.test_client()
         body = json.dumps({"marks": marks})
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        dsn = (
-            sqlalchemy_postgres_url(database_url)
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
+        dsn = conninfo(database_url)
 
         answered = []
 

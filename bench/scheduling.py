@@ -26,6 +26,7 @@ import psycopg
 from flask import Flask
 from sqlalchemy import func, insert, select, text
 
+from bench.floor import conninfo
 from bench.support import POSTGRES, against_floor, figure, requirement, target
 from services.registration import create_app
 from services.registration.accounts.auth import issue_token
@@ -50,7 +51,7 @@ from shared.models import (
     event_organisers,
     group_trainers,
 )
-from tests.support.databases import listening, sqlalchemy_postgres_url, throwaway_postgres
+from tests.support.databases import listening, throwaway_postgres
 
 EVENTS = 30
 GROUPS = 300  # 10 per event
@@ -183,11 +184,7 @@ def main() -> None:
         app = create_app(
             {"DATABASE_URL": database_url, "RATE_LIMITS_ENABLED": False, "SECRET_KEY": "bench"}
         )
-        dsn = (
-            sqlalchemy_postgres_url(database_url)
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
+        dsn = conninfo(database_url)
         today = utcnow().astimezone(BRUSSELS).date()
         with app.app_context():
             organiser_id, token = season(today)

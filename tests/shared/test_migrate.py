@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from shared.migrate import wait_for_database
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.servers import free_port
 
 
 def test_a_database_that_answers_is_not_waited_for(tmp_path: Path) -> None:
@@ -23,6 +16,6 @@ def test_a_database_that_answers_is_not_waited_for(tmp_path: Path) -> None:
 
 
 def test_a_database_that_never_answers_fails_after_the_limit_with_its_error() -> None:
-    url = f"postgresql+psycopg://atelier:secret@127.0.0.1:{closed_port()}/atelier"
+    url = f"postgresql+psycopg://atelier:secret@127.0.0.1:{free_port()}/atelier"
     with pytest.raises(OperationalError):
         wait_for_database(url, timeout_s=1.5)
