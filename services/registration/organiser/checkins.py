@@ -9,7 +9,7 @@ that records presence is written to the audit log as the roster's marks are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,7 +133,7 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
     session_date = open_date(by, date_id)
     now = utcnow()
     holders = _holders(by, session_date, marks)
-    recorded = {i: holder.marked_at for i, holder in holders.items() if holder.present}
+    recorded = _present_at(holders)
     report = CheckinReport()
     new_marks: dict[int, datetime] = {}
     for index, mark in enumerate(marks):
@@ -217,7 +217,7 @@ def _marks_of(
     return {row.registration_id: row for row in rows}
 
 
-def _present_at(marks: dict[int, Attendance]) -> dict[int, datetime]:
+def _present_at(marks: Mapping[int, Attendance | Row[Any]]) -> dict[int, datetime]:
     return {i: row.marked_at for i, row in marks.items() if row.present}
 
 

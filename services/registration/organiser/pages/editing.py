@@ -232,9 +232,13 @@ def add_series(event_slug: str, group_slug: str) -> Response | Page:
     template = "organiser/group_form.html"
     form = {**request.form.to_dict(), "weekdays": request.form.getlist("weekdays")}
     values = group_values(group)
+
+    def change() -> dict[str, Any]:
+        return actions.add_series(organising(), group, load_form(SeriesInputSchema(), form))
+
     if "preview" in request.form:
         return apply_preview(
-            lambda: actions.add_series(organising(), group, load_form(SeriesInputSchema(), form)),
+            change,
             lambda result: form_page(
                 template, values, event=event, group=group, series=form, preview=result
             ),
@@ -243,7 +247,7 @@ def add_series(event_slug: str, group_slug: str) -> Response | Page:
             ),
         )
     return apply(
-        lambda: actions.add_series(organising(), group, load_form(SeriesInputSchema(), form)),
+        change,
         done=_("Dates ajoutées ; les participants sont prévenus."),
         then=_group_page(group),
         on_refusal=lambda refusal: form_page(

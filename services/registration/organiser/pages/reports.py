@@ -27,7 +27,7 @@ from services.registration.organiser.schemas.reports import (
 )
 from shared.access import current_event, current_organiser
 from shared.database import db, utcnow
-from shared.domain.attendance import is_held
+from shared.domain.attendance import held_dates
 from shared.domain.indicators import INDICATORS
 from shared.domain.participation_report import participation_report
 from shared.errors import DomainError
@@ -100,8 +100,8 @@ def headcounts_page(
         (
             session_date
             for group in event.groups
-            for session_date in group.dates
-            if is_held(session_date) and session_date.starts_at <= now
+            for session_date in held_dates(group)
+            if session_date.starts_at <= now
         ),
         key=lambda session_date: session_date.starts_at,
         reverse=True,
