@@ -42,6 +42,11 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), BRUSSELS)
 
 
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """When ``first`` begins and ``last`` ends in Brussels."""
+    return local_midnight(first), local_midnight(last + timedelta(days=1))
+
+
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """When a month begins and ends in Brussels."""
     first = month.replace(day=1)

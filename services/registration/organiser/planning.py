@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, String, Subquery, cast, func, select
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from shared.access import events_run_by
 from shared.database import utcnow
 from shared.domain.schedule import standing_clashes
-from shared.i18n import BRUSSELS
 from shared.models import (
     Attendance,
     AttendanceRule,
@@ -57,6 +56,10 @@ class PlannedDate:
     def title(self, language: str) -> str:
         """The event's title in ``language``, or else in French."""
         return in_language(self.event_title, language)
+
+
+# What the planning may be narrowed to, each by its id or slug.
+FILTERS = ("town", "venue", "trainer", "event")
 
 
 def planning(
@@ -201,8 +204,3 @@ def _expected(rule: AttendanceRule, taken: int, chosen: int) -> int | None:
     if rule is AttendanceRule.ONE_DATE:
         return chosen
     return None
-
-
-def day_start(day: date, later: int = 0) -> datetime:
-    """Midnight in Brussels, ``later`` days after ``day``."""
-    return datetime.combine(day + timedelta(days=later), time(0), tzinfo=BRUSSELS)

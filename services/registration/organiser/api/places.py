@@ -7,7 +7,6 @@ from typing import Any
 
 from services.registration.area import api_blueprint
 from services.registration.organiser import places
-from services.registration.organiser.planning import day_start
 from services.registration.organiser.schemas.places import (
     ConflictQuerySchema,
     ConflictSchema,
@@ -27,6 +26,7 @@ from services.registration.organiser.schemas.places import (
 )
 from shared.access import current_organiser
 from shared.database import db
+from shared.domain.listing import day_bounds
 from shared.domain.schedule import standing_clashes
 from shared.models import Room, Trainer, TrainerUnavailability, Venue
 
@@ -175,5 +175,5 @@ def remove_unavailability(trainer_id: int, unavailability_id: int) -> None:
 def conflicts(args: dict[str, Any]) -> list[dict[str, Any]]:
     """Every clash standing now between held dates from ``from`` to ``to`` (Brussels days,
     both included), for instance after a forced booking: each date with what it meets."""
-    found = standing_clashes(db.session, day_start(args["since"]), day_start(args["until"], 1))
+    found = standing_clashes(db.session, *day_bounds(args["since"], args["until"]))
     return [{"date": held, "clash": clash} for held, clash in found]

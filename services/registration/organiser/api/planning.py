@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from services.registration.area import api_blueprint
-from services.registration.organiser.planning import day_start, planning
+from services.registration.organiser.planning import FILTERS, planning
 from services.registration.organiser.schemas.planning import (
     PlannedDateSchema,
     PlanningQuerySchema,
@@ -15,9 +15,9 @@ from services.registration.organiser.schemas.planning import (
 )
 from shared.access import current_organiser
 from shared.database import db
+from shared.domain.listing import day_bounds
 
 bp = api_blueprint("organiser_planning", __name__, "Organisers: the planning across events")
-FILTERS = ("town", "venue", "trainer", "event")
 
 
 @bp.route("/planning", methods=["GET"])
@@ -30,8 +30,7 @@ def planned_dates(args: dict[str, Any]) -> Response:
     rows = planning(
         db.session,
         current_organiser(),
-        day_start(args["since"]),
-        day_start(args["until"], 1),
+        *day_bounds(args["since"], args["until"]),
         {k: args[k] for k in FILTERS if k in args},
     )
     # Written directly in the documented shape: a response is not dumped again.

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from services.registration.area import Page, apply, load_form, pages_blueprint
 from services.registration.organiser import places
-from services.registration.organiser.planning import day_start, planning
+from services.registration.organiser.planning import FILTERS, planning
 from services.registration.organiser.schemas.places import (
     RoomInputSchema,
     TrainerFeedInputSchema,
@@ -27,6 +27,7 @@ from services.registration.organiser.schemas.places import (
 from services.registration.organiser.schemas.planning import PlanningQuerySchema
 from shared.access import current_organiser, visible_events
 from shared.database import db, utcnow
+from shared.domain.listing import day_bounds
 from shared.errors import DomainError
 from shared.i18n import BRUSSELS, LANGUAGES, current_language
 from shared.models import Trainer, Venue
@@ -295,12 +296,11 @@ def planning_page() -> Page:
     }
     query = {**defaults, **{k: v for k, v in request.args.items() if v and k != "view"}}
     args = load_form(PlanningQuerySchema(), query)
-    filters = {k: args[k] for k in ("town", "venue", "trainer", "event") if k in args}
+    filters = {k: args[k] for k in FILTERS if k in args}
     rows = planning(
         db.session,
         current_organiser(),
-        day_start(args["since"]),
-        day_start(args["until"], 1),
+        *day_bounds(args["since"], args["until"]),
         filters,
     )
     days = [
