@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.domain.attendance import held_dates, is_held
-from shared.domain.schedule import Clash, clashes, refuse_clashes, shifted
+from shared.domain.schedule import LONGEST_SHIFT_DAYS, Clash, clashes, refuse_clashes, shifted
 from shared.errors import InvalidRequest
 from shared.i18n import BRUSSELS
 from shared.models import (
@@ -25,8 +25,6 @@ from shared.models import (
     SessionDate,
 )
 
-# How far a copy's dates may move, as a shift may: two years.
-LONGEST_COPY_DAYS = 730
 # What an event says of itself, copied as it is.
 EVENT_TEXTS = (
     "title",
@@ -122,7 +120,7 @@ def shift_days(event: Event, weeks: int | None, first_day: date | None) -> int:
         raise InvalidRequest(
             errors={"first_day": [_l("C'est déjà le premier jour de l'événement.")]}
         )
-    if abs((first_day - first).days) > LONGEST_COPY_DAYS:
+    if abs((first_day - first).days) > LONGEST_SHIFT_DAYS:
         raise InvalidRequest(errors={"first_day": [_l("Au plus deux ans avant ou après.")]})
     return (first_day - first).days
 

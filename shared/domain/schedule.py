@@ -631,6 +631,10 @@ def add_dates(
     return added
 
 
+# Two years, in days: the farthest dates move at once, shifted or copied.
+LONGEST_SHIFT_DAYS = 730
+
+
 def shifted(moment: datetime, days: int) -> datetime:
     """``moment`` moved by whole ``days`` on the Brussels wall clock: a date moved across a
     change of the clocks keeps its hour."""

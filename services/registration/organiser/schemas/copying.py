@@ -11,9 +11,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.registration.fields import SLUG
 from services.registration.organiser.schemas.base import FormSchema
 from services.registration.organiser.schemas.series import SlotSchema
+from shared.domain.schedule import LONGEST_SHIFT_DAYS
 
-# Two years at most, as a shift.
-LONGEST_COPY_WEEKS = 104
+# Whole weeks, as far as a shift goes.
+LONGEST_COPY_WEEKS = LONGEST_SHIFT_DAYS // 7
 
 
 class CopyInputSchema(FormSchema):

@@ -29,6 +29,7 @@ from services.registration.organiser.schemas.base import BrusselsDateTime, FormS
 from shared.database import MAX_ROW_ID
 from shared.domain.attendance import is_held
 from shared.domain.confirmation import LONGEST_HOURS, SHORTEST_HOURS
+from shared.domain.schedule import LONGEST_SHIFT_DAYS
 from shared.i18n import DEFAULT_LANGUAGE
 from shared.models import AttendanceRule, EventKind
 from shared.paging import Cursor, PageArgsSchema
@@ -138,10 +139,6 @@ class GroupInputSchema(PlaceSchema):
 class GroupUpdateSchema(PlaceSchema):
     name = fields.String(validate=[validate.Length(min=1, max=200), NoControlCharacters()])
     position = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID))
-
-
-# Two years, in days: the farthest a group's dates move at once.
-LONGEST_SHIFT_DAYS = 730
 
 
 class ShiftInputSchema(FormSchema):
