@@ -23,7 +23,7 @@ from sqlalchemy import ARRAY, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from shared.database import UTCDateTime, busy_when_locked, utcnow
-from shared.domain.attendance import concerns_clause, held_dates, is_held
+from shared.domain.attendance import concerns_clause, held_clause, held_dates, is_held
 from shared.domain.capacity import lock_group, promote_waitlisted
 from shared.errors import DomainError, GroupClosed, InvalidRequest
 from shared.i18n import BRUSSELS, format_short
@@ -199,7 +199,7 @@ HELD_DATES = (
     .outerjoin(Room.venue)
     .outerjoin(group_trainers, group_trainers.c.group_id == Group.id)
     .outerjoin(Trainer, Trainer.id == group_trainers.c.trainer_id)
-    .where(SessionDate.cancelled_at.is_(None), Group.cancelled_at.is_(None))
+    .where(held_clause())
     .order_by(SessionDate.starts_at, SessionDate.id, Trainer.name)
 )
 
