@@ -11,6 +11,8 @@ from enum import Enum
 
 from flask import current_app
 
+from shared.errors import Gone, NotFound
+
 TOKEN_BYTES = 24  # 192 bits
 
 
@@ -80,6 +82,16 @@ def standing_of(token: str, kind: str, holder_id: int, version: int) -> Standing
     if any(token_matches(secret, token, kind, holder_id, v) for v in range(version)):
         return Standing.REPLACED
     return Standing.UNKNOWN
+
+
+def require_current(token: str, kind: str, holder_id: int, version: int) -> None:
+    """Nothing when ``token`` is the holder's current one; 410 for one it replaced, else 404
+    (revealing nothing)."""
+    standing = standing_of(token, kind, holder_id, version)
+    if standing is Standing.REPLACED:
+        raise Gone()
+    if standing is Standing.UNKNOWN:
+        raise NotFound()
 
 
 def digest(token: str) -> str:

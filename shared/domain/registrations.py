@@ -56,7 +56,7 @@ from shared.models import (
 )
 from shared.models.registrations import ACTIVE_STATUSES
 from shared.outbox import Email, queue_email, queue_emails
-from shared.tokens import Standing, digest, registration_id_of, standing_of
+from shared.tokens import digest, registration_id_of, require_current
 
 CONSENT_VERSION = "2026-11"
 # Consent given by signing the paper form is told apart from consent given online: the signed
@@ -547,10 +547,8 @@ def registration_by_token(session: Session, token: str, *, kind: str = "manage")
     registration = session.get(Registration, registration_id)
     if registration is None or registration.anonymised_at is not None:
         raise NotFound()
-    standing = standing_of(token, kind, registration_id, _token_version(registration, kind))
-    if standing is Standing.CURRENT:
-        return registration
-    raise Gone() if standing is Standing.REPLACED else NotFound()
+    require_current(token, kind, registration_id, _token_version(registration, kind))
+    return registration
 
 
 def _legacy_holder(session: Session, token: str, kind: str) -> Registration:

@@ -17,11 +17,10 @@ from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from shared.models import EmailKind, Organiser, Trainer
 from shared.outbox import queue_email
 from shared.tokens import (
-    Standing,
     registration_id_of,
     registration_token,
+    require_current,
     secret_key,
-    standing_of,
 )
 
 TRAINER_FEED = "trainer-feed"
@@ -60,10 +59,8 @@ def _holder(session: Session, model: type[Holder], kind: str, token: str) -> Hol
     holder = session.get(model, holder_id) if holder_id is not None else None
     if holder is None:
         raise NotFound()
-    standing = standing_of(token, kind, holder.id, holder.feed_token_version)
-    if standing is Standing.CURRENT:
-        return holder
-    raise Gone() if standing is Standing.REPLACED else NotFound()
+    require_current(token, kind, holder.id, holder.feed_token_version)
+    return holder
 
 
 def send_trainer_feed(session: Session, trainer: Trainer, *, renew: bool) -> None:
