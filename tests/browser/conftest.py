@@ -77,6 +77,18 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A page the size of a phone, touch enabled, in French."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="fr-BE"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def new_page(browser: Browser) -> Iterator:
     """Open pages in fresh contexts (no cookies) speaking ``locale``, at phone width, with or
     without JavaScript."""

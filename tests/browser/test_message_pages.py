@@ -4,26 +4,12 @@ serious accessibility violation and without sideways scrolling."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import EMAIL, PASSWORD, TITLE, Site, check_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    """A page the size of a phone, touch enabled."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="fr-BE"
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def test_an_organiser_previews_then_sends_a_message_and_follows_it(phone: Page, site: Site):

@@ -3,26 +3,12 @@ trainers, a group's recurring dates previewed; each passes axe and fits the scre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import EMAIL, PASSWORD, Site, check_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    """A page the size of a phone, touch enabled, in French."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="fr-BE"
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def test_an_organiser_records_a_venue_and_a_trainer_and_reads_the_planning_on_a_phone(
