@@ -16,7 +16,7 @@ from shared.i18n import BRUSSELS
 from shared.models import Attendance, AuditEntry, EmailKind, RegistrationStatus
 from shared.tokens import registration_token
 from tests.organiser.conftest import held_group, log_in, outbox_kinds, registered_before
-from tests.support.databases import listening
+from tests.support.databases import data_statements
 from tests.support.links import TEST_SECRET, manage_token
 
 
@@ -397,15 +397,11 @@ def test_a_queue_costs_the_same_statements_whatever_its_length(app, client, make
     client.get(url.replace("/checkins", "/checkin-codes"), headers=organiser.bearer)
 
     def statements_of(batch):
-        run: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args):
-            if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
-                run.append(statement.split()[0].upper())
-
         marks = [{"code": code_of(p), "marked_at": now_local()} for p in batch]
-        with listening(app.extensions["database"].engine, "before_cursor_execute", count):
-            response = client.post(url, json={"marks": marks}, headers=organiser.bearer)
+        response, run = data_statements(
+            app.extensions["database"].engine,
+            lambda: client.post(url, json={"marks": marks}, headers=organiser.bearer),
+        )
         assert [a["outcome"] for a in response.json["answers"]] == ["present"] * len(batch)
         return run
 

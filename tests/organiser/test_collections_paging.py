@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.organiser.conftest import log_in
-from tests.support.databases import listening
+from tests.support.databases import data_statements
 
 
 def next_link(response) -> str | None:
@@ -140,16 +140,8 @@ def test_a_roster_refuses_a_bad_limit_or_cursor_on_its_field(client, make, accou
 
 
 def statements_of(app, request) -> list[str]:
-    """The data statements ``request()`` runs, and its answer."""
-    run: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
-            run.append(statement.split()[0].upper())
-
-    with listening(app.extensions["database"].engine, "before_cursor_execute", count):
-        request()
-    return run
+    """The data statements ``request()`` runs."""
+    return data_statements(app.extensions["database"].engine, request)[1]
 
 
 def test_a_roster_page_costs_the_same_statements_at_three_and_at_sixty(app, client, make, accounts):

@@ -29,7 +29,7 @@ from shared.models import (
     RegistrationStatus,
 )
 from tests.organiser.conftest import held_group, registered_before
-from tests.support.databases import listening
+from tests.support.databases import data_statements
 
 
 def body(**overrides: Any) -> dict[str, Any]:
@@ -438,10 +438,10 @@ def test_listing_messages_costs_the_same_statements_for_one_or_many(app, client,
     statements: list[int] = []
 
     def listing_cost() -> int:
-        executed: list[str] = []
-        engine = app.extensions["database"].engine
-        with listening(engine, "before_cursor_execute", lambda *a: executed.append(a[2])):
-            answer = client.get(messages_url(group.event), headers=account.bearer)
+        answer, executed = data_statements(
+            app.extensions["database"].engine,
+            lambda: client.get(messages_url(group.event), headers=account.bearer),
+        )
         assert answer.status_code == 200
         return len(executed)
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.models import Attendance, AttendanceRule, Trainer, TrainerUnavailability
-from tests.support.databases import listening
+from tests.support.databases import data_statements
 from tests.support.factories import local
 
 PLANNING_BUDGET = 5
-# The test's own savepoints are not the request's.
-DATA = ("SELECT", "INSERT", "UPDATE", "DELETE")
 MONTH = "/api/v1/planning?from=2030-03-01&to=2030-03-31"
 
 
@@ -21,17 +19,9 @@ def statements_of(app, request) -> list[str]:
     """The SQL statements one call of ``request`` runs, after one call to warm up (a token
     first used records when)."""
     request()
-    statements: list[str] = []
-    engine = app.extensions["database"].engine
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith(DATA):
-            statements.append(statement)
-
-    with listening(engine, "before_cursor_execute", count):
-        response = request()
+    response, run = data_statements(app.extensions["database"].engine, request)
     assert response.status_code == 200, response.json
-    return statements
+    return run
 
 
 def weekly(first: str, count: int, hours: tuple[str, str] = ("09:30", "12:00")):

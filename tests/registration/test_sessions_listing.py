@@ -14,10 +14,8 @@ import pytest
 from shared.database import utcnow
 from shared.i18n import BRUSSELS
 from shared.models import AttendanceRule, Event, EventKind, Group, SessionDate
-from tests.support.databases import listening
+from tests.support.databases import data_statements
 from tests.support.factories import local
-
-DATA = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 
 def days_from_now(days: float, hours: float = 3) -> list[tuple]:
@@ -264,16 +262,12 @@ def test_the_archive_pages_a_year_latest_first(client, make):
 
 
 def statements_of(app, client, path: str) -> int:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith(DATA):
-            statements.append(statement)
-
-    with listening(app.extensions["database"].engine, "before_cursor_execute", count):
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(statements)
+    responses = []
+    run = data_statements(
+        app.extensions["database"].engine, lambda: responses.append(client.get(path))
+    )
+    assert responses[0].status_code == 200
+    return len(run)
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.participant.schemas import RegistrationCreateSchema
 from tests.registration.helpers import register, registration_body
-from tests.support.databases import listening
-
-DATA = ("SELECT", "INSERT", "UPDATE", "DELETE")
+from tests.support.databases import data_statements, listening
 
 
 def test_one_registration_costs_five_statements(app, client, make):
@@ -18,14 +16,9 @@ def test_one_registration_costs_five_statements(app, client, make):
     # Outside the count: the test's own reading of the group and its event.
     url = f"/api/v1/events/{group.event.slug}/registrations"
     body = registration_body(group.slug)
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith(DATA):
-            statements.append(statement.split()[0].upper())
-
-    with listening(app.extensions["database"].engine, "before_cursor_execute", count):
-        response = client.post(url, json=body)
+    response, statements = data_statements(
+        app.extensions["database"].engine, lambda: client.post(url, json=body)
+    )
 
     assert response.status_code == 201
     # Find the group with its event and dates, lock it (returning its capacity), count its

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
@@ -76,6 +76,25 @@ def listening(target: Any, identifier: str, listener: Callable[..., Any]) -> Ite
         yield
     finally:
         event.remove(target, identifier, listener)
+
+
+T = TypeVar("T")
+# What a request reads and writes; the tests' own savepoints are not the request's.
+DATA = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def data_statements(engine: Any, work: Callable[[], T]) -> tuple[T, list[str]]:
+    """What ``work()`` returns, and the keyword (SELECT, INSERT...) of each data statement it
+    runs on ``engine``."""
+    run: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(DATA):
+            run.append(statement.split()[0].upper())
+
+    with listening(engine, "before_cursor_execute", count):
+        result = work()
+    return result, run
 
 
 # Sessions of the current PostgreSQL database waiting for another transaction to end: for a
