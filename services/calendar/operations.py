@@ -71,14 +71,14 @@ class PublicFeed:
     windowed: bool
     # Looked up only when the feed is built, in the feed's language.
     title: Callable[[Session], str]
-    # A private feed (a trainer's, an organiser's planning) may be empty, and its condition
-    # alone says which events it shows: an organiser's planning shows their drafts.
+    # A private feed (a trainer's, an organiser's planning) may be empty and names rooms.
     private: bool = False
+    # Only an organiser's planning shows the dates of drafts.
+    drafts: bool = False
 
     def shown(self) -> ColumnElement[bool]:
-        """The feed's condition, on public events only unless private: a draft's dates are
-        in no public feed."""
-        return self.condition() if self.private else self.condition() & public_clause()
+        """The feed's condition, on public events only unless it shows drafts."""
+        return self.condition() if self.drafts else self.condition() & public_clause()
 
     def fingerprint(self, session: Session, now: datetime) -> Fingerprint:
         """The version of everything this feed shows; 404 when it matches nothing."""
@@ -230,7 +230,7 @@ def trainer_feed(
     name = trainer.name
     selection = PublicFeed(
         f"trainer:{trainer.id}",
-        lambda: Group.id.in_(runs) & public_clause(),
+        lambda: Group.id.in_(runs),
         True,
         lambda _session: gettext("Mes séances : %(name)s", name=name),
         private=True,
@@ -251,6 +251,7 @@ def planning_feed(
         True,
         lambda _session: gettext("Planning des formations"),
         private=True,
+        drafts=True,
     )
     return _private_feed(session, selection, language or DEFAULT_LANGUAGE, now)
 
