@@ -219,6 +219,15 @@ class PrivateFeed:
     language: str
     fingerprint: Fingerprint
 
+    @property
+    def key(self) -> str:
+        """The cache key part: the trainer or organiser, never the token."""
+        return self.selection.key
+
+    def build(self, session: Session, context: FeedContext) -> bytes:
+        """The feed as iCalendar bytes."""
+        return self.selection.build(session, context)
+
 
 def trainer_feed(
     session: Session, token: str, language: str | None, now: datetime | None = None

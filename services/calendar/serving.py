@@ -22,6 +22,7 @@ from shared.database import db, utcnow
 from shared.errors_http import ErrorSchema
 from shared.i18n import LANGUAGES, select_language
 from shared.links import calendar_address
+from shared.tokens import digest
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE_S = 900
@@ -138,6 +139,32 @@ def serve_public_feed(feed: PublicFeed, feed_file: FeedFile) -> Response:
         # The same request gets the same answer as long as the data is not read again.
         keep_answer(trusted_until)
     return response
+
+
+class TokenFeed(Buildable, Protocol):
+    """A feed a token opened: what to build, in which language, at which version."""
+
+    language: str
+    fingerprint: Fingerprint
+
+
+def serve_token_feed(
+    kind: str,
+    token: str,
+    open_feed: Callable[[Session, str, str | None, datetime], TokenFeed],
+    filename: str,
+) -> Response:
+    """The feed ``token`` opens, in the language asked for (``?lang=``) or its holder's; 404
+    for an unknown token, 410 for a replaced one."""
+    now = utcnow()
+    requested = request.args.get("lang")
+    language = requested if requested in LANGUAGES else None
+    # Remembered by the token's digest: the token itself is kept nowhere.
+    feed = recent_fingerprints().get(
+        f"{kind}:{digest(token)}:{language}", lambda: open_feed(db.session, token, language, now)
+    )
+    feed_file = FeedFile(filename, private=True)
+    return serve_feed(feed, feed.fingerprint, feed.language, feed_file, now)
 
 
 def _context(language: str, now: datetime) -> FeedContext:
