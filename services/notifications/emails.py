@@ -108,6 +108,20 @@ class DateLine:
         """Format one session's start and end."""
         return cls(format_day(start), format_hours(start, end), cancelled)
 
+    @classmethod
+    def recorded(cls, payload: dict[str, Any], prefix: str = "") -> DateLine | None:
+        """The date a payload recorded as ``<prefix>starts_at`` and ``<prefix>ends_at``, if
+        it did."""
+        start, end = payload.get(f"{prefix}starts_at"), payload.get(f"{prefix}ends_at")
+        if not (start and end):
+            return None
+        return cls.of(datetime.fromisoformat(start), datetime.fromisoformat(end))
+
+
+def _place(venue: str | None, address: str | None) -> str:
+    """Where a group meets, in one line."""
+    return ", ".join(part for part in (venue, address) if part)
+
 
 @dataclass
 class Shared:
@@ -310,9 +324,8 @@ def _trainer_changes(
         group = groups.get(change["group_id"])
         if group is None:
             continue
-        line = DateLine.of(
-            datetime.fromisoformat(change["starts_at"]), datetime.fromisoformat(change["ends_at"])
-        )
+        line = DateLine.recorded(change)
+        assert line is not None  # every change names the date as it stands
         item = {
             "change": change["change"],
             "what": f"{group.event.localized('title', language)} — {group.name}",
@@ -320,15 +333,12 @@ def _trainer_changes(
             "day": line.day,
             "hours": line.hours,
         }
-        if change.get("previous_starts_at"):
-            previous = DateLine.of(
-                datetime.fromisoformat(change["previous_starts_at"]),
-                datetime.fromisoformat(change["previous_ends_at"]),
-            )
+        previous = DateLine.recorded(change, "previous_")
+        if previous is not None:
             item |= {"previous_day": previous.day, "previous_hours": previous.hours}
         if change["change"] == "relocated":
             # The new place in full: a trainer may know the venue, not its new address.
-            item["where"] = ", ".join(part for part in (group.venue_name, group.address) if part)
+            item["where"] = _place(group.venue_name, group.address)
         worded.append(item)
     return worded
 
@@ -452,17 +462,15 @@ def _session_date_of(
 def _previous_schedule(payload: dict[str, Any], current: SessionDate | None) -> dict[str, Any]:
     """What a changed date was before, from the payload its producer recorded."""
     previous: dict[str, Any] = {}
-    if payload.get("previous_starts_at") and payload.get("previous_ends_at"):
-        previous["previous_date"] = DateLine.of(
-            datetime.fromisoformat(payload["previous_starts_at"]),
-            datetime.fromisoformat(payload["previous_ends_at"]),
-        )
+    date = DateLine.recorded(payload, "previous_")
+    if date is not None:
+        previous["previous_date"] = date
     venue = payload.get("previous_venue_name")
     address = payload.get("previous_address")
     if current is not None and (venue or address):
         group = current.group
         if (venue, address) != (group.venue_name, group.address):
-            previous["previous_place"] = ", ".join(part for part in (venue, address) if part)
+            previous["previous_place"] = _place(venue, address)
     return previous
 
 
