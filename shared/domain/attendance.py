@@ -157,6 +157,13 @@ def check_presence_allowed(
 ) -> None:
     """Refuse to record presence unless the participant is confirmed, the date is one of
     theirs that takes place (409 for a called-off date) and it is within its window."""
+    check_expected(registration, session_date)
+    check_date_open(session_date, now=now or utcnow(), by_admin=by_admin)
+
+
+def check_expected(registration: Registration, session_date: SessionDate) -> None:
+    """The participant's half of :func:`check_presence_allowed`: confirmed, and the date is
+    one of theirs. A batch of marks on one date asks the date's half once."""
     if session_date.group_id != registration.group_id:
         raise InvalidRequest(errors={"date": [_l("Cette date n'est pas celle de son groupe.")]})
     if not concerns(registration, session_date):
@@ -165,9 +172,14 @@ def check_presence_allowed(
         )
     if registration.status is not RegistrationStatus.CONFIRMED:
         raise InvalidRequest(_l("Seule une personne confirmée peut être marquée présente."))
+
+
+def check_date_open(session_date: SessionDate, *, now: datetime, by_admin: bool) -> None:
+    """The date's half of :func:`check_presence_allowed`: it takes place (409 otherwise) and
+    is within its window."""
     if not is_held(session_date):
         raise DateCalledOff()
-    check_presence_window(session_date, now=now or utcnow(), by_admin=by_admin)
+    check_presence_window(session_date, now=now, by_admin=by_admin)
 
 
 def check_presence_window(session_date: SessionDate, *, now: datetime, by_admin: bool) -> None:

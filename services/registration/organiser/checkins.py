@@ -24,10 +24,9 @@ from services.registration.organiser.schemas.checkins import REFUSED
 from shared.database import insert_missing, utcnow
 from shared.domain import closing as closing_rules
 from shared.domain.attendance import (
-    check_presence_allowed,
-    check_presence_window,
+    check_date_open,
+    check_expected,
     concerns,
-    is_held,
     presence_window_closes,
     scheduled_dates,
 )
@@ -41,7 +40,6 @@ from shared.domain.checkin import (
     standing_on,
     time_refusal,
 )
-from shared.errors import DateCalledOff
 from shared.models import Attendance, Registration, RegistrationStatus, SessionDate
 
 # What a mark reads of its holder: a queue names hundreds of them.
@@ -96,9 +94,7 @@ def open_date(by: Organising, date_id: int) -> SessionDate:
     """The event's date, if presence may be recorded on it now: held (409 otherwise) and
     within its window for this organiser (422 before its day, 403 after the window)."""
     session_date = find_date(by.event, date_id)
-    if not is_held(session_date):
-        raise DateCalledOff()
-    check_presence_window(session_date, now=utcnow(), by_admin=by.organiser.is_admin)
+    check_date_open(session_date, now=utcnow(), by_admin=by.organiser.is_admin)
     return session_date
 
 
@@ -142,9 +138,7 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
             for name, messages in mark[REFUSED].items():
                 report.errors[f"marks.{index}.{name}"] = messages
             continue
-        answer, refused_field, refusal = _answer(
-            session_date, mark, holders, now, by.organiser.is_admin
-        )
+        answer, refused_field, refusal = _answer(session_date, mark, holders, now)
         if answer.outcome is Outcome.PRESENT:
             assert answer.registration_id is not None
             earlier = recorded.get(answer.registration_id) or new_marks.get(answer.registration_id)
@@ -226,10 +220,9 @@ def _answer(
     mark: dict[str, Any],
     holders: dict[int, Row[Any]],
     now: datetime,
-    by_admin: bool,
 ) -> tuple[Answer, str | None, LazyString | None]:
     """The mark's answer, the field it is refused on (None when it records presence), and
-    why when its outcome does not say."""
+    why when its outcome does not say. The date is open (:func:`open_date`)."""
     if "code" in mark:
         identifier = holder_id(mark["code"])
         holder = holders.get(identifier) if identifier is not None else None
@@ -250,8 +243,9 @@ def _answer(
     if refusal is not None:
         refused = Answer(Outcome.REFUSED_TIME, first_name=holder.first_name)
         return refused, "marked_at", refusal
-    # The roster's own rule, asked of every mark that would record presence.
-    check_presence_allowed(holder, session_date, now=now, by_admin=by_admin)
+    # The roster's own rule, asked of every mark that would record presence; its date's
+    # half was asked once, by open_date.
+    check_expected(holder, session_date)
     return answer, None, None
 
 
