@@ -407,9 +407,9 @@ def test_a_queue_costs_the_same_statements_whatever_its_length(app, client, make
 
     one, many = statements_of(people[:1]), statements_of(people[1:])
 
-    # The token, the event with its groups and dates, the access check; then the date's
+    # The token; the event with its groups and dates and the access check; then the date's
     # people with their marks, the marks inserted, their journal entries.
-    assert one == many == ["SELECT"] * 6 + ["INSERT", "INSERT"]
+    assert one == many == ["SELECT"] * 3 + ["INSERT", "INSERT"]
 
 
 def test_the_check_in_page_of_a_date_not_open_says_why_and_offers_no_camera(
