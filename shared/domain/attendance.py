@@ -104,9 +104,11 @@ def concerns_clause(session_date_id: ColumnElement[int] | int) -> ColumnElement[
     )
 
 
-def held_clause() -> ColumnElement[bool]:
-    """:func:`is_held` in SQL, for a query joining the date's group."""
-    return and_(SessionDate.cancelled_at.is_(None), Group.cancelled_at.is_(None))
+def held_clause(
+    session_date: type[SessionDate] = SessionDate, group: type[Group] = Group
+) -> ColumnElement[bool]:
+    """:func:`is_held` in SQL, for a query joining the date's group (or aliases of both)."""
+    return and_(session_date.cancelled_at.is_(None), group.cancelled_at.is_(None))
 
 
 def completed(registration: Registration, presence: Mapping[int, bool | None]) -> bool:

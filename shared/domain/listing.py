@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from shared.domain.attendance import held_clause
+from shared.domain.schedule import LONGEST_DATE
 from shared.i18n import BRUSSELS
 from shared.models import Event, EventKind, Group, SessionDate
 from shared.paging import Keyset
@@ -54,49 +55,103 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     return local_midnight(first), local_midnight(following)
 
 
-def coming_clause(now: datetime) -> ColumnElement[bool]:
-    """A held date still to come or under way at ``now``, for a query joining its group."""
-    return held_clause() & or_(SessionDate.recurrence_rule.is_not(None), SessionDate.ends_at > now)
+def _coming(
+    session_date: type[SessionDate], group: type[Group], now: datetime
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The two kinds of coming held dates: those of one day still to come or under way,
+    whose start an index finds since a date lasts at most a day, and recurring office hours,
+    coming whenever they began."""
+    held = held_clause(session_date, group)
+    one_day = and_(
+        session_date.recurrence_rule.is_(None),
+        session_date.starts_at > now - LONGEST_DATE,
+        session_date.ends_at > now,
+    )
+    return held & one_day, held & session_date.recurrence_rule.is_not(None)
 
 
-def _date_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+def _within(
+    session_date: type[SessionDate], group: type[Group], filters: Filters
+) -> list[ColumnElement[bool]]:
+    """What a date of ``group`` must be to fall within ``filters``."""
     conditions = []
     if filters.town is not None:
-        conditions.append(Group.town_slug == filters.town)
+        conditions.append(group.town_slug == filters.town)
     if filters.starts_from is not None:
         # Office hours recur past any start: only their beginning is compared, with the end.
-        recurring = SessionDate.recurrence_rule.is_not(None)
-        conditions.append(or_(recurring, SessionDate.starts_at >= filters.starts_from))
+        recurring = session_date.recurrence_rule.is_not(None)
+        conditions.append(or_(recurring, session_date.starts_at >= filters.starts_from))
     if filters.starts_before is not None:
-        conditions.append(SessionDate.starts_at < filters.starts_before)
+        conditions.append(session_date.starts_at < filters.starts_before)
     return conditions
 
 
+# Another date of the same event, and its group: made once, as building an alias's columns
+# costs more than the rest of the query.
+_EARLIER = aliased(SessionDate, name="earlier")
+_EARLIER_GROUP = aliased(Group, name="earlier_group")
+# A group of the town a step of coming_towns looks at.
+_TOWN_GROUP = aliased(Group, name="town_group")
+
+
 def _by_first_start(
-    filters: Filters, *dates: ColumnElement[bool]
+    filters: Filters, now: datetime | None, after: tuple | None, size: int | None
 ) -> tuple[Select[tuple[Event]], Keyset]:
-    """Public events with a date matching ``filters`` and ``dates``, by its earliest start."""
-    first = (
-        select(Group.event_id, func.min(SessionDate.starts_at).label("key"))
-        .join(SessionDate.group)
-        .where(*dates, *_date_conditions(filters))
-        .group_by(Group.event_id)
-        .subquery()
+    """Public events with a date within ``filters`` (coming at ``now`` unless it is None),
+    by the earliest such date's start; with ``size``, only the first ``size`` after the key
+    ``after``.
+
+    An event's first such date is the one no such date of its event precedes. The dates are
+    read in the order of their start, and the reading stops once ``size`` events are found,
+    however many the years have held; each kind of coming date is read by its own index."""
+    earlier, earlier_group = _EARLIER, _EARLIER_GROUP
+    precedes = (earlier.starts_at < SessionDate.starts_at) | and_(
+        earlier.starts_at == SessionDate.starts_at, earlier.id < SessionDate.id
     )
-    query = select(Event).join(first, first.c.event_id == Event.id).where(public_clause())
+    coming_earlier = [] if now is None else [or_(*_coming(earlier, earlier_group, now))]
+    first_of_event = ~exists().where(
+        earlier.group_id == earlier_group.id,
+        earlier_group.event_id == Group.event_id,
+        precedes,
+        *coming_earlier,
+        *_within(earlier, earlier_group, filters),
+    )
+    dates = (
+        select(Group.event_id, SessionDate.starts_at.label("key"))
+        .join(SessionDate.group)
+        .join(Group.event)
+        .where(public_clause(), first_of_event, *_within(SessionDate, Group, filters))
+    )
     if filters.kind is not None:
-        query = query.where(Event.kind == filters.kind)
-    return query, Keyset((first.c.key, Event.id))
+        dates = dates.where(Event.kind == filters.kind)
+    order = Keyset((SessionDate.starts_at, Group.event_id))
+    if after is not None:
+        dates = dates.where(order.after(after))
+    parts = (
+        [dates] if now is None else [dates.where(kind) for kind in _coming(SessionDate, Group, now)]
+    )
+    if size is not None:
+        parts = [part.order_by(*order.order_by()).limit(size) for part in parts]
+    found = [part.subquery() for part in parts]
+    first = found[0] if len(found) == 1 else union_all(*(select(f) for f in found)).subquery()
+    query = select(Event).join(first, first.c.event_id == Event.id)
+    return query, Keyset((first.c.key, first.c.event_id))
 
 
-def coming_events(filters: Filters, now: datetime) -> tuple[Select[tuple[Event]], Keyset]:
-    """Events with a coming date matching ``filters``, soonest first."""
-    return _by_first_start(filters, coming_clause(now))
+def coming_events(
+    filters: Filters, now: datetime, *, after: tuple | None = None, size: int | None = None
+) -> tuple[Select[tuple[Event]], Keyset]:
+    """Events with a coming date matching ``filters``, soonest first; with ``size``, read
+    only far enough for that many after the key ``after``."""
+    return _by_first_start(filters, now, after, size)
 
 
-def all_events(filters: Filters) -> tuple[Select[tuple[Event]], Keyset]:
-    """Events with a date matching ``filters``, past or coming, held or not, by first start."""
-    return _by_first_start(filters)
+def all_events(
+    filters: Filters, *, after: tuple | None = None, size: int | None = None
+) -> tuple[Select[tuple[Event]], Keyset]:
+    """Events with a date matching ``filters``, past or coming, held or not, by first start;
+    ``after`` and ``size`` as for :func:`coming_events`."""
+    return _by_first_start(filters, None, after, size)
 
 
 def _past_ends(now: datetime) -> Select[tuple[int, datetime]]:
@@ -134,13 +189,30 @@ def archive_years(session: Session, now: datetime) -> list[int]:
 
 
 def coming_towns(session: Session, now: datetime) -> list[tuple[str, str]]:
-    """The towns with a coming date, by name, as (slug, name)."""
-    query = (
-        select(Group.town_slug, Group.town)
-        .join(Group.dates)
-        .join(Group.event)
-        .where(coming_clause(now), public_clause())
-        .distinct()
-        .order_by(Group.town, Group.town_slug)
+    """The towns with a coming date, by name, as (slug, name).
+
+    Read town by town along the index of towns: each step finds the next town with a group
+    whose event is public and which has a coming date, stopping at the first such group,
+    rather than gathering every coming date of every town."""
+    has_coming = (
+        select(SessionDate.id)
+        .join(Event, Event.id == _TOWN_GROUP.event_id)
+        .where(SessionDate.group_id == _TOWN_GROUP.id, public_clause())
+        .where(or_(*_coming(SessionDate, _TOWN_GROUP, now)))
+        .exists()
     )
-    return [(slug, name) for slug, name in session.execute(query)]
+    slug, name = _TOWN_GROUP.town_slug, _TOWN_GROUP.town
+
+    def after(previous: ColumnElement[str] | None) -> ColumnElement[str | None]:
+        query = select(func.min(slug)).where(has_coming)
+        if previous is not None:
+            query = query.where(slug > previous)
+        return query.scalar_subquery()
+
+    towns = select(after(None).label("slug")).cte("towns", recursive=True)
+    towns = towns.union_all(select(after(towns.c.slug)).where(towns.c.slug.is_not(None)))
+    # A town's slug is made from its name: any of its coming groups names it.
+    named = select(name).where(slug == towns.c.slug, has_coming).limit(1).scalar_subquery()
+    query = select(towns.c.slug, named.label("name")).where(towns.c.slug.is_not(None))
+    found = session.execute(query).all()
+    return sorted(((slug, name) for slug, name in found), key=lambda town: (town[1], town[0]))

@@ -14,11 +14,13 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -175,6 +177,16 @@ class SessionDate(Base):
     """One date of a group; its sequence counts changes, for calendar clients."""
 
     __tablename__ = "session_dates"
+    # Recurring office hours are coming whenever they began: listings find them by this
+    # index, as they find the dates of one day by their start.
+    __table_args__ = (
+        Index(
+            "ix_session_dates_recurring",
+            "starts_at",
+            postgresql_where=text("recurrence_rule IS NOT NULL"),
+            sqlite_where=text("recurrence_rule IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)

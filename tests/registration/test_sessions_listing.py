@@ -103,6 +103,32 @@ def test_the_api_pages_by_cursor_with_a_link_to_the_next_page(client, make):
     assert next_link(third) is None
 
 
+def test_each_event_is_listed_once_by_its_first_date_across_pages(client, make):
+    start = utcnow() + timedelta(days=3)
+    both = [(start, start + timedelta(hours=2))]
+    make.group(make.event(slug="tied-a"), dates=both)
+    make.group(make.event(slug="tied-b"), dates=both)
+    two_groups = make.event(slug="two-groups")
+    make.group(two_groups, dates=days_from_now(8) + days_from_now(9))
+    make.group(two_groups, dates=days_from_now(2) + days_from_now(10))
+    same_start = make.event(slug="same-start")
+    make.group(same_start, dates=days_from_now(5))
+    make.group(same_start, dates=[(d.starts_at, d.ends_at) for d in same_start.groups[0].dates])
+    office = make.event(slug="office", kind=EventKind.DROP_IN)
+    weekly = make.group(office, capacity=None, dates=days_from_now(-60))
+    weekly.dates[0].recurrence_rule = "FREQ=WEEKLY;BYDAY=WE"
+    make.session.commit()
+
+    pages, url = [], "/api/v1/events?limit=2"
+    while url:
+        response = client.get(url)
+        pages.append(slugs(response))
+        url = next_link(response)
+
+    # Office hours began long ago; events sharing a start follow their creation.
+    assert pages == [["office", "two-groups"], ["tied-a", "tied-b"], ["same-start"]]
+
+
 def test_a_page_holds_fifty_events_unless_asked(client, db_session):
     add_events(db_session, 120)
 

@@ -36,10 +36,12 @@ def events_page(
 ) -> Page[Event]:
     """A page of events with their groups and dates: coming ones soonest first, or every
     one by its first date."""
+    # One more than asked: page_of reads it to tell whether another page follows.
+    reach = {"after": cursor, "size": limit + 1}
     if upcoming:
-        query, keyset = listing.coming_events(filters, now or utcnow())
+        query, keyset = listing.coming_events(filters, now or utcnow(), **reach)
     else:
-        query, keyset = listing.all_events(filters)
+        query, keyset = listing.all_events(filters, **reach)
     # The API shows each event's registration questions: read with the page, not per event.
     query = query.options(WITH_GROUPS, selectinload(Event.registration_questions))
     return page_of(session, query, keyset, limit=limit, cursor=cursor)
