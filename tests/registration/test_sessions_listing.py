@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from shared.database import utcnow
+from shared.domain import listing
 from shared.i18n import BRUSSELS
 from shared.models import AttendanceRule, Event, EventKind, Group, SessionDate
 from tests.support.databases import data_statements
@@ -229,6 +230,26 @@ def test_the_filters_are_links_that_keep_each_other(client, make):
     assert f'href="/?town=namur&amp;month={month}"' in namur
     assert "/events/soon-namur" in namur and "/events/soon-jambes" not in namur
     assert "/events/later-namur" in later and "/events/soon-namur" not in later
+
+
+def test_the_filter_names_the_towns_with_a_coming_public_date(make, db_session):
+    def town(name: str, event=None, **fields) -> Group:
+        slug = name.lower()
+        return make.group(event or make.event(), town=name, town_slug=slug, **fields)
+
+    town("Namur", dates=days_from_now(-40))
+    town("Namur", dates=days_from_now(4))
+    town("Liège", dates=days_from_now(-40) + days_from_now(-33))
+    town("Arlon", make.event(published=False), dates=days_from_now(4))
+    town("Huy", dates=days_from_now(4)).cancelled_at = utcnow()
+    town("Ath", dates=days_from_now(4)).dates[0].cancelled_at = utcnow()
+    town("Jambes", dates=days_from_now(-0.05))  # under way
+    town("Dinant", dates=days_from_now(-90)).dates[0].recurrence_rule = "FREQ=WEEKLY"
+    db_session.commit()
+
+    towns = listing.coming_towns(db_session, utcnow())
+
+    assert towns == [("dinant", "Dinant"), ("jambes", "Jambes"), ("namur", "Namur")]
 
 
 def test_a_drop_in_series_shows_once_with_its_next_date(client, make):
