@@ -2,11 +2,15 @@
 
 A feed's fingerprint is read in one aggregate query over the groups and events it shows:
 every write that changes what a group shows bumps ``Group.revision`` (and ``updated_at``),
-so any change moves the fingerprint, and the cached feed is rebuilt only then.
+so any change moves the fingerprint, and the cached feed is rebuilt only then. What a feed
+names from other rows is part of it too: a private feed's room names (a room records no
+time of change, so renaming one moves the ETag but not Last-Modified) and the trainer a
+trainer's feed is titled after.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -14,7 +18,7 @@ from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 from flask_babel import force_locale, gettext
-from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, func, null, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from shared.access import events_run_by
@@ -37,7 +41,7 @@ from shared.ical import (
     serialise,
 )
 from shared.links import event_page
-from shared.models import Event, Group, Registration, SessionDate, group_trainers
+from shared.models import Event, Group, Registration, Room, SessionDate, group_trainers
 
 REFRESH = timedelta(hours=1)
 
@@ -75,6 +79,8 @@ class PublicFeed:
     private: bool = False
     # Only an organiser's planning shows the dates of drafts.
     drafts: bool = False
+    # When the row the title names (a trainer) last changed: not a group or an event.
+    title_changed: datetime | None = None
 
     def shown(self) -> ColumnElement[bool]:
         """The feed's condition, on public events only unless it shows drafts."""
@@ -93,6 +99,8 @@ class PublicFeed:
                 func.max(Event.registration_opens_at).filter(Event.registration_opens_at <= now),
                 func.max(Event.registration_closes_at).filter(Event.registration_closes_at <= now),
                 self._last_start(now),
+                # Named in a private feed, a room records no time of change: its name is read.
+                self._room_names() if self.private else null(),
             )
             .select_from(Event)
             .outerjoin(Event.groups)
@@ -104,10 +112,17 @@ class PublicFeed:
         parts = [count, event_revisions, group_ids, group_revisions, event_changed, group_changed]
         # What a group offers changes without any write as its registration window opens and
         # closes and as its dates begin: each moment passed is part of the version.
-        passed = [moment for moment in row[6:] if moment is not None]
-        parts.extend(row[6:])
+        moments = row[6:9]
+        passed = [moment for moment in moments if moment is not None]
+        parts.extend(moments)
         changed = [moment for moment in (event_changed, group_changed) if moment is not None]
         changed.extend(passed)
+        if row[9] is not None:
+            # A digest: the version is part of a cache key.
+            parts.append(hashlib.sha256(row[9].encode()).hexdigest()[:16])
+        if self.title_changed is not None:
+            parts.append(self.title_changed)
+            changed.append(self.title_changed)
         if self.windowed:
             # The window moves daily: the feed may lose a date without any write.
             midnight = datetime.combine(now.date(), time(), UTC)
@@ -125,6 +140,19 @@ class PublicFeed:
             .correlate(None)
             .scalar_subquery()
         )
+
+    def _room_names(self) -> ScalarSelect[str | None]:
+        """The names of the rooms this feed's groups meet in, in one string, by room (an
+        order the databases keep in practice: were it lost, the feed would only be rebuilt
+        to the same bytes and ETag)."""
+        used = (
+            select(Group.room_id)
+            .join(Group.event)
+            .where(self.shown(), Group.room_id.is_not(None))
+            .correlate(None)
+        )
+        rooms = select(Room.name).where(Room.id.in_(used)).order_by(Room.id).subquery()
+        return select(func.aggregate_strings(rooms.c.name, "\n")).correlate(None).scalar_subquery()
 
     def build(self, session: Session, context: FeedContext) -> bytes:
         """The feed as iCalendar bytes."""
@@ -243,6 +271,7 @@ def trainer_feed(
         True,
         lambda _session: gettext("Mes séances : %(name)s", name=name),
         private=True,
+        title_changed=trainer.updated_at,
     )
     return _private_feed(session, selection, language or trainer_language(trainer), now)
 

@@ -3,8 +3,14 @@ planning; tokens derived, replaced ones answering 410, forged ones 404."""
 
 from __future__ import annotations
 
+import pytest
+
+from services.calendar.operations import trainer_feed
+from services.registration.organiser import places
+from services.registration.organiser.actions import Organising, update_event
 from shared.domain.schedule import cancel_date
 from shared.domain.staff_feeds import renew_planning_feed, send_trainer_feed
+from shared.domain.venues import group_address
 from shared.ical import date_uid
 from shared.models import Organiser, Room, Trainer, Venue
 from shared.tokens import registration_token
@@ -175,3 +181,77 @@ def test_a_trainer_feed_speaks_the_trainer_language_unless_asked(client, make, d
 
     assert "X-WR-CALNAME:My sessions: Nadia Haddad" in english.replace("\r\n ", "")
     assert "X-WR-CALNAME:Mes séances : Nadia Haddad" in french.replace("\r\n ", "")
+
+
+def _rename_room(db_session, organiser, trainer, group):
+    places.update_room(db_session, organiser, group.room, {"name": "Salle Verte"})
+    return "Salle Verte"
+
+
+def _move_venue(db_session, organiser, trainer, group):
+    places.update_venue(db_session, organiser, group.venue, {"street_address": "rue Neuve 7"})
+    return "rue Neuve 7"
+
+
+def _retitle_event(db_session, organiser, trainer, group):
+    title = {"fr": "Atelier renommé", "en": "Renamed workshop"}
+    update_event(Organising(db_session, organiser, group.event), {"title": title})
+    return "Atelier renommé"
+
+
+def _rename_trainer(db_session, organiser, trainer, group):
+    places.update_trainer(db_session, organiser, trainer, {"name": "Nadia El Haddad"})
+    return "Nadia El Haddad"
+
+
+@pytest.mark.parametrize(
+    ("feed", "edit"),
+    [
+        ("trainer", _rename_room),
+        ("planning", _rename_room),
+        ("trainer", _move_venue),
+        ("planning", _move_venue),
+        ("trainer", _retitle_event),
+        ("planning", _retitle_event),
+        ("trainer", _rename_trainer),
+    ],
+)
+def test_private_feeds_show_at_once_an_edit_of_a_row_they_only_name(
+    client, make, db_session, feed, edit
+):
+    # A room, a venue, an event or a trainer edited as an organiser does it: the feeds
+    # that show its name or address must not answer 304 with the old text.
+    room = make.room()
+    group = make.group(venue=room.venue, room=room, **group_address(room.venue))
+    trainer = a_trainer(db_session)
+    group.trainers = [trainer]
+    organiser = an_organiser(db_session, group.event)
+    path = trainer_path(trainer) if feed == "trainer" else planning_path(organiser)
+    first = client.get(path)
+    assert first.status_code == 200
+
+    shown = edit(db_session, organiser, trainer, group)
+    db_session.commit()
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert shown in again.get_data(as_text=True).replace("\r\n ", "")
+
+
+def test_a_trainer_feed_is_as_recent_as_the_trainer_it_names(app, make, db_session):
+    trainer = a_trainer(db_session)
+    make.group().trainers = [trainer]
+    organiser = an_organiser(db_session)
+    db_session.commit()
+    token = trainer_path(trainer).rsplit("/", 1)[1].removesuffix(".ics")
+
+    with app.app_context():
+        before = trainer_feed(db_session, token, None).fingerprint
+        places.update_trainer(db_session, organiser, trainer, {"name": "Nadia El Haddad"})
+        db_session.commit()
+        after = trainer_feed(db_session, token, None).fingerprint
+
+    assert after.version != before.version
+    # A calendar asking "modified since?" must hear yes too, not only one comparing ETags.
+    assert after.last_modified == trainer.updated_at > before.last_modified
