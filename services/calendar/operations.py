@@ -2,15 +2,13 @@
 
 A feed's fingerprint is read in one aggregate query over the groups and events it shows:
 every write that changes what a group shows bumps ``Group.revision`` (and ``updated_at``),
-so any change moves the fingerprint, and the cached feed is rebuilt only then. What a feed
-names from other rows is part of it too: a private feed's room names (a room records no
-time of change, so renaming one moves the ETag but not Last-Modified) and the trainer a
-trainer's feed is titled after.
+so any change moves the fingerprint, and the cached feed is rebuilt only then (renaming a
+room bumps the groups meeting in it). The trainer a trainer's feed is titled after is part
+of its version too.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -18,7 +16,7 @@ from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 from flask_babel import force_locale, gettext
-from sqlalchemy import ColumnElement, ScalarSelect, func, null, or_, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from shared.access import events_run_by
@@ -41,7 +39,7 @@ from shared.ical import (
     serialise,
 )
 from shared.links import event_page
-from shared.models import Event, Group, Registration, Room, SessionDate, group_trainers
+from shared.models import Event, Group, Registration, SessionDate, group_trainers
 
 REFRESH = timedelta(hours=1)
 
@@ -99,8 +97,6 @@ class PublicFeed:
                 func.max(Event.registration_opens_at).filter(Event.registration_opens_at <= now),
                 func.max(Event.registration_closes_at).filter(Event.registration_closes_at <= now),
                 self._last_start(now),
-                # Named in a private feed, a room records no time of change: its name is read.
-                self._room_names() if self.private else null(),
             )
             .select_from(Event)
             .outerjoin(Event.groups)
@@ -112,14 +108,10 @@ class PublicFeed:
         parts = [count, event_revisions, group_ids, group_revisions, event_changed, group_changed]
         # What a group offers changes without any write as its registration window opens and
         # closes and as its dates begin: each moment passed is part of the version.
-        moments = row[6:9]
-        passed = [moment for moment in moments if moment is not None]
-        parts.extend(moments)
+        passed = [moment for moment in row[6:] if moment is not None]
+        parts.extend(row[6:])
         changed = [moment for moment in (event_changed, group_changed) if moment is not None]
         changed.extend(passed)
-        if row[9] is not None:
-            # A digest: the version is part of a cache key.
-            parts.append(hashlib.sha256(row[9].encode()).hexdigest()[:16])
         if self.title_changed is not None:
             parts.append(self.title_changed)
             changed.append(self.title_changed)
@@ -140,19 +132,6 @@ class PublicFeed:
             .correlate(None)
             .scalar_subquery()
         )
-
-    def _room_names(self) -> ScalarSelect[str | None]:
-        """The names of the rooms this feed's groups meet in, in one string, by room (an
-        order the databases keep in practice: were it lost, the feed would only be rebuilt
-        to the same bytes and ETag)."""
-        used = (
-            select(Group.room_id)
-            .join(Group.event)
-            .where(self.shown(), Group.room_id.is_not(None))
-            .correlate(None)
-        )
-        rooms = select(Room.name).where(Room.id.in_(used)).order_by(Room.id).subquery()
-        return select(func.aggregate_strings(rooms.c.name, "\n")).correlate(None).scalar_subquery()
 
     def build(self, session: Session, context: FeedContext) -> bytes:
         """The feed as iCalendar bytes."""

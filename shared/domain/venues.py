@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shared.domain import schedule
@@ -101,6 +101,14 @@ def follow_venue(session: Session, venue: Venue) -> list[Group]:
         )
     )
     return [g for g in groups if schedule.change_venue(session, g, **group_address(venue))]
+
+
+def follow_room(session: Session, room: Room) -> None:
+    """After a room was renamed, mark the groups meeting in it changed: the feeds that name
+    it (trainers', planning) are rebuilt and answer with a new version."""
+    session.execute(
+        update(Group).where(Group.room_id == room.id).values(revision=Group.revision + 1)
+    )
 
 
 def _uses(session: Session, condition: Any, *joins: Any) -> list[str]:

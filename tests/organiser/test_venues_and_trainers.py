@@ -132,6 +132,26 @@ def test_a_venue_edited_moves_its_open_groups_and_tells_their_participants(
     assert EmailKind.DATE_CHANGED in told
 
 
+def test_a_room_renamed_marks_the_groups_meeting_in_it_changed(client, accounts, make, db_session):
+    room = make.room()
+    meets, elsewhere = make.group(room=room), make.group()
+    account = accounts(admin=True)
+    before = {g.id: (g.revision, g.updated_at) for g in (meets, elsewhere)}
+
+    renamed = client.patch(
+        f"/api/v1/venues/{room.venue_id}/rooms/{room.id}",
+        json={"name": "Salle Ubuntu"},
+        headers=account.bearer,
+    )
+
+    db_session.expire_all()
+    assert renamed.status_code == 200
+    # Feeds that name the room are versioned by their groups: they must not answer 304.
+    assert meets.revision == before[meets.id][0] + 1
+    assert meets.updated_at > before[meets.id][1]
+    assert (elsewhere.revision, elsewhere.updated_at) == before[elsewhere.id]
+
+
 def test_deleting_a_venue_room_or_trainer_in_use_is_refused_with_what_uses_it(
     client, accounts, make, db_session
 ):

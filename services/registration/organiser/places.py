@@ -106,6 +106,8 @@ def update_room(session: Session, by: Organiser, room: Room, data: dict[str, Any
         setattr(room, key, data[key])
     if changed:
         session.flush()
+        if "name" in changed:
+            venues.follow_room(session, room)
         audit.record(session, by, "room.updated", room_id=room.id, fields=changed)
     return room
 
