@@ -73,10 +73,13 @@ class Standing(Enum):
     UNKNOWN = "unknown"
 
 
-def standing_of(token: str, kind: str, holder_id: int, version: int) -> Standing:
+def standing_of(
+    token: str, kind: str, holder_id: int, version: int, *, secret: str | None = None
+) -> Standing:
     """Whether ``token`` is the holder's token of ``kind`` at ``version``, one of its earlier
-    versions, or neither."""
-    secret = secret_key()
+    versions, or neither; under ``secret`` if given (read once for a batch of tokens), else
+    the application's secret key."""
+    secret = secret_key() if secret is None else secret
     if token_matches(secret, token, kind, holder_id, version):
         return Standing.CURRENT
     if any(token_matches(secret, token, kind, holder_id, v) for v in range(version)):

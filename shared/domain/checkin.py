@@ -11,7 +11,8 @@ and first names; whether a mark may be recorded is the roster's rule
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Protocol
 
 from flask_babel import LazyString
@@ -102,12 +103,17 @@ def holder_id(code: str) -> int | None:
     return registration_id_of(code)
 
 
-def code_standing(registration: Holder | None, code: str) -> Outcome | None:
+def code_standing(
+    registration: Holder | None, code: str, *, secret: str | None = None
+) -> Outcome | None:
     """None when ``code`` is the registration's current code; REPLACED for an earlier one;
-    UNKNOWN for anything else, an erased registration's code included."""
+    UNKNOWN for anything else, an erased registration's code included. A batch of codes
+    passes the ``secret`` key it read once."""
     if registration is None or registration.anonymised_at is not None:
         return Outcome.UNKNOWN
-    standing = standing_of(code, PURPOSE, registration.id, registration.checkin_code_version)
+    standing = standing_of(
+        code, PURPOSE, registration.id, registration.checkin_code_version, secret=secret
+    )
     if standing is Standing.CURRENT:
         return None
     return Outcome.REPLACED if standing is Standing.REPLACED else Outcome.UNKNOWN
@@ -130,14 +136,25 @@ def standing_on(registration: Holder, session_date: SessionDate) -> Outcome | No
     return None
 
 
-def time_refusal(
-    session_date: SessionDate, marked_at: datetime, now: datetime
-) -> LazyString | None:
-    """Why a mark's local time cannot be the moment of presence: later than now (give or
-    take a phone's clock), or before the date's own day in Brussels."""
-    if marked_at > now + CLOCK_ALLOWANCE:
-        return FUTURE_TIME
-    day = session_date.starts_at.astimezone(BRUSSELS).date()
-    if marked_at.astimezone(BRUSSELS).date() < day:
-        return BEFORE_DATE
-    return None
+def time_refusals(
+    session_date: SessionDate, now: datetime
+) -> Callable[[datetime], LazyString | None]:
+    """The rule of a mark's local time on the date, for marks sent ``now``: it tells why a
+    moment cannot be that of presence, later than now (give or take a phone's clock) or
+    before the date's own day in Brussels, else None. Its bounds are reckoned once for a
+    whole queue of marks."""
+    latest = now + CLOCK_ALLOWANCE
+    # Midnight opening the date's day in Brussels (always a wall-clock time that exists):
+    # a moment before it falls on an earlier Brussels day.
+    day_opens = datetime.combine(
+        session_date.starts_at.astimezone(BRUSSELS).date(), time(), BRUSSELS
+    )
+
+    def refusal(marked_at: datetime) -> LazyString | None:
+        if marked_at > latest:
+            return FUTURE_TIME
+        if marked_at < day_opens:
+            return BEFORE_DATE
+        return None
+
+    return refusal

@@ -9,7 +9,7 @@ that records presence is written to the audit log as the roster's marks are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,9 +38,10 @@ from shared.domain.checkin import (
     code_standing,
     holder_id,
     standing_on,
-    time_refusal,
+    time_refusals,
 )
 from shared.models import Attendance, Registration, RegistrationStatus, SessionDate
+from shared.tokens import secret_key
 
 # What a mark reads of its holder: a queue names hundreds of them.
 HOLDER_COLUMNS = (
@@ -59,7 +60,7 @@ HOLDER_COLUMNS = (
 KEY = ("registration_id", "session_date_id")
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     """What one mark answered: the holder's first name, and where they are expected when
     it is another group or date of the event."""
@@ -127,18 +128,23 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
     """Record the presence each mark proves on the date; refuse, on its field, each mark
     whose code or moment proves nothing, and keep the others."""
     session_date = open_date(by, date_id)
-    now = utcnow()
-    holders = _holders(by, session_date, marks)
+    # Each mark's holder, read from its code once: it chooses both the rows to load and the
+    # row the mark is answered from.
+    named = [_named(mark) for mark in marks]
+    holders = _holders(by, session_date, named)
     recorded = _present_at(holders)
+    # What every mark of the queue is checked against, reckoned once.
+    rules = _Rules(session_date, time_refusals(session_date, utcnow()), secret_key())
     report = CheckinReport()
     new_marks: dict[int, datetime] = {}
-    for index, mark in enumerate(marks):
+    for index, (mark, identifier) in enumerate(zip(marks, named, strict=True)):
         if REFUSED in mark:
             report.answers.append(Answer(Outcome.INVALID))
             for name, messages in mark[REFUSED].items():
                 report.errors[f"marks.{index}.{name}"] = messages
             continue
-        answer, refused_field, refusal = _answer(session_date, mark, holders, now)
+        holder = holders.get(identifier) if identifier is not None else None
+        answer, refused_field, refusal = _answer(rules, mark, holder)
         if answer.outcome is Outcome.PRESENT:
             assert answer.registration_id is not None
             earlier = recorded.get(answer.registration_id) or new_marks.get(answer.registration_id)
@@ -160,16 +166,20 @@ def check_in(by: Organising, date_id: int, marks: Sequence[dict[str, Any]]) -> C
     return report
 
 
+def _named(mark: dict[str, Any]) -> int | None:
+    """The registration id a mark names, by its code or directly; None for a refused mark or
+    text of no code's form."""
+    return holder_id(mark["code"]) if "code" in mark else mark.get("registration")
+
+
 def _holders(
-    by: Organising, session_date: SessionDate, marks: Sequence[dict[str, Any]]
+    by: Organising, session_date: SessionDate, named: Sequence[int | None]
 ) -> dict[int, Row[Any]]:
     """The registrations the marks name, each with its mark on the date if any
     (``attendance_id``, ``present``, ``marked_at``), as rows rather than objects: the date's
     group's in one query of a constant form, and only if a mark names someone else, those
     of the event in a second."""
-    ids = {
-        holder_id(mark["code"]) if "code" in mark else mark.get("registration") for mark in marks
-    }
+    ids = set(named)
     ids.discard(None)
     if not ids:
         return {}
@@ -215,37 +225,40 @@ def _present_at(marks: Mapping[int, Attendance | Row[Any]]) -> dict[int, datetim
     return {i: row.marked_at for i, row in marks.items() if row.present}
 
 
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What each mark of a queue is checked against: the open date (:func:`open_date`), the
+    rule of its moment, and the secret key its code is derived under."""
+
+    session_date: SessionDate
+    time_refusal: Callable[[datetime], LazyString | None]
+    secret: str
+
+
 def _answer(
-    session_date: SessionDate,
-    mark: dict[str, Any],
-    holders: dict[int, Row[Any]],
-    now: datetime,
+    rules: _Rules, mark: dict[str, Any], holder: Row[Any] | None
 ) -> tuple[Answer, str | None, LazyString | None]:
     """The mark's answer, the field it is refused on (None when it records presence), and
-    why when its outcome does not say. The date is open (:func:`open_date`)."""
+    why when its outcome does not say; ``holder`` is the registration the mark names."""
     if "code" in mark:
-        identifier = holder_id(mark["code"])
-        holder = holders.get(identifier) if identifier is not None else None
-        code_outcome = code_standing(holder, mark["code"])
+        code_outcome = code_standing(holder, mark["code"], secret=rules.secret)
         if code_outcome is not None:
             return Answer(code_outcome), "code", None
-    else:
-        holder = holders.get(mark["registration"])
-        if holder is None or holder.anonymised_at is not None:
-            return Answer(Outcome.UNKNOWN), "registration", None
+    elif holder is None or holder.anonymised_at is not None:
+        return Answer(Outcome.UNKNOWN), "registration", None
     assert holder is not None
     answer = Answer(Outcome.PRESENT, first_name=holder.first_name, registration_id=holder.id)
-    standing = standing_on(holder, session_date)
+    standing = standing_on(holder, rules.session_date)
     if standing is not None:
         answer.outcome = standing
         return answer, "code" if "code" in mark else "registration", None
-    refusal = time_refusal(session_date, mark["marked_at"], now)
+    refusal = rules.time_refusal(mark["marked_at"])
     if refusal is not None:
         refused = Answer(Outcome.REFUSED_TIME, first_name=holder.first_name)
         return refused, "marked_at", refusal
     # The roster's own rule, asked of every mark that would record presence; its date's
     # half was asked once, by open_date.
-    check_expected(holder, session_date)
+    check_expected(holder, rules.session_date)
     return answer, None, None
 
 
