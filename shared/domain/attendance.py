@@ -10,6 +10,7 @@ exports, emails, reminders, feeds and schedule changes — asks this module.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
@@ -163,16 +164,40 @@ def check_presence_allowed(
     check_date_open(session_date, now=now or utcnow(), by_admin=by_admin)
 
 
-def check_expected(registration: Registration, session_date: SessionDate) -> None:
-    """The participant's half of :func:`check_presence_allowed`: confirmed, and the date is
-    one of theirs. A batch of marks on one date asks the date's half once."""
+class Unexpected(enum.Enum):
+    """Why a participant's presence cannot be recorded on a date."""
+
+    CANCELLED = "cancelled"
+    WAITLISTED = "waitlisted"
+    ANOTHER_GROUP = "another_group"
+    ANOTHER_DATE = "another_date"  # of their group, but they chose another
+
+
+def unexpected(registration: Registration, session_date: SessionDate) -> Unexpected | None:
+    """Why the participant is not expected on the date, or None when they are: confirmed,
+    and the date is one of theirs."""
+    if registration.status is RegistrationStatus.CANCELLED:
+        return Unexpected.CANCELLED
+    if registration.status is RegistrationStatus.WAITLISTED:
+        return Unexpected.WAITLISTED
     if session_date.group_id != registration.group_id:
-        raise InvalidRequest(errors={"date": [_l("Cette date n'est pas celle de son groupe.")]})
+        return Unexpected.ANOTHER_GROUP
     if not concerns(registration, session_date):
+        return Unexpected.ANOTHER_DATE
+    return None
+
+
+def check_expected(registration: Registration, session_date: SessionDate) -> None:
+    """The participant's half of :func:`check_presence_allowed`: refuse unless they are
+    expected on the date (:func:`unexpected`)."""
+    reason = unexpected(registration, session_date)
+    if reason is Unexpected.ANOTHER_GROUP:
+        raise InvalidRequest(errors={"date": [_l("Cette date n'est pas celle de son groupe.")]})
+    if reason is Unexpected.ANOTHER_DATE:
         raise InvalidRequest(
             errors={"date": [_l("Cette personne n'est pas inscrite à cette date.")]}
         )
-    if registration.status is not RegistrationStatus.CONFIRMED:
+    if reason is not None:
         raise InvalidRequest(_l("Seule une personne confirmée peut être marquée présente."))
 
 

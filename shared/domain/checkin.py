@@ -18,7 +18,7 @@ from typing import Protocol
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from shared.domain.attendance import concerns
+from shared.domain.attendance import Unexpected, unexpected
 from shared.i18n import BRUSSELS
 from shared.models import Registration, RegistrationStatus, SessionDate
 from shared.tokens import (
@@ -124,16 +124,21 @@ def renew_code(registration: Registration) -> None:
     registration.checkin_code_version += 1
 
 
+# The roster's reasons (shared.domain.attendance.unexpected), as a scan answers them.
+_UNEXPECTED = {
+    Unexpected.CANCELLED: Outcome.CANCELLED,
+    Unexpected.WAITLISTED: Outcome.WAITLISTED,
+    Unexpected.ANOTHER_GROUP: Outcome.ELSEWHERE,
+    Unexpected.ANOTHER_DATE: Outcome.ELSEWHERE,
+}
+
+
 def standing_on(registration: Holder, session_date: SessionDate) -> Outcome | None:
     """Why the holder's presence cannot be recorded on this date (waiting list, cancelled,
-    another group or date), or None when the date is one of their confirmed ones."""
-    if registration.status is RegistrationStatus.CANCELLED:
-        return Outcome.CANCELLED
-    if registration.status is RegistrationStatus.WAITLISTED:
-        return Outcome.WAITLISTED
-    if not concerns(registration, session_date):
-        return Outcome.ELSEWHERE
-    return None
+    another group or date), or None when the date is one of their confirmed ones: the
+    roster's rule, told as a scan's outcome."""
+    reason = unexpected(registration, session_date)
+    return None if reason is None else _UNEXPECTED[reason]
 
 
 def time_refusals(

@@ -25,7 +25,6 @@ from shared.database import insert_missing, utcnow
 from shared.domain import closing as closing_rules
 from shared.domain.attendance import (
     check_date_open,
-    check_expected,
     concerns,
     presence_window_closes,
     scheduled_dates,
@@ -248,6 +247,7 @@ def _answer(
         return Answer(Outcome.UNKNOWN), "registration", None
     assert holder is not None
     answer = Answer(Outcome.PRESENT, first_name=holder.first_name, registration_id=holder.id)
+    # The roster's own rule (its date's half was asked once, by open_date).
     standing = standing_on(holder, rules.session_date)
     if standing is not None:
         answer.outcome = standing
@@ -256,9 +256,6 @@ def _answer(
     if refusal is not None:
         refused = Answer(Outcome.REFUSED_TIME, first_name=holder.first_name)
         return refused, "marked_at", refusal
-    # The roster's own rule, asked of every mark that would record presence; its date's
-    # half was asked once, by open_date.
-    check_expected(holder, rules.session_date)
     return answer, None, None
 
 
