@@ -54,10 +54,10 @@ def test_links_sent_before_tokens_were_derived_keep_working(tmp_path, base_confi
         try:
             client = app.test_client()
             manage = client.get(f"/api/v1/registrations/{sent.manage_token}")
-            with app.test_request_context():
-                feed = personal_feed(
-                    app.extensions["database"].session_factory(), sent.calendar_token, None
-                )
+            # Closed before the database is dropped: a session left to the garbage collector
+            # would roll back its connection, long gone, in the middle of another test.
+            with app.test_request_context(), app.extensions["database"].session_factory() as read:
+                feed = personal_feed(read, sent.calendar_token, None)
         finally:
             dispose(app)
 
