@@ -95,11 +95,10 @@ _TOWN_GROUP = aliased(Group, name="town_group")
 
 
 def _by_first_start(
-    filters: Filters, now: datetime | None, after: tuple | None, size: int | None
+    filters: Filters, now: datetime | None, after: tuple | None, size: int
 ) -> tuple[Select[tuple[Event]], Keyset]:
     """Public events with a date within ``filters`` (coming at ``now`` unless it is None),
-    by the earliest such date's start; with ``size``, only the first ``size`` after the key
-    ``after``.
+    by the earliest such date's start: the first ``size`` after the key ``after``.
 
     An event's first such date is the one no such date of its event precedes. The dates are
     read in the order of their start, and the reading stops once ``size`` events are found,
@@ -130,24 +129,22 @@ def _by_first_start(
     parts = (
         [dates] if now is None else [dates.where(kind) for kind in _coming(SessionDate, Group, now)]
     )
-    if size is not None:
-        parts = [part.order_by(*order.order_by()).limit(size) for part in parts]
-    found = [part.subquery() for part in parts]
+    found = [part.order_by(*order.order_by()).limit(size).subquery() for part in parts]
     first = found[0] if len(found) == 1 else union_all(*(select(f) for f in found)).subquery()
     query = select(Event).join(first, first.c.event_id == Event.id)
     return query, Keyset((first.c.key, first.c.event_id))
 
 
 def coming_events(
-    filters: Filters, now: datetime, *, after: tuple | None = None, size: int | None = None
+    filters: Filters, now: datetime, *, after: tuple | None, size: int
 ) -> tuple[Select[tuple[Event]], Keyset]:
-    """Events with a coming date matching ``filters``, soonest first; with ``size``, read
-    only far enough for that many after the key ``after``."""
+    """The first ``size`` events after the key ``after`` with a coming date matching
+    ``filters``, soonest first: the dates are read only that far."""
     return _by_first_start(filters, now, after, size)
 
 
 def all_events(
-    filters: Filters, *, after: tuple | None = None, size: int | None = None
+    filters: Filters, *, after: tuple | None, size: int
 ) -> tuple[Select[tuple[Event]], Keyset]:
     """Events with a date matching ``filters``, past or coming, held or not, by first start;
     ``after`` and ``size`` as for :func:`coming_events`."""
@@ -213,6 +210,10 @@ def coming_towns(session: Session, now: datetime) -> list[tuple[str, str]]:
     towns = towns.union_all(select(after(towns.c.slug)).where(towns.c.slug.is_not(None)))
     # A town's slug is made from its name: any of its coming groups names it.
     named = select(name).where(slug == towns.c.slug, has_coming).limit(1).scalar_subquery()
-    query = select(towns.c.slug, named.label("name")).where(towns.c.slug.is_not(None))
-    found = session.execute(query).all()
-    return sorted(((slug, name) for slug, name in found), key=lambda town: (town[1], town[0]))
+    query = (
+        select(towns.c.slug, named.label("name"))
+        .where(towns.c.slug.is_not(None))
+        # By name as the database collates it, accents included.
+        .order_by("name", towns.c.slug)
+    )
+    return [(slug, name) for slug, name in session.execute(query)]
