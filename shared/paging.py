@@ -122,13 +122,15 @@ def page_of(
     return Page([row[0] for row in rows[:limit]], following)
 
 
-def next_url(page: Page[Any], **path: Any) -> str | None:
+def next_url(page: Page[Any], endpoint: str | None = None, **path: Any) -> str | None:
     """This request's address (``path`` changing its path's arguments) for the page after
-    ``page``, or None on the last page."""
+    ``page``, or None on the last page; ``endpoint``'s instead for a page another route shows
+    too (a form's, when it refuses what it was sent)."""
     if page.next is None:
         return None
-    arguments = {**request.args.to_dict(), **(request.view_args or {}), **path}
-    return url_for(str(request.endpoint), **{**arguments, "cursor": page.next})
+    own = (request.view_args or {}) if endpoint is None else {}
+    arguments = {**request.args.to_dict(), **own, **path}
+    return url_for(endpoint or str(request.endpoint), **{**arguments, "cursor": page.next})
 
 
 def paged(page: Page[T]) -> tuple[list[T], int, dict[str, str]]:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.organiser.conftest import log_in
+from tests.organiser.conftest import log_in, post_form
 from tests.support.databases import data_statements
 
 
@@ -88,6 +88,10 @@ def test_the_accounts_page_lists_fifty_accounts_then_the_next_by_link(client, ac
     assert "b-49@example.org" in second and 'rel="next"' not in second
     # A cursor edited by hand shows the first page, not an error.
     assert "a-admin@example.org" in client.get("/organiser/accounts?cursor=x").text
+    # A change refused shows the page again, its next page still the list's.
+    refused = post_form(client, f"/organiser/accounts/{admin.organiser.id}", active="false")
+    again = re.search(r'<a href="([^"]+)" rel="next">', refused.text).group(1)
+    assert refused.status_code == 422 and again.startswith("/organiser/accounts?")
 
 
 def roster_of(make, size: int):

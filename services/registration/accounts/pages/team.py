@@ -143,7 +143,8 @@ def accounts_page(refusal: DomainError | None = None) -> Page:
     return render_template(
         "accounts/accounts.html",
         all_accounts=page.items,
-        more=next_url(page),
+        # Also shown by the account forms' routes when they refuse: the next page is this.
+        more=next_url(page, "team_pages.all_accounts"),
         refusal=refusal,
     ), refusal.status if refusal else 200
 
