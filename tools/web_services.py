@@ -102,7 +102,7 @@ def run_apart(work: Callable[[], None]) -> bool:
         except BaseException:
             traceback.print_exc()
         finally:
-            os._exit(status)
+            leave(status)
     _, wait_status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(wait_status) == 0:
         return True
@@ -159,10 +159,15 @@ def serve(service: str, application: WSGIApplication) -> NoReturn:
     except SystemExit as stop:
         status = stop.code if isinstance(stop.code, int) else 1
     finally:
-        # Never back into the parent's code: only the parent waits for the services.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)
+        leave(status)
+
+
+def leave(status: int) -> NoReturn:
+    """End a forked process, its output written first (a pipe or a file buffers it), and
+    never back into the parent's code: only the parent waits for its children."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def main(argv: list[str] | None = None) -> int:

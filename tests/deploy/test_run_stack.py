@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -34,6 +35,23 @@ def commands(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
     env = {"REDIS_URL": "redis://127.0.0.1:6379/0", "MAIL_PORT": "587"}
     return {name: argv for name, argv in run_stack.commands(env) if name != "redis"}
+
+
+def test_what_a_forked_step_prints_reaches_a_pipe() -> None:
+    # make run's output may go to a file or a pipe, where it is buffered: a step run apart
+    # (the demo's load) must write it before its process ends.
+    step = "from tools.web_services import run_apart; run_apart(lambda: print('demo loaded'))"
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    ran = subprocess.run(
+        [sys.executable, "-c", step],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env=buffered,
+    )
+
+    assert ran.stdout == "demo loaded\n"
 
 
 def test_the_web_services_leave_their_process_count_to_the_gunicorn_settings(commands) -> None:
