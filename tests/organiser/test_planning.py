@@ -71,6 +71,27 @@ def test_the_planning_shows_each_date_with_its_place_people_and_clashes(
     assert [r["group"] for r in by_town.json] == [second.slug]
 
 
+def test_the_planning_tells_the_dates_called_off_with_their_group_or_alone(
+    client, accounts, make, db_session
+):
+    event = make.event()
+    days = [local(f"2030-04-0{day}T09:30") for day in (1, 2, 3)]
+    held = make.group(event, dates=[(days[0], days[0] + timedelta(hours=2))])
+    date_off = make.group(event, dates=[(days[1], days[1] + timedelta(hours=2))])
+    group_off = make.group(event, dates=[(days[2], days[2] + timedelta(hours=2))])
+    date_off.dates[0].cancelled_at = group_off.cancelled_at = utcnow()
+    account = accounts(event)
+    db_session.commit()
+
+    rows = client.get("/api/v1/planning?from=2030-04-01&to=2030-04-30", headers=account.bearer)
+
+    assert [(r["group"], r["cancelled"]) for r in rows.json] == [
+        (held.slug, False),
+        (date_off.slug, True),
+        (group_off.slug, True),
+    ]
+
+
 def test_past_dates_show_the_presence_still_to_record(client, accounts, make, db_session):
     group = held_group(make)
     person = registered_before(make, group)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from shared.access import events_run_by
 from shared.database import utcnow
+from shared.domain.attendance import held_clause
 from shared.domain.schedule import standing_clashes
 from shared.models import (
     Attendance,
@@ -99,23 +100,22 @@ def planning(
             SessionDate.id,
             SessionDate.starts_at,
             SessionDate.ends_at,
-            SessionDate.cancelled_at,
-            Group.cancelled_at,
-            Event.slug,
+            held_clause().label("held"),
+            Event.slug.label("event"),
             # As text, decoded once per event below rather than on each of the month's rows.
-            cast(Event.title, String),
+            cast(Event.title, String).label("title"),
             Event.attendance_rule,
-            Group.slug,
-            Group.name,
+            Group.slug.label("group"),
+            Group.name.label("group_name"),
             Group.town,
             Group.venue_name,
-            Room.name,
+            Room.name.label("room"),
             Group.capacity,
-            func.coalesce(places.c.taken, 0),
-            func.coalesce(places.c.waiting, 0),
-            func.coalesce(marked.c.n, 0),
-            func.coalesce(chosen.c.n, 0),
-            Trainer.name,
+            func.coalesce(places.c.taken, 0).label("taken"),
+            func.coalesce(places.c.waiting, 0).label("waiting"),
+            func.coalesce(marked.c.n, 0).label("marked"),
+            func.coalesce(chosen.c.n, 0).label("chosen"),
+            Trainer.name.label("trainer"),
         )
         .join(SessionDate.group)
         .join(Group.event)
@@ -156,32 +156,34 @@ def planning(
     titles: dict[str, dict[str, str]] = {}
     found: list[PlannedDate] = []
     for row in session.execute(query):
-        if found and found[-1].id == row[0]:
-            found[-1].trainers.append(row[18])
+        if found and found[-1].id == row.id:
+            found[-1].trainers.append(row.trainer)
             continue
-        (date_id, starts_at, ends_at, date_off, group_off, event, title, rule) = row[:8]
-        if title not in titles:
-            titles[title] = json.loads(title) if title else {}
-        held = date_off is None and group_off is None
-        taken, waiting, marked_n, chosen_n = row[14:18]
-        expected = _expected(rule, taken, chosen_n)
+        if row.title not in titles:
+            titles[row.title] = json.loads(row.title) if row.title else {}
+        expected = _expected(row.attendance_rule, row.taken, row.chosen)
         to_record = None
-        if expected is not None and held and ends_at <= now:
-            to_record = max(expected - marked_n, 0)
+        if expected is not None and row.held and row.ends_at <= now:
+            to_record = max(expected - row.marked, 0)
         found.append(
             PlannedDate(
-                date_id,
-                starts_at,
-                ends_at,
-                held,
-                event,
-                titles[title],
-                *row[8:14],
-                [] if row[18] is None else [row[18]],
-                taken,
-                waiting,
-                to_record,
-                clashes.get(date_id, []),
+                id=row.id,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                held=bool(row.held),
+                event=row.event,
+                event_title=titles[row.title],
+                group=row.group,
+                group_name=row.group_name,
+                town=row.town,
+                venue=row.venue_name,
+                room=row.room,
+                capacity=row.capacity,
+                trainers=[] if row.trainer is None else [row.trainer],
+                taken=row.taken,
+                waiting=row.waiting,
+                presence_to_record=to_record,
+                clashes=clashes.get(row.id, []),
             )
         )
     return found
