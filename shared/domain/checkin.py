@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from shared.domain.attendance import Unexpected, unexpected
+from shared.domain.listing import local_midnight
 from shared.i18n import BRUSSELS
 from shared.models import Registration, RegistrationStatus, SessionDate
 from shared.tokens import (
@@ -151,9 +152,7 @@ def time_refusals(
     latest = now + CLOCK_ALLOWANCE
     # Midnight opening the date's day in Brussels (always a wall-clock time that exists):
     # a moment before it falls on an earlier Brussels day.
-    day_opens = datetime.combine(
-        session_date.starts_at.astimezone(BRUSSELS).date(), time(), BRUSSELS
-    )
+    day_opens = local_midnight(session_date.starts_at.astimezone(BRUSSELS).date())
 
     def refusal(marked_at: datetime) -> LazyString | None:
         if marked_at > latest:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from shared.domain import attendance
 from shared.domain.indicators import INDICATORS, age_band
-from shared.domain.listing import local_midnight
+from shared.domain.listing import day_bounds
 from shared.errors import DateCalledOff, DomainError
 from shared.i18n import BRUSSELS
 from shared.models import (
@@ -98,7 +98,7 @@ class ParticipationReport:
 def participation_report(session: Session, scope: ReportScope) -> ParticipationReport:
     """The report for this scope, counted by the database in a handful of statements
     whatever the number of registrations."""
-    begins, ends = local_midnight(scope.start), local_midnight(scope.end + timedelta(days=1))
+    begins, ends = day_bounds(scope.start, scope.end)
     report = ParticipationReport(scope=scope)
     held_group_ids = _count_dates(session, scope, begins, ends, report)
     counted = _registrations_in(held_group_ids)
