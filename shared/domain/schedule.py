@@ -285,6 +285,8 @@ def clashes(
         params["reach_starts"] = [start for start, _end in spans]
         params["reach_ends"] = [end for _start, end in spans]
     else:
+        if len(spans) > MAX_SPANS:
+            spans = [(spans[0][0], max(end for _start, end in spans))]
         within = (
             and_(SessionDate.starts_at < end, SessionDate.ends_at > start) for start, end in spans
         )
@@ -351,7 +353,8 @@ def _unavailable_then(
     ]
 
 
-# A condition each: SQLite refuses an expression deeper than 1,000 terms.
+# A condition each on SQLite, which refuses an expression deeper than 1,000 terms: beyond
+# this many spans, it reads the one span around them all.
 MAX_SPANS = 100
 
 
@@ -359,15 +362,13 @@ def _reach(
     slots: Sequence[tuple[datetime, datetime]], travel: timedelta
 ) -> list[tuple[datetime, datetime]]:
     """The spans a date must meet to clash with one of ``slots``: each slot widened by the
-    travel time, those that overlap merged; beyond MAX_SPANS, the one span around them all."""
+    travel time, those that overlap merged."""
     spans: list[tuple[datetime, datetime]] = []
     for start, end in sorted((start - travel, end + travel) for start, end in slots):
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], end))
         else:
             spans.append((start, end))
-    if len(spans) > MAX_SPANS:
-        return [(spans[0][0], max(end for _start, end in spans))]
     return spans
 
 

@@ -110,7 +110,7 @@ def test_a_series_preview_runs_as_many_statements_for_many_dates_as_for_one(
 
     one = statements_of(app, preview(1))
     fifty = statements_of(app, preview(50))
-    # Beyond a hundred slots, the dates are read over the whole range at once.
+    # Beyond a hundred slots, SQLite reads the dates over the whole range at once.
     most = statements_of(app, preview(200))
 
     assert len(preview(50)().json["clashes"]) == len(preview(200)().json["clashes"]) == 50 * 2
