@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from services.registration.audit import record
 from services.registration.lookups import WITH_GROUPS, find_group, get_event
@@ -42,8 +42,7 @@ def events_page(
         query, keyset = listing.coming_events(filters, now or utcnow(), **reach)
     else:
         query, keyset = listing.all_events(filters, **reach)
-    # The API shows each event's registration questions: read with the page, not per event.
-    query = query.options(WITH_GROUPS, selectinload(Event.registration_questions))
+    query = query.options(WITH_GROUPS)
     return page_of(session, query, keyset, limit=limit, cursor=cursor)
 
 
