@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from shared.access import events_run_by
 from shared.database import utcnow
 from shared.domain.attendance import held_clause
+from shared.domain.listing import day_bounds
 from shared.domain.schedule import standing_clashes
 from shared.models import (
     Attendance,
@@ -59,19 +60,11 @@ class PlannedDate:
         return in_language(self.event_title, language)
 
 
-# What the planning may be narrowed to, each by its id or slug.
-FILTERS = ("town", "venue", "trainer", "event")
-
-
-def planning(
-    session: Session,
-    organiser: Organiser,
-    since: datetime,
-    until: datetime,
-    filters: dict[str, Any],
-) -> list[PlannedDate]:
-    """The dates of the organiser's events starting from ``since`` until before ``until``,
-    narrowed by town, venue, trainer or event, in order."""
+def planning(session: Session, organiser: Organiser, filters: dict[str, Any]) -> list[PlannedDate]:
+    """The dates of the organiser's events between the Brussels days ``since`` and ``until``
+    (both included), narrowed by town, venue, trainer or event, in order: ``filters`` as
+    PlanningQuerySchema loads them."""
+    since, until = day_bounds(filters["since"], filters["until"])
     runs = events_run_by(organiser).with_only_columns(Event.id)
     # Counted in the same statement, once per date or group of the range rather than per
     # row: a correlated count per row costs more, and pushes PostgreSQL into JIT compiling.

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from services.registration.area import api_blueprint
-from services.registration.organiser.planning import FILTERS, planning
+from services.registration.organiser.planning import planning
 from services.registration.organiser.schemas.planning import (
     PlannedDateSchema,
     PlanningQuerySchema,
@@ -15,7 +15,6 @@ from services.registration.organiser.schemas.planning import (
 )
 from shared.access import current_organiser
 from shared.database import db
-from shared.domain.listing import day_bounds
 
 bp = api_blueprint("organiser_planning", __name__, "Organisers: the planning across events")
 
@@ -27,11 +26,6 @@ def planned_dates(args: dict[str, Any]) -> Response:
     """Every date of the organiser's events from ``from`` to ``to`` (Brussels days, both
     included), by town, venue, trainer or event: where, who, places taken of capacity,
     waiting list, presence still to record once past, and its clashes."""
-    rows = planning(
-        db.session,
-        current_organiser(),
-        *day_bounds(args["since"], args["until"]),
-        {k: args[k] for k in FILTERS if k in args},
-    )
+    rows = planning(db.session, current_organiser(), args)
     # Written directly in the documented shape: a response is not dumped again.
     return jsonify([planned_date_json(row) for row in rows])

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from services.registration.area import Page, apply, load_form, pages_blueprint
 from services.registration.organiser import places
-from services.registration.organiser.planning import FILTERS, planning
+from services.registration.organiser.planning import planning
 from services.registration.organiser.schemas.places import (
     RoomInputSchema,
     TrainerFeedInputSchema,
@@ -27,7 +27,6 @@ from services.registration.organiser.schemas.places import (
 from services.registration.organiser.schemas.planning import PlanningQuerySchema
 from shared.access import current_organiser, visible_events
 from shared.database import db, utcnow
-from shared.domain.listing import day_bounds
 from shared.errors import DomainError
 from shared.i18n import BRUSSELS, LANGUAGES, current_language
 from shared.models import Trainer, Venue
@@ -296,13 +295,7 @@ def planning_page() -> Page:
     }
     query = {**defaults, **{k: v for k, v in request.args.items() if v and k != "view"}}
     args = load_form(PlanningQuerySchema(), query)
-    filters = {k: args[k] for k in FILTERS if k in args}
-    rows = planning(
-        db.session,
-        current_organiser(),
-        *day_bounds(args["since"], args["until"]),
-        filters,
-    )
+    rows = planning(db.session, current_organiser(), args)
     days = [
         (day, list(dates))
         for day, dates in groupby(rows, key=lambda row: row.starts_at.astimezone(BRUSSELS).date())
