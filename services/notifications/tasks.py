@@ -64,6 +64,8 @@ def configure(app: Flask) -> Celery:
             **{task: {"queue": HOUSEKEEPING_QUEUE} for task in HOUSEKEEPING_TASKS},
         },
         include=["shared.housekeeping"],
+        # 0 leaves Celery its own default: a process per core.
+        worker_concurrency=config["CELERY_CONCURRENCY"] or None,
         task_soft_time_limit=config["NOTIFICATIONS_SEND_TIME_LIMIT_S"],
         # A task cut off from Redis finishes: cancelled, it could have sent its email without
         # recording it, and the sweep would send it again. Redelivered, the claim skips it.

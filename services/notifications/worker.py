@@ -9,8 +9,6 @@ from services.notifications import create_app
 # Not named "app": celery -A looks for a Celery instance under that name first.
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
-if flask_app.config["CELERY_CONCURRENCY"]:
-    celery.conf.worker_concurrency = flask_app.config["CELERY_CONCURRENCY"]
 # The pool's processes (and beat, run with -B) are forked from this one with the app built.
 # Frozen, its objects are left out of their garbage collections, which would otherwise write
 # to nearly every page they share with it, and so copy it: about 40 MiB per process.
