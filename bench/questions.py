@@ -1,5 +1,5 @@
 """Registrations per second on PostgreSQL at 50 concurrent clients for an event asking ten
-questions (every kind, two tied to indicators, one asked after a given answer), beside the
+questions (every kind, three tied to indicators, one asked after a given answer), beside the
 rate of an event asking none, served by the same gunicorn in the same run.
 
 The two events' runs alternate (BENCH_ROUNDS rounds, default 2, of BENCH_SECONDS each,
