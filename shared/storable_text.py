@@ -71,10 +71,23 @@ def _body_fields() -> list[tuple[str, Any]]:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return list(request.form.items(multi=True))
     # A body that is not JSON is refused later, by the view's own parser, with its 400.
-    body = request.get_json(silent=True) if request.is_json else None
+    if not request.is_json or _plainly_storable(request.get_data(cache=True)):
+        return []
+    body = request.get_json(silent=True)
     if isinstance(body, dict):
         return list(body.items())
     return [] if body is None else [("_schema", body)]
+
+
+def _plainly_storable(body: bytes) -> bool:
+    """Whether a JSON body's bytes alone show that it holds no unstorable text, so that a
+    large one (a door's queue of marks) is not walked value by value.
+
+    A JSON string holds NUL only from a NUL byte or a ``\\u`` escape, and a lone surrogate
+    only from an escape or from the bytes \\xed\\xa0-\\xbf, which UTF-8 refuses but JSON's
+    reader of bytes lets through. A body in UTF-16 or UTF-32 holds NUL bytes.
+    """
+    return b"\\u" not in body and b"\x00" not in body and b"\xed" not in body
 
 
 def init_storable_text(app: Flask) -> None:

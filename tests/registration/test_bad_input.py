@@ -122,6 +122,7 @@ def test_field_messages_follow_the_request_language(client, group, language, mes
 
 NOT_JSON = (400, "bad_request", {"_schema": ["The request body is not valid JSON."]})
 NOT_AN_OBJECT = (*INVALID, {"_schema": ["A JSON object is expected."]})
+UNSTORABLE_GROUP = (*INVALID, {"group": ["Control characters are not accepted."]})
 
 
 @pytest.mark.parametrize(
@@ -132,10 +133,23 @@ NOT_AN_OBJECT = (*INVALID, {"_schema": ["A JSON object is expected."]})
         (b"[1, 2]", NOT_AN_OBJECT),
         (b'"a string"', NOT_AN_OBJECT),
         (b"null", NOT_AN_OBJECT),
-        (b'{"group": "\\ud800"}', (*INVALID, {"group": ["Control characters are not accepted."]})),
+        (b'{"group": "\\ud800"}', UNSTORABLE_GROUP),
+        # Bytes UTF-8 refuses, which JSON's reader of bytes reads as a lone surrogate.
+        (b'{"group": "\xed\xa0\x80"}', UNSTORABLE_GROUP),
+        ('{"group": "\\u0000"}'.encode("utf-16"), UNSTORABLE_GROUP),
         (b"\xff\xfe", NOT_JSON),
     ],
-    ids=["malformed", "empty", "array", "string", "null", "lone-surrogate", "not-utf8"],
+    ids=[
+        "malformed",
+        "empty",
+        "array",
+        "string",
+        "null",
+        "lone-surrogate",
+        "surrogate-bytes",
+        "utf16-nul",
+        "not-utf8",
+    ],
 )
 def test_malformed_bodies_are_refused_naming_what_is_wrong(
     client, db_session, group, existing, body, refused
