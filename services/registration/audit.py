@@ -172,21 +172,19 @@ def record_each(
 ) -> None:
     """Write the same action done to each of many registrations of an event (by id), with
     each one's details, in one statement."""
-    now = utcnow()
     insert_all(
         session,
         AuditEntry,
-        [
-            {
-                "organiser_id": actor.id if actor else None,
-                "action": action,
-                "event_id": event.id,
-                "registration_id": registration_id,
-                "details": details,
-                "created_at": now,
-            }
-            for registration_id, details in changes
-        ],
+        {
+            "registration_id": [registration_id for registration_id, _details in changes],
+            "details": [details for _registration_id, details in changes],
+        },
+        shared={
+            "organiser_id": actor.id if actor else None,
+            "action": action,
+            "event_id": event.id,
+            "created_at": utcnow(),
+        },
     )
 
 

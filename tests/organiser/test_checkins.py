@@ -88,6 +88,46 @@ def test_a_scanned_code_records_presence_once_whoever_sends_it_again(
     assert checked_in_entries(db_session) == 1
 
 
+def test_each_mark_of_a_queue_is_written_and_journalled_with_its_own_moment(
+    client, make, accounts, db_session
+):
+    group = held_group(make, days_ago=(0,))
+    today = group.dates[0]
+    people = [registered_before(make, group) for _ in range(3)]
+    door = accounts(group.event)
+    start = utcnow().astimezone(BRUSSELS) - timedelta(minutes=10)
+    moments = [start + timedelta(minutes=minutes, seconds=7) for minutes in (4, 0, 2)]
+    marks = [
+        {"code": code_of(person), "marked_at": moment.isoformat()}
+        for person, moment in zip(people, moments, strict=True)
+    ]
+
+    response = client.post(checkins_url(today), json={"marks": marks}, headers=door.bearer)
+
+    assert response.status_code == 200
+    assert present_marks(db_session, today) == sorted(
+        (person.id, moment.astimezone().isoformat())
+        for person, moment in zip(people, moments, strict=True)
+    )
+    entries = db_session.execute(
+        select(
+            AuditEntry.registration_id,
+            AuditEntry.organiser_id,
+            AuditEntry.event_id,
+            AuditEntry.details,
+        ).where(AuditEntry.action == "attendance.checked_in")
+    )
+    assert sorted(entries) == sorted(
+        (
+            person.id,
+            door.organiser.id,
+            group.event.id,
+            {"date_id": today.id, "at": moment.isoformat()},
+        )
+        for person, moment in zip(people, moments, strict=True)
+    )
+
+
 def test_a_queue_keeps_the_marks_that_prove_presence_and_refuses_each_other_on_its_field(
     client, make, accounts, db_session
 ):

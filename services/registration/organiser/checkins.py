@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import LazyString
-from sqlalchemy import Row, and_, select, update
+from sqlalchemy import and_, select, update
 
 from services.registration import audit
 from services.registration.lookups import find_date
@@ -42,7 +42,25 @@ from shared.domain.checkin import (
 from shared.models import Attendance, Registration, RegistrationStatus, SessionDate
 from shared.tokens import secret_key
 
-# What a mark reads of its holder: a queue names hundreds of them.
+
+class Holder(NamedTuple):
+    """A registration a mark names, with its mark on the date if any: read as a plain
+    tuple, since each mark reads a dozen of its fields and a Row's cost ten times more."""
+
+    id: int
+    event_id: int
+    group_id: int
+    session_date_id: int | None
+    status: RegistrationStatus
+    first_name: str | None
+    anonymised_at: datetime | None
+    checkin_code_version: int
+    attendance_id: int | None
+    present: bool | None
+    marked_at: datetime | None
+
+
+# The columns of a Holder, in its order: a queue names hundreds of them.
 HOLDER_COLUMNS = (
     Registration.id,
     Registration.event_id,
@@ -52,6 +70,9 @@ HOLDER_COLUMNS = (
     Registration.first_name,
     Registration.anonymised_at,
     Registration.checkin_code_version,
+    Attendance.id.label("attendance_id"),
+    Attendance.present,
+    Attendance.marked_at,
 )
 
 
@@ -173,21 +194,15 @@ def _named(mark: dict[str, Any]) -> int | None:
 
 def _holders(
     by: Organising, session_date: SessionDate, named: Sequence[int | None]
-) -> dict[int, Row[Any]]:
-    """The registrations the marks name, each with its mark on the date if any
-    (``attendance_id``, ``present``, ``marked_at``), as rows rather than objects: the date's
+) -> dict[int, Holder]:
+    """The registrations the marks name, each with its mark on the date if any: the date's
     group's in one query of a constant form, and only if a mark names someone else, those
     of the event in a second."""
     ids = set(named)
     ids.discard(None)
     if not ids:
         return {}
-    with_mark = select(
-        *HOLDER_COLUMNS,
-        Attendance.id.label("attendance_id"),
-        Attendance.present,
-        Attendance.marked_at,
-    ).outerjoin(
+    with_mark = select(*HOLDER_COLUMNS).outerjoin(
         Attendance,
         and_(
             Attendance.registration_id == Registration.id,
@@ -195,13 +210,13 @@ def _holders(
         ),
     )
     found = by.session.execute(with_mark.where(Registration.group_id == session_date.group_id))
-    holders = {row.id: row for row in found}
+    holders = {holder.id: holder for holder in map(Holder._make, found)}
     others = ids - holders.keys()
     if others:
         found = by.session.execute(
             with_mark.where(Registration.id.in_(others), Registration.event_id == by.event.id)
         )
-        holders.update((row.id, row) for row in found)
+        holders.update((holder.id, holder) for holder in map(Holder._make, found))
     return holders
 
 
@@ -220,7 +235,7 @@ def _marks_of(
     return {row.registration_id: row for row in rows}
 
 
-def _present_at(marks: Mapping[int, Attendance | Row[Any]]) -> dict[int, datetime]:
+def _present_at(marks: Mapping[int, Attendance | Holder]) -> dict[int, datetime]:
     return {i: row.marked_at for i, row in marks.items() if row.present}
 
 
@@ -235,7 +250,7 @@ class _Rules:
 
 
 def _answer(
-    rules: _Rules, mark: dict[str, Any], holder: Row[Any] | None
+    rules: _Rules, mark: dict[str, Any], holder: Holder | None
 ) -> tuple[Answer, str | None, LazyString | None]:
     """The mark's answer, the field it is refused on (None when it records presence), and
     why when its outcome does not say; ``holder`` is the registration the mark names."""
@@ -277,7 +292,7 @@ def _say_where_expected(by: Organising, answers: list[Answer]) -> None:
 def _record(
     by: Organising,
     session_date: SessionDate,
-    holders: dict[int, Row[Any]],
+    holders: dict[int, Holder],
     marked_at: dict[int, datetime],
 ) -> dict[int, datetime]:
     """Write the new marks of presence, in one statement (and those marked absent earlier,
@@ -285,30 +300,28 @@ def _record(
     mark was committed first."""
     if not marked_at:
         return {}
-    new_rows, absent_rows = [], []
-    for registration_id, moment in marked_at.items():
-        values = {
-            "registration_id": registration_id,
-            "session_date_id": session_date.id,
-            "present": True,
-            "marked_at": moment,
-            "marked_by_id": by.organiser.id,
-        }
-        attendance_id = holders[registration_id].attendance_id
-        if attendance_id is None:
-            new_rows.append(values)
-        else:  # marked absent earlier, at the door now
-            absent_rows.append({"id": attendance_id, **values})
-    if absent_rows:
-        by.session.execute(update(Attendance), absent_rows)
+    shared = {"session_date_id": session_date.id, "present": True, "marked_by_id": by.organiser.id}
+    absent = [i for i in marked_at if holders[i].attendance_id is not None]
+    if absent:  # marked absent earlier, at the door now
+        by.session.execute(
+            update(Attendance),
+            [
+                {"id": holders[i].attendance_id, "registration_id": i, "marked_at": marked_at[i]}
+                | shared
+                for i in absent
+            ],
+        )
+    new = [i for i in marked_at if holders[i].attendance_id is None]
+    columns = {"registration_id": new, "marked_at": [marked_at[i] for i in new]}
+    keys = insert_missing(by.session, Attendance, columns, KEY, shared=shared)
+    inserted = {i for i, _date in keys}
     recorded = dict(marked_at)
-    inserted = {i for i, _date in insert_missing(by.session, Attendance, new_rows, KEY)}
-    beaten = [row["registration_id"] for row in new_rows if row["registration_id"] not in inserted]
+    beaten = [i for i in new if i not in inserted]
     if beaten:
         # Another door's marks of the same people were committed first: theirs stand.
         winners = _marks_of(by, session_date, beaten)
         recorded.update({i: row.marked_at for i, row in winners.items()})
-    written = [i for i in marked_at if i in inserted or holders[i].attendance_id is not None]
+    written = absent + [i for i in new if i in inserted]
     audit.record_each(
         by.session,
         by.organiser,
