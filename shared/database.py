@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
@@ -272,11 +273,17 @@ def insert_missing(
 ) -> set[tuple[Any, ...]]:
     """Insert, in one statement, those of the rows (given as in :func:`insert_all`) whose
     unique ``key`` no row holds, also when another transaction is inserting the same at the
-    same moment; the keys inserted."""
-    if not any(columns.values()):  # no rows
+    same moment; the keys of the rows left out."""
+    shared = shared or {}
+    count = len(next(iter(columns.values())))
+    if not count:
         return set()
-    result = _insert_many(session, model, columns, shared or {}, missing_by=key)
-    return {tuple(row) for row in result}
+    result = _insert_many(session, model, columns, shared, missing_by=key)
+    if result.rowcount == count:
+        return set()  # every row went in: which keys did need not be read
+    inserted = {tuple(row) for row in result}
+    values = (columns[c] if c in columns else repeat(shared[c], count) for c in key)
+    return set(zip(*values, strict=True)) - inserted
 
 
 def insert_all(

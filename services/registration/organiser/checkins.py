@@ -313,15 +313,13 @@ def _record(
         )
     new = [i for i in marked_at if holders[i].attendance_id is None]
     columns = {"registration_id": new, "marked_at": [marked_at[i] for i in new]}
-    keys = insert_missing(by.session, Attendance, columns, KEY, shared=shared)
-    inserted = {i for i, _date in keys}
+    # Another door's marks of the same people, committed first, stand.
+    beaten = {i for i, _date in insert_missing(by.session, Attendance, columns, KEY, shared=shared)}
     recorded = dict(marked_at)
-    beaten = [i for i in new if i not in inserted]
     if beaten:
-        # Another door's marks of the same people were committed first: theirs stand.
-        winners = _marks_of(by, session_date, beaten)
+        winners = _marks_of(by, session_date, list(beaten))
         recorded.update({i: row.marked_at for i, row in winners.items()})
-    written = absent + [i for i in new if i in inserted]
+    written = absent + [i for i in new if i not in beaten]
     audit.record_each(
         by.session,
         by.organiser,
