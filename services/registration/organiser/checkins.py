@@ -300,7 +300,8 @@ def _record(
     mark was committed first."""
     if not marked_at:
         return {}
-    shared = {"session_date_id": session_date.id, "present": True, "marked_by_id": by.organiser.id}
+    date_id = session_date.id
+    shared = {"session_date_id": date_id, "present": True, "marked_by_id": by.organiser.id}
     absent = [i for i in marked_at if holders[i].attendance_id is not None]
     if absent:  # marked absent earlier, at the door now
         by.session.execute(
@@ -325,9 +326,7 @@ def _record(
         by.organiser,
         "attendance.checked_in",
         event=by.event,
-        changes=[
-            (i, {"date_id": session_date.id, "at": marked_at[i].isoformat()}) for i in written
-        ],
+        changes=[(i, {"date_id": date_id, "at": marked_at[i].isoformat()}) for i in written],
     )
     closing_rules.follow_late_presences(by.session, session_date.group, written)
     return recorded
