@@ -126,6 +126,19 @@ def awaits_confirmation(registration: Registration) -> bool:
     return registration.confirm_by is not None and registration.email_confirmed_at is None
 
 
+def awaiting_confirmation(session: Session, group: Group) -> int:
+    """How many of the group's registrations, holding a place or waiting, still await
+    confirmation from their email (:func:`awaits_confirmation`)."""
+    return session.scalar(
+        select(func.count()).where(
+            Registration.group_id == group.id,
+            Registration.status.in_(ACTIVE_STATUSES),
+            Registration.confirm_by.is_not(None),
+            Registration.email_confirmed_at.is_(None),
+        )
+    )
+
+
 def holds_place(registration: Registration) -> bool:
     """Whether the registration counts as a participant: confirmed, and confirmed from its
     email where the event asked. What calendars, certificates and exports go by; a place

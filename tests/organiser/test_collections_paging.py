@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
+from shared.database import utcnow
+from shared.models import RegistrationStatus
 from tests.organiser.conftest import log_in, post_form
 from tests.support.databases import data_statements
 
@@ -198,6 +201,25 @@ def test_the_roster_page_shows_fifty_participants_then_the_next_by_link(client, 
     assert "Nom49" in first and "Nom50" not in first
     assert "Nom50" in second and "Nom49" not in second and 'rel="next"' not in second
     assert "<strong>51</strong>" in first
+
+
+def test_the_roster_page_counts_those_to_confirm_by_email_in_the_whole_group(
+    client, make, accounts, db_session
+):
+    group, people = roster_of(make, 51)
+    for person in people:
+        person.confirm_by = utcnow() + timedelta(days=1)
+    people[0].email_confirmed_at = utcnow()  # on the first page: the other 49 still wait
+    released = make.registration(group, last_name="Released")
+    released.confirm_by, released.status = utcnow(), RegistrationStatus.CANCELLED
+    db_session.flush()
+    account = accounts(group.event)
+    log_in(client, account)
+
+    first = client.get(f"/organiser/events/{group.event.slug}/groups/{group.slug}/").text
+
+    assert "Nom50" not in first
+    assert "<strong>50</strong> à confirmer par e-mail" in first
 
 
 def test_the_openapi_documents_the_rosters_page_arguments_and_headers(client):

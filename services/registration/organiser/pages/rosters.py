@@ -41,6 +41,7 @@ from shared import qr
 from shared.access import current_event, current_organiser
 from shared.database import db, utcnow
 from shared.domain.attendance import check_presence_window
+from shared.domain.capacity import awaiting_confirmation
 from shared.domain.certificates import certifiable, valid_certificates
 from shared.domain.checkin import checkin_code
 from shared.domain.closing import Closing, can_close
@@ -114,6 +115,8 @@ def roster_page(
     return render_template(
         "organiser/roster.html",
         roster=roster,
+        # The whole group's, as the page's other counts are, whichever page of people it shows.
+        awaiting=awaiting_confirmation(db.session, group),
         more=more,
         certificates=valid_certificates(db.session, [r.id for r in confirmed]),
         # The ZIP is offered when it would hold a certificate, by the rule that fills it; a
