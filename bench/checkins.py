@@ -33,7 +33,7 @@ from tests.support.databases import throwaway_postgres
 from tests.support.factories import Factory
 
 MARKS = 200
-ROUNDS = 11
+ROUNDS = 41
 AT_MOST = 2.0  # times the plain SQL's duration
 
 
