@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.database import Base, create_db_engine
@@ -139,6 +140,14 @@ def committed_postgres(postgres_database: str) -> Iterator[str]:
     table is emptied afterwards."""
     yield postgres_database
     empty(postgres_database)
+
+
+@pytest.fixture
+def engine(committed_postgres: str) -> Iterator[Engine]:
+    """An engine of its own on that PostgreSQL database, to prepare and inspect it."""
+    engine = create_db_engine(committed_postgres)
+    yield engine
+    engine.dispose()
 
 
 def empty(url: str) -> None:

@@ -7,19 +7,18 @@ is marked once, at the first door's moment, journalled once, and the second door
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.registration import create_app
 from services.registration.accounts.auth import issue_token
-from shared.database import create_db_engine, utcnow
+from shared.database import utcnow
 from shared.i18n import BRUSSELS
 from shared.models import Attendance, AuditEntry, Organiser
 from tests.conftest import closing
@@ -27,26 +26,13 @@ from tests.organiser.conftest import held_group, registered_before
 from tests.organiser.test_checkins import checkins_url, code_of
 from tests.support.databases import waiting_on_a_transaction
 from tests.support.factories import Factory
-
-
-@pytest.fixture
-def engine(committed_postgres: str) -> Iterator[Engine]:
-    engine = create_db_engine(committed_postgres)
-    yield engine
-    engine.dispose()
+from tests.support.mail import eventually
 
 
 @pytest.fixture
 def server_app(base_config: dict[str, Any], committed_postgres: str) -> Iterator[Flask]:
     """The registration service on the committed PostgreSQL database."""
     yield from closing(create_app({**base_config, "DATABASE_URL": committed_postgres}))
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the second door never waited on the first"
-        time.sleep(0.01)
 
 
 def test_two_doors_marking_one_person_at_once_record_one_mark(server_app, engine):
@@ -91,7 +77,7 @@ def test_two_doors_marking_one_person_at_once_record_one_mark(server_app, engine
 
         thread = threading.Thread(target=second_door)
         thread.start()
-        wait_until(lambda: waiting_on_a_transaction(engine) == 1)
+        eventually(lambda: waiting_on_a_transaction(engine) == 1, what="the second door's wait")
         first_door.commit()
     thread.join(timeout=10)
 

@@ -6,8 +6,7 @@ commits only after the second waits on it."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pyotp
 import pytest
@@ -19,16 +18,10 @@ from services.registration.accounts.two_factor import (
     _new_recovery_codes,
     verify_second_factor,
 )
-from shared.database import create_db_engine, utcnow
+from shared.database import utcnow
 from shared.models import Organiser
 from tests.support.databases import waiting_on_a_transaction
-
-
-@pytest.fixture
-def engine(committed_postgres: str) -> Iterator[Engine]:
-    engine = create_db_engine(committed_postgres)
-    yield engine
-    engine.dispose()
+from tests.support.mail import eventually
 
 
 @pytest.fixture
@@ -49,13 +42,6 @@ def enrolled(app: Flask, engine: Engine) -> Iterator[tuple[int, str, list[str]]]
         yield organiser.id, organiser.totp_secret, codes
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the second request never waited on the first"
-        time.sleep(0.01)
-
-
 def race(app: Flask, engine: Engine, organiser_id: int, code: str) -> list[bool]:
     """What two sessions sending ``code`` together were told: the first's answer, then the
     second's."""
@@ -74,7 +60,7 @@ def race(app: Flask, engine: Engine, organiser_id: int, code: str) -> list[bool]
 
     thread = threading.Thread(target=second)
     thread.start()
-    wait_until(lambda: waiting_on_a_transaction(engine) == 1)
+    eventually(lambda: waiting_on_a_transaction(engine) == 1, what="the second's wait")
     first.commit()
     first.close()
     thread.join(timeout=10)

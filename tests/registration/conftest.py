@@ -5,10 +5,8 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine
 
 from services.registration import create_app
-from shared.database import create_db_engine
 from shared.models import AnswerKind, RegistrationQuestion
 from tests.conftest import closing
 from tests.support.links import TEST_SECRET
@@ -42,14 +40,6 @@ def server_app(base_config, committed_postgres) -> Iterator[Flask]:
     the write lock as they begin: two never overlap)."""
     config = {**base_config, "DATABASE_URL": committed_postgres, "DATABASE_LOCK_TIMEOUT_MS": 10_000}
     yield from closing(create_app(config))
-
-
-@pytest.fixture
-def engine(committed_postgres) -> Iterator[Engine]:
-    """An engine of its own on that PostgreSQL database, to prepare and inspect it."""
-    engine = create_db_engine(committed_postgres)
-    yield engine
-    engine.dispose()
 
 
 def choice(key, fr, **others):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -25,6 +23,7 @@ from tests.support.databases import waiting_on_a_transaction
 from tests.support.factories import Factory
 from tests.support.links import manage_token
 from tests.support.load import all_at_once
+from tests.support.mail import eventually
 
 DOWNLOADS = 4
 
@@ -50,13 +49,6 @@ def printed(pdf: bytes) -> str:
     return "".join(text.split())
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the other requests never tried to insert"
-        time.sleep(0.01)
-
-
 def test_simultaneous_first_downloads_share_one_certificate(
     server_app, engine, completed, monkeypatch
 ):
@@ -74,7 +66,10 @@ def test_simultaneous_first_downloads_share_one_certificate(
         certificate = new_certificate(session, registration)
         # ...and the one whose insert went through commits only once all the others wait on
         # it; they return only after it committed.
-        wait_until(lambda: committed() or waiting_on_a_transaction(engine) == DOWNLOADS - 1)
+        eventually(
+            lambda: committed() or waiting_on_a_transaction(engine) == DOWNLOADS - 1,
+            what="the other requests' inserts",
+        )
         returned.append(certificate.code)
         return certificate
 
