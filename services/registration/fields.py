@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from flask_babel import LazyString, gettext
@@ -52,11 +53,16 @@ def email_address() -> fields.Email:
     return EmailAddress(required=True)
 
 
+def local_iso(moment: datetime) -> str:
+    """A moment as the API writes it: in Brussels time, with its UTC offset."""
+    return moment.astimezone(BRUSSELS).isoformat()
+
+
 class LocalDateTime(fields.DateTime):
     """An aware datetime written in Brussels time with its UTC offset."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else value.astimezone(BRUSSELS).isoformat()
+        return None if value is None else local_iso(value)
 
 
 class Money(fields.Decimal):

@@ -6,10 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from services.registration.fields import SLUG, LocalDateTime, row_id
+from services.registration.fields import SLUG, LocalDateTime, local_iso, row_id
 from services.registration.organiser.planning import PlannedDate
 from services.registration.organiser.schemas.places import ConflictQuerySchema
-from shared.i18n import BRUSSELS
 
 
 class PlanningQuerySchema(ConflictQuerySchema):
@@ -47,9 +46,8 @@ def planned_date_json(row: PlannedDate) -> dict[str, Any]:
     than reading them."""
     return {
         "id": row.id,
-        # As LocalDateTime writes them: Brussels time with its UTC offset.
-        "start": row.starts_at.astimezone(BRUSSELS).isoformat(),
-        "end": row.ends_at.astimezone(BRUSSELS).isoformat(),
+        "start": local_iso(row.starts_at),
+        "end": local_iso(row.ends_at),
         "cancelled": not row.held,
         "event": row.event,
         "event_title": row.event_title,
