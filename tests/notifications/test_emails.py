@@ -247,6 +247,10 @@ def test_every_kind_is_written_in_each_language(db_session, make, group, kind):
         subjects.add(email.subject)
         assert "HELMo ESAS, rue d'Harscamp 60, 4020 Liège" in email.body
         assert "HELMo ESAS, rue d&#39;Harscamp 60, 4020 Liège" in email.html
+        # The HTML ends as the text does: the same footer, set apart below a rule.
+        footer = email.body.rsplit("\n-- \n", 1)[1].strip()
+        last_paragraph = email.html.rsplit("<p ", 1)[1]
+        assert "border-top" in last_paragraph and f">{footer}</p>" in last_paragraph
     assert len(subjects) == len(LANGUAGES)
 
 
