@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask_babel import LazyString
-from sqlalchemy import and_, select, update
+from sqlalchemy import Row, and_, select, update
 
 from services.registration import audit
 from services.registration.lookups import find_date
@@ -43,7 +43,7 @@ from shared.models import Attendance, Registration, RegistrationStatus, SessionD
 from shared.tokens import secret_key
 
 
-class Holder(NamedTuple):
+class HolderRow(NamedTuple):
     """A registration a mark names, with its mark on the date if any: read as a plain
     tuple, since each mark reads a dozen of its fields and a Row's cost ten times more."""
 
@@ -60,7 +60,7 @@ class Holder(NamedTuple):
     marked_at: datetime | None
 
 
-# The columns of a Holder, in its order: a queue names hundreds of them.
+# The columns of a HolderRow, in its order: a queue names hundreds of them.
 HOLDER_COLUMNS = (
     Registration.id,
     Registration.event_id,
@@ -194,7 +194,7 @@ def _named(mark: dict[str, Any]) -> int | None:
 
 def _holders(
     by: Organising, session_date: SessionDate, named: Sequence[int | None]
-) -> dict[int, Holder]:
+) -> dict[int, HolderRow]:
     """The registrations the marks name, each with its mark on the date if any: the date's
     group's in one query of a constant form, and only if a mark names someone else, those
     of the event in a second."""
@@ -210,24 +210,28 @@ def _holders(
         ),
     )
     found = by.session.execute(with_mark.where(Registration.group_id == session_date.group_id))
-    holders = {holder.id: holder for holder in map(Holder._make, found)}
+    holders = {holder.id: holder for holder in map(HolderRow._make, found)}
     others = ids - holders.keys()
     if others:
         found = by.session.execute(
             with_mark.where(Registration.id.in_(others), Registration.event_id == by.event.id)
         )
-        holders.update((holder.id, holder) for holder in map(Holder._make, found))
+        holders.update((holder.id, holder) for holder in map(HolderRow._make, found))
     return holders
 
 
 def _marks_of(
     by: Organising, session_date: SessionDate, registration_ids: list[int]
-) -> dict[int, Attendance]:
-    """The date's recorded marks, present or absent, of these registrations."""
+) -> dict[int, Row[Any]]:
+    """The date's recorded marks, present or absent, of these registrations (``id``,
+    ``present``, ``marked_at``): rows, not objects, so that marking them present by id
+    leaves no stale copy in the session."""
     if not registration_ids:
         return {}
-    rows = by.session.scalars(
-        select(Attendance).where(
+    rows = by.session.execute(
+        select(
+            Attendance.registration_id, Attendance.id, Attendance.present, Attendance.marked_at
+        ).where(
             Attendance.session_date_id == session_date.id,
             Attendance.registration_id.in_(registration_ids),
         )
@@ -235,7 +239,7 @@ def _marks_of(
     return {row.registration_id: row for row in rows}
 
 
-def _present_at(marks: Mapping[int, Attendance | Holder]) -> dict[int, datetime]:
+def _present_at(marks: Mapping[int, Row[Any] | HolderRow]) -> dict[int, datetime]:
     return {i: row.marked_at for i, row in marks.items() if row.present}
 
 
@@ -250,7 +254,7 @@ class _Rules:
 
 
 def _answer(
-    rules: _Rules, mark: dict[str, Any], holder: Holder | None
+    rules: _Rules, mark: dict[str, Any], holder: HolderRow | None
 ) -> tuple[Answer, str | None, LazyString | None]:
     """The mark's answer, the field it is refused on (None when it records presence), and
     why when its outcome does not say; ``holder`` is the registration the mark names."""
@@ -292,7 +296,7 @@ def _say_where_expected(by: Organising, answers: list[Answer]) -> None:
 def _record(
     by: Organising,
     session_date: SessionDate,
-    holders: dict[int, Holder],
+    holders: dict[int, HolderRow],
     marked_at: dict[int, datetime],
 ) -> dict[int, datetime]:
     """Write the new marks of presence, in one statement (and those marked absent earlier,
@@ -302,25 +306,23 @@ def _record(
         return {}
     date_id = session_date.id
     shared = {"session_date_id": date_id, "present": True, "marked_by_id": by.organiser.id}
-    absent = [i for i in marked_at if holders[i].attendance_id is not None]
-    if absent:  # marked absent earlier, at the door now
-        by.session.execute(
-            update(Attendance),
-            [
-                {"id": holders[i].attendance_id, "registration_id": i, "marked_at": marked_at[i]}
-                | shared
-                for i in absent
-            ],
-        )
-    new = [i for i in marked_at if holders[i].attendance_id is None]
+    absent = {
+        i: holders[i].attendance_id for i in marked_at if holders[i].attendance_id is not None
+    }
+    _overturn_absences(by, absent, marked_at, shared)
+    new = [i for i in marked_at if i not in absent]
     columns = {"registration_id": new, "marked_at": [marked_at[i] for i in new]}
-    # Another door's marks of the same people, committed first, stand.
     beaten = {i for i, _date in insert_missing(by.session, Attendance, columns, KEY, shared=shared)}
     recorded = dict(marked_at)
     if beaten:
+        # Another door's presence, committed first, stands; an absence the roster recorded
+        # meanwhile gives way to the door's mark, as one recorded earlier does.
         winners = _marks_of(by, session_date, list(beaten))
-        recorded.update({i: row.marked_at for i, row in winners.items()})
-    written = absent + [i for i in new if i not in beaten]
+        turned = {i: row.id for i, row in winners.items() if not row.present}
+        _overturn_absences(by, turned, marked_at, shared)
+        absent |= turned
+        recorded.update({i: row.marked_at for i, row in winners.items() if row.present})
+    written = [*absent, *(i for i in new if i not in beaten)]
     audit.record_each(
         by.session,
         by.organiser,
@@ -330,3 +332,21 @@ def _record(
     )
     closing_rules.follow_late_presences(by.session, session_date.group, written)
     return recorded
+
+
+def _overturn_absences(
+    by: Organising,
+    absences: dict[int, int],
+    marked_at: dict[int, datetime],
+    shared: dict[str, Any],
+) -> None:
+    """Mark present, in one statement, those whose mark on the date says absent (their
+    registration id, then their mark's)."""
+    if absences:
+        by.session.execute(
+            update(Attendance),
+            [
+                {"id": mark_id, "registration_id": i, "marked_at": marked_at[i]} | shared
+                for i, mark_id in absences.items()
+            ],
+        )
