@@ -296,7 +296,7 @@ def insert_all(
     """Insert rows given column by column, past the unit of work and in one statement:
     ``columns`` holds a list of values per column, one for each row, ``shared`` the values
     every row has."""
-    if any(columns.values()):  # some rows
+    if any(columns.values()):  # an INSERT of no rows would still cost a round trip
         _insert_many(session, model, columns, shared or {})
 
 

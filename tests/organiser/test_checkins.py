@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import func, select
 
+from services.registration.organiser.checkins import HOLDER_COLUMNS, HolderRow
 from shared.database import utcnow
 from shared.domain.checkin import MAX_MARKS
 from shared.i18n import BRUSSELS
@@ -84,7 +85,7 @@ def test_a_scanned_code_records_presence_once_whoever_sends_it_again(
             "already_recorded",
             scanned_at.isoformat(),
         )
-    assert present_marks(db_session, today) == [(person.id, scanned_at.astimezone().isoformat())]
+    assert present_marks(db_session, today) == [(person.id, scanned_at.astimezone(UTC).isoformat())]
     assert checked_in_entries(db_session) == 1
 
 
@@ -106,7 +107,7 @@ def test_each_mark_of_a_queue_is_written_and_journalled_with_its_own_moment(
 
     assert response.status_code == 200
     assert present_marks(db_session, today) == sorted(
-        (person.id, moment.astimezone().isoformat())
+        (person.id, moment.astimezone(UTC).isoformat())
         for person, moment in zip(people, moments, strict=True)
     )
     entries = db_session.execute(
@@ -427,6 +428,11 @@ def test_one_marked_absent_then_at_the_door_of_a_closed_group_is_sent_their_cert
     assert checked_in_entries(db_session) == 1
     # Completed after the closing: the certificate follows, as it does from the roster.
     assert outbox_kinds(db_session)[before:] == [(EmailKind.CERTIFICATE, came_late.id)]
+
+
+def test_a_holder_row_names_the_columns_it_is_read_from():
+    # Rows are read into HolderRow by position: its fields must follow the query's columns.
+    assert HolderRow._fields == tuple(select(*HOLDER_COLUMNS).selected_columns.keys())
 
 
 def test_a_queue_costs_the_same_statements_whatever_its_length(app, client, make, accounts):
