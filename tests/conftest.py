@@ -143,6 +143,17 @@ def committed_postgres(postgres_database: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def server_app(base_config: dict[str, Any], committed_postgres: str) -> Iterator[Flask]:
+    """The registration service on a committed PostgreSQL database, each request on its own
+    connection, for tests of requests that meet in the database (SQLite's transactions take
+    the write lock as they begin: two never overlap)."""
+    from services.registration import create_app
+
+    config = {**base_config, "DATABASE_URL": committed_postgres, "DATABASE_LOCK_TIMEOUT_MS": 10_000}
+    yield from closing(create_app(config))
+
+
+@pytest.fixture
 def engine(committed_postgres: str) -> Iterator[Engine]:
     """An engine of its own on that PostgreSQL database, to prepare and inspect it."""
     engine = create_db_engine(committed_postgres)

@@ -8,7 +8,6 @@ so; an absence recorded meanwhile on the roster gives way to the door's presence
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,23 +17,15 @@ from flask import Flask
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from services.registration import create_app
 from services.registration.accounts.auth import issue_token
 from shared.database import utcnow
 from shared.i18n import BRUSSELS
 from shared.models import Attendance, AuditEntry, Organiser
-from tests.conftest import closing
 from tests.organiser.conftest import held_group, registered_before
 from tests.organiser.test_checkins import checkins_url, code_of
 from tests.support.databases import waiting_on_a_transaction
 from tests.support.factories import Factory
 from tests.support.mail import eventually
-
-
-@pytest.fixture
-def server_app(base_config: dict[str, Any], committed_postgres: str) -> Iterator[Flask]:
-    """The registration service on the committed PostgreSQL database."""
-    yield from closing(create_app({**base_config, "DATABASE_URL": committed_postgres}))
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,11 @@
 """The registration service is the app under test here."""
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from flask import Flask
 
-from services.registration import create_app
 from shared.models import AnswerKind, RegistrationQuestion
-from tests.conftest import closing
 from tests.support.links import TEST_SECRET
 from tests.support.servers import serving
 
@@ -31,15 +28,6 @@ def registration_server(committed_database, redis_server, tmp_path):
     }
     with serving("services.registration", env, tmp_path / "gunicorn.log") as base_url:
         yield base_url
-
-
-@pytest.fixture
-def server_app(base_config, committed_postgres) -> Iterator[Flask]:
-    """The registration service on a committed PostgreSQL database, each request on its own
-    connection, for tests of requests that meet in the database (SQLite's transactions take
-    the write lock as they begin: two never overlap)."""
-    config = {**base_config, "DATABASE_URL": committed_postgres, "DATABASE_LOCK_TIMEOUT_MS": 10_000}
-    yield from closing(create_app(config))
 
 
 def choice(key, fr, **others):
