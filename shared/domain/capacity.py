@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, inspect, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -126,16 +126,26 @@ def awaits_confirmation(registration: Registration) -> bool:
     return registration.confirm_by is not None and registration.email_confirmed_at is None
 
 
+def awaiting_clause() -> ColumnElement[bool]:
+    """:func:`awaits_confirmation` in SQL, for registrations holding a place or waiting."""
+    return and_(
+        Registration.status.in_(ACTIVE_STATUSES),
+        Registration.confirm_by.is_not(None),
+        Registration.email_confirmed_at.is_(None),
+    )
+
+
+def lapsed_clause(now: datetime) -> ColumnElement[bool]:
+    """Registrations holding a place or waiting whose time to confirm from their email ran
+    out by ``now``."""
+    return and_(awaiting_clause(), Registration.confirm_by <= now)
+
+
 def awaiting_confirmation(session: Session, group: Group) -> int:
     """How many of the group's registrations, holding a place or waiting, still await
-    confirmation from their email (:func:`awaits_confirmation`)."""
+    confirmation from their email."""
     return session.scalar(
-        select(func.count()).where(
-            Registration.group_id == group.id,
-            Registration.status.in_(ACTIVE_STATUSES),
-            Registration.confirm_by.is_not(None),
-            Registration.email_confirmed_at.is_(None),
-        )
+        select(func.count()).where(Registration.group_id == group.id, awaiting_clause())
     )
 
 
@@ -153,12 +163,7 @@ def release_lapsed(session: Session, group: Group, now: datetime) -> list[Regist
     let the waiting list move on; return those released. Call under the group's lock."""
     lapsed = list(
         session.scalars(
-            select(Registration).where(
-                Registration.group_id == group.id,
-                Registration.status.in_(ACTIVE_STATUSES),
-                Registration.confirm_by <= now,
-                Registration.email_confirmed_at.is_(None),
-            )
+            select(Registration).where(Registration.group_id == group.id, lapsed_clause(now))
         )
     )
     for registration in lapsed:

@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.domain.capacity import awaits_confirmation, lock_group, release_lapsed
+from shared.domain.capacity import awaits_confirmation, lapsed_clause, lock_group, release_lapsed
 from shared.errors import NotFound
 from shared.models import EmailKind, Event, Group, Registration, RegistrationStatus, Role
-from shared.models.registrations import ACTIVE_STATUSES
 from shared.outbox import queue_email
 from shared.tokens import digest, keyed_digest, new_token
 
@@ -113,15 +112,7 @@ def release_unconfirmed(session: Session, now: datetime) -> list[int]:
     """Release every registration not confirmed from its email by its deadline, group by
     group under each group's lock (in id order, as movers take them), and let each waiting
     list move on; return the ids released. Beat runs this."""
-    lapsed_groups = (
-        select(Registration.group_id)
-        .where(
-            Registration.status.in_(ACTIVE_STATUSES),
-            Registration.confirm_by <= now,
-            Registration.email_confirmed_at.is_(None),
-        )
-        .distinct()
-    )
+    lapsed_groups = select(Registration.group_id).where(lapsed_clause(now)).distinct()
     groups = session.scalars(select(Group).where(Group.id.in_(lapsed_groups)).order_by(Group.id))
     released: list[int] = []
     for group in groups.all():
